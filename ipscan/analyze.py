@@ -1,0 +1,44 @@
+"""From a SourceFile to the units worth matching, each with its fingerprint evidence."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from ipscan.fingerprint import MIN_UNIT_TOKENS
+from ipscan.fingerprint import UnitEvidence
+from ipscan.fingerprint import unit_evidence
+from ipscan.parse import parse_source
+from ipscan.records import SourceFile
+from ipscan.records import Unit
+
+
+@dataclass(frozen=True)
+class AnalyzedUnit:
+    """A unit with enough tokens to be evidence, and its digest and fingerprints."""
+
+    unit: Unit
+    evidence: UnitEvidence
+
+
+@dataclass(frozen=True)
+class AnalyzedFile:
+    """The evidence-bearing units of one file."""
+
+    file: SourceFile
+    units: tuple[AnalyzedUnit, ...]
+    has_errors: bool
+
+
+def analyze_file(file: SourceFile) -> AnalyzedFile:
+    """Parse ``file`` and fingerprint every unit that has at least MIN_UNIT_TOKENS tokens."""
+    parsed = parse_source(file)
+    starts = [t.start_byte for t in parsed.tokens]
+    units = []
+    for unit in parsed.units:
+        lo = bisect.bisect_left(starts, unit.span.start_byte)
+        hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
+        if hi - lo < MIN_UNIT_TOKENS:
+            continue
+        units.append(AnalyzedUnit(unit, unit_evidence(parsed.tokens[lo:hi])))
+    return AnalyzedFile(file, tuple(units), parsed.has_errors)

@@ -1,0 +1,1 @@
+"""The on-disk index: FAISS vectors, fingerprint postings and metadata, versioned and atomic."""

@@ -1,0 +1,164 @@
+"""`ipscan index build`: read sources, parse, fingerprint, embed, and write a new generation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+import numpy as np
+
+from ipscan.analyze import AnalyzedUnit
+from ipscan.analyze import analyze_file
+from ipscan.errors import IndexError_
+from ipscan.files import gate
+from ipscan.index import layout
+from ipscan.index.reader import IndexReader
+from ipscan.index.store import IndexContents
+from ipscan.index.store import write_index
+from ipscan.index.store import writer_lock
+from ipscan.languages import language_for_path
+from ipscan.licenses import file_license
+from ipscan.sources import open_source
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildSummary:
+    """What a build did, for the CLI to print."""
+
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    units_added: int = 0
+    files_added: int = 0
+    total_units: int = 0
+    index_dir: str = ""
+
+
+@dataclass
+class _Pending:
+    files: list[dict[str, object]] = field(default_factory=list)
+    units: list[tuple[int, AnalyzedUnit]] = field(default_factory=list)
+
+
+def encoder_info(encoder) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The manifest's record of the encoder vectors come from."""
+    return {
+        "id": encoder.encoder_id,
+        "weights_sha256": encoder.weights_sha256,
+        "dim": encoder.dim,
+        "max_length": encoder.max_length,
+    }
+
+
+def check_encoder(index_encoder: dict[str, object], encoder, where: Path) -> None:  # type: ignore[no-untyped-def]
+    """Vectors from another encoder are meaningless to this one: say so in one line."""
+    if index_encoder.get("weights_sha256") != encoder.weights_sha256:
+        raise IndexError_(
+            f"{where}: built with encoder {index_encoder.get('id')} "
+            f"(weights {str(index_encoder.get('weights_sha256'))[:12]}), this ipscan uses "
+            f"{encoder.encoder_id} (weights {encoder.weights_sha256[:12]}); rebuild the index"
+        )
+
+
+def build_index(
+    specs: Sequence[str],
+    index_dir: Path,
+    encoder,  # type: ignore[no-untyped-def]
+    embed: Callable[[list[str]], np.ndarray],
+    rev: str | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Add each source in ``specs`` to the index at ``index_dir`` (created when missing).
+
+    Sources already in the index (same content digest) are skipped, and units already there are
+    kept with their vectors, so extending an index never re-embeds what it holds.
+    """
+    say = progress or (lambda _msg: None)
+    summary = BuildSummary(index_dir=str(index_dir))
+    with writer_lock(index_dir):
+        if (index_dir / layout.CURRENT).exists():
+            reader = IndexReader(index_dir)
+            check_encoder(reader.encoder_info, encoder, index_dir)
+            contents = reader.contents()
+        else:
+            contents = IndexContents(encoder=encoder_info(encoder))
+            contents.vectors = np.zeros((0, encoder.dim), dtype=np.float32)
+        known = {s.get("digest") for s in contents.sources}
+        pending = _Pending()
+        for spec in specs:
+            with open_source(spec, rev=rev) as (info, entries):
+                label = f"{info.name} {info.version}"
+                if info.digest in known:
+                    summary.skipped.append(f"{label} (already indexed)")
+                    continue
+                known.add(info.digest)
+                source_id = len(contents.sources)
+                before = len(pending.units)
+                _read_source(source_id, info.license, entries, pending, len(contents.files))
+                n_units = len(pending.units) - before
+                contents.sources.append({**info.__dict__, "units": n_units})
+                summary.added.append(f"{label} [{info.license}]: {n_units} units")
+                say(f"read {label}: {n_units} units")
+        contents.files.extend(pending.files)
+        if pending.units:
+            _append_units(contents, pending, embed)
+        summary.units_added = len(pending.units)
+        summary.files_added = len(pending.files)
+        summary.total_units = len(contents.units)
+        if summary.added or not (index_dir / layout.CURRENT).exists():
+            write_index(index_dir, contents)
+    return summary
+
+
+def _read_source(source_id, default_license, entries, pending, file_base) -> None:  # type: ignore[no-untyped-def]
+    for entry in entries:
+        spec = language_for_path(entry.path)
+        if spec is None:
+            continue
+        gated = gate(entry.path, entry.data, spec.name)
+        if not hasattr(gated, "text"):
+            continue
+        analyzed = analyze_file(gated)
+        if not analyzed.units:
+            continue
+        file_id = file_base + len(pending.files)
+        pending.files.append(
+            {
+                "path": entry.path,
+                "source": source_id,
+                "license": file_license(gated.text, default_license),
+            }
+        )
+        pending.units.extend((file_id, au) for au in analyzed.units)
+
+
+def _append_units(contents: IndexContents, pending: _Pending, embed) -> None:  # type: ignore[no-untyped-def]
+    base = len(contents.units)
+    rows = np.zeros(len(pending.units), dtype=layout.UNIT_DTYPE)
+    post_parts = []
+    for i, (file_id, au) in enumerate(pending.units):
+        ev, span = au.evidence, au.unit.span
+        rows[i] = (
+            file_id,
+            span.start_line,
+            span.end_line,
+            ev.n_tokens,
+            len(ev.hashes),
+            int.from_bytes(ev.digest[:8], "little"),
+        )
+        part = np.zeros(len(ev.hashes), dtype=layout.POSTING_DTYPE)
+        part["hash"] = ev.hashes
+        part["unit"] = base + i
+        part["tok"] = ev.token_pos
+        part["line0"] = np.clip(ev.start_lines - span.start_line, 0, 65535)
+        part["line1"] = np.clip(ev.end_lines - span.start_line, 0, 65535)
+        post_parts.append(part)
+    vectors = embed([au.unit.text for _, au in pending.units])
+    contents.units = np.concatenate([contents.units, rows])
+    contents.unit_names.extend(au.unit.name for _, au in pending.units)
+    contents.postings = np.concatenate([contents.postings, *post_parts])
+    contents.vectors = np.concatenate([contents.vectors.astype(np.float32), vectors])

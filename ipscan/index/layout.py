@@ -1,0 +1,39 @@
+"""Names, dtypes and the format version of the index directory.
+
+An index directory holds ``CURRENT`` (the name of the live generation) and generation folders.
+A build writes a new generation beside the old one and then replaces ``CURRENT`` with
+``os.replace``, so a reader sees either the old index or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FORMAT = "ipscan-index"
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+LOCK = ".lock"
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+POSTINGS = "postings.npy"
+UNITS = "units.npy"
+UNIT_NAMES = "unit_names.txt"
+FILES = "files.jsonl"
+SOURCES = "sources.json"
+DATA_FILES = (VECTORS, POSTINGS, UNITS, UNIT_NAMES, FILES, SOURCES)
+
+# One row per winnowing fingerprint, sorted by hash; lines are relative to the unit's first line.
+POSTING_DTYPE = np.dtype(
+    [("hash", "<u8"), ("unit", "<u4"), ("tok", "<u4"), ("line0", "<u2"), ("line1", "<u2")]
+)
+# One row per indexed unit; the row number is the unit id and the FAISS vector id.
+UNIT_DTYPE = np.dtype(
+    [
+        ("file", "<u4"),
+        ("start_line", "<u4"),
+        ("end_line", "<u4"),
+        ("n_tokens", "<u4"),
+        ("n_fps", "<u4"),
+        ("digest", "<u8"),
+    ]
+)

@@ -1,0 +1,36 @@
+"""Matcher 1-hash: units whose normalized token streams are identical (names and layout aside)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ipscan.fingerprint import UnitEvidence
+from ipscan.records import Candidate
+from ipscan.records import Matcher
+
+# An identical normalized form shared by more indexed units than this is a stock idiom.
+MAX_DIGEST_FANOUT = 20
+
+
+def digest64(evidence: UnitEvidence) -> int:
+    """The 64-bit digest prefix the index stores."""
+    return int.from_bytes(evidence.digest[:8], "little")
+
+
+def match_digests(
+    queries: Sequence[UnitEvidence], unit_digests: np.ndarray, order: np.ndarray
+) -> list[Candidate]:
+    """Candidates for every indexed unit with the same normalized digest as a query unit."""
+    if not len(queries) or not len(unit_digests):
+        return []
+    keys = np.array([digest64(q) for q in queries], dtype=np.uint64)
+    sorted_digests = unit_digests[order]
+    lo = np.searchsorted(sorted_digests, keys, side="left")
+    hi = np.searchsorted(sorted_digests, keys, side="right")
+    out = []
+    for qi in np.nonzero((hi > lo) & (hi - lo <= MAX_DIGEST_FANOUT))[0]:
+        for uid in order[lo[qi] : hi[qi]]:
+            out.append(Candidate(int(qi), int(uid), Matcher.HASH, 1.0))
+    return out

@@ -1,0 +1,26 @@
+"""Matcher 3-embed: nearest indexed units by encoder vector (cosine of L2-normalized vectors)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ipscan.records import Candidate
+from ipscan.records import Matcher
+
+TOP_K = 5
+# Below this cosine a neighbour is not worth a look (all-MiniLM puts unrelated code at 0.3-0.7).
+MIN_COSINE = 0.85
+
+
+def embed_candidates(query_vectors: np.ndarray, faiss_index, top_k: int = TOP_K) -> list[Candidate]:  # type: ignore[no-untyped-def]
+    """The top-k neighbours of every query vector whose cosine reaches MIN_COSINE."""
+    if not len(query_vectors) or faiss_index.ntotal == 0:
+        return []
+    k = min(top_k, faiss_index.ntotal)
+    scores, ids = faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+    out = []
+    for qi in range(len(query_vectors)):
+        for score, uid in zip(scores[qi], ids[qi], strict=True):
+            if uid >= 0 and score >= MIN_COSINE:
+                out.append(Candidate(qi, int(uid), Matcher.EMBED, float(score)))
+    return out

@@ -1,0 +1,81 @@
+"""Matcher 2-winnow: shared winnowing fingerprints between scanned and indexed units."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipscan.fingerprint import UnitEvidence
+from ipscan.records import Candidate
+from ipscan.records import Matcher
+
+# Fewer shared fingerprints than this is noise, not a candidate (about 20 shared tokens).
+MIN_SHARED = 3
+
+
+def max_posting_fanout(n_units: int) -> int:
+    """Fingerprints in more indexed units than this are boilerplate (MOSS drops such too)."""
+    return max(10, n_units // 500)
+
+
+@dataclass(frozen=True)
+class FingerprintHits:
+    """Every (query fingerprint, posting) pair with equal hashes, in parallel arrays."""
+
+    query_unit: np.ndarray  # query unit index
+    query_fp: np.ndarray  # fingerprint index within that query unit
+    posting: np.ndarray  # row in the index postings
+    source_unit: np.ndarray  # indexed unit id
+
+    def pairs(self) -> dict[tuple[int, int], np.ndarray]:
+        """Hit row numbers grouped by (query unit, indexed unit)."""
+        if not len(self.query_unit):
+            return {}
+        key = self.query_unit.astype(np.int64) << 32 | self.source_unit.astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        keys, starts = np.unique(key[order], return_index=True)
+        bounds = [*starts[1:], len(order)]
+        return {
+            (int(k >> 32), int(k & 0xFFFFFFFF)): order[s:e]
+            for k, s, e in zip(keys, starts, bounds, strict=True)
+        }
+
+
+def find_hits(queries: Sequence[UnitEvidence], postings: np.ndarray, n_units: int) -> FingerprintHits:
+    """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped."""
+    empty = np.zeros(0, dtype=np.int64)
+    if not queries or not len(postings):
+        return FingerprintHits(empty, empty, empty, empty)
+    hashes = np.concatenate([q.hashes for q in queries])
+    q_unit = np.repeat(np.arange(len(queries)), [len(q.hashes) for q in queries])
+    q_fp = np.concatenate([np.arange(len(q.hashes)) for q in queries])
+    column = postings["hash"]
+    lo = np.searchsorted(column, hashes, side="left")
+    hi = np.searchsorted(column, hashes, side="right")
+    counts = hi - lo
+    counts[counts > max_posting_fanout(n_units)] = 0
+    total = int(counts.sum())
+    if total == 0:
+        return FingerprintHits(empty, empty, empty, empty)
+    rep = np.repeat(np.arange(len(hashes)), counts)
+    # Position of each expanded hit inside its [lo, hi) range.
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = lo[rep] + offsets
+    return FingerprintHits(
+        query_unit=q_unit[rep],
+        query_fp=q_fp[rep],
+        posting=rows,
+        source_unit=np.asarray(postings["unit"][rows], dtype=np.int64),
+    )
+
+
+def winnow_candidates(hits: FingerprintHits) -> list[Candidate]:
+    """A candidate for every pair sharing at least MIN_SHARED fingerprints."""
+    out = []
+    for (qi, uid), rows in hits.pairs().items():
+        shared = len(np.unique(hits.query_fp[rows]))
+        if shared >= MIN_SHARED:
+            out.append(Candidate(qi, uid, Matcher.WINNOW, float(shared)))
+    return out

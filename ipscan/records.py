@@ -1,0 +1,150 @@
+"""Core records, passed one way through the pipeline: SourceFile → Unit → Candidate → Finding → Report.
+
+All records are frozen. Vectors live in numpy arrays addressed by position, never inside records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a unit sits in its file: 1-based inclusive lines, 0-based half-open UTF-8 byte offsets."""
+
+    start_line: int
+    end_line: int
+    start_byte: int
+    end_byte: int
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A text file that passed the gate: its path relative to its root (POSIX), text and language."""
+
+    path: str
+    text: str
+    language: str
+
+
+class UnitKind(str, Enum):
+    """What a unit is. Values are part of the JSON contract."""
+
+    FUNCTION = "function"
+    METHOD = "method"
+    TOP_LEVEL = "top-level"
+
+
+@dataclass(frozen=True)
+class Token:
+    """One normalized token: identifiers become ID, literals LIT; keywords and operators stay."""
+
+    text: str
+    line: int
+    start_byte: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A function, method, constructor, or a window of top-level code: the thing that is matched."""
+
+    path: str
+    language: str
+    name: str
+    kind: UnitKind
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A parsed file: its units and the normalized token stream of the whole file in byte order."""
+
+    file: SourceFile
+    units: tuple[Unit, ...]
+    tokens: tuple[Token, ...]
+    has_errors: bool = False
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the scan passed over, and why (binary, invalid-utf8, too-large, minified, ...)."""
+
+    path: str
+    reason: str
+
+
+class Verdict(str, Enum):
+    """Stable verdict strings; part of the JSON contract."""
+
+    COPIED = "copied"
+    MODIFIED_COPY = "modified-copy"
+    SIMILAR = "similar"
+
+
+class Matcher(str, Enum):
+    """Which matcher proposed a candidate."""
+
+    HASH = "1-hash"
+    WINNOW = "2-winnow"
+    EMBED = "3-embed"
+
+
+class Scope(str, Enum):
+    """Whether a finding covers one unit or most of a file."""
+
+    UNIT = "unit"
+    FILE = "file"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where matched code lives in the indexed open source."""
+
+    package: str
+    version: str
+    path: str
+    start_line: int
+    end_line: int
+    license: str
+    unit_name: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A region of the scanned code that matches indexed open source, with the verdict."""
+
+    path: str
+    start_line: int
+    end_line: int
+    similarity: float
+    verdict: Verdict
+    source: SourceRef
+    scope: Scope = Scope.UNIT
+    unit_name: str = ""
+    matchers: tuple[Matcher, ...] = ()
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of one scan."""
+
+    root: str
+    findings: tuple[Finding, ...]
+    files_scanned: int
+    units_scanned: int
+    skipped: tuple[SkippedFile, ...]
+    index_summary: dict[str, object]
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposed (scanned unit, indexed unit) pair and the matcher that proposed it."""
+
+    query: int
+    unit_id: int
+    matcher: Matcher
+    score: float
