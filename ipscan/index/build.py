@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,9 +14,10 @@ import numpy as np
 
 from ipscan.analyze import AnalyzedUnit
 from ipscan.analyze import analyze_file
-from ipscan.errors import IndexError_
 from ipscan.files import gate
 from ipscan.index import layout
+from ipscan.index.compat import check_encoder
+from ipscan.index.compat import encoder_info
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
 from ipscan.index.store import write_index
@@ -44,26 +47,6 @@ class _Pending:
     units: list[tuple[int, AnalyzedUnit]] = field(default_factory=list)
 
 
-def encoder_info(encoder) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """The manifest's record of the encoder vectors come from."""
-    return {
-        "id": encoder.encoder_id,
-        "weights_sha256": encoder.weights_sha256,
-        "dim": encoder.dim,
-        "max_length": encoder.max_length,
-    }
-
-
-def check_encoder(index_encoder: dict[str, object], encoder, where: Path) -> None:  # type: ignore[no-untyped-def]
-    """Vectors from another encoder are meaningless to this one: say so in one line."""
-    if index_encoder.get("weights_sha256") != encoder.weights_sha256:
-        raise IndexError_(
-            f"{where}: built with encoder {index_encoder.get('id')} "
-            f"(weights {str(index_encoder.get('weights_sha256'))[:12]}), this ipscan uses "
-            f"{encoder.encoder_id} (weights {encoder.weights_sha256[:12]}); rebuild the index"
-        )
-
-
 def build_index(
     specs: Sequence[str],
     index_dir: Path,
@@ -71,11 +54,14 @@ def build_index(
     embed: Callable[[list[str]], np.ndarray],
     rev: str | None = None,
     progress: Progress | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
 ) -> BuildSummary:
     """Add each source in ``specs`` to the index at ``index_dir`` (created when missing).
 
     Sources already in the index (same content digest) are skipped, and units already there are
-    kept with their vectors, so extending an index never re-embeds what it holds.
+    kept with their vectors, so extending an index never re-embeds what it holds. ``include`` and
+    ``exclude`` are glob patterns over paths inside a source (``*`` crosses folders).
     """
     say = progress or (lambda _msg: None)
     summary = BuildSummary(index_dir=str(index_dir))
@@ -98,7 +84,8 @@ def build_index(
                 known.add(info.digest)
                 source_id = len(contents.sources)
                 before = len(pending.units)
-                _read_source(source_id, info.license, entries, pending, len(contents.files))
+                wanted = (e for e in entries if _selected(e.path, include, exclude))
+                _read_source(source_id, info.license, wanted, pending, len(contents.files))
                 n_units = len(pending.units) - before
                 contents.sources.append({**info.__dict__, "units": n_units})
                 summary.added.append(f"{label} [{info.license}]: {n_units} units")
@@ -112,6 +99,12 @@ def build_index(
         if summary.added or not (index_dir / layout.CURRENT).exists():
             write_index(index_dir, contents)
     return summary
+
+
+def _selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    if include and not any(fnmatch.fnmatchcase(path, p) for p in include):
+        return False
+    return not any(fnmatch.fnmatchcase(path, p) for p in exclude)
 
 
 def _read_source(source_id, default_license, entries, pending, file_base) -> None:  # type: ignore[no-untyped-def]

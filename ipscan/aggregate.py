@@ -1,0 +1,142 @@
+"""From decided pairs to findings: the best match per region, and file-level findings.
+
+- Per scanned unit, pairs are taken best first (verdict, then similarity, then matched tokens);
+  a pair whose scanned lines mostly overlap an already kept one is a weaker explanation of the
+  same lines and is dropped. A unit can thus hold two snippets from two different sources.
+- Where findings cover at least ``FILE_COVERAGE`` of the lines of a file's units and most of them
+  (``FILE_DOMINANCE``) come from one source file, one file-level finding is added beside them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Sequence
+
+from ipscan.analyze import AnalyzedFile
+from ipscan.pairs import DecidedPair
+from ipscan.records import Finding
+from ipscan.records import Scope
+from ipscan.records import SourceRef
+from ipscan.records import Verdict
+from ipscan.verdict import RANK
+
+MAX_OVERLAP = 0.5
+FILE_COVERAGE = 0.6
+FILE_DOMINANCE = 0.6
+
+SourceLookup = Callable[[int], SourceRef]
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Share of ``a``'s lines that ``b`` also covers."""
+    inter = min(a[1], b[1]) - max(a[0], b[0]) + 1
+    return max(inter, 0) / (a[1] - a[0] + 1)
+
+
+def _strength(p: DecidedPair) -> tuple[int, float, int]:
+    return (RANK[p.decision.verdict], p.decision.similarity, p.evidence.alignment.matched_tokens)
+
+
+def unit_findings(
+    pairs: Sequence[DecidedPair],
+    query_paths: Sequence[str],
+    query_names: Sequence[str],
+    source_of: SourceLookup,
+    include_similar: bool = False,
+) -> list[Finding]:
+    """One finding per distinct matched region of each scanned unit."""
+    by_query: dict[int, list[DecidedPair]] = defaultdict(list)
+    for p in pairs:
+        if include_similar or p.decision.verdict is not Verdict.SIMILAR:
+            by_query[p.query].append(p)
+    findings = []
+    for qi, group in by_query.items():
+        kept: list[tuple[int, int]] = []
+        for p in sorted(group, key=_strength, reverse=True):
+            lines = (p.region.query_start, p.region.query_end)
+            if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
+                continue
+            kept.append(lines)
+            base = source_of(p.unit_id)
+            source = SourceRef(
+                package=base.package,
+                version=base.version,
+                path=base.path,
+                start_line=p.region.source_start,
+                end_line=p.region.source_end,
+                license=base.license,
+                unit_name=base.unit_name,
+            )
+            findings.append(
+                Finding(
+                    path=query_paths[qi],
+                    start_line=lines[0],
+                    end_line=lines[1],
+                    similarity=p.decision.similarity,
+                    verdict=p.decision.verdict,
+                    source=source,
+                    scope=Scope.UNIT,
+                    unit_name=query_names[qi],
+                    matchers=p.matchers,
+                    evidence=p.evidence.features(),
+                )
+            )
+    return findings
+
+
+def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) -> list[Finding]:
+    """A file-level finding for every file that is mostly a copy of one source file."""
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.verdict is not Verdict.SIMILAR:
+            by_path[f.path].append(f)
+    out = []
+    for af in files:
+        found = by_path.get(af.file.path)
+        if not found:
+            continue
+        unit_lines: set[int] = set()
+        for au in af.units:
+            unit_lines.update(range(au.unit.span.start_line, au.unit.span.end_line + 1))
+        covered_by: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+        for f in found:
+            key = (f.source.package, f.source.version, f.source.path)
+            covered_by[key].update(unit_lines.intersection(range(f.start_line, f.end_line + 1)))
+        covered = set().union(*covered_by.values())
+        if not unit_lines or len(covered) < FILE_COVERAGE * len(unit_lines):
+            continue
+        key, lines = max(covered_by.items(), key=lambda kv: len(kv[1]))
+        if len(lines) < FILE_DOMINANCE * len(covered):
+            continue
+        mine = [f for f in found if (f.source.package, f.source.version, f.source.path) == key]
+        coverage = len(covered) / len(unit_lines)
+        verbatim = coverage >= 0.9 and all(f.verdict is Verdict.COPIED for f in mine)
+        first = mine[0].source
+        n_lines = af.file.text.count("\n") + (0 if af.file.text.endswith("\n") else 1)
+        out.append(
+            Finding(
+                path=af.file.path,
+                start_line=1,
+                end_line=max(n_lines, 1),
+                similarity=round(coverage, 4),
+                verdict=Verdict.COPIED if verbatim else Verdict.MODIFIED_COPY,
+                source=SourceRef(
+                    package=first.package,
+                    version=first.version,
+                    path=first.path,
+                    start_line=min(f.source.start_line for f in mine),
+                    end_line=max(f.source.end_line for f in mine),
+                    license=first.license,
+                ),
+                scope=Scope.FILE,
+                matchers=tuple(sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)),
+                evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
+            )
+        )
+    return out
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Stable report order: by path, file-level first, then by line."""
+    return sorted(findings, key=lambda f: (f.path, f.scope is not Scope.FILE, f.start_line, f.end_line))

@@ -1,0 +1,38 @@
+"""Vectors are only comparable when made by the same encoder weights: record and check that."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from typing import Protocol
+
+from ipscan.errors import IndexError_
+
+
+class EncoderLike(Protocol):
+    """What the index needs to know about an encoder."""
+
+    encoder_id: str
+    weights_sha256: str
+    dim: int
+    max_length: int
+
+
+def encoder_info(encoder: EncoderLike) -> dict[str, Any]:
+    """The manifest's record of the encoder vectors come from."""
+    return {
+        "id": encoder.encoder_id,
+        "weights_sha256": encoder.weights_sha256,
+        "dim": encoder.dim,
+        "max_length": encoder.max_length,
+    }
+
+
+def check_encoder(index_encoder: dict[str, Any], encoder: EncoderLike, where: Path) -> None:
+    """Vectors from another encoder are meaningless to this one: say so in one line."""
+    if index_encoder.get("weights_sha256") != encoder.weights_sha256:
+        raise IndexError_(
+            f"{where}: built with encoder {index_encoder.get('id')} "
+            f"(weights {str(index_encoder.get('weights_sha256'))[:12]}), this ipscan uses "
+            f"{encoder.encoder_id} (weights {encoder.weights_sha256[:12]}); rebuild the index"
+        )

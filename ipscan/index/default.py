@@ -1,0 +1,114 @@
+"""The default index that ships with ipscan: which packages, and how to rebuild it in one command.
+
+`ipscan index build-default` downloads each archive listed in ``data/default_sources.json`` from
+its registry (``pip download`` for PyPI sdists, ``npm pack`` for npm), refuses any archive whose
+sha256 differs from the pinned one, and builds a fresh index from them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ipscan.errors import SourceError
+
+SOURCES_FILE = Path(__file__).resolve().parent.parent / "data" / "default_sources.json"
+
+
+@dataclass(frozen=True)
+class PinnedSource:
+    """One package of the default index, pinned by version and archive sha256."""
+
+    registry: str
+    name: str
+    version: str
+    sha256: str
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+def pinned_sources(path: Path = SOURCES_FILE) -> list[PinnedSource]:
+    """The packages of the default index."""
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        PinnedSource(
+            registry=s["registry"],
+            name=s["name"],
+            version=s["version"],
+            sha256=s["sha256"],
+            include=tuple(s.get("include", ())),
+            exclude=tuple(s.get("exclude", ())),
+        )
+        for s in doc["sources"]
+    ]
+
+
+def _run(cmd: list[str], cwd: Path) -> None:
+    try:
+        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise SourceError(f"`{cmd[0]}` is not installed; it is needed to fetch packages") from exc
+    except subprocess.CalledProcessError as exc:
+        last = (exc.stderr or exc.stdout or "").strip().splitlines()[-1:] or ["failed"]
+        raise SourceError(f"`{' '.join(cmd[:3])} ...` failed: {last[0]}") from exc
+
+
+def fetch(source: PinnedSource, dest: Path) -> Path:
+    """Download one pinned archive into ``dest`` and check its sha256."""
+    before = set(dest.iterdir())
+    if source.registry == "pypi":
+        _run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
+             ":all:", f"{source.name}=={source.version}", "-d", str(dest)],
+            dest,
+        )
+    elif source.registry == "npm":
+        _run(["npm", "pack", "--silent", f"{source.name}@{source.version}"], dest)
+    else:
+        raise SourceError(f"{source.name}: unknown registry {source.registry!r}")
+    new = sorted(set(dest.iterdir()) - before)
+    if len(new) != 1:
+        raise SourceError(f"{source.name} {source.version}: expected one archive, got {len(new)}")
+    digest = hashlib.sha256(new[0].read_bytes()).hexdigest()
+    if digest != source.sha256:
+        raise SourceError(
+            f"{new[0].name}: sha256 {digest[:16]}… differs from the pinned {source.sha256[:16]}…"
+        )
+    return new[0]
+
+
+def build_default(
+    index_dir: Path,
+    encoder: Any,
+    embed: Callable[[list[str]], Any],
+    progress: Callable[[str], None],
+) -> Any:
+    """Fetch every pinned package and build a fresh index at ``index_dir`` (replaced at the end)."""
+    from ipscan.index.build import build_index
+
+    with tempfile.TemporaryDirectory(prefix="ipscan-default-") as tmp:
+        work = Path(tmp)
+        downloads = work / "downloads"
+        downloads.mkdir()
+        staged = work / "index"
+        summary = None
+        for source in pinned_sources():
+            progress(f"fetching {source.name} {source.version} from {source.registry}")
+            archive = fetch(source, downloads)
+            summary = build_index(
+                [str(archive)], staged, encoder, embed, progress=progress,
+                include=source.include, exclude=source.exclude,
+            )
+        if index_dir.exists():
+            shutil.rmtree(index_dir)
+        index_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staged, index_dir, ignore=shutil.ignore_patterns(".lock"))
+        return summary

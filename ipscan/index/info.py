@@ -1,0 +1,46 @@
+"""`ipscan index info`: what an index holds, as a dict and as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ipscan.index.open import open_index
+
+
+def describe_index(index_dir: Path | None) -> dict[str, Any]:
+    """Manifest facts and the list of sources of an index (the default one when None)."""
+    reader = open_index(index_dir)
+    m = reader.manifest
+    size = sum(p.stat().st_size for p in reader.gen_dir.iterdir() if p.is_file())
+    return {
+        "path": str(reader.index_dir),
+        "format": f"{m.get('format')}/{m.get('version')}",
+        "created": m.get("created"),
+        "ipscan_version": m.get("ipscan_version"),
+        "encoder": reader.encoder_info,
+        "fingerprints": m.get("fingerprints"),
+        "counts": m.get("counts"),
+        "size_bytes": size,
+        "sources": [
+            {k: s.get(k) for k in ("name", "version", "license", "kind", "units")}
+            for s in reader.sources
+        ],
+    }
+
+
+def render_info(info: dict[str, Any]) -> str:
+    """Human-readable lines."""
+    counts = info.get("counts") or {}
+    enc = info.get("encoder") or {}
+    lines = [
+        f"index:    {info['path']} ({info['format']}, {info['size_bytes'] / 1e6:.1f} MB)",
+        f"created:  {info['created']} by ipscan {info['ipscan_version']}",
+        f"encoder:  {enc.get('id')} (weights {str(enc.get('weights_sha256'))[:12]}, "
+        f"dim {enc.get('dim')})",
+        "counts:   " + ", ".join(f"{v} {k}" for k, v in counts.items()),
+        f"sources ({len(info['sources'])}):",
+    ]
+    for s in info["sources"]:
+        lines.append(f"  {s['name']} {s['version']}  {s['license']}  {s['units']} units")
+    return "\n".join(lines)

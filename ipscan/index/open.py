@@ -1,0 +1,46 @@
+"""Find the index a scan uses (the given one, or the default that ships with ipscan)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ipscan.errors import IndexError_
+from ipscan.index import layout
+from ipscan.index.reader import IndexReader
+from ipscan.records import SourceRef
+
+DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "data" / "default_index"
+
+
+def open_index(index_dir: Path | None) -> IndexReader:
+    """Open ``index_dir``, or the embedded default index when it is None."""
+    where = index_dir if index_dir is not None else DEFAULT_INDEX_DIR
+    if not (where / layout.CURRENT).is_file():
+        if index_dir is None:
+            raise IndexError_(
+                f"the default index is missing from this installation ({where}); "
+                "pass --index DIR or reinstall ipscan"
+            )
+        raise IndexError_(f"{where}: not an ipscan index (build one with `ipscan index build`)")
+    return IndexReader(where)
+
+
+def source_lookup(reader: IndexReader) -> Callable[[int], SourceRef]:
+    """unit id → where that unit lives (package, version, path, lines, license)."""
+
+    def lookup(unit_id: int) -> SourceRef:
+        row = reader.units[unit_id]
+        file = reader.files[int(row["file"])]
+        source = reader.sources[int(file["source"])]
+        return SourceRef(
+            package=str(source["name"]),
+            version=str(source["version"]),
+            path=str(file["path"]),
+            start_line=int(row["start_line"]),
+            end_line=int(row["end_line"]),
+            license=str(file.get("license") or source.get("license") or "NOASSERTION"),
+            unit_name=reader.unit_names[unit_id],
+        )
+
+    return lookup

@@ -1,0 +1,31 @@
+"""Embedding for index builds, in chunks, with a progress bar on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+import numpy as np
+
+from ipscan.index.compat import EncoderLike
+
+CHUNK = 512
+
+
+def progress_embedder(encoder: EncoderLike, batch_size: int) -> Callable[[list[str]], np.ndarray]:
+    """An ``embed(texts)`` that shows how far it got (long builds take minutes on a CPU)."""
+
+    def embed(texts: list[str]) -> np.ndarray:
+        parts = []
+        with click.progressbar(
+            length=len(texts), label="embedding units", file=click.get_text_stream("stderr")
+        ) as bar:
+            for start in range(0, len(texts), CHUNK):
+                chunk = texts[start : start + CHUNK]
+                parts.append(encoder.encode(chunk, batch_size=batch_size))  # type: ignore[attr-defined]
+                bar.update(len(chunk))
+        if not parts:
+            return np.zeros((0, encoder.dim), dtype=np.float32)
+        return np.concatenate(parts).astype(np.float32)
+
+    return embed

@@ -1,0 +1,102 @@
+"""The order of the stages, and nothing else: files → units → candidates → pairs → findings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ipscan.aggregate import file_findings
+from ipscan.aggregate import sort_findings
+from ipscan.aggregate import unit_findings
+from ipscan.analyze import AnalyzedFile
+from ipscan.analyze import analyze_file
+from ipscan.collect import collect_sources
+from ipscan.gitio import list_scan_files
+from ipscan.index.open import open_index
+from ipscan.index.open import source_lookup
+from ipscan.index.reader import IndexReader
+from ipscan.match.digest import match_digests
+from ipscan.match.embed import embed_candidates
+from ipscan.match.winnow import find_hits
+from ipscan.match.winnow import winnow_candidates
+from ipscan.pairs import decide_pairs
+from ipscan.records import Report
+from ipscan.records import SkippedFile
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How to scan: which index, which device for the encoder, what to report."""
+
+    index_dir: Path | None = None
+    device: str = "auto"
+    explain: bool = False
+    embeddings: bool = True
+
+
+def scan_repo(root: Path, options: ScanOptions) -> Report:
+    """Scan the git-tracked files of ``root`` (all files when it is not a git work tree)."""
+    started = time.perf_counter()
+    listing = list_scan_files(root)
+    collected = collect_sources(listing)
+    analyzed = [analyze_file(f) for f in collected.files]
+    return scan_analyzed(str(listing.root), analyzed, collected.skipped, options, started)
+
+
+def scan_analyzed(
+    root: str,
+    analyzed: Sequence[AnalyzedFile],
+    skipped: Sequence[SkippedFile],
+    options: ScanOptions,
+    started: float,
+) -> Report:
+    """Match analyzed files against the index and turn the evidence into findings."""
+    reader = open_index(options.index_dir)
+    queries = [au for af in analyzed for au in af.units]
+    evidence = [au.evidence for au in queries]
+    candidates = match_digests(evidence, reader.units["digest"], reader.digest_order)
+    hits = find_hits(evidence, reader.postings, len(reader.units))
+    candidates += winnow_candidates(hits)
+    query_vectors = None
+    source_vectors: dict[int, np.ndarray] = {}
+    if options.embeddings and queries and len(reader.units):
+        from ipscan.embedding import embed_for_index
+
+        query_vectors = embed_for_index([au.unit.text for au in queries], reader, options.device)
+        candidates += embed_candidates(query_vectors, reader.faiss_index)
+        wanted = sorted({c.unit_id for c in candidates})
+        source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}
+    pairs = decide_pairs(
+        queries, candidates, hits, reader.postings, reader.units, query_vectors, source_vectors
+    )
+    found = unit_findings(
+        pairs,
+        [au.unit.path for au in queries],
+        [au.unit.name for au in queries],
+        source_lookup(reader),
+        include_similar=options.explain,
+    )
+    found += file_findings(analyzed, found)
+    return Report(
+        root=root,
+        findings=tuple(sort_findings(found)),
+        files_scanned=len(analyzed),
+        units_scanned=len(queries),
+        skipped=tuple(skipped),
+        index_summary=index_summary(reader),
+        elapsed_s=round(time.perf_counter() - started, 3),
+    )
+
+
+def index_summary(reader: IndexReader) -> dict[str, object]:
+    """What the report says about the index it used."""
+    return {
+        "path": str(reader.index_dir),
+        "sources": len(reader.sources),
+        "units": len(reader.units),
+        "encoder": reader.encoder_info.get("id"),
+    }

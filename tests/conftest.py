@@ -1,0 +1,125 @@
+"""Shared fixtures: sdists made from installed packages, a tiny real index, real git repos."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import os
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Everything a test run writes to a cache goes below one temporary folder.
+_CACHE_ENV = "IPSCAN_CACHE_DIR"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    old = os.environ.get(_CACHE_ENV)
+    os.environ[_CACHE_ENV] = str(tmp_path_factory.mktemp("ipscan-cache"))
+    yield
+    if old is None:
+        os.environ.pop(_CACHE_ENV, None)
+    else:
+        os.environ[_CACHE_ENV] = old
+
+
+def installed_file(dist: str, rel: str) -> Path:
+    """A file of an installed distribution, by its path inside site-packages."""
+    for f in importlib.metadata.distribution(dist).files or ():
+        if str(f) == rel:
+            return Path(str(f.locate()))
+    raise FileNotFoundError(f"{dist}: {rel}")
+
+
+def make_sdist(dest: Path, dist: str, modules: list[str]) -> Path:
+    """An sdist-shaped .tar.gz of an installed distribution: PKG-INFO, license files, sources.
+
+    ``modules`` are paths inside site-packages (e.g. ``click/utils.py``); they land under
+    ``src/`` as in the project's own sdist.
+    """
+    d = importlib.metadata.distribution(dist)
+    name, version = d.metadata["Name"], d.version
+    top = f"{name}-{version}"
+    out = dest / f"{top}.tar.gz"
+    members: dict[str, bytes] = {"PKG-INFO": (d.read_text("METADATA") or "").encode()}
+    for f in d.files or ():
+        parts = Path(str(f)).parts
+        if len(parts) >= 2 and parts[0].endswith(".dist-info") and parts[1] == "licenses":
+            members["/".join(parts[2:])] = Path(str(f.locate())).read_bytes()
+    for rel in modules:
+        members[f"src/{rel}"] = installed_file(dist, rel).read_bytes()
+    with tarfile.open(out, "w:gz") as tar:
+        for rel, data in members.items():
+            info = tarfile.TarInfo(f"{top}/{rel}")
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    return out
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a fixed identity; return stdout."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    res = subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
+    )
+    return res.stdout
+
+
+def init_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
+    """A real git repository holding ``files``."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    for rel, text in files.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    if files:
+        git(path, "add", "-A")
+        if commit:
+            git(path, "commit", "-q", "-m", "add files")
+    return path
+
+
+CLICK_MODULES = ["click/formatting.py", "click/utils.py", "click/termui.py"]
+PACKAGING_MODULES = ["packaging/version.py", "packaging/specifiers.py", "packaging/utils.py"]
+
+
+@pytest.fixture(scope="session")
+def source_archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two real licensed sources: click (BSD-3-Clause) and packaging (Apache-2.0 OR BSD-2-Clause)."""
+    dest = tmp_path_factory.mktemp("sources")
+    return {
+        "click": make_sdist(dest, "click", CLICK_MODULES),
+        "packaging": make_sdist(dest, "packaging", PACKAGING_MODULES),
+    }
+
+
+@pytest.fixture(scope="session")
+def encoder():  # type: ignore[no-untyped-def]
+    """The base encoder on the numpy CPU runtime."""
+    from ipscan.encoder import load_encoder
+
+    return load_encoder("cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_index(
+    tmp_path_factory: pytest.TempPathFactory, source_archives: dict[str, Path], encoder
+) -> Path:  # type: ignore[no-untyped-def]
+    """A real index of the two source archives."""
+    from ipscan.index.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("index") / "idx"
+    build_index([str(p) for p in source_archives.values()], index_dir, encoder, encoder.encode)
+    return index_dir

@@ -1,0 +1,58 @@
+"""Winnowing guarantees and the digest, on token streams written here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ipscan.fingerprint import K
+from ipscan.fingerprint import W
+from ipscan.fingerprint import covered_tokens
+from ipscan.fingerprint import kgram_hashes
+from ipscan.fingerprint import token_ids
+from ipscan.fingerprint import unit_evidence
+from ipscan.fingerprint import winnow
+from ipscan.records import Token
+
+
+def tokens(texts: list[str], first_line: int = 1, per_line: int = 8) -> list[Token]:
+    return [Token(t, first_line + i // per_line, i * 4) for i, t in enumerate(texts)]
+
+
+def stream(n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    vocab = ["ID", "LIT", "(", ")", "=", "+", ".", "if", "return", "for", "in", ":", ",", "[", "]"]
+    return [vocab[i] for i in rng.integers(0, len(vocab), n)]
+
+
+def test_any_shared_run_of_k_plus_w_minus_1_tokens_shares_a_fingerprint() -> None:
+    shared = stream(K + W - 1, seed=1)
+    for pad in range(0, 12):
+        a = unit_evidence(tokens(stream(pad, 2) + shared + stream(30, 3)))
+        b = unit_evidence(tokens(stream(40, 4) + shared + stream(pad, 5)))
+        assert set(a.hashes.tolist()) & set(b.hashes.tolist())
+
+
+def test_winnowing_keeps_at_least_one_fingerprint_per_window() -> None:
+    hashes = kgram_hashes(token_ids(tokens(stream(500, 7))))
+    pos = winnow(hashes)
+    assert np.all(np.diff(pos) <= W)
+    assert 0.2 < len(pos) / len(hashes) < 0.45  # density about 2 / (W + 1)
+
+
+def test_digest_ignores_lines_but_not_token_order() -> None:
+    a = stream(60, 9)
+    assert unit_evidence(tokens(a)).digest == unit_evidence(tokens(a, per_line=3)).digest
+    assert unit_evidence(tokens(a)).digest != unit_evidence(tokens(a[1:] + a[:1])).digest
+
+
+def test_fingerprint_lines_follow_the_tokens() -> None:
+    ev = unit_evidence(tokens(stream(100, 11), first_line=50, per_line=10))
+    assert ev.start_lines.min() >= 50 and ev.end_lines.max() <= 59
+    assert np.all(ev.end_lines >= ev.start_lines)
+
+
+def test_covered_tokens_counts_the_union_of_kgrams() -> None:
+    assert covered_tokens(np.array([0]), 100) == K
+    assert covered_tokens(np.array([0, 5]), 100) == K + 5
+    assert covered_tokens(np.array([95]), 100) == 5
+    assert covered_tokens(np.array([], dtype=np.int64), 100) == 0
