@@ -130,7 +130,9 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
                     license=first.license,
                 ),
                 scope=Scope.FILE,
-                matchers=tuple(sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)),
+                matchers=tuple(
+                    sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)
+                ),
                 evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
             )
         )
@@ -139,4 +141,6 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
     """Stable report order: by path, file-level first, then by line."""
-    return sorted(findings, key=lambda f: (f.path, f.scope is not Scope.FILE, f.start_line, f.end_line))
+    return sorted(
+        findings, key=lambda f: (f.path, f.scope is not Scope.FILE, f.start_line, f.end_line)
+    )

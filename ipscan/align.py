@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipscan.fingerprint import K
-from ipscan.fingerprint import W
 from ipscan.fingerprint import UnitEvidence
+from ipscan.fingerprint import W
 from ipscan.fingerprint import covered_tokens
 
 # Two shared fingerprints further apart than this (in scanned-unit tokens) belong to different
@@ -90,7 +90,9 @@ def align_pair(
     q_cov = covered_tokens(all_q, query.n_tokens)
     region_tokens = min(int(all_q[-1]) + K, query.n_tokens) - int(all_q[0])
     s_cov = covered_tokens(s_tok, source_tokens)
-    matched = min(q_cov, s_cov, len(np.unique(query.hashes[query_fp[idx]])) * TOKENS_PER_DISTINCT_FP)
+    matched = min(
+        q_cov, s_cov, len(np.unique(query.hashes[query_fp[idx]])) * TOKENS_PER_DISTINCT_FP
+    )
     fps = query_fp[idx]
     region = Region(
         query_start=int(query.start_lines[fps].min()),
@@ -106,4 +108,3 @@ def align_pair(
         region_coverage=q_cov / max(region_tokens, 1),
         region=region,
     )
-

@@ -29,7 +29,7 @@ DEVICES = click.Choice(["auto", "cpu", "cuda", "torch-cpu"])
 class IpscanGroup(click.Group):
     """A click group whose errors follow ipscan's exit-code contract."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         verbose = "--verbose" in sys.argv[1:] or "-v" in sys.argv[1:2]
         try:
@@ -46,11 +46,13 @@ class IpscanGroup(click.Group):
         except IpscanError as exc:
             click.echo(f"ipscan: error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except Exception as exc:  # noqa: BLE001 - the one catch site for unexpected failures
+        except Exception as exc:
             log = _log_traceback()
             if verbose:
                 traceback.print_exc()
-            click.echo(f"ipscan: internal error: {type(exc).__name__}: {exc} (details: {log})", err=True)
+            click.echo(
+                f"ipscan: internal error: {type(exc).__name__}: {exc} (details: {log})", err=True
+            )
             sys.exit(EXIT_CANNOT_SCAN)
         sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
 
@@ -75,18 +77,35 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index directory "
-              "(default: the index that ships with ipscan).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report here instead of stdout.")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    help="Index directory (default: the index that ships with ipscan).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report here instead of stdout.",
+)
 @click.option("--explain", is_flag=True, help="Show the evidence, and `similar` matches too.")
-@click.option("--device", type=DEVICES, default="auto", show_default=True,
-              help="Where the encoder runs.")
+@click.option(
+    "--device", type=DEVICES, default="auto", show_default=True, help="Where the encoder runs."
+)
 @click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder).")
-def repo(path: Path, index_dir: Path | None, fmt: str, output: Path | None, explain: bool,
-         device: str, no_embeddings: bool) -> int:
+def repo(
+    path: Path,
+    index_dir: Path | None,
+    fmt: str,
+    output: Path | None,
+    explain: bool,
+    device: str,
+    no_embeddings: bool,
+) -> int:
     """Scan the git-tracked files of PATH (every file when PATH is not a git work tree)."""
     from ipscan.report import has_failing
     from ipscan.report.json_report import render_json
@@ -95,8 +114,9 @@ def repo(path: Path, index_dir: Path | None, fmt: str, output: Path | None, expl
     from ipscan.scan import ScanOptions
     from ipscan.scan import scan_repo
 
-    options = ScanOptions(index_dir=index_dir, device=device, explain=explain,
-                          embeddings=not no_embeddings)
+    options = ScanOptions(
+        index_dir=index_dir, device=device, explain=explain, embeddings=not no_embeddings
+    )
     report = scan_repo(path, options)
     body = render_json(report) if fmt == "json" else render_text(report, explain)
     _emit(body, output)
@@ -124,15 +144,27 @@ def index() -> None:
 
 @index.command("build")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              required=True, help="Index directory (created, or extended when it exists).")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Index directory (created, or extended when it exists).",
+)
 @click.option("--rev", help="Git revision to index for git sources (default: HEAD).")
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 @click.option("--include", multiple=True, help="Only index paths matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip paths matching this glob (repeatable).")
-def index_build(sources: Sequence[str], index_dir: Path, rev: str | None, device: str,
-                batch_size: int, include: Sequence[str], exclude: Sequence[str]) -> int:
+def index_build(
+    sources: Sequence[str],
+    index_dir: Path,
+    rev: str | None,
+    device: str,
+    batch_size: int,
+    include: Sequence[str],
+    exclude: Sequence[str],
+) -> int:
     """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index."""
     from ipscan.encoder import load_encoder
     from ipscan.index.build import build_index
@@ -161,8 +193,12 @@ def index_build(sources: Sequence[str], index_dir: Path, rev: str | None, device
 
 
 @index.command("build-default")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write it (default: the index that ships with ipscan, replaced).")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write it (default: the index that ships with ipscan, replaced).",
+)
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 def index_build_default(index_dir: Path | None, device: str, batch_size: int) -> int:
@@ -174,16 +210,21 @@ def index_build_default(index_dir: Path | None, device: str, batch_size: int) ->
 
     target = index_dir or DEFAULT_INDEX_DIR
     encoder = load_encoder(device)
-    summary = build_default(target, encoder, progress_embedder(encoder, batch_size),
-                            progress=lambda msg: click.echo(msg, err=True))
+    summary = build_default(
+        target,
+        encoder,
+        progress_embedder(encoder, batch_size),
+        progress=lambda msg: click.echo(msg, err=True),
+    )
     click.echo(f"{target}: {summary.total_units if summary else 0} units")
     return EXIT_CLEAN
 
 
 @index.command("info")
 @click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path), required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def index_info(index_dir: Path | None, fmt: str) -> int:
     """Describe an index (default: the one that ships with ipscan)."""
     import json

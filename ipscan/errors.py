@@ -1,4 +1,4 @@
-"""One error root: every user-facing failure is an IpscanError carrying its sentence and exit code."""
+"""One error root: every user-facing failure is an IpscanError with its sentence and exit code."""
 
 from __future__ import annotations
 

@@ -1,17 +1,18 @@
-"""Core records, passed one way through the pipeline: SourceFile → Unit → Candidate → Finding → Report.
+"""Core records, passed one way: SourceFile → Unit → Candidate → Finding → Report.
 
 All records are frozen. Vectors live in numpy arrays addressed by position, never inside records.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field
 from enum import Enum
 
 
 @dataclass(frozen=True)
 class Span:
-    """Where a unit sits in its file: 1-based inclusive lines, 0-based half-open UTF-8 byte offsets."""
+    """Where a unit sits: 1-based inclusive lines, 0-based half-open UTF-8 byte offsets."""
 
     start_line: int
     end_line: int
@@ -21,7 +22,7 @@ class Span:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A text file that passed the gate: its path relative to its root (POSIX), text and language."""
+    """A text file that passed the gate: POSIX path relative to its root, text, language."""
 
     path: str
     text: str

@@ -1,4 +1,4 @@
-"""A first, transparent verdict rule over the evidence of one pair (a trained classifier replaces it).
+"""A first, transparent verdict rule over one pair's evidence (a trained classifier replaces it).
 
 The rule, in order (numbers measured by ``bench/detection.py``):
 

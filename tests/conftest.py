@@ -97,7 +97,7 @@ PACKAGING_MODULES = ["packaging/version.py", "packaging/specifiers.py", "packagi
 
 @pytest.fixture(scope="session")
 def source_archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two real licensed sources: click (BSD-3-Clause) and packaging (Apache-2.0 OR BSD-2-Clause)."""
+    """Two real licensed sources: click (BSD-3-Clause), packaging (Apache-2.0 OR BSD-2-Clause)."""
     dest = tmp_path_factory.mktemp("sources")
     return {
         "click": make_sdist(dest, "click", CLICK_MODULES),

@@ -189,9 +189,22 @@ def test_unrelated_code_is_not_flagged(scanned) -> None:
 
 def test_json_contract_and_exit_code_from_the_cli(scanned, tiny_index: Path) -> None:
     res = subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", "repo", str(scanned["repo"]), "--index",
-         str(tiny_index), "--format", "json", "--device", "cpu"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ipscan.cli",
+            "repo",
+            str(scanned["repo"]),
+            "--index",
+            str(tiny_index),
+            "--format",
+            "json",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert res.returncode == 1, res.stderr
     doc = json.loads(res.stdout)
@@ -209,9 +222,20 @@ def test_json_contract_and_exit_code_from_the_cli(scanned, tiny_index: Path) -> 
 def test_clean_repository_exits_zero(tmp_path: Path, tiny_index: Path) -> None:
     repo = init_repo(tmp_path / "clean", {"app/original.py": ORIGINAL_CODE})
     res = subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", "repo", str(repo), "--index", str(tiny_index),
-         "--device", "cpu"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ipscan.cli",
+            "repo",
+            str(repo),
+            "--index",
+            str(tiny_index),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert res.returncode == 0, res.stderr
     assert res.stdout == ""

@@ -66,8 +66,19 @@ def fetch(source: PinnedSource, dest: Path) -> Path:
     before = set(dest.iterdir())
     if source.registry == "pypi":
         _run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary",
-             ":all:", f"{source.name}=={source.version}", "-d", str(dest)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"{source.name}=={source.version}",
+                "-d",
+                str(dest),
+            ],
             dest,
         )
     elif source.registry == "npm":
@@ -104,8 +115,13 @@ def build_default(
             progress(f"fetching {source.name} {source.version} from {source.registry}")
             archive = fetch(source, downloads)
             summary = build_index(
-                [str(archive)], staged, encoder, embed, progress=progress,
-                include=source.include, exclude=source.exclude,
+                [str(archive)],
+                staged,
+                encoder,
+                embed,
+                progress=progress,
+                include=source.include,
+                exclude=source.exclude,
             )
         if index_dir.exists():
             shutil.rmtree(index_dir)

@@ -20,12 +20,11 @@ import numpy as np
 
 from ipscan import __version__
 from ipscan.errors import IndexError_
-from ipscan.fingerprint import K
 from ipscan.fingerprint import MIN_UNIT_TOKENS
 from ipscan.fingerprint import TOKEN_SCHEME
+from ipscan.fingerprint import K
 from ipscan.fingerprint import W
 from ipscan.index import layout
-from ipscan.index.vectors import read_vectors
 from ipscan.index.vectors import write_vectors
 
 
@@ -147,7 +146,9 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((gen_dir / layout.MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexError_(f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index") from exc
+        raise IndexError_(
+            f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index"
+        ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != layout.FORMAT:
         raise IndexError_(f"{gen_dir}: not an ipscan index manifest")
     if manifest.get("format_version") != layout.FORMAT_VERSION:

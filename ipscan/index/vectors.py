@@ -28,7 +28,9 @@ def build_faiss(vectors: np.ndarray):  # type: ignore[no-untyped-def]
     """
     faiss = import_faiss()
     dim = vectors.shape[1]
-    index = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexScalarQuantizer(
+        dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index

@@ -43,7 +43,9 @@ class FingerprintHits:
         }
 
 
-def find_hits(queries: Sequence[UnitEvidence], postings: np.ndarray, n_units: int) -> FingerprintHits:
+def find_hits(
+    queries: Sequence[UnitEvidence], postings: np.ndarray, n_units: int
+) -> FingerprintHits:
     """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped."""
     empty = np.zeros(0, dtype=np.int64)
     if not queries or not len(postings):

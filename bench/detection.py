@@ -1,0 +1,247 @@
+"""Detection benchmark: recall per rewrite level and precision, on real code.
+
+Index: the sources of installed, licensed packages (``--index-packages``). Positives: functions of
+those packages, each written into its own file after one rewrite:
+
+- ``verbatim``: the function as it is;
+- ``renamed``: every identifier renamed consistently and the layout re-spaced;
+- ``renamed-edited``: renamed and re-spaced, with one statement of the body removed;
+- ``snippet``: 15+ lines of consecutive statements of a function body pasted into a function of
+  unrelated code.
+
+Negatives: whole files of other installed packages that are not in the index (``--negative-
+packages``). A positive counts as found when a finding on its file names the right source file
+with overlapping source lines. Precision counts every finding on every file: findings on negative
+files, and findings on positive files that name a wrong source, are false.
+
+    python bench/detection.py [--n 150] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.metadata
+import io
+import keyword
+import random
+import sys
+import tempfile
+import textwrap
+import time
+import tokenize
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ipscan.encoder import load_encoder
+from ipscan.index.build import build_index
+from ipscan.scan import ScanOptions
+from ipscan.scan import scan_repo
+from tests.conftest import make_sdist
+
+HOST = """\
+def tally_inventory(rows, threshold=3):
+    totals = {}
+    for row in rows:
+        key = row.get("sku")
+        totals[key] = totals.get(key, 0) + row.get("count", 0)
+    low = sorted(k for k, v in totals.items() if v < threshold)
+    return totals, low
+
+
+def pasted(self, *args, **kwargs):
+{body}
+"""
+
+
+def package_modules(dist: str) -> list[str]:
+    """Python files of an installed distribution (paths inside site-packages), tests excluded."""
+    out = []
+    for f in importlib.metadata.distribution(dist).files or ():
+        s = str(f)
+        if s.endswith(".py") and "/tests/" not in s and "/test_" not in s:
+            out.append(s)
+    return sorted(out)
+
+
+def functions(text: str, min_lines: int = 6) -> list[ast.FunctionDef]:
+    """Top-level and method functions with a body of at least ``min_lines`` lines."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 >= min_lines
+    ]
+
+
+def rename(code: str, drop_line: int | None = None) -> str:
+    """Identifiers renamed, comments dropped, layout re-spaced; optionally one line removed."""
+    lines = code.splitlines(keepends=True)
+    if drop_line is not None:
+        del lines[drop_line]
+    names: dict[str, str] = {}
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+            out.append((tok.type, names.setdefault(tok.string, f"v{len(names)}")))
+        elif tok.type != tokenize.COMMENT:
+            out.append((tok.type, tok.string))
+    return tokenize.untokenize(out)
+
+
+def one_statement_line(fn: ast.FunctionDef) -> int | None:
+    """Offset in the function of a one-line body statement that can go without breaking it."""
+    body = [s for s in fn.body if s.lineno == s.end_lineno and not isinstance(s, ast.Return)]
+    if len(fn.body) < 3 or not body:
+        return None
+    return body[len(body) // 2].lineno - fn.lineno
+
+
+def snippet(text: str, fn: ast.FunctionDef, min_lines: int = 15) -> tuple[int, int] | None:
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and s is fn.body[0])]
+    if not body:
+        return None
+    start = body[0].lineno
+    for s in body:
+        if s.end_lineno - start + 1 >= min_lines:
+            return start, s.end_lineno
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=150, help="functions per rewrite level")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--index-packages", default="click,jinja2,packaging,idna,pygments,rich")
+    ap.add_argument("--negative-packages", default="networkx,markdown-it-py,pyyaml,tqdm,anyio")
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    work = Path(tempfile.mkdtemp(prefix="ipscan-bench-"))
+    encoder = load_encoder("cpu")
+
+    sources: dict[str, tuple[str, str]] = {}  # "src/<module>" -> (dist, text)
+    archives = []
+    for dist in args.index_packages.split(","):
+        mods = package_modules(dist)
+        archives.append(make_sdist(work, dist, mods))
+        for m in mods:
+            loc = importlib.metadata.distribution(dist).locate_file(m)
+            sources[f"src/{m}"] = (
+                dist,
+                Path(str(loc)).read_text(encoding="utf-8", errors="replace"),
+            )
+    t0 = time.perf_counter()
+    summary = build_index([str(a) for a in archives], work / "index", encoder, encoder.encode)
+    build_s = time.perf_counter() - t0
+    print(
+        f"index: {summary.total_units} units from {len(sources)} files in {build_s:.1f} s "
+        f"({summary.total_units / build_s:.1f} units/s)"
+    )
+
+    repo = work / "scanned"
+    truth: dict[str, tuple[str, str, int, int]] = {}  # file -> (level, source path, lines)
+    pool = [(path, fn) for path, (_, text) in sources.items() for fn in functions(text)]
+    rng.shuffle(pool)
+    made: dict[str, int] = defaultdict(int)
+    for path, fn in pool:
+        text = sources[path][1]
+        code = "\n".join(text.splitlines()[fn.lineno - 1 : fn.end_lineno]) + "\n"
+        code = textwrap.dedent(code)
+        plan = []
+        if made["verbatim"] < args.n:
+            plan.append(("verbatim", code, fn.lineno, fn.end_lineno))
+        if made["renamed"] < args.n:
+            plan.append(("renamed", rename(code), fn.lineno, fn.end_lineno))
+        drop = one_statement_line(fn)
+        if drop is not None and made["renamed-edited"] < args.n:
+            plan.append(("renamed-edited", rename(code, drop), fn.lineno, fn.end_lineno))
+        span = snippet(text, fn)
+        if span and made["snippet"] < args.n:
+            body = textwrap.dedent("\n".join(text.splitlines()[span[0] - 1 : span[1]]))
+            host = HOST.format(body=textwrap.indent(body, "    "))
+            plan.append(("snippet", host, span[0], span[1]))
+        for level, body_text, s0, s1 in plan:
+            try:
+                ast.parse(body_text)
+            except SyntaxError:
+                continue
+            name = f"pos/{level}/{made[level]:04d}.py"
+            made[level] += 1
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(body_text, encoding="utf-8")
+            truth[name] = (level, path, s0, s1)
+        if all(made[lv] >= args.n for lv in ("verbatim", "renamed", "renamed-edited", "snippet")):
+            break
+    n_neg = 0
+    for dist in args.negative_packages.split(","):
+        for m in package_modules(dist):
+            loc = Path(str(importlib.metadata.distribution(dist).locate_file(m)))
+            target = repo / "neg" / dist / m
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(loc.read_bytes())
+            n_neg += 1
+
+    t0 = time.perf_counter()
+    report = scan_repo(repo, ScanOptions(index_dir=work / "index", device="cpu"))
+    scan_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    warm = scan_repo(repo, ScanOptions(index_dir=work / "index", device="cpu"))
+    warm_s = time.perf_counter() - t0
+    print(
+        f"scan: {report.files_scanned} files, {report.units_scanned} units; cold {scan_s:.1f} s "
+        f"({report.units_scanned / scan_s:.0f} units/s), warm cache {warm_s:.1f} s "
+        f"({warm.units_scanned / warm_s:.0f} units/s)"
+    )
+
+    found: dict[str, bool] = {}
+    true_pos = false_pos = 0
+    neg_files_flagged = set()
+    for f in report.findings:
+        t = truth.get(f.path)
+        ok = (
+            t is not None
+            and f.source.path == t[1]
+            and f.source.start_line <= t[3]
+            and f.source.end_line >= t[2]
+        )
+        if ok:
+            true_pos += 1
+            found[f.path] = True
+        else:
+            false_pos += 1
+            if f.path.startswith("neg/"):
+                neg_files_flagged.add(f.path)
+    print(f"{'level':16} {'n':>5} {'recall':>7}")
+    for level in ("verbatim", "renamed", "renamed-edited", "snippet"):
+        files = [p for p, t in truth.items() if t[0] == level]
+        hit = sum(1 for p in files if found.get(p))
+        print(f"{level:16} {len(files):5d} {hit / max(len(files), 1):7.3f}")
+    total = len(truth)
+    print(f"{'all':16} {total:5d} {sum(found.values()) / max(total, 1):7.3f}")
+    precision = true_pos / max(true_pos + false_pos, 1)
+    print(f"findings: {true_pos} correct, {false_pos} wrong; precision {precision:.3f}")
+    print(
+        f"negative files flagged: {len(neg_files_flagged)} of {n_neg} "
+        f"({len(neg_files_flagged) / max(n_neg, 1):.2%})"
+    )
+    for f in report.findings:
+        if f.path.startswith("neg/"):
+            print(
+                "  FP",
+                f.path,
+                f.start_line,
+                f.end_line,
+                f.verdict.value,
+                f.source.path,
+                f.source.start_line,
+                f.similarity,
+            )
+
+
+if __name__ == "__main__":
+    main()
