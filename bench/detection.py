@@ -87,7 +87,9 @@ def rename(code: str, drop_line: int | None = None) -> str:
     names: dict[str, str] = {}
     out = []
     for tok in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
-        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+        if tok.type == tokenize.NAME and not (
+            keyword.iskeyword(tok.string) or keyword.issoftkeyword(tok.string)
+        ):
             out.append((tok.type, names.setdefault(tok.string, f"v{len(names)}")))
         elif tok.type != tokenize.COMMENT:
             out.append((tok.type, tok.string))

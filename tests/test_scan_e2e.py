@@ -81,7 +81,9 @@ def rename_and_reformat(code: str) -> str:
     names: dict[str, str] = {}
     out = []
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-        if tok.type == tokenize.NAME and not keyword.iskeyword(tok.string):
+        if tok.type == tokenize.NAME and not (
+            keyword.iskeyword(tok.string) or keyword.issoftkeyword(tok.string)
+        ):
             out.append((tok.type, names.setdefault(tok.string, f"n{len(names)}_x")))
         elif tok.type == tokenize.COMMENT:
             continue

@@ -12,11 +12,28 @@ class LanguageSpec:
 
     - ``grammar``: returns the tree-sitter language pointer from the grammar wheel.
     - ``function_types``: node types that are functions, methods or constructors (one unit each).
+      A node of such a type counts only when it has a ``body`` field (so abstract or interface
+      method declarations stay ordinary members).
     - ``class_types``: node types whose function children are methods; their other members count
       as top-level code.
     - ``identifier_types``: leaf types normalized to ``ID``.
     - ``literal_types``: node types (leaf or not) normalized to a single ``LIT`` token.
     - ``comment_types``: node types dropped from the token stream.
+    - ``expression_function_types``: the subset of ``function_types`` that are expressions
+      (arrow functions, lambdas, closures). Inside a top-level statement they make the statement
+      worth splitting only when they span at least three lines, so short inline callbacks stay
+      part of their statement's window.
+    - ``wrapper_types``: node types looked through when deciding whether a member is a function
+      or a class (decorators, ``export``, ``const f = () => ...``, C++ templates); a member whose
+      wrapper chain leads to a function becomes one unit spanning the whole member.
+    - ``namespace_types``: containers (namespaces, modules) whose members are handled like
+      top-level ones; their name qualifies unit names, but their functions stay functions.
+    - ``skip_types``: further node types dropped from the token stream because they only carry
+      formatting (line continuations, shebang lines).
+    - ``leading_types``: member types that belong to the function right after them (Rust
+      attributes), so the function's span starts at them.
+    - ``receiver_field``: field of a function node naming the receiver whose type qualifies the
+      name and makes the function a method (Go).
     """
 
     name: str
@@ -27,3 +44,9 @@ class LanguageSpec:
     identifier_types: frozenset[str]
     literal_types: frozenset[str]
     comment_types: frozenset[str]
+    expression_function_types: frozenset[str] = frozenset()
+    wrapper_types: frozenset[str] = frozenset()
+    namespace_types: frozenset[str] = frozenset()
+    skip_types: frozenset[str] = frozenset()
+    leading_types: frozenset[str] = frozenset()
+    receiver_field: str | None = None

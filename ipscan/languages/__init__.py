@@ -1,0 +1,77 @@
+"""The supported languages: their specs by name and by file extension, and cached parsers."""
+
+from __future__ import annotations
+
+import posixpath
+import threading
+
+import tree_sitter
+
+from ipscan.languages.base import LanguageSpec
+from ipscan.languages.c import C
+from ipscan.languages.cpp import CPP
+from ipscan.languages.go import GO
+from ipscan.languages.java import JAVA
+from ipscan.languages.javascript import JAVASCRIPT
+from ipscan.languages.python import PYTHON
+from ipscan.languages.rust import RUST
+from ipscan.languages.typescript import TSX
+from ipscan.languages.typescript import TYPESCRIPT
+
+__all__ = [
+    "LANGUAGES",
+    "LanguageSpec",
+    "get_language",
+    "get_parser",
+    "grammar_language",
+    "language_for_path",
+]
+
+LANGUAGES: dict[str, LanguageSpec] = {
+    spec.name: spec for spec in (PYTHON, JAVASCRIPT, TYPESCRIPT, TSX, JAVA, C, CPP, GO, RUST)
+}
+_BY_EXTENSION: dict[str, LanguageSpec] = {
+    ext: spec for spec in LANGUAGES.values() for ext in spec.extensions
+}
+
+_lock = threading.Lock()
+_grammars: dict[str, tree_sitter.Language] = {}
+# Parsers are not safe to share between threads: one per (thread, language).
+_local = threading.local()
+
+
+def language_for_path(path: str) -> LanguageSpec | None:
+    """The language of a file by its extension (case-insensitive), or None if unsupported."""
+    ext = posixpath.splitext(path.replace("\\", "/"))[1].lower()
+    return _BY_EXTENSION.get(ext)
+
+
+def get_language(name: str) -> LanguageSpec:
+    """The spec of a language by name; KeyError names the supported ones."""
+    try:
+        return LANGUAGES[name]
+    except KeyError:
+        raise KeyError(f"unsupported language {name!r}; known: {sorted(LANGUAGES)}") from None
+
+
+def grammar_language(name: str) -> tree_sitter.Language:
+    """The tree-sitter Language of a language, loaded once."""
+    lang = _grammars.get(name)
+    if lang is None:
+        with _lock:
+            lang = _grammars.get(name)
+            if lang is None:
+                lang = tree_sitter.Language(get_language(name).grammar())
+                _grammars[name] = lang
+    return lang
+
+
+def get_parser(name: str) -> tree_sitter.Parser:
+    """A tree-sitter Parser for a language, created once per thread."""
+    parsers: dict[str, tree_sitter.Parser] | None = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    parser = parsers.get(name)
+    if parser is None:
+        parser = parsers[name] = tree_sitter.Parser(grammar_language(name))
+    return parser
