@@ -9,6 +9,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # Minified or generated one-liners: a line this long is not hand-written code.
 MAX_LINE_CHARS = 3000
 MINIFIED_MEAN_LINE_CHARS = 300
+MINIFIED_LONG_LINE_SHARE = 0.5
 
 
 def decode_text(data: bytes) -> str:
@@ -31,10 +32,15 @@ def gate(path: str, data: bytes, language: str) -> SourceFile | SkippedFile:
 
 
 def is_minified(text: str) -> bool:
-    """True for minified or machine-generated files (very long lines)."""
+    """True for minified or machine-generated files: most of the text sits on very long lines.
+
+    One long line (an embedded data string, a regular expression) does not make a file
+    minified; its other thousands of lines are still code worth scanning.
+    """
     if len(text) < 2000:
         return False
     lines = text.splitlines() or [""]
-    longest = max(len(line) for line in lines)
-    mean = len(text) / len(lines)
-    return longest > MAX_LINE_CHARS or mean > MINIFIED_MEAN_LINE_CHARS
+    if len(text) / len(lines) > MINIFIED_MEAN_LINE_CHARS:
+        return True
+    on_long_lines = sum(len(line) for line in lines if len(line) > MAX_LINE_CHARS)
+    return on_long_lines > MINIFIED_LONG_LINE_SHARE * len(text)

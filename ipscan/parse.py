@@ -41,6 +41,8 @@ from ipscan.records import UnitKind
 
 # Most lines one top-level window may span (a single longer statement is one window anyway).
 WINDOW_LINES = 60
+# A function longer than this that contains functions is cut up like a module (see _open_body).
+OPEN_FUNCTION_LINES = 150
 # An expression function (arrow, lambda, closure) inside a top-level statement splits that
 # statement into parts only when it spans at least this many lines.
 _MIN_EXPRESSION_FUNCTION_LINES = 3
@@ -264,7 +266,12 @@ class _UnitBuilder:
                 self._window(run, window_name)
                 run = []
             if role == _FUNC:
-                self._function(member, quals, in_class)
+                body = self._open_body(member)
+                if body is None:
+                    self._function(member, quals, in_class)
+                else:
+                    name = self._function_name(body.parent) or member.holder
+                    stack.append((body, (*quals, name) if name else quals, in_class))
             elif role == _DESCEND:
                 stack.append((member.node, quals, in_class))
             else:
@@ -278,6 +285,21 @@ class _UnitBuilder:
                 stack.append((body, sub, in_class or role == _CLASS))
         if run:
             self._window(run, window_name)
+
+    def _open_body(self, member: _Member) -> Node | None:
+        """The body of a long function that holds functions, to be cut up like a module.
+
+        Libraries wrapped in one closure (UMD and IIFE bundles such as lodash.js, C++ or Rust
+        modules inside one function) would otherwise be one unit of thousands of lines, in which
+        a copied function is a tiny share of the evidence.
+        """
+        fn = member.inner
+        if fn is None or _end_line(fn) - fn.start_point[0] < OPEN_FUNCTION_LINES:
+            return None
+        body = fn.child_by_field_name("body")
+        if body is None or not self._contains_function(body):
+            return None
+        return body
 
     def _attach_leading(self, members: list[_Member]) -> None:
         """Let leading members (Rust attributes) start the function right after them."""

@@ -97,3 +97,8 @@ def test_bad_roots_are_usage_errors(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "--bare", str(bare))
     with pytest.raises(UsageError, match="bare"):
         list_scan_files(bare)
+
+
+def test_one_long_line_does_not_make_a_file_minified() -> None:
+    text = "x = 1\n" * 2000 + "DATA = '" + "a" * 5000 + "'\n"
+    assert isinstance(gate("f.py", text.encode(), "python"), SourceFile)

@@ -839,3 +839,17 @@ def _timed(file: SourceFile) -> float:
     start = time.perf_counter()
     parse_source(file)
     return time.perf_counter() - start
+
+
+def test_a_library_wrapped_in_one_closure_is_cut_into_its_functions() -> None:
+    helpers = "".join(
+        f"  function helper{i}(a, b) {{\n    var c = a + b * {i};\n"
+        f"    if (c > {i}) {{ return c - b; }}\n    return a;\n  }}\n\n"
+        for i in range(40)
+    )
+    text = f";(function() {{\n  var VERSION = '1.0';\n\n{helpers}  root.lib = helper0;\n}}.call(this));\n"
+    parsed = parse("javascript", text, "lib.js")
+    check_invariants(parsed)
+    names = [u.name for u in parsed.units if u.kind is UnitKind.FUNCTION]
+    assert names == [f"helper{i}" for i in range(40)]
+    assert any(u.kind is UnitKind.TOP_LEVEL for u in parsed.units)

@@ -15,7 +15,7 @@ def describe_index(index_dir: Path | None) -> dict[str, Any]:
     size = sum(p.stat().st_size for p in reader.gen_dir.iterdir() if p.is_file())
     return {
         "path": str(reader.index_dir),
-        "format": f"{m.get('format')}/{m.get('version')}",
+        "format": f"{m.get('format')}/{m.get('format_version')}",
         "created": m.get("created"),
         "ipscan_version": m.get("ipscan_version"),
         "encoder": reader.encoder_info,

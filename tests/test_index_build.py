@@ -1,0 +1,106 @@
+"""Building and extending an index from real sources, and `ipscan index info`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ipscan.index.build import build_index
+from ipscan.index.reader import IndexReader
+from tests.conftest import git
+from tests.conftest import init_repo
+from tests.conftest import installed_file
+
+
+class CountingEmbed:
+    """The real encoder, counting what it is asked to embed."""
+
+    def __init__(self, encoder) -> None:  # type: ignore[no-untyped-def]
+        self.encoder = encoder
+        self.texts: list[str] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.encoder.encode(texts)
+
+
+def test_extending_an_index_embeds_only_new_units(
+    tmp_path: Path, source_archives: dict[str, Path], encoder
+) -> None:  # type: ignore[no-untyped-def]
+    idx = tmp_path / "idx"
+    first = CountingEmbed(encoder)
+    s1 = build_index([str(source_archives["click"])], idx, encoder, first)
+    assert s1.units_added == len(first.texts) > 20
+    before = IndexReader(idx)
+    old_vectors = before.contents().vectors
+
+    second = CountingEmbed(encoder)
+    s2 = build_index(
+        [str(source_archives["click"]), str(source_archives["packaging"])], idx, encoder, second
+    )
+    assert any("already indexed" in s for s in s2.skipped)
+    assert s2.units_added == len(second.texts) > 20
+    assert s2.total_units == s1.units_added + s2.units_added
+    after = IndexReader(idx)
+    assert [s["name"] for s in after.sources] == ["click", "packaging"]
+    assert np.allclose(after.contents().vectors[: len(old_vectors)], old_vectors)
+    licenses = {f["path"].split("/")[1]: f["license"] for f in after.files}
+    assert licenses == {"click": "BSD-3-Clause", "packaging": "Apache-2.0 OR BSD-2-Clause"}
+
+
+def test_git_url_source_at_a_revision(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    text = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
+    work = init_repo(tmp_path / "work", {"fmt.py": text, "LICENSE": _mit()})
+    first = git(work, "rev-parse", "HEAD").strip()
+    (work / "fmt.py").write_text("x = 1\n")
+    git(work, "commit", "-qam", "empty it")
+    bare = tmp_path / "lib.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(bare))
+    idx = tmp_path / "idx"
+    summary = build_index(
+        [f"file://{bare}"], idx, encoder, encoder.encode, rev=first, include=["*.py"]
+    )
+    assert summary.units_added > 5  # the first commit's file, not the emptied one
+    reader = IndexReader(idx)
+    assert reader.sources[0]["kind"] == "git-url"
+    assert reader.files[0]["license"] == "MIT"
+
+
+def test_index_info_cli(tiny_index: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "ipscan.cli", "index", "info", str(tiny_index), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    info = json.loads(res.stdout)
+    assert info["format"] == "ipscan-index/1"
+    assert {s["name"] for s in info["sources"]} == {"click", "packaging"}
+    assert info["counts"]["units"] == sum(s["units"] for s in info["sources"])
+    text = subprocess.run(
+        [sys.executable, "-m", "ipscan.cli", "index", "info", str(tiny_index)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "click" in text and "BSD-3-Clause" in text
+
+
+def _mit() -> str:
+    return (
+        "MIT License\n\nCopyright (c) 2024 Example\n\n"
+        "Permission is hereby granted, free of charge, to any person obtaining a copy of this "
+        "software and associated documentation files (the \"Software\"), to deal in the Software "
+        "without restriction, including without limitation the rights to use, copy, modify, "
+        "merge, publish, distribute, sublicense, and/or sell copies of the Software, and to "
+        "permit persons to whom the Software is furnished to do so, subject to the following "
+        "conditions:\n\nThe above copyright notice and this permission notice shall be included "
+        "in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED "
+        "\"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED "
+        "TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND "
+        "NONINFRINGEMENT.\n"
+    )
