@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import importlib.metadata
 import io
 import keyword
@@ -119,8 +120,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=150, help="functions per rewrite level")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--index-packages", default="click,jinja2,packaging,idna,pygments,rich")
-    ap.add_argument("--negative-packages", default="networkx,markdown-it-py,pyyaml,tqdm,anyio")
+    ap.add_argument("--index-packages", default="click,jinja2,packaging,idna,rich")
+    ap.add_argument(
+        "--negative-packages",
+        default="pyyaml,tqdm,anyio,pluggy,h11,gitdb,smmap,filelock,markdown-it-py,"
+        "pygments:pygments/lexers/_*.py,pygments:pygments/formatters/*.py",
+        help="dist or dist:glob (data-heavy tables such as pygments' builtins lists included)",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="ipscan-bench-"))
@@ -180,8 +186,11 @@ def main() -> None:
         if all(made[lv] >= args.n for lv in ("verbatim", "renamed", "renamed-edited", "snippet")):
             break
     n_neg = 0
-    for dist in args.negative_packages.split(","):
+    for item in args.negative_packages.split(","):
+        dist, _, pattern = item.partition(":")
         for m in package_modules(dist):
+            if pattern and not fnmatch.fnmatchcase(m, pattern):
+                continue
             loc = Path(str(importlib.metadata.distribution(dist).locate_file(m)))
             target = repo / "neg" / dist / m
             target.parent.mkdir(parents=True, exist_ok=True)

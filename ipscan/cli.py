@@ -223,7 +223,11 @@ def index_build_default(index_dir: Path | None, device: str, batch_size: int) ->
 @index.command("info")
 @click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path), required=False)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
 )
 def index_info(index_dir: Path | None, fmt: str) -> int:
     """Describe an index (default: the one that ships with ipscan)."""
@@ -231,9 +235,13 @@ def index_info(index_dir: Path | None, fmt: str) -> int:
 
     from ipscan.index.info import describe_index
     from ipscan.index.info import render_info
+    from ipscan.index.info import render_markdown
 
     info = describe_index(index_dir)
-    click.echo(json.dumps(info, indent=2) if fmt == "json" else render_info(info))
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2))
+    else:
+        click.echo(render_markdown(info) if fmt == "markdown" else render_info(info))
     return EXIT_CLEAN
 
 

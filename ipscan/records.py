@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class SourceFile:
     language: str
 
 
-class UnitKind(str, Enum):
+class UnitKind(StrEnum):
     """What a unit is. Values are part of the JSON contract."""
 
     FUNCTION = "function"
@@ -76,7 +76,7 @@ class SkippedFile:
     reason: str
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Stable verdict strings; part of the JSON contract."""
 
     COPIED = "copied"
@@ -84,7 +84,7 @@ class Verdict(str, Enum):
     SIMILAR = "similar"
 
 
-class Matcher(str, Enum):
+class Matcher(StrEnum):
     """Which matcher proposed a candidate."""
 
     HASH = "1-hash"
@@ -92,7 +92,7 @@ class Matcher(str, Enum):
     EMBED = "3-embed"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     """Whether a finding covers one unit or most of a file."""
 
     UNIT = "unit"

@@ -8,6 +8,7 @@ import os
 import subprocess
 import tarfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,8 @@ def init_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
     return path
 
 
-CLICK_MODULES = ["click/formatting.py", "click/utils.py", "click/termui.py"]
-PACKAGING_MODULES = ["packaging/version.py", "packaging/specifiers.py", "packaging/utils.py"]
+CLICK_MODULES = ["click/formatting.py", "click/utils.py"]
+PACKAGING_MODULES = ["packaging/specifiers.py"]
 
 
 @pytest.fixture(scope="session")
@@ -113,13 +114,49 @@ def encoder():  # type: ignore[no-untyped-def]
     return load_encoder("cpu")
 
 
+class CountingEmbed:
+    """The real encoder, counting what it is asked to embed."""
+
+    def __init__(self, encoder) -> None:  # type: ignore[no-untyped-def]
+        self.encoder = encoder
+        self.texts: list[str] = []
+
+    def __call__(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.texts.extend(texts)
+        return self.encoder.encode(texts)
+
+
+@dataclass
+class TinyIndexBuild:
+    """How the session's tiny index was built: click first, then extended with packaging."""
+
+    index_dir: Path
+    first: object  # BuildSummary of the click-only build
+    second: object  # BuildSummary of the extension
+    first_texts: list[str]
+    second_texts: list[str]
+    first_vectors: object  # np.ndarray of the click-only index
+
+
 @pytest.fixture(scope="session")
-def tiny_index(
+def tiny_index_build(
     tmp_path_factory: pytest.TempPathFactory, source_archives: dict[str, Path], encoder
-) -> Path:  # type: ignore[no-untyped-def]
-    """A real index of the two source archives."""
+) -> TinyIndexBuild:  # type: ignore[no-untyped-def]
+    """A real index of the two source archives, built in two steps."""
     from ipscan.index.build import build_index
+    from ipscan.index.reader import IndexReader
 
     index_dir = tmp_path_factory.mktemp("index") / "idx"
-    build_index([str(p) for p in source_archives.values()], index_dir, encoder, encoder.encode)
-    return index_dir
+    first = CountingEmbed(encoder)
+    s1 = build_index([str(source_archives["click"])], index_dir, encoder, first)
+    vectors = IndexReader(index_dir).contents().vectors
+    second = CountingEmbed(encoder)
+    archives = [str(source_archives["click"]), str(source_archives["packaging"])]
+    s2 = build_index(archives, index_dir, encoder, second)
+    return TinyIndexBuild(index_dir, s1, s2, first.texts, second.texts, vectors)
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tiny_index_build: TinyIndexBuild) -> Path:
+    """The directory of the session's tiny real index."""
+    return tiny_index_build.index_dir

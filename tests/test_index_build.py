@@ -11,43 +11,21 @@ import numpy as np
 
 from ipscan.index.build import build_index
 from ipscan.index.reader import IndexReader
+from tests.conftest import TinyIndexBuild
 from tests.conftest import git
 from tests.conftest import init_repo
 from tests.conftest import installed_file
 
 
-class CountingEmbed:
-    """The real encoder, counting what it is asked to embed."""
-
-    def __init__(self, encoder) -> None:  # type: ignore[no-untyped-def]
-        self.encoder = encoder
-        self.texts: list[str] = []
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        self.texts.extend(texts)
-        return self.encoder.encode(texts)
-
-
-def test_extending_an_index_embeds_only_new_units(
-    tmp_path: Path, source_archives: dict[str, Path], encoder
-) -> None:  # type: ignore[no-untyped-def]
-    idx = tmp_path / "idx"
-    first = CountingEmbed(encoder)
-    s1 = build_index([str(source_archives["click"])], idx, encoder, first)
-    assert s1.units_added == len(first.texts) > 20
-    before = IndexReader(idx)
-    old_vectors = before.contents().vectors
-
-    second = CountingEmbed(encoder)
-    s2 = build_index(
-        [str(source_archives["click"]), str(source_archives["packaging"])], idx, encoder, second
-    )
-    assert any("already indexed" in s for s in s2.skipped)
-    assert s2.units_added == len(second.texts) > 20
-    assert s2.total_units == s1.units_added + s2.units_added
-    after = IndexReader(idx)
+def test_extending_an_index_embeds_only_new_units(tiny_index_build: TinyIndexBuild) -> None:
+    b = tiny_index_build
+    assert b.first.units_added == len(b.first_texts) > 20
+    assert any("already indexed" in s for s in b.second.skipped)
+    assert b.second.units_added == len(b.second_texts) > 20
+    assert b.second.total_units == b.first.units_added + b.second.units_added
+    after = IndexReader(b.index_dir)
     assert [s["name"] for s in after.sources] == ["click", "packaging"]
-    assert np.allclose(after.contents().vectors[: len(old_vectors)], old_vectors)
+    assert np.allclose(after.contents().vectors[: len(b.first_vectors)], b.first_vectors)
     licenses = {f["path"].split("/")[1]: f["license"] for f in after.files}
     assert licenses == {"click": "BSD-3-Clause", "packaging": "Apache-2.0 OR BSD-2-Clause"}
 
@@ -94,13 +72,13 @@ def _mit() -> str:
     return (
         "MIT License\n\nCopyright (c) 2024 Example\n\n"
         "Permission is hereby granted, free of charge, to any person obtaining a copy of this "
-        "software and associated documentation files (the \"Software\"), to deal in the Software "
+        'software and associated documentation files (the "Software"), to deal in the Software '
         "without restriction, including without limitation the rights to use, copy, modify, "
         "merge, publish, distribute, sublicense, and/or sell copies of the Software, and to "
         "permit persons to whom the Software is furnished to do so, subject to the following "
         "conditions:\n\nThe above copyright notice and this permission notice shall be included "
         "in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED "
-        "\"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED "
+        '"AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED '
         "TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND "
         "NONINFRINGEMENT.\n"
     )

@@ -847,7 +847,8 @@ def test_a_library_wrapped_in_one_closure_is_cut_into_its_functions() -> None:
         f"    if (c > {i}) {{ return c - b; }}\n    return a;\n  }}\n\n"
         for i in range(40)
     )
-    text = f";(function() {{\n  var VERSION = '1.0';\n\n{helpers}  root.lib = helper0;\n}}.call(this));\n"
+    head = ";(function() {\n  var VERSION = '1.0';\n\n"
+    text = f"{head}{helpers}  root.lib = helper0;\n}}.call(this));\n"
     parsed = parse("javascript", text, "lib.js")
     check_invariants(parsed)
     names = [u.name for u in parsed.units if u.kind is UnitKind.FUNCTION]

@@ -44,3 +44,23 @@ def render_info(info: dict[str, Any]) -> str:
     for s in info["sources"]:
         lines.append(f"  {s['name']} {s['version']}  {s['license']}  {s['units']} units")
     return "\n".join(lines)
+
+
+def render_markdown(info: dict[str, Any]) -> str:
+    """A Markdown table of the sources (used for docs/default-index.md)."""
+    counts = info.get("counts") or {}
+    enc = info.get("encoder") or {}
+    lines = [
+        "| Package | Version | License (SPDX) | Units |",
+        "|---|---|---|---:|",
+        *(
+            f"| {s['name']} | {s['version']} | {s['license']} | {s['units']} |"
+            for s in info["sources"]
+        ),
+        "",
+        f"{counts.get('units')} units in {counts.get('files')} files of "
+        f"{counts.get('sources')} packages; {counts.get('postings')} fingerprints; "
+        f"{info['size_bytes'] / 1e6:.1f} MB on disk; encoder {enc.get('id')} "
+        f"(weights sha256 {str(enc.get('weights_sha256'))[:12]}…).",
+    ]
+    return "\n".join(lines)

