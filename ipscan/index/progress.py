@@ -13,7 +13,15 @@ CHUNK = 512
 
 
 def progress_embedder(encoder: EncoderLike, batch_size: int) -> Callable[[list[str]], np.ndarray]:
-    """An ``embed(texts)`` that shows how far it got (long builds take minutes on a CPU)."""
+    """An ``embed(texts)`` that shows how far it got (long builds take minutes on a CPU).
+
+    It goes through the local embedding cache, so a rebuild re-embeds nothing it has seen, and
+    a later scan of code that is in the index finds its vectors already there.
+    """
+    from ipscan.encoder.cache import EmbeddingCache
+    from ipscan.encoder.cache import embed_cached
+
+    cache = EmbeddingCache()
 
     def embed(texts: list[str]) -> np.ndarray:
         parts = []
@@ -22,7 +30,7 @@ def progress_embedder(encoder: EncoderLike, batch_size: int) -> Callable[[list[s
         ) as bar:
             for start in range(0, len(texts), CHUNK):
                 chunk = texts[start : start + CHUNK]
-                parts.append(encoder.encode(chunk, batch_size=batch_size))  # type: ignore[attr-defined]
+                parts.append(embed_cached(encoder, chunk, cache, batch_size=batch_size))  # type: ignore[arg-type]
                 bar.update(len(chunk))
         if not parts:
             return np.zeros((0, encoder.dim), dtype=np.float32)
