@@ -166,11 +166,13 @@ def index_build(
     exclude: Sequence[str],
 ) -> int:
     """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index."""
+    from ipscan.encoder import BULK_TEXTS
+    from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
     from ipscan.index.build import build_index
     from ipscan.index.progress import progress_embedder
 
-    encoder = load_encoder(device)
+    encoder = load_encoder(bulk_device(device, BULK_TEXTS))
     summary = build_index(
         list(sources),
         index_dir,
@@ -203,13 +205,15 @@ def index_build(
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 def index_build_default(index_dir: Path | None, device: str, batch_size: int) -> int:
     """Rebuild the default index from its pinned packages (needs pip and npm registry access)."""
+    from ipscan.encoder import BULK_TEXTS
+    from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
     from ipscan.index.default import build_default
     from ipscan.index.open import DEFAULT_INDEX_DIR
     from ipscan.index.progress import progress_embedder
 
     target = index_dir or DEFAULT_INDEX_DIR
-    encoder = load_encoder(device)
+    encoder = load_encoder(bulk_device(device, BULK_TEXTS))
     summary = build_default(
         target,
         encoder,

@@ -6,15 +6,27 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ipscan.encoder import bulk_device
+from ipscan.encoder import choose_device
 from ipscan.encoder import load_encoder
 from ipscan.encoder.cache import EmbeddingCache
+from ipscan.encoder.cache import cache_key
 from ipscan.encoder.cache import embed_cached
 from ipscan.index.compat import check_encoder
 from ipscan.index.reader import IndexReader
 
 
 def embed_for_index(texts: Sequence[str], reader: IndexReader, device: str) -> np.ndarray:
-    """L2-normalized vectors for ``texts``, after checking the index uses the same encoder."""
-    encoder = load_encoder(device)
+    """L2-normalized vectors for ``texts``, after checking the index uses the same encoder.
+
+    Only cache misses are encoded; when there are many, "auto" switches to the faster runtime.
+    """
+    cache = EmbeddingCache()
+    encoder = load_encoder(choose_device(device))
     check_encoder(reader.encoder_info, encoder, reader.index_dir)
-    return embed_cached(encoder, list(texts), EmbeddingCache())
+    keys = [cache_key(encoder.weights_sha256, t) for t in texts]
+    misses = len(set(keys) - set(cache.get_many(keys)))
+    bulk = bulk_device(device, misses)
+    if bulk != encoder.device:
+        encoder = load_encoder(bulk)
+    return embed_cached(encoder, list(texts), cache)

@@ -270,3 +270,14 @@ def test_cpu_encoding_does_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=env, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_bulk_work_on_a_cpu_prefers_torch_and_small_work_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ipscan.encoder as enc
+
+    monkeypatch.setattr(enc, "_nvidia_gpu_visible", lambda: False)
+    assert enc.bulk_device("auto", 5) == "cpu"
+    assert enc.bulk_device("auto", enc.BULK_TEXTS) == "torch-cpu"
+    assert enc.bulk_device("cpu", 10_000) == "cpu"  # an explicit choice is kept
