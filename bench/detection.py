@@ -36,6 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ipscan.encoder import BULK_TEXTS
+from ipscan.encoder import bulk_device
 from ipscan.encoder import load_encoder
 from ipscan.index.build import build_index
 from ipscan.scan import ScanOptions
@@ -130,7 +132,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="ipscan-bench-"))
-    encoder = load_encoder("cpu")
+    encoder = load_encoder(bulk_device("auto", BULK_TEXTS))
 
     sources: dict[str, tuple[str, str]] = {}  # "src/<module>" -> (dist, text)
     archives = []
@@ -198,10 +200,10 @@ def main() -> None:
             n_neg += 1
 
     t0 = time.perf_counter()
-    report = scan_repo(repo, ScanOptions(index_dir=work / "index", device="cpu"))
+    report = scan_repo(repo, ScanOptions(index_dir=work / "index", device="auto"))
     scan_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    warm = scan_repo(repo, ScanOptions(index_dir=work / "index", device="cpu"))
+    warm = scan_repo(repo, ScanOptions(index_dir=work / "index", device="auto"))
     warm_s = time.perf_counter() - t0
     print(
         f"scan: {report.files_scanned} files, {report.units_scanned} units; cold {scan_s:.1f} s "

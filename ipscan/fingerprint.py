@@ -31,7 +31,11 @@ W = 6
 # one-line wrappers): every codebase has them.
 MIN_UNIT_TOKENS = 30
 # Bump when tokenization or hashing changes: fingerprints from different schemes never match.
-TOKEN_SCHEME = 1
+TOKEN_SCHEME = 2
+# A k-gram made only of these is a piece of a data table (``"a": ["b", "c"], ...``): it has no
+# program structure, and two unrelated tables share such k-grams all the time. Such k-grams are
+# not fingerprinted; winnowing still runs over all k-grams, so the guarantee holds for code.
+DATA_TOKENS = frozenset({"LIT", ",", ":", "[", "]", "{", "}", "(", ")"})
 
 _MASK64 = (1 << 64) - 1
 _BASE = np.uint64(1_099_511_628_211)  # an odd 64-bit multiplier (the FNV-1 prime)
@@ -105,6 +109,11 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
     ids = token_ids(tokens)
     hashes = kgram_hashes(ids, k)
     pos = winnow(hashes, w)
+    if len(pos):
+        data = np.fromiter((t.text in DATA_TOKENS for t in tokens), dtype=bool, count=len(tokens))
+        # k-grams whose k tokens are all data tokens: a window sum of k over the mask.
+        runs = np.convolve(data.astype(np.int32), np.ones(k, dtype=np.int32), mode="valid")
+        pos = pos[runs[pos] < k]
     lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
     return UnitEvidence(
         n_tokens=len(tokens),

@@ -56,3 +56,10 @@ def test_covered_tokens_counts_the_union_of_kgrams() -> None:
     assert covered_tokens(np.array([0, 5]), 100) == K + 5
     assert covered_tokens(np.array([95]), 100) == 5
     assert covered_tokens(np.array([], dtype=np.int64), 100) == 0
+
+
+def test_data_table_kgrams_are_not_fingerprints() -> None:
+    table = ["LIT", ":", "[", "LIT", ",", "LIT", ",", "LIT", "]", ","] * 10
+    assert len(unit_evidence(tokens(table)).hashes) == 0
+    code = stream(100, 13)
+    assert len(unit_evidence(tokens(code)).hashes) > 10

@@ -43,6 +43,7 @@ class TorchRuntime:
         self.device = torch.device(device)
         verbosity = transformers.logging.get_verbosity()
         transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()  # the scan's stderr is for ipscan's lines
         try:
             model: Any = AutoModel.from_pretrained(str(info.path), local_files_only=True)
         except Exception as exc:
