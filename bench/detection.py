@@ -173,7 +173,7 @@ def main() -> None:
         span = snippet(text, fn)
         if span and made["snippet"] < args.n:
             body = textwrap.dedent("\n".join(text.splitlines()[span[0] - 1 : span[1]]))
-            host = HOST.format(body=textwrap.indent(body, "    "))
+            host = HOST.replace("{body}", textwrap.indent(body, "    "))
             plan.append(("snippet", host, span[0], span[1]))
         for level, body_text, s0, s1 in plan:
             try:

@@ -6,6 +6,7 @@ import importlib.metadata
 import io
 import os
 import subprocess
+import sys
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,6 +61,13 @@ def make_sdist(dest: Path, dist: str, modules: list[str]) -> Path:
             info.mtime = 0
             tar.addfile(info, io.BytesIO(data))
     return out
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``ipscan ARGS`` in a new process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "ipscan.cli", *args], capture_output=True, text=True, check=False
+    )
 
 
 def git(repo: Path, *args: str) -> str:

@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 
 from ipscan import cli
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", *args], capture_output=True, text=True, check=False
-    )
+from tests.conftest import run_cli
 
 
 def test_help_does_not_import_heavy_modules() -> None:
@@ -25,25 +20,25 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
-    assert "repo" in run("--help").stdout
+    assert "repo" in run_cli("--help").stdout
 
 
 def test_missing_path_is_a_usage_error() -> None:
-    res = run("repo", "/no/such/dir")
+    res = run_cli("repo", "/no/such/dir")
     assert res.returncode == 2
     assert res.stderr.strip() == "ipscan: error: /no/such/dir: no such directory"
 
 
 def test_missing_index_cannot_scan(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
-    res = run("repo", str(tmp_path), "--index", str(tmp_path / "nope"))
+    res = run_cli("repo", str(tmp_path), "--index", str(tmp_path / "nope"))
     assert res.returncode == 3
     assert len(res.stderr.strip().splitlines()) == 1
     assert "not an ipscan index" in res.stderr
 
 
 def test_bad_option_exits_2() -> None:
-    res = run("repo", "--format", "yaml")
+    res = run_cli("repo", "--format", "yaml")
     assert res.returncode == 2
 
 

@@ -33,7 +33,7 @@ SNIPPETS = [
     "for (int i = 0; i < n; i++) {\n    sum += a[i] * b[i];\n}\n",
     "class Stack:\n    def __init__(self):\n        self.items = []\n\n"
     "    def push(self, item):\n        self.items.append(item)\n" * 3,
-    "fn main() { println!(\"hello, world\"); }",
+    'fn main() { println!("hello, world"); }',
     "SELECT id, name FROM users WHERE age > 30 ORDER BY name;" * 40,  # truncated at 256
 ]
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +13,7 @@ from tests.conftest import TinyIndexBuild
 from tests.conftest import git
 from tests.conftest import init_repo
 from tests.conftest import installed_file
+from tests.conftest import run_cli
 
 
 def test_extending_an_index_embeds_only_new_units(tiny_index_build: TinyIndexBuild) -> None:
@@ -49,22 +48,12 @@ def test_git_url_source_at_a_revision(tmp_path: Path, encoder) -> None:  # type:
 
 
 def test_index_info_cli(tiny_index: Path) -> None:
-    res = subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", "index", "info", str(tiny_index), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    res = run_cli("index", "info", str(tiny_index), "--format", "json")
     info = json.loads(res.stdout)
     assert info["format"] == "ipscan-index/1"
     assert {s["name"] for s in info["sources"]} == {"click", "packaging"}
     assert info["counts"]["units"] == sum(s["units"] for s in info["sources"])
-    text = subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", "index", "info", str(tiny_index)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    text = run_cli("index", "info", str(tiny_index)).stdout
     assert "click" in text and "BSD-3-Clause" in text
 
 

@@ -6,8 +6,6 @@ import ast
 import io
 import json
 import keyword
-import subprocess
-import sys
 import textwrap
 import tokenize
 from pathlib import Path
@@ -21,6 +19,7 @@ from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
 from tests.conftest import init_repo
 from tests.conftest import installed_file
+from tests.conftest import run_cli
 
 ORIGINAL_CODE = '''\
 """Inventory bookkeeping for a small bakery (written for this test)."""
@@ -190,23 +189,15 @@ def test_unrelated_code_is_not_flagged(scanned) -> None:
 
 
 def test_json_contract_and_exit_code_from_the_cli(scanned, tiny_index: Path) -> None:
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ipscan.cli",
-            "repo",
-            str(scanned["repo"]),
-            "--index",
-            str(tiny_index),
-            "--format",
-            "json",
-            "--device",
-            "cpu",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    res = run_cli(
+        "repo",
+        str(scanned["repo"]),
+        "--index",
+        str(tiny_index),
+        "--format",
+        "json",
+        "--device",
+        "cpu",
     )
     assert res.returncode == 1, res.stderr
     doc = json.loads(res.stdout)
@@ -223,22 +214,7 @@ def test_json_contract_and_exit_code_from_the_cli(scanned, tiny_index: Path) -> 
 
 def test_clean_repository_exits_zero(tmp_path: Path, tiny_index: Path) -> None:
     repo = init_repo(tmp_path / "clean", {"app/original.py": ORIGINAL_CODE})
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ipscan.cli",
-            "repo",
-            str(repo),
-            "--index",
-            str(tiny_index),
-            "--device",
-            "cpu",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    res = run_cli("repo", str(repo), "--index", str(tiny_index), "--device", "cpu")
     assert res.returncode == 0, res.stderr
     assert res.stdout == ""
     assert "0 findings" in res.stderr

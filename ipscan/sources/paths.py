@@ -1,0 +1,40 @@
+"""Which paths of a source are kept, and which are read for metadata."""
+
+from __future__ import annotations
+
+import re
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar")
+ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, ".zip", ".whl")
+LICENSE_NAME = re.compile(r"^(?:un)?licen[cs]e|^copying", re.IGNORECASE)
+META_NAMES = frozenset({"PKG-INFO", "pyproject.toml", "package.json", "Cargo.toml", "METADATA"})
+
+
+def safe_path(name: str) -> str | None:
+    """A normalized relative POSIX path, or None for absolute, ``..`` or empty paths."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def skipped_dir(parts: tuple[str, ...] | list[str]) -> bool:
+    """True when a path lies in a VCS folder or in a ``node_modules`` below the root."""
+    return any(p in SKIP_DIRS for p in parts) or "node_modules" in parts
+
+
+def is_meta_candidate(rel: str) -> bool:
+    """Files read for name/version/license: root metadata, root license files, dist-info."""
+    parts = rel.split("/")
+    base = parts[-1]
+    if len(parts) == 1:
+        return base in META_NAMES or bool(LICENSE_NAME.match(base))
+    if not parts[0].endswith(".dist-info"):
+        return False
+    if len(parts) == 2:
+        return base == "METADATA" or bool(LICENSE_NAME.match(base))
+    return len(parts) == 3 and parts[1] == "licenses"
