@@ -1,0 +1,195 @@
+"""License file texts: recognize the common licenses by their distinctive phrases.
+
+A file holding several licenses is an ``OR`` expression only when it says so (a dual-license
+statement naming the licenses); otherwise the license whose text comes first wins, since
+bundled third-party notices usually follow the project's own license.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ipscan.licenses.gnu import gnu_text
+
+
+def _norm_text(text: str) -> str:
+    s = text.lower().replace("licence", "license").replace("’", "'")
+    s = re.sub(r"[^a-z0-9]+", " ", s)
+    return f" {s.strip()} "
+
+
+def _find(text: str, *phrases: str) -> int:
+    """Position of the first of ``phrases`` in normalized ``text``, or -1."""
+    best = -1
+    for phrase in phrases:
+        i = text.find(f" {phrase} ")
+        if i >= 0 and (best < 0 or i < best):
+            best = i
+    return best
+
+
+def _all(text: str, *phrases: str) -> int:
+    """Position of the first phrase when every phrase occurs, else -1."""
+    positions = [_find(text, p) for p in phrases]
+    return -1 if min(positions) < 0 else positions[0]
+
+
+def _bsd(text: str) -> tuple[int, str] | None:
+    pos = _find(
+        text, "redistribution and use in source and binary forms with or without modification"
+    )
+    if pos < 0:
+        return None
+    if _find(text, "all advertising materials mentioning features or use of this software") >= 0:
+        return pos, "BSD-4-Clause"
+    if _find(text, "endorse or promote products derived from this software") >= 0:
+        if _find(text, "no express or implied licenses to any party s patent rights") >= 0:
+            return pos, "BSD-3-Clause-Clear"
+        return pos, "BSD-3-Clause"
+    return pos, "BSD-2-Clause"
+
+
+def _permissive(text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+
+    def add(spdx: str, pos: int) -> None:
+        if pos >= 0:
+            found.append((pos, spdx))
+
+    def add_grant(grants: tuple[str, ...], notice: str, kept: str, dropped: str) -> None:
+        """A grant whose license keeps the notice (MIT, ISC) or waives it (MIT-0, 0BSD)."""
+        pos = _find(text, *grants)
+        if pos >= 0:
+            add(kept if _find(text, notice) >= 0 else dropped, pos)
+
+    add_grant(
+        (
+            "permission is hereby granted free of charge to any person obtaining a copy of this "
+            "software",
+        ),
+        "the above copyright notice and this permission notice shall be included in all "
+        "copies or substantial portions of the software",
+        "MIT",
+        "MIT-0",
+    )
+    add_grant(
+        (
+            "permission to use copy modify and or distribute this software for any purpose with "
+            "or without fee is hereby granted",
+            "permission to use copy modify and distribute this software for any purpose with or "
+            "without fee is hereby granted",
+        ),
+        "provided that the above copyright notice and this permission notice appear in all copies",
+        "ISC",
+        "0BSD",
+    )
+    add(
+        "Zlib",
+        _all(
+            text,
+            "permission is granted to anyone to use this software for any purpose including "
+            "commercial applications and to alter it and redistribute it freely",
+            "the origin of this software must not be misrepresented",
+        ),
+    )
+    add(
+        "Apache-2.0",
+        _find(
+            text,
+            "apache license version 2 0 january 2004",
+            "licensed under the apache license version 2 0",
+        ),
+    )
+    add("Apache-1.1", _find(text, "the apache software license version 1 1"))
+    add(
+        "MPL-2.0",
+        _find(
+            text,
+            "mozilla public license version 2 0",
+            "subject to the terms of the mozilla public license v 2 0",
+        ),
+    )
+    add("MPL-1.1", _find(text, "mozilla public license version 1 1"))
+    add(
+        "EPL-2.0",
+        _find(text, "eclipse public license v 2 0", "eclipse public license version 2 0"),
+    )
+    add(
+        "EPL-1.0",
+        _find(text, "eclipse public license v 1 0", "eclipse public license version 1 0"),
+    )
+    add(
+        "Unlicense",
+        _find(text, "this is free and unencumbered software released into the public domain"),
+    )
+    add("CC0-1.0", _find(text, "cc0 1 0 universal"))
+    add(
+        "PSF-2.0",
+        _find(
+            text,
+            "python software foundation license version 2",
+            "psf license agreement for python",
+            "this license agreement is between the python software foundation",
+        ),
+    )
+    add("BSL-1.0", _find(text, "boost software license version 1 0"))
+    add(
+        "WTFPL",
+        _find(text, "do what the fuck you want to public license"),
+    )
+    bsd = _bsd(text)
+    if bsd:
+        found.append(bsd)
+    return found
+
+
+# Names used in dual-license statements ("licensed under either of ... at your option").
+_NAME_MENTIONS = (
+    ("Apache-2.0", ("apache license version 2 0", "apache license 2 0", "apache 2 0")),
+    ("MIT", ("mit license", "mit")),
+    ("BSD-2-Clause", ("bsd 2 clause", "2 clause bsd", "simplified bsd")),
+    ("BSD-3-Clause", ("bsd 3 clause", "3 clause bsd", "new bsd")),
+    ("MPL-2.0", ("mozilla public license version 2 0", "mpl 2 0")),
+    ("Unlicense", ("unlicense",)),
+    ("Zlib", ("zlib license",)),
+    ("ISC", ("isc license",)),
+    ("BSL-1.0", ("boost software license",)),
+    ("CC0-1.0", ("cc0 1 0", "cc0")),
+)
+_DUAL = re.compile(
+    r" (?:dual licensed|dual license|dually licensed|licensed under either"
+    r"|under the terms of either|at your option|either of the following|either the ) "
+)
+
+
+def _dual(text: str) -> list[str] | None:
+    """The licenses of a dual-license statement in the first part of ``text``, in order."""
+    head = text[:1500]
+    m = _DUAL.search(head)
+    if not m:
+        return None
+    window = head[max(0, m.start() - 300) : m.end() + 400]
+    hits = []
+    for spdx, names in _NAME_MENTIONS:
+        pos = _find(window, *names)
+        if pos >= 0:
+            hits.append((pos, spdx))
+    ids = [spdx for _, spdx in sorted(hits)]
+    return ids if len(ids) >= 2 else None
+
+
+def detect_license_text(text: str) -> str | None:
+    """The SPDX id (or dual-license expression) of a license file's text, or None."""
+    if not text or not text.strip():
+        return None
+    norm = _norm_text(text)
+    dual = _dual(norm)
+    if dual:
+        return " OR ".join(dual)
+    found = _permissive(norm)
+    gnu = gnu_text(norm)
+    if gnu:
+        found.append(gnu)
+    if not found:
+        return None
+    return min(found)[1]

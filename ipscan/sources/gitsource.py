@@ -1,0 +1,111 @@
+"""Git repositories and URLs as sources, read from the object database (HEAD or ``rev``)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ipscan.errors import SourceError
+from ipscan.sources.metadata import source_info
+from ipscan.sources.paths import is_meta_candidate
+from ipscan.sources.paths import safe_path
+from ipscan.sources.paths import skipped_dir
+from ipscan.sources.records import MAX_FILE_BYTES
+from ipscan.sources.records import META_MAX_BYTES
+from ipscan.sources.records import Entries
+from ipscan.sources.records import SourceEntry
+from ipscan.sources.records import SourceInfo
+
+_GIT_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
+
+
+def looks_like_git_url(spec: str) -> bool:
+    """True for URLs, ``user@host:path`` and anything ending in ``.git``."""
+    return bool(_GIT_URL.match(spec)) or spec.endswith(".git")
+
+
+def is_git_repo(path: Path) -> bool:
+    """True for a work tree with ``.git`` or a bare repository."""
+    if (path / ".git").exists():
+        return True
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+def _git_message(exc: Exception) -> str:
+    stderr = getattr(exc, "stderr", "") or ""
+    lines = [ln.strip() for ln in str(stderr).splitlines() if ln.strip()]
+    lines = [ln.removeprefix("stderr: ").strip("'").strip() for ln in lines]
+    lines = [ln for ln in lines if ln]
+    msg = lines[-1] if lines else str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return msg.removeprefix("fatal: ")
+
+
+@contextmanager
+def open_git(
+    path: Path, spec: str, origin: str, kind: str, rev: str | None, name: str | None = None
+) -> Iterator[tuple[SourceInfo, Entries]]:
+    """A git repository at ``path``: the info and entries of commit ``rev`` (HEAD by default)."""
+    import git  # gitpython: imported here so `ipscan --help` stays instant
+
+    try:
+        repo = git.Repo(path)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise SourceError(f"{spec}: not a git repository") from exc
+    with repo:
+        try:
+            commit = repo.commit(rev or "HEAD")
+        except (git.BadName, git.BadObject, ValueError, git.GitCommandError) as exc:
+            what = f"unknown revision {rev!r}" if rev else "no commits (HEAD does not resolve)"
+            raise SourceError(f"{spec}: {what}") from exc
+        try:
+            version = repo.git.describe("--tags", "--always", commit.hexsha).strip()
+        except git.GitCommandError:
+            version = ""
+        version = version or commit.hexsha[:12]
+        blobs = []
+        files: dict[str, bytes] = {}
+        for item in commit.tree.traverse():
+            if item.type != "blob" or item.mode not in (0o100644, 0o100755, 0o100664):
+                continue  # trees, submodules, symlinks
+            rel = safe_path(item.path)
+            if rel is None or skipped_dir(rel.split("/")[:-1]):
+                continue
+            blobs.append((rel, item))
+            if is_meta_candidate(rel) and item.size <= META_MAX_BYTES:
+                files[rel] = item.data_stream.read()
+        if name is None:
+            top = Path(repo.working_tree_dir) if repo.working_tree_dir else Path(repo.git_dir)
+            name = top.resolve().name
+        stem = name.removesuffix(".git")
+        info = source_info(files, stem, origin, kind, commit.hexsha, version)
+
+        def entries() -> Entries:
+            for rel, blob in blobs:
+                if blob.size > MAX_FILE_BYTES:
+                    continue
+                yield SourceEntry(rel, blob.data_stream.read())
+
+        yield info, entries()
+
+
+@contextmanager
+def open_git_url(spec: str, rev: str | None) -> Iterator[tuple[SourceInfo, Entries]]:
+    """A git URL, cloned bare into a temporary folder (shallow unless ``rev`` is given)."""
+    import git  # gitpython: imported here so `ipscan --help` stays instant
+
+    url_name = re.split(r"[/:]", spec.rstrip("/"))[-1].removesuffix(".git") or "repo"
+    env = {"GIT_TERMINAL_PROMPT": "0"}
+    with tempfile.TemporaryDirectory(prefix="ipscan-clone-") as tmp:
+        dest = Path(tmp) / "repo.git"
+        options = {"bare": True}
+        if rev is None:
+            options["depth"] = 1
+        try:
+            git.Repo.clone_from(spec, str(dest), env=env, **options)
+        except git.GitCommandError as exc:
+            raise SourceError(f"{spec}: cannot clone: {_git_message(exc)}") from exc
+        with open_git(dest, spec, spec, "git-url", rev, name=url_name) as opened:
+            yield opened

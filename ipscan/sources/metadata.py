@@ -1,0 +1,207 @@
+"""A source's name, version and license, from its package metadata and license files."""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ipscan.licenses import detect_license_text
+from ipscan.licenses import normalize_license
+from ipscan.sources.paths import ARCHIVE_SUFFIXES
+from ipscan.sources.paths import LICENSE_NAME
+from ipscan.sources.records import NOASSERTION
+from ipscan.sources.records import SourceInfo
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pyproject.toml and Cargo.toml are not read
+    tomllib = None  # type: ignore[assignment]
+
+
+@dataclass
+class _Meta:
+    name: str | None = None
+    version: str | None = None
+    license: str | None = None
+
+    def fill(self, name: object, version: object, license_: str | None) -> None:
+        if not self.name and isinstance(name, str) and name.strip():
+            self.name = name.strip()
+        if not self.version and isinstance(version, str) and version.strip():
+            self.version = version.strip()
+        if not self.license and license_:
+            self.license = license_
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _core_metadata(data: bytes, meta: _Meta) -> None:
+    msg = email.parser.BytesHeaderParser().parsebytes(data)
+    lic = None
+    expr = msg.get("License-Expression")
+    if expr:
+        lic = normalize_license(str(expr))
+    if not lic and msg.get("License"):
+        lic = normalize_license(str(msg.get("License")))
+    if not lic:
+        found = []
+        for c in msg.get_all("Classifier") or []:
+            if str(c).startswith("License ::"):
+                n = normalize_license(str(c))
+                if n and n not in found:
+                    found.append(n)
+        if found:
+            lic = " OR ".join(found if len(found) == 1 else [_group(f) for f in found])
+    meta.fill(msg.get("Name"), msg.get("Version"), lic)
+
+
+def _group(expr: str) -> str:
+    return f"({expr})" if " " in expr else expr
+
+
+def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
+    if tomllib is None:
+        return
+    doc = tomllib.loads(_text(data))
+    project = doc.get("project") or {}
+    lic = None
+    raw = project.get("license")
+    if isinstance(raw, str):
+        lic = normalize_license(raw)
+    elif isinstance(raw, dict):
+        if isinstance(raw.get("text"), str):
+            lic = normalize_license(raw["text"])
+        elif isinstance(raw.get("file"), str) and raw["file"] in files:
+            lic = detect_license_text(_text(files[raw["file"]]))
+    if not lic and isinstance(project.get("license-expression"), str):
+        lic = normalize_license(project["license-expression"])
+    meta.fill(project.get("name"), project.get("version"), lic)
+    poetry = (doc.get("tool") or {}).get("poetry") or {}
+    if poetry:
+        raw = poetry.get("license")
+        meta.fill(
+            poetry.get("name"),
+            poetry.get("version"),
+            normalize_license(raw) if isinstance(raw, str) else None,
+        )
+
+
+def _package_json(data: bytes, meta: _Meta) -> None:
+    doc = json.loads(_text(data))
+    if not isinstance(doc, dict):
+        return
+    lic = None
+    raw = doc.get("license")
+    if isinstance(raw, dict):
+        raw = raw.get("type")
+    if isinstance(raw, str):
+        lic = normalize_license(raw)
+    elif isinstance(doc.get("licenses"), list):
+        names = []
+        for item in doc["licenses"]:
+            value = item.get("type") if isinstance(item, dict) else item
+            n = normalize_license(value) if isinstance(value, str) else None
+            if n and n not in names:
+                names.append(n)
+        if names:
+            lic = " OR ".join(_group(n) for n in names) if len(names) > 1 else names[0]
+    meta.fill(doc.get("name"), doc.get("version"), lic)
+
+
+def _cargo(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
+    if tomllib is None:
+        return
+    package = tomllib.loads(_text(data)).get("package") or {}
+    lic = None
+    if isinstance(package.get("license"), str):
+        lic = normalize_license(package["license"])
+    elif isinstance(package.get("license-file"), str) and package["license-file"] in files:
+        lic = detect_license_text(_text(files[package["license-file"]]))
+    meta.fill(package.get("name"), package.get("version"), lic)
+
+
+def _license_from_files(files: dict[str, bytes]) -> str | None:
+    """The license of the root license files (or a wheel's dist-info licenses)."""
+    root = sorted(p for p in files if "/" not in p and LICENSE_NAME.match(p))
+    if not root:
+        root = sorted(p for p in files if "/" in p and LICENSE_NAME.match(p.rsplit("/", 1)[1]))
+    found: list[str] = []
+    for p in root:
+        lic = detect_license_text(_text(files[p]))
+        if lic and lic not in found:
+            found.append(lic)
+    if not found:
+        return None
+    # COPYING + COPYING.LESSER: the LGPL is the license, the GPL text is what it builds on.
+    if any(f.startswith("LGPL-") for f in found):
+        found = [f for f in found if not f.startswith("GPL-")]
+    if len(found) == 1:
+        return found[0]
+    dual = all(re.match(r"(?i)licen[cs]e[-_.]", p.rsplit("/", 1)[-1]) for p in root)
+    return f" {'OR' if dual else 'AND'} ".join(_group(f) for f in found)
+
+
+def _describe(files: dict[str, bytes], fallback_name: str, fallback_version: str) -> _Meta:
+    """Name, version and license from the first metadata that gives each."""
+    meta = _Meta()
+    readers: list[tuple[str, Callable[[bytes], None]]] = [
+        ("PKG-INFO", lambda d: _core_metadata(d, meta)),
+    ]
+    readers += [
+        (p, lambda d: _core_metadata(d, meta))
+        for p in sorted(files)
+        if re.fullmatch(r"[^/]+\.dist-info/METADATA", p)
+    ]
+    readers += [
+        ("pyproject.toml", lambda d: _pyproject(d, files, meta)),
+        ("package.json", lambda d: _package_json(d, meta)),
+        ("Cargo.toml", lambda d: _cargo(d, files, meta)),
+    ]
+    for path, read in readers:
+        if path in files:
+            try:
+                read(files[path])
+            except (ValueError, TypeError, AttributeError, UnicodeError):
+                continue  # malformed metadata: the next source of each field decides
+    if not meta.license:
+        meta.license = _license_from_files(files)
+    meta.fill(fallback_name, fallback_version, None)
+    meta.license = meta.license or NOASSERTION
+    return meta
+
+
+def split_stem(stem: str) -> tuple[str, str | None]:
+    """``name-1.2.3`` → ("name", "1.2.3"); a wheel file name → its name and version."""
+    for suffix in ARCHIVE_SUFFIXES:
+        if stem.lower().endswith(suffix):
+            if suffix == ".whl":
+                parts = stem[: -len(suffix)].split("-")
+                if len(parts) >= 2:
+                    return parts[0], parts[1]
+            stem = stem[: -len(suffix)]
+            break
+    m = re.fullmatch(r"(.+?)[-_]v?(\d[\w.+!]*(?:-[\w.]+)?)", stem)
+    if m:
+        return m.group(1), m.group(2)
+    return stem, None
+
+
+def source_info(
+    files: dict[str, bytes], stem: str, origin: str, kind: str, digest: str, version: str | None
+) -> SourceInfo:
+    """The ``SourceInfo`` of a source from its metadata ``files``, falling back on ``stem``."""
+    name, stem_version = split_stem(stem)
+    meta = _describe(files, name, version or stem_version or "unknown")
+    return SourceInfo(
+        name=meta.name or name,
+        version=meta.version or "unknown",
+        license=meta.license or NOASSERTION,
+        origin=origin,
+        kind=kind,
+        digest=digest,
+    )
