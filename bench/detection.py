@@ -24,6 +24,7 @@ import ast
 import fnmatch
 import importlib.metadata
 import io
+import json
 import keyword
 import random
 import sys
@@ -40,10 +41,13 @@ from ipscan.encoder import BULK_TEXTS
 from ipscan.encoder import bulk_device
 from ipscan.encoder import load_encoder
 from ipscan.index.build import build_index
+from ipscan.parse import parse_source
+from ipscan.records import SourceFile
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
 from tests.conftest import make_sdist
 
+MIN_POSITIVE_TOKENS = 50
 HOST = """\
 def tally_inventory(rows, threshold=3):
     totals = {}
@@ -129,7 +133,14 @@ def main() -> None:
         "pygments:pygments/lexers/_*.py,pygments:pygments/formatters/*.py",
         help="dist or dist:glob (data-heavy tables such as pygments' builtins lists included)",
     )
+    ap.add_argument("--rescan", type=Path, help="reuse the corpus and index of an earlier run")
+    ap.add_argument("--misses", action="store_true", help="print missed positives")
     args = ap.parse_args()
+    if args.rescan:
+        work = args.rescan
+        meta = json.loads((work / "truth.json").read_text())
+        evaluate(work, {k: tuple(v) for k, v in meta["truth"].items()}, meta["n_neg"], args)
+        return
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="ipscan-bench-"))
     encoder = load_encoder(bulk_device("auto", BULK_TEXTS))
@@ -198,7 +209,35 @@ def main() -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(loc.read_bytes())
             n_neg += 1
+    (work / "truth.json").write_text(json.dumps({"truth": truth, "n_neg": n_neg}))
+    print(f"corpus: {work}")
+    evaluate(work, truth, n_neg, args)
 
+
+def normalized_tokens(path: str, s0: int, s1: int) -> int:
+    """Normalized tokens of lines s0-s1 of an indexed file (``src/<module>``)."""
+    module = path.removeprefix("src/")
+    for dist in importlib.metadata.distributions():
+        for f in dist.files or ():
+            if str(f) == module:
+                text = Path(str(f.locate())).read_text(encoding="utf-8", errors="replace")
+                code = textwrap.dedent("\n".join(text.splitlines()[s0 - 1 : s1]))
+                parsed = parse_source(SourceFile("x.py", code, "python"))
+                return len(parsed.tokens)
+    return 0
+
+
+def evaluate(work: Path, truth: dict, n_neg: int, args: argparse.Namespace) -> None:  # type: ignore[type-arg]
+    """Scan the corpus twice (cold, then warm cache) and print recall and precision.
+
+    Positives whose original has fewer than ``MIN_POSITIVE_TOKENS`` normalized tokens are left
+    out of recall: by design such short code is only reported when embeddings also agree.
+    """
+    repo = work / "scanned"
+    sizes = {p: normalized_tokens(t[1], t[2], t[3]) for p, t in truth.items()}
+    small = {p for p, n in sizes.items() if n < MIN_POSITIVE_TOKENS}
+    print(f"positives under {MIN_POSITIVE_TOKENS} tokens left out of recall: {len(small)}")
+    truth = {p: t for p, t in truth.items() if p not in small}
     t0 = time.perf_counter()
     report = scan_repo(repo, ScanOptions(index_dir=work / "index", device="auto"))
     scan_s = time.perf_counter() - t0
@@ -215,6 +254,8 @@ def main() -> None:
     true_pos = false_pos = 0
     neg_files_flagged = set()
     for f in report.findings:
+        if f.path in small:
+            continue
         t = truth.get(f.path)
         ok = (
             t is not None
@@ -243,17 +284,25 @@ def main() -> None:
         f"({len(neg_files_flagged) / max(n_neg, 1):.2%})"
     )
     for f in report.findings:
-        if f.path.startswith("neg/"):
+        t = truth.get(f.path)
+        if f.path.startswith("neg/") or (t is not None and f.source.path != t[1]):
             print(
-                "  FP",
-                f.path,
-                f.start_line,
-                f.end_line,
-                f.verdict.value,
-                f.source.path,
-                f.source.start_line,
-                f.similarity,
+                f"  FP {f.path}:{f.start_line}-{f.end_line} {f.verdict.value} {f.source.path}:"
+                f"{f.source.start_line}-{f.source.end_line} {f.evidence}"
             )
+    if args.misses:
+        explained = scan_repo(repo, ScanOptions(index_dir=work / "index", explain=True))
+        on_file = defaultdict(list)
+        for f in explained.findings:
+            on_file[f.path].append(f)
+        for p, t in sorted(truth.items()):
+            if not found.get(p):
+                print("  MISS", p, t)
+                for f in on_file.get(p, []):
+                    print(
+                        f"      {f.verdict.value} {f.source.path}:{f.source.start_line}-"
+                        f"{f.source.end_line} {f.evidence}"
+                    )
 
 
 if __name__ == "__main__":

@@ -93,14 +93,18 @@ def main() -> int:
     runtimes = [r for r in args.runtimes.split(",") if r]
     probe = load_encoder("cpu")
     tokens = [len(x) for x in probe.token_ids(texts)]
-    print(f"{len(texts)} stdlib functions, tokens/function mean {np.mean(tokens):.0f}, "
-          f"median {np.median(tokens):.0f}, truncated at {probe.max_length}: "
-          f"{sum(t >= probe.max_length for t in tokens)}")
+    print(
+        f"{len(texts)} stdlib functions, tokens/function mean {np.mean(tokens):.0f}, "
+        f"median {np.median(tokens):.0f}, truncated at {probe.max_length}: "
+        f"{sum(t >= probe.max_length for t in tokens)}"
+    )
     five = stdlib_functions(5, min_lines=5, max_chars=800)
     for device in runtimes:
         wall, load_s, enc_s, torch_loaded = cold_start(device, five)
-        print(f"[{device}] cold start to first embedding (5 functions): {wall:.2f} s "
-              f"(load {load_s:.2f} s, encode {enc_s:.3f} s, torch imported: {torch_loaded})")
+        print(
+            f"[{device}] cold start to first embedding (5 functions): {wall:.2f} s "
+            f"(load {load_s:.2f} s, encode {enc_s:.3f} s, torch imported: {torch_loaded})"
+        )
     vectors: dict[str, np.ndarray] = {}
     for device in runtimes:
         encoder = probe if device == "cpu" else load_encoder(device)

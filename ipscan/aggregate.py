@@ -34,8 +34,11 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
     return max(inter, 0) / (a[1] - a[0] + 1)
 
 
-def _strength(p: DecidedPair) -> tuple[int, float, int]:
-    return (RANK[p.decision.verdict], p.decision.similarity, p.evidence.alignment.matched_tokens)
+def _strength(p: DecidedPair) -> tuple[int, float, int, float]:
+    # Cosine last: of two indexed units with the same normalized form (``major``/``minor``
+    # properties), the one whose names and text also agree is the source.
+    a = p.evidence.alignment
+    return (RANK[p.decision.verdict], p.decision.similarity, a.matched_tokens, p.evidence.cosine)
 
 
 def unit_findings(

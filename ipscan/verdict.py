@@ -3,7 +3,9 @@
 The rule, in order (numbers measured by ``bench/detection.py``):
 
 1. ``copied``: the normalized token streams are identical (names, literals, comments and layout
-   aside) and the unit is long enough (``DIGEST_MIN_TOKENS``) or the embeddings agree.
+   aside) and the unit is long enough (``DIGEST_MIN_TOKENS``). Shorter units with the same
+   normalized form are stock idioms as often as copies (``__exit__`` signatures, property
+   getters): at most ``similar`` (rule 4).
 2. ``copied`` / ``modified-copy``: at least ``MIN_MATCHED_TOKENS`` tokens align through shared
    fingerprints and they make up a real share of one side (``MIN_COVERAGE``), or are long enough
    on their own to be a pasted snippet (``SNIPPET_TOKENS``). Both sides covered to
@@ -22,9 +24,9 @@ from ipscan.align import PairAlignment
 from ipscan.records import Verdict
 
 DIGEST_MIN_TOKENS = 50
-DIGEST_MIN_COSINE = 0.90
 MIN_MATCHED_TOKENS = 40
 MIN_COVERAGE = 0.5
+MIN_REGION_COVERAGE = 0.5
 SNIPPET_TOKENS = 80
 FULL_COVERAGE = 0.9
 EMBED_COPY_COSINE = 0.93
@@ -72,14 +74,13 @@ class Decision:
 def decide(ev: PairEvidence) -> Decision | None:
     """The verdict for one pair, or None when the evidence does not reach any rule."""
     a = ev.alignment
-    if ev.digest_equal and (
-        min(ev.query_tokens, ev.source_tokens) >= DIGEST_MIN_TOKENS
-        or ev.cosine >= DIGEST_MIN_COSINE
-    ):
+    if ev.digest_equal and min(ev.query_tokens, ev.source_tokens) >= DIGEST_MIN_TOKENS:
         return Decision(Verdict.COPIED, 1.0)
     best_cov = max(a.query_coverage, a.source_coverage)
-    if a.matched_tokens >= MIN_MATCHED_TOKENS and (
-        best_cov >= MIN_COVERAGE or a.matched_tokens >= SNIPPET_TOKENS
+    if (
+        a.matched_tokens >= MIN_MATCHED_TOKENS
+        and a.region_coverage >= MIN_REGION_COVERAGE
+        and (best_cov >= MIN_COVERAGE or a.matched_tokens >= SNIPPET_TOKENS)
     ):
         # A verbatim snippet inside a larger unit is still copied: judge it by its own region.
         full = (
@@ -90,6 +91,7 @@ def decide(ev: PairEvidence) -> Decision | None:
         return Decision(Verdict.COPIED if full else Verdict.MODIFIED_COPY, round(similarity, 4))
     if (
         ev.cosine >= EMBED_COPY_COSINE
+        and min(ev.query_tokens, ev.source_tokens) >= DIGEST_MIN_TOKENS
         and a.matched_tokens >= EMBED_COPY_MIN_TOKENS
         and best_cov >= EMBED_COPY_MIN_COVERAGE
     ):
