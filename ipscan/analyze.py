@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipscan.fingerprint import MIN_UNIT_TOKENS
@@ -42,3 +43,13 @@ def analyze_file(file: SourceFile) -> AnalyzedFile:
             continue
         units.append(AnalyzedUnit(unit, unit_evidence(parsed.tokens[lo:hi])))
     return AnalyzedFile(file, tuple(units), parsed.has_errors)
+
+
+def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> AnalyzedFile:
+    """Only the units of ``af`` that overlap one of the ``added`` line ranges."""
+    units = tuple(
+        au
+        for au in af.units
+        if any(a <= au.unit.span.end_line and b >= au.unit.span.start_line for a, b in added)
+    )
+    return AnalyzedFile(af.file, units, af.has_errors)

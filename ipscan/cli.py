@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
@@ -23,7 +25,12 @@ from ipscan.errors import EXIT_FINDINGS
 from ipscan.errors import EXIT_INTERRUPTED
 from ipscan.errors import IpscanError
 
+if TYPE_CHECKING:
+    from ipscan.records import Report
+    from ipscan.scan import ScanOptions
+
 DEVICES = click.Choice(["auto", "cpu", "cuda", "torch-cpu"])
+FORMATS = ("text", "json", "sarif", "github")  # ipscan.report.render.FORMATS, without importing it
 
 
 class IpscanGroup(click.Group):
@@ -75,28 +82,69 @@ def main(verbose: bool) -> None:
     """Find code copied from licensed open source, and say from where and under which license."""
 
 
+def scan_options(f: Callable[..., int]) -> Callable[..., int]:
+    """The options every scanning command shares."""
+    options = [
+        click.option(
+            "--index",
+            "index_dir",
+            type=click.Path(path_type=Path),
+            envvar="IPSCAN_INDEX",
+            help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
+        ),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report here instead of stdout.",
+        ),
+        click.option("--explain", is_flag=True, help="Show the evidence, and `similar` matches."),
+        click.option(
+            "--device",
+            type=DEVICES,
+            default="auto",
+            show_default=True,
+            help="Where the encoder runs.",
+        ),
+        click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _options(
+    index_dir: Path | None, device: str, explain: bool, no_embeddings: bool
+) -> ScanOptions:
+    from ipscan.scan import ScanOptions
+
+    return ScanOptions(
+        index_dir=index_dir, device=device, explain=explain, embeddings=not no_embeddings
+    )
+
+
+def _finish(report: Report, fmt: str, output: Path | None, explain: bool) -> int:
+    """Render, write, summarize; the exit code says whether anything failing was found."""
+    from ipscan.report import has_failing
+    from ipscan.report.render import render
+    from ipscan.report.render import write_output
+    from ipscan.report.render import write_step_summary
+    from ipscan.report.text import summary_line
+
+    write_output(render(report, fmt, explain), output)
+    if fmt == "github":
+        write_step_summary(report)
+    if fmt == "text" or output is not None:
+        click.echo(summary_line(report), err=True)
+    return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(path_type=Path),
-    help="Index directory (default: the index that ships with ipscan).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report here instead of stdout.",
-)
-@click.option("--explain", is_flag=True, help="Show the evidence, and `similar` matches too.")
-@click.option(
-    "--device", type=DEVICES, default="auto", show_default=True, help="Where the encoder runs."
-)
-@click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder).")
+@scan_options
 def repo(
     path: Path,
     index_dir: Path | None,
@@ -107,34 +155,102 @@ def repo(
     no_embeddings: bool,
 ) -> int:
     """Scan the git-tracked files of PATH (every file when PATH is not a git work tree)."""
-    from ipscan.report import has_failing
-    from ipscan.report.json_report import render_json
-    from ipscan.report.text import render_text
-    from ipscan.report.text import summary_line
-    from ipscan.scan import ScanOptions
     from ipscan.scan import scan_repo
 
-    options = ScanOptions(
-        index_dir=index_dir, device=device, explain=explain, embeddings=not no_embeddings
-    )
-    report = scan_repo(path, options)
-    body = render_json(report) if fmt == "json" else render_text(report, explain)
-    _emit(body, output)
-    if fmt == "text":
-        click.echo(summary_line(report), err=True)
-    return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
+    report = scan_repo(path, _options(index_dir, device, explain, no_embeddings))
+    return _finish(report, fmt, output, explain)
 
 
-def _emit(body: str, output: Path | None) -> None:
-    if output is None:
-        click.echo(body, nl=False)
-        return
-    from ipscan.errors import UsageError
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--all-units", is_flag=True, help="Report whole files, not only what is staged.")
+@scan_options
+def check(
+    files: Sequence[Path],
+    all_units: bool,
+    index_dir: Path | None,
+    fmt: str,
+    output: Path | None,
+    explain: bool,
+    device: str,
+    no_embeddings: bool,
+) -> int:
+    """Scan the staged content of FILES (what a pre-commit hook passes).
 
-    try:
-        output.write_text(body, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write the report ({exc.strerror})") from exc
+    Only units that the staged change touches are reported, unless --all-units.
+    """
+    from ipscan.gitchanges import staged_changes
+    from ipscan.scan import scan_changes
+
+    changes = staged_changes(Path.cwd(), [str(f) for f in files])
+    report = scan_changes(changes, _options(index_dir, device, explain, no_embeddings), all_units)
+    return _finish(report, fmt, output, explain)
+
+
+@main.command()
+@click.argument("revisions", required=False)
+@click.option("--base", help="Base revision (instead of a BASE..HEAD range).")
+@click.option("--head", help="Head revision (default: HEAD).")
+@click.option(
+    "-C",
+    "--repo",
+    "repo_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The repository (default: the current directory).",
+)
+@scan_options
+def diff(
+    revisions: str | None,
+    base: str | None,
+    head: str | None,
+    repo_path: Path,
+    index_dir: Path | None,
+    fmt: str,
+    output: Path | None,
+    explain: bool,
+    device: str,
+    no_embeddings: bool,
+) -> int:
+    """Scan what a range adds: REVISIONS is BASE..HEAD (or BASE...HEAD from the merge base)."""
+    from ipscan.gitchanges import parse_range
+    from ipscan.gitchanges import range_changes
+    from ipscan.scan import scan_changes
+
+    b, h, merge_base = parse_range(revisions, base, head)
+    changes = range_changes(repo_path, b, h, merge_base)
+    report = scan_changes(changes, _options(index_dir, device, explain, no_embeddings))
+    return _finish(report, fmt, output, explain)
+
+
+@main.command("render")
+@click.argument("report_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+def render_cmd(report_file: Path, fmt: str, output: Path | None) -> int:
+    """Turn a JSON report (from --format json) into another format, without scanning again."""
+    from ipscan.report.json_report import load_report
+
+    return _finish(load_report(report_file), fmt, output, explain=False)
+
+
+@main.command("install-hooks")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--hook",
+    "hooks",
+    multiple=True,
+    type=click.Choice(["pre-commit", "pre-push"]),
+    help="Which hooks (default: both).",
+)
+@click.option("--force", is_flag=True, help="Replace hooks that ipscan did not install.")
+def install_hooks_cmd(path: Path, hooks: Sequence[str], force: bool) -> int:
+    """Install ipscan's plain git hooks (for repositories without the pre-commit framework)."""
+    from ipscan.hooks_install import install_hooks
+
+    for installed in install_hooks(path, tuple(hooks) or ("pre-commit", "pre-push"), force):
+        click.echo(f"installed {installed}")
+    return EXIT_CLEAN
 
 
 @main.group()

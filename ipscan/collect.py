@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipscan.files import gate
+from ipscan.gitchanges import ChangedFile
 from ipscan.gitio import FileListing
 from ipscan.gitio import read_listed_file
 from ipscan.languages import language_for_path
@@ -20,21 +22,36 @@ class Collected:
     skipped: tuple[SkippedFile, ...]
 
 
+def _gate_one(rel: str, data: bytes, files: list[SourceFile], skipped: list[SkippedFile]) -> None:
+    spec = language_for_path(rel)
+    if spec is None:
+        return
+    gated = gate(rel, data, spec.name)
+    if isinstance(gated, SkippedFile):
+        skipped.append(gated)
+    else:
+        files.append(gated)
+
+
+def collect_changed(changed: Sequence[ChangedFile]) -> Collected:
+    """Changed files (from git objects, not the disk) through the same gate."""
+    files: list[SourceFile] = []
+    skipped: list[SkippedFile] = []
+    for c in changed:
+        _gate_one(c.path, c.data, files, skipped)
+    return Collected(tuple(files), tuple(skipped))
+
+
 def collect_sources(listing: FileListing) -> Collected:
     """Every listed file in a supported language that passes the gate; others say why not."""
-    files = []
-    skipped = []
+    files: list[SourceFile] = []
+    skipped: list[SkippedFile] = []
     for rel in listing.paths:
-        spec = language_for_path(rel)
-        if spec is None:
+        if language_for_path(rel) is None:
             continue
         data = read_listed_file(listing, rel)
         if isinstance(data, str):
             skipped.append(SkippedFile(rel, data))
-            continue
-        gated = gate(rel, data, spec.name)
-        if isinstance(gated, SkippedFile):
-            skipped.append(gated)
         else:
-            files.append(gated)
+            _gate_one(rel, data, files, skipped)
     return Collected(tuple(files), tuple(skipped))

@@ -14,7 +14,10 @@ from ipscan.aggregate import sort_findings
 from ipscan.aggregate import unit_findings
 from ipscan.analyze import AnalyzedFile
 from ipscan.analyze import analyze_file
+from ipscan.analyze import touched_units
+from ipscan.collect import collect_changed
 from ipscan.collect import collect_sources
+from ipscan.gitchanges import Changes
 from ipscan.gitio import list_scan_files
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
@@ -100,3 +103,14 @@ def index_summary(reader: IndexReader) -> dict[str, object]:
         "units": len(reader.units),
         "encoder": reader.encoder_info.get("id"),
     }
+
+
+def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False) -> Report:
+    """Scan changed files; only units that overlap added lines unless ``all_units``."""
+    started = time.perf_counter()
+    collected = collect_changed(changes.files)
+    analyzed = [analyze_file(f) for f in collected.files]
+    if not all_units:
+        added = {c.path: c.added for c in changes.files}
+        analyzed = [touched_units(af, added.get(af.file.path, ())) for af in analyzed]
+    return scan_analyzed(str(changes.root), analyzed, collected.skipped, options, started)

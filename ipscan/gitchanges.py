@@ -1,0 +1,181 @@
+"""What a commit or a range changes: file contents and the line ranges it added.
+
+- staged: the blobs in git's index (what `git commit` will record, not the working tree), and the
+  lines the index adds over HEAD (an unborn branch adds every line);
+- range: the blobs at HEAD of ``BASE..HEAD`` and the lines added since BASE (renames followed,
+  deleted files dropped). In a shallow clone a missing base is fetched, or a one-line error says
+  how to get it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipscan.errors import GitError
+from ipscan.errors import UsageError
+
+LineRange = tuple[int, int]
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """A file's new content and the 1-based inclusive line ranges the change added to it."""
+
+    path: str  # POSIX, relative to the repository root
+    data: bytes
+    added: tuple[LineRange, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The changed files of a commit or range, with the repository root they are relative to."""
+
+    root: Path
+    files: tuple[ChangedFile, ...]
+
+
+def _git(root: Path, *args: str) -> bytes:
+    """Run git in ``root``; GitError with git's own message on failure."""
+    cmd = ["git", "-C", str(root), "-c", "core.quotepath=off", *args]
+    try:
+        res = subprocess.run(cmd, capture_output=True, check=True)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed") from exc
+    except subprocess.CalledProcessError as exc:
+        msg = exc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else exc.returncode}") from exc
+    return res.stdout
+
+
+def repo_root(path: Path) -> Path:
+    """The top of the work tree containing ``path``, or a UsageError."""
+    try:
+        out = _git(path, "rev-parse", "--show-toplevel")
+    except GitError as exc:
+        raise UsageError(f"{path}: not inside a git work tree") from exc
+    return Path(out.decode().strip())
+
+
+def added_lines(diff: bytes) -> tuple[LineRange, ...]:
+    """Added line ranges of the new side from a ``-U0`` diff (pure deletions add nothing)."""
+    out = []
+    for m in _HUNK.finditer(diff):
+        start = int(m.group(1))
+        count = 1 if m.group(2) is None else int(m.group(2))
+        if count:
+            out.append((start, start + count - 1))
+    return tuple(out)
+
+
+def _has_head(root: Path) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except GitError:
+        return False
+    return True
+
+
+def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
+    """Staged content of ``paths`` (relative to ``cwd``) and the lines staging added to them."""
+    import git  # gitpython reads the index; imported here so `ipscan --help` stays instant
+
+    root = repo_root(cwd)
+    prefix = _git(cwd, "rev-parse", "--show-prefix").decode().strip()
+    repo = git.Repo(root)
+    base = "HEAD" if _has_head(root) else _EMPTY_TREE
+    entries = repo.index.entries
+    files = []
+    for p in paths:
+        rel = posixpath.normpath(posixpath.join(prefix, Path(p).as_posix()))
+        if rel.startswith("../"):
+            raise UsageError(f"{p}: outside the repository {root}")
+        entry = entries.get((rel, 0))
+        if entry is None:
+            continue  # not staged (deleted, or a path git does not track)
+        if entry.mode & 0o170000 != 0o100000:
+            continue  # symlinks and submodules carry no code of their own
+        data = repo.odb.stream(entry.binsha).read()
+        diff = _git(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", base, "--", rel)
+        files.append(ChangedFile(rel, data, added_lines(diff)))
+    return Changes(root, tuple(files))
+
+
+def parse_range(spec: str | None, base: str | None, head: str | None) -> tuple[str, str, bool]:
+    """(base, head, merge_base) from ``BASE..HEAD``, ``BASE...HEAD`` or --base/--head."""
+    if spec:
+        if base or head:
+            raise UsageError("give either a range BASE..HEAD or --base/--head, not both")
+        three = "..." in spec
+        left, _, right = spec.partition("..." if three else "..")
+        if not _ or not left:
+            raise UsageError(f"{spec}: expected a range like BASE..HEAD")
+        return left, right or "HEAD", three
+    if not base:
+        raise UsageError("give a range BASE..HEAD or --base REF")
+    return base, head or "HEAD", False
+
+
+def _ensure_commit(root: Path, rev: str) -> str:
+    """The sha of ``rev``; in a shallow clone, fetch it first when it is missing."""
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    except GitError:
+        pass
+    shallow = _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+    try:
+        _git(root, "fetch", "--quiet", "--no-tags", "--depth=1", "origin", rev)
+        return _git(root, "rev-parse", "--verify", f"{rev}^{{commit}}").decode().strip()
+    except GitError as exc:
+        hint = " (this is a shallow clone: fetch more history, e.g. `git fetch --unshallow`)"
+        raise GitError(
+            f"{rev}: no such commit here and it could not be fetched{hint if shallow else ''}"
+        ) from exc
+
+
+def range_changes(cwd: Path, base: str, head: str, merge_base: bool = False) -> Changes:
+    """Files added or modified from ``base`` to ``head`` (renames followed, deletions dropped)."""
+    root = repo_root(cwd)
+    head_sha = _ensure_commit(root, head)
+    base_sha = _ensure_commit(root, base)
+    if merge_base:
+        base_sha = _git(root, "merge-base", base_sha, head_sha).decode().strip()
+    status = _git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", base_sha, head_sha)
+    fields = status.decode("utf-8", "surrogateescape").split("\0")
+    files = []
+    i = 0
+    while i < len(fields) - 1:
+        code = fields[i]
+        if code.startswith(("R", "C")):
+            old, new = fields[i + 1], fields[i + 2]
+            i += 3
+        else:
+            old = new = fields[i + 1]
+            i += 2
+        if code.startswith("D"):
+            continue
+        mode_and_blob = _git(root, "ls-tree", head_sha, "--", new).split(maxsplit=3)
+        if not mode_and_blob or (mode_and_blob[0] != b"100644" and mode_and_blob[0] != b"100755"):
+            continue  # symlinks, submodules
+        data = _git(root, "cat-file", "blob", mode_and_blob[2].decode())
+        paths = (old, new) if old != new else (new,)
+        diff = _git(
+            root,
+            "diff",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            base_sha,
+            head_sha,
+            "--",
+            *paths,
+        )
+        files.append(ChangedFile(new, data, added_lines(diff)))
+    return Changes(root, tuple(files))
