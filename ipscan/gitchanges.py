@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import subprocess
@@ -39,6 +40,7 @@ class Changes:
 
     root: Path
     files: tuple[ChangedFile, ...]
+    not_staged: tuple[str, ...] = ()  # asked-for paths that git's index does not hold
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -92,19 +94,24 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
     base = "HEAD" if _has_head(root) else _EMPTY_TREE
     entries = repo.index.entries
     files = []
+    missing = []
     for p in paths:
-        rel = posixpath.normpath(posixpath.join(prefix, Path(p).as_posix()))
+        if Path(p).is_absolute():
+            rel = Path(os.path.relpath(os.path.realpath(p), os.path.realpath(root))).as_posix()
+        else:
+            rel = posixpath.normpath(posixpath.join(prefix, Path(p).as_posix()))
         if rel.startswith("../"):
             raise UsageError(f"{p}: outside the repository {root}")
         entry = entries.get((rel, 0))
         if entry is None:
-            continue  # not staged (deleted, or a path git does not track)
+            missing.append(rel)  # deleted, or a path git does not track
+            continue
         if entry.mode & 0o170000 != 0o100000:
             continue  # symlinks and submodules carry no code of their own
         data = repo.odb.stream(entry.binsha).read()
         diff = _git(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", base, "--", rel)
         files.append(ChangedFile(rel, data, added_lines(diff)))
-    return Changes(root, tuple(files))
+    return Changes(root, tuple(files), tuple(missing))
 
 
 def parse_range(spec: str | None, base: str | None, head: str | None) -> tuple[str, str, bool]:

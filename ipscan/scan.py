@@ -113,4 +113,5 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
     if not all_units:
         added = {c.path: c.added for c in changes.files}
         analyzed = [touched_units(af, added.get(af.file.path, ())) for af in analyzed]
-    return scan_analyzed(str(changes.root), analyzed, collected.skipped, options, started)
+    skipped = (*collected.skipped, *(SkippedFile(p, "not-staged") for p in changes.not_staged))
+    return scan_analyzed(str(changes.root), analyzed, skipped, options, started)

@@ -63,10 +63,17 @@ def make_sdist(dest: Path, dist: str, modules: list[str]) -> Path:
     return out
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """``ipscan ARGS`` in a new process, as a user runs it."""
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``ipscan ARGS`` in a new process (in ``cwd``), as a user runs it."""
+    root = str(Path(__file__).resolve().parent.parent)
+    pythonpath = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
     return subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "ipscan.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": pythonpath},
     )
 
 
