@@ -92,8 +92,11 @@ class EmbeddingCache:
 
     def _disable(self, exc: BaseException) -> None:
         self.disabled_reason = f"{exc.__class__.__name__}: {exc}"
-        log.warning("embedding cache %s unusable, continuing without it (%s)",
-                    self.path, self.disabled_reason)
+        log.warning(
+            "embedding cache %s unusable, continuing without it (%s)",
+            self.path,
+            self.disabled_reason,
+        )
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()

@@ -157,9 +157,7 @@ class NumpyBert:
             )
             self.emb_ln_g = np.asarray(w["embeddings.LayerNorm.weight"], dtype=np.float32)
             self.emb_ln_b = np.asarray(w["embeddings.LayerNorm.bias"], dtype=np.float32)
-            self.layers = [
-                _Layer(w, f"encoder.layer.{i}.", self.heads) for i in range(n_layers)
-            ]
+            self.layers = [_Layer(w, f"encoder.layer.{i}.", self.heads) for i in range(n_layers)]
         except KeyError as exc:
             raise EncoderError(f"model weights lack tensor {exc.args[0]}") from None
         if self.word.shape[1] != self.hidden or self.hidden % self.heads:
