@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from ipscan import __version__
+from ipscan.errors import UsageError
 from ipscan.records import Finding
+from ipscan.records import Matcher
 from ipscan.records import Report
+from ipscan.records import Scope
+from ipscan.records import SkippedFile
+from ipscan.records import SourceRef
+from ipscan.records import Verdict
 
 SCHEMA = "ipscan.report/1"
 
@@ -63,3 +70,72 @@ def report_dict(report: Report) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     """The report as one JSON document (ends with a newline)."""
     return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _finding_from_dict(d: dict[str, Any]) -> Finding:
+    src = d["source"]
+    return Finding(
+        path=str(d["path"]),
+        start_line=int(d["start_line"]),
+        end_line=int(d["end_line"]),
+        similarity=float(d["similarity"]),
+        verdict=Verdict(d["verdict"]),
+        source=SourceRef(
+            package=str(src["package"]),
+            version=str(src["version"]),
+            path=str(src["path"]),
+            start_line=int(src["start_line"]),
+            end_line=int(src["end_line"]),
+            license=str(src["license"]),
+            unit_name=str(src.get("unit_name", "")),
+        ),
+        scope=Scope(d.get("scope", Scope.UNIT.value)),
+        unit_name=str(d.get("unit_name", "")),
+        matchers=tuple(Matcher(m) for m in d.get("matchers", ())),
+        evidence=dict(d.get("evidence", {})),
+    )
+
+
+def report_from_dict(doc: dict[str, Any]) -> Report:
+    """The Report that ``report_dict`` wrote (the inverse of it); UsageError when it is not one."""
+    if not isinstance(doc, dict):
+        raise UsageError(f"not an ipscan JSON report (a {type(doc).__name__}, not an object)")
+    schema = doc.get("schema")
+    if schema != SCHEMA:
+        shown = repr(schema)[:60]
+        raise UsageError(f"not an ipscan JSON report (schema {shown}, expected {SCHEMA!r})")
+    try:
+        summary = doc["summary"]
+        return Report(
+            root=str(doc["root"]),
+            findings=tuple(_finding_from_dict(f) for f in doc["findings"]),
+            files_scanned=int(summary["files_scanned"]),
+            units_scanned=int(summary["units_scanned"]),
+            skipped=tuple(
+                SkippedFile(str(s["path"]), str(s["reason"])) for s in doc.get("skipped", ())
+            ),
+            index_summary=dict(doc.get("index") or {}),
+            elapsed_s=float(summary["elapsed_s"]),
+        )
+    except KeyError as exc:
+        raise UsageError(f"malformed ipscan JSON report: missing field {exc.args[0]!r}") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UsageError(f"malformed ipscan JSON report: {reason}") from exc
+
+
+def load_report(path: Path) -> Report:
+    """Read a JSON report written by ``--format json``; UsageError when it cannot be used."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise UsageError(f"{path}: cannot read the report ({reason})") from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
+    try:
+        return report_from_dict(doc)
+    except UsageError as exc:
+        raise UsageError(f"{path}: {exc}") from exc

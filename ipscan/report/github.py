@@ -1,0 +1,122 @@
+"""GitHub Actions output: workflow-command annotations and the Markdown job summary.
+
+Paths in a report are relative to the scanned root; GitHub wants them relative to the checkout
+(``$GITHUB_WORKSPACE``), so when the root lies below the workspace its place there is prefixed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+from ipscan.records import Finding
+from ipscan.records import Report
+from ipscan.records import Scope
+from ipscan.records import Verdict
+
+# Workflow command per verdict: copied fails, modified-copy warns, similar is a notice.
+COMMANDS = {
+    Verdict.COPIED: "error",
+    Verdict.MODIFIED_COPY: "warning",
+    Verdict.SIMILAR: "notice",
+}
+
+
+def finding_message(f: Finding) -> str:
+    """``copied from click 8.1.7 src/click/utils.py:30-66 (BSD-3-Clause, 0.97)``."""
+    scope = " (whole file)" if f.scope is Scope.FILE else ""
+    return (
+        f"{f.verdict.value}{scope} from {source_text(f)} ({f.source.license}, {f.similarity:.2f})"
+    )
+
+
+def source_text(f: Finding) -> str:
+    """``click 8.1.7 src/click/utils.py:30-66``."""
+    s = f.source
+    return f"{s.package} {s.version} {s.path}:{s.start_line}-{s.end_line}"
+
+
+def workspace_base(root: str) -> tuple[str, str]:
+    """(base directory, path prefix): the GitHub workspace when ``root`` lies below it."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace or not root:
+        return root, ""
+    here = Path(root)
+    for ws in (Path(workspace), Path(os.path.realpath(workspace))):
+        try:
+            rel = here.relative_to(ws).as_posix()
+        except ValueError:
+            continue
+        return str(ws), "" if rel == "." else rel + "/"
+    return root, ""
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message, escaped as the runner expects."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: data escapes plus ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(f: Finding, prefix: str = "") -> str:
+    """``::error file=app/x.py,line=12,endLine=48,title=...::copied from ...``."""
+    title = f"ipscan: {f.verdict.value} from {f.source.package} ({f.source.license})"
+    props = {
+        "file": prefix + f.path,
+        "line": str(f.start_line),
+        "endLine": str(max(f.end_line, f.start_line)),
+        "title": title,
+    }
+    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+    return f"::{COMMANDS[f.verdict]} {joined}::{escape_data(finding_message(f))}"
+
+
+def render_github(report: Report) -> str:
+    """One workflow command per finding (empty string when there are none)."""
+    _, prefix = workspace_base(report.root)
+    return "".join(annotation(f, prefix) + "\n" for f in report.findings)
+
+
+def md_cell(text: str) -> str:
+    """Text made safe for a Markdown table cell: one line, Markdown punctuation escaped."""
+    out = " ".join(text.splitlines())
+    for ch in "\\`*_[]<>|~&#!":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def render_step_summary(report: Report) -> str:
+    """The Markdown job summary: counts by verdict and a table of findings."""
+    _, prefix = workspace_base(report.root)
+    n = len(report.findings)
+    files, units = report.files_scanned, report.units_scanned
+    scanned = f"{files} file{'s' if files != 1 else ''}, {units} unit{'s' if units != 1 else ''}"
+    scanned += " scanned"
+    if not n:
+        none = f"No code from indexed open source was found ({scanned})."
+        return f"## ipscan: no findings\n\n{none}\n\n"
+    counts = Counter(f.verdict for f in report.findings)
+    lines = [
+        f"## ipscan: {n} finding{'s' if n != 1 else ''}",
+        "",
+        f"{scanned}.",
+        "",
+        "| Verdict | Findings |",
+        "|---|---:|",
+    ]
+    lines += [f"| {v.value} | {counts[v]} |" for v in Verdict]
+    lines += [
+        "",
+        "| Where | Verdict | Source | License | Similarity |",
+        "|---|---|---|---|---:|",
+    ]
+    for f in report.findings:
+        where = f"{prefix}{f.path}:{f.start_line}-{f.end_line}"
+        verdict = f.verdict.value + (" (whole file)" if f.scope is Scope.FILE else "")
+        cells = [where, verdict, source_text(f), f.source.license, f"{f.similarity:.2f}"]
+        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    return "\n".join(lines) + "\n\n"
