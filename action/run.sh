@@ -100,6 +100,12 @@ scan() {
       base="$(event_sha base)" || fail "cannot read the pull request's base from the event"
       head="$(event_sha head)" || fail "cannot read the pull request's head from the event"
     fi
+    # On pull_request events GITHUB_SHA is the merge of the PR into the current base: comparing
+    # the base with it gives exactly what the PR adds, even when the base branch moved on since
+    # the PR forked (comparing with the PR head would count the base's newer changes too).
+    if [[ -n "${GITHUB_SHA:-}" ]] && git -C "$path" cat-file -e "${GITHUB_SHA}^{commit}" 2>/dev/null; then
+      head="$GITHUB_SHA"
+    fi
     echo "ipscan: scanning what ${head:0:12} adds to ${base:0:12}"
     ipscan diff --base "$base" --head "$head" -C "$path" --format json -o "$report" \
       ${index_args[@]+"${index_args[@]}"} || code=$?
