@@ -92,7 +92,11 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
     prefix = _git(cwd, "rev-parse", "--show-prefix").decode().strip()
     repo = git.Repo(root)
     base = "HEAD" if _has_head(root) else _EMPTY_TREE
-    entries = repo.index.entries
+    # `git commit -a` and `git commit PATH` stage into a temporary index that hooks see through
+    # GIT_INDEX_FILE; the index in .git/ is not what will be committed then.
+    index_file = os.environ.get("GIT_INDEX_FILE")
+    index = git.IndexFile(repo, str((cwd / index_file).resolve())) if index_file else repo.index
+    entries = index.entries
     files = []
     missing = []
     for p in paths:
