@@ -19,6 +19,8 @@ from typing import Any
 import click
 
 from ipscan import __version__
+from ipscan.cli_index import DEVICES
+from ipscan.cli_index import index
 from ipscan.errors import EXIT_CANNOT_SCAN
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_FINDINGS
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from ipscan.records import Report
     from ipscan.scan import ScanOptions
 
-DEVICES = click.Choice(["auto", "cpu", "cuda", "torch-cpu"])
 FORMATS = ("text", "json", "sarif", "github")  # ipscan.report.render.FORMATS, without importing it
 
 
@@ -116,17 +117,19 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
     return f
 
 
-def _options(
-    index_dir: Path | None, device: str, explain: bool, no_embeddings: bool
-) -> ScanOptions:
+def _options(opts: dict[str, Any]) -> ScanOptions:
+    """ScanOptions from the options that ``scan_options`` added."""
     from ipscan.scan import ScanOptions
 
     return ScanOptions(
-        index_dir=index_dir, device=device, explain=explain, embeddings=not no_embeddings
+        index_dir=opts["index_dir"],
+        device=opts["device"],
+        explain=opts["explain"],
+        embeddings=not opts["no_embeddings"],
     )
 
 
-def _finish(report: Report, fmt: str, output: Path | None, explain: bool) -> int:
+def _finish(report: Report, fmt: str, output: Path | None, explain: bool = False) -> int:
     """Render, write, summarize; the exit code says whether anything failing was found."""
     from ipscan.report import has_failing
     from ipscan.report.render import render
@@ -142,39 +145,25 @@ def _finish(report: Report, fmt: str, output: Path | None, explain: bool) -> int
     return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
 
 
+def _finish_scan(report: Report, opts: dict[str, Any]) -> int:
+    return _finish(report, opts["fmt"], opts["output"], opts["explain"])
+
+
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @scan_options
-def repo(
-    path: Path,
-    index_dir: Path | None,
-    fmt: str,
-    output: Path | None,
-    explain: bool,
-    device: str,
-    no_embeddings: bool,
-) -> int:
+def repo(path: Path, **opts: Any) -> int:
     """Scan the git-tracked files of PATH (every file when PATH is not a git work tree)."""
     from ipscan.scan import scan_repo
 
-    report = scan_repo(path, _options(index_dir, device, explain, no_embeddings))
-    return _finish(report, fmt, output, explain)
+    return _finish_scan(scan_repo(path, _options(opts)), opts)
 
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--all-units", is_flag=True, help="Report whole files, not only what is staged.")
 @scan_options
-def check(
-    files: Sequence[Path],
-    all_units: bool,
-    index_dir: Path | None,
-    fmt: str,
-    output: Path | None,
-    explain: bool,
-    device: str,
-    no_embeddings: bool,
-) -> int:
+def check(files: Sequence[Path], all_units: bool, **opts: Any) -> int:
     """Scan the staged content of FILES (what a pre-commit hook passes).
 
     Only units that the staged change touches are reported, unless --all-units.
@@ -183,8 +172,7 @@ def check(
     from ipscan.scan import scan_changes
 
     changes = staged_changes(Path.cwd(), [str(f) for f in files])
-    report = scan_changes(changes, _options(index_dir, device, explain, no_embeddings), all_units)
-    return _finish(report, fmt, output, explain)
+    return _finish_scan(scan_changes(changes, _options(opts), all_units), opts)
 
 
 @main.command()
@@ -201,16 +189,7 @@ def check(
 )
 @scan_options
 def diff(
-    revisions: str | None,
-    base: str | None,
-    head: str | None,
-    repo_path: Path,
-    index_dir: Path | None,
-    fmt: str,
-    output: Path | None,
-    explain: bool,
-    device: str,
-    no_embeddings: bool,
+    revisions: str | None, base: str | None, head: str | None, repo_path: Path, **opts: Any
 ) -> int:
     """Scan what a range adds: REVISIONS is BASE..HEAD (or BASE...HEAD from the merge base)."""
     from ipscan.gitchanges import parse_range
@@ -219,8 +198,7 @@ def diff(
 
     b, h, merge_base = parse_range(revisions, base, head)
     changes = range_changes(repo_path, b, h, merge_base)
-    report = scan_changes(changes, _options(index_dir, device, explain, no_embeddings))
-    return _finish(report, fmt, output, explain)
+    return _finish_scan(scan_changes(changes, _options(opts)), opts)
 
 
 @main.command("render")
@@ -231,7 +209,7 @@ def render_cmd(report_file: Path, fmt: str, output: Path | None) -> int:
     """Turn a JSON report (from --format json) into another format, without scanning again."""
     from ipscan.report.json_report import load_report
 
-    return _finish(load_report(report_file), fmt, output, explain=False)
+    return _finish(load_report(report_file), fmt, output)
 
 
 @main.command("install-hooks")
@@ -253,116 +231,7 @@ def install_hooks_cmd(path: Path, hooks: Sequence[str], force: bool) -> int:
     return EXIT_CLEAN
 
 
-@main.group()
-def index() -> None:
-    """Build and inspect indexes of licensed open source."""
-
-
-@index.command("build")
-@click.argument("sources", nargs=-1, required=True)
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Index directory (created, or extended when it exists).",
-)
-@click.option("--rev", help="Git revision to index for git sources (default: HEAD).")
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
-@click.option("--include", multiple=True, help="Only index paths matching this glob (repeatable).")
-@click.option("--exclude", multiple=True, help="Skip paths matching this glob (repeatable).")
-def index_build(
-    sources: Sequence[str],
-    index_dir: Path,
-    rev: str | None,
-    device: str,
-    batch_size: int,
-    include: Sequence[str],
-    exclude: Sequence[str],
-) -> int:
-    """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index."""
-    from ipscan.encoder import BULK_TEXTS
-    from ipscan.encoder import bulk_device
-    from ipscan.encoder import load_encoder
-    from ipscan.index.build import build_index
-    from ipscan.index.progress import progress_embedder
-
-    encoder = load_encoder(bulk_device(device, BULK_TEXTS))
-    summary = build_index(
-        list(sources),
-        index_dir,
-        encoder,
-        progress_embedder(encoder, batch_size),
-        rev=rev,
-        progress=lambda msg: click.echo(msg, err=True),
-        include=include,
-        exclude=exclude,
-    )
-    for line in summary.added:
-        click.echo(f"added {line}")
-    for line in summary.skipped:
-        click.echo(f"skipped {line}")
-    click.echo(
-        f"{index_dir}: {summary.total_units} units ({summary.units_added} new, "
-        f"{summary.files_added} new files)"
-    )
-    return EXIT_CLEAN
-
-
-@index.command("build-default")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write it (default: the index that ships with ipscan, replaced).",
-)
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
-def index_build_default(index_dir: Path | None, device: str, batch_size: int) -> int:
-    """Rebuild the default index from its pinned packages (needs pip and npm registry access)."""
-    from ipscan.encoder import BULK_TEXTS
-    from ipscan.encoder import bulk_device
-    from ipscan.encoder import load_encoder
-    from ipscan.index.default import build_default
-    from ipscan.index.open import DEFAULT_INDEX_DIR
-    from ipscan.index.progress import progress_embedder
-
-    target = index_dir or DEFAULT_INDEX_DIR
-    encoder = load_encoder(bulk_device(device, BULK_TEXTS))
-    summary = build_default(
-        target,
-        encoder,
-        progress_embedder(encoder, batch_size),
-        progress=lambda msg: click.echo(msg, err=True),
-    )
-    click.echo(f"{target}: {summary.total_units if summary else 0} units")
-    return EXIT_CLEAN
-
-
-@index.command("info")
-@click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path), required=False)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
-def index_info(index_dir: Path | None, fmt: str) -> int:
-    """Describe an index (default: the one that ships with ipscan)."""
-    import json
-
-    from ipscan.index.info import describe_index
-    from ipscan.index.info import render_info
-    from ipscan.index.info import render_markdown
-
-    info = describe_index(index_dir)
-    if fmt == "json":
-        click.echo(json.dumps(info, indent=2))
-    else:
-        click.echo(render_markdown(info) if fmt == "markdown" else render_info(info))
-    return EXIT_CLEAN
+main.add_command(index)
 
 
 if __name__ == "__main__":  # pragma: no cover
