@@ -139,6 +139,8 @@ class Report:
     skipped: tuple[SkippedFile, ...]
     index_summary: dict[str, object]
     elapsed_s: float
+    # The scanned text of every file that has a finding (for side-by-side views); not in JSON.
+    texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def scan_analyzed(
         include_similar=options.explain,
     )
     found += file_findings(analyzed, found)
+    flagged = {f.path for f in found}
     return Report(
         root=root,
         findings=tuple(sort_findings(found)),
@@ -92,6 +93,7 @@ def scan_analyzed(
         skipped=tuple(skipped),
         index_summary=index_summary(reader),
         elapsed_s=round(time.perf_counter() - started, 3),
+        texts={af.file.path: af.file.text for af in analyzed if af.file.path in flagged},
     )
 
 
