@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from ipscan.records import Report
     from ipscan.scan import ScanOptions
 
-FORMATS = ("text", "json", "sarif", "github")  # ipscan.report.render.FORMATS, without importing it
+FORMATS = (
+    "text",
+    "json",
+    "sarif",
+    "github",
+    "html",
+    "spdx",
+    "cyclonedx",
+)  # = report.render.FORMATS
 
 
 class IpscanGroup(click.Group):
@@ -78,9 +86,17 @@ def _log_traceback() -> str:
 
 @click.group(cls=IpscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ipscan")
-@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks of internal errors.")
-def main(verbose: bool) -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="List skipped files; show tracebacks of internal errors."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only the report: no summary, no progress.")
+def main(verbose: bool, quiet: bool) -> None:
     """Find code copied from licensed open source, and say from where and under which license."""
+
+
+def _root_flag(name: str) -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get(name))
 
 
 def scan_options(f: Callable[..., int]) -> Callable[..., int]:
@@ -119,6 +135,7 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
 
 def _options(opts: dict[str, Any]) -> ScanOptions:
     """ScanOptions from the options that ``scan_options`` added."""
+    from ipscan.progress import watching
     from ipscan.scan import ScanOptions
 
     return ScanOptions(
@@ -126,6 +143,7 @@ def _options(opts: dict[str, Any]) -> ScanOptions:
         device=opts["device"],
         explain=opts["explain"],
         embeddings=not opts["no_embeddings"],
+        progress=watching() and not _root_flag("quiet"),
     )
 
 
@@ -137,10 +155,14 @@ def _finish(report: Report, fmt: str, output: Path | None, explain: bool = False
     from ipscan.report.render import write_step_summary
     from ipscan.report.text import summary_line
 
-    write_output(render(report, fmt, explain), output)
+    terminal = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    write_output(render(report, fmt, explain, terminal=terminal), output)
     if fmt == "github":
         write_step_summary(report)
-    if fmt == "text" or output is not None:
+    if _root_flag("verbose"):
+        for skipped in report.skipped:
+            click.echo(f"ipscan: skipped {skipped.path} ({skipped.reason})", err=True)
+    if (fmt == "text" or output is not None) and not _root_flag("quiet"):
         click.echo(summary_line(report), err=True)
     return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
 

@@ -14,9 +14,14 @@ from ipscan.encoder.cache import cache_key
 from ipscan.encoder.cache import embed_cached
 from ipscan.index.compat import check_encoder
 from ipscan.index.reader import IndexReader
+from ipscan.progress import bar
+
+CHUNK = 256
 
 
-def embed_for_index(texts: Sequence[str], reader: IndexReader, device: str) -> np.ndarray:
+def embed_for_index(
+    texts: Sequence[str], reader: IndexReader, device: str, progress: bool = False
+) -> np.ndarray:
     """L2-normalized vectors for ``texts``, after checking the index uses the same encoder.
 
     Only cache misses are encoded; when there are many, "auto" switches to the faster runtime.
@@ -29,4 +34,11 @@ def embed_for_index(texts: Sequence[str], reader: IndexReader, device: str) -> n
     bulk = bulk_device(device, misses)
     if bulk != encoder.device:
         encoder = load_encoder(bulk)
-    return embed_cached(encoder, list(texts), cache)
+    if not progress or misses < CHUNK:
+        return embed_cached(encoder, list(texts), cache)
+    starts = range(0, len(texts), CHUNK)
+    parts = [
+        embed_cached(encoder, list(texts[i : i + CHUNK]), cache)
+        for i in bar(starts, len(starts), f"embedding {misses} units", True, min_items=2)
+    ]
+    return np.concatenate(parts)

@@ -27,6 +27,7 @@ from ipscan.match.embed import embed_candidates
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
 from ipscan.pairs import decide_pairs
+from ipscan.progress import bar
 from ipscan.records import Report
 from ipscan.records import SkippedFile
 
@@ -39,6 +40,7 @@ class ScanOptions:
     device: str = "auto"
     explain: bool = False
     embeddings: bool = True
+    progress: bool = False  # progress bars on stderr for long scans
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -46,7 +48,8 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
     started = time.perf_counter()
     listing = list_scan_files(root)
     collected = collect_sources(listing)
-    analyzed = [analyze_file(f) for f in collected.files]
+    files = bar(collected.files, len(collected.files), "parsing files", options.progress)
+    analyzed = [analyze_file(f) for f in files]
     return scan_analyzed(str(listing.root), analyzed, collected.skipped, options, started)
 
 
@@ -69,7 +72,9 @@ def scan_analyzed(
     if options.embeddings and queries and len(reader.units):
         from ipscan.embedding import embed_for_index
 
-        query_vectors = embed_for_index([au.unit.text for au in queries], reader, options.device)
+        query_vectors = embed_for_index(
+            [au.unit.text for au in queries], reader, options.device, options.progress
+        )
         candidates += embed_candidates(query_vectors, reader.faiss_index)
         wanted = sorted({c.unit_id for c in candidates})
         source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}

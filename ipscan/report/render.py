@@ -8,11 +8,11 @@ from pathlib import Path
 from ipscan.errors import UsageError
 from ipscan.records import Report
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "html", "spdx", "cyclonedx")
 
 
-def render(report: Report, fmt: str, explain: bool = False) -> str:
-    """The report in ``fmt`` (one of FORMATS)."""
+def render(report: Report, fmt: str, explain: bool = False, terminal: bool = False) -> str:
+    """The report in ``fmt`` (one of FORMATS); ``terminal`` text is grouped and coloured."""
     if fmt == "json":
         from ipscan.report.json_report import render_json
 
@@ -25,6 +25,22 @@ def render(report: Report, fmt: str, explain: bool = False) -> str:
         from ipscan.report.github import render_github
 
         return render_github(report)
+    if fmt == "html":
+        from ipscan.report.html import render_html
+
+        return render_html(report)
+    if fmt == "spdx":
+        from ipscan.report.spdx import render_spdx
+
+        return render_spdx(report)
+    if fmt == "cyclonedx":
+        from ipscan.report.cyclonedx import render_cyclonedx
+
+        return render_cyclonedx(report)
+    if terminal:
+        from ipscan.report.terminal import render_terminal
+
+        return render_terminal(report, explain)
     from ipscan.report.text import render_text
 
     return render_text(report, explain)
