@@ -3,8 +3,9 @@
 - Per scanned unit, pairs are taken best first (verdict, then similarity, then matched tokens);
   a pair whose scanned lines mostly overlap an already kept one is a weaker explanation of the
   same lines and is dropped. A unit can thus hold two snippets from two different sources.
-- Where findings cover at least ``FILE_COVERAGE`` of the lines of a file's units and most of them
-  (``FILE_DOMINANCE``) come from one source file, one file-level finding is added beside them.
+- Where findings cover at least ``FILE_COVERAGE`` of the lines of a file's code (every unit the
+  parser found, short ones included) and most of them (``FILE_DOMINANCE``) come from one source
+  file, one file-level finding is added beside them; its similarity is that share.
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
         if not found:
             continue
         unit_lines: set[int] = set()
-        for au in af.units:
-            unit_lines.update(range(au.unit.span.start_line, au.unit.span.end_line + 1))
+        for start, end in af.code_spans or [
+            (u.unit.span.start_line, u.unit.span.end_line) for u in af.units
+        ]:
+            unit_lines.update(range(start, end + 1))
         covered_by: dict[tuple[str, str, str], set[int]] = defaultdict(set)
         for f in found:
             key = (f.source.package, f.source.version, f.source.path)
@@ -114,7 +117,7 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
             continue
         mine = [f for f in found if (f.source.package, f.source.version, f.source.path) == key]
         coverage = len(covered) / len(unit_lines)
-        verbatim = coverage >= 0.9 and all(f.verdict is Verdict.COPIED for f in mine)
+        verbatim = all(f.verdict is Verdict.COPIED for f in mine)
         first = mine[0].source
         n_lines = af.file.text.count("\n") + (0 if af.file.text.endswith("\n") else 1)
         out.append(

@@ -29,6 +29,8 @@ class AnalyzedFile:
     file: SourceFile
     units: tuple[AnalyzedUnit, ...]
     has_errors: bool
+    # Lines of every unit the parser found, evidence or not: what "most of the file" is out of.
+    code_spans: tuple[tuple[int, int], ...] = ()
 
 
 def analyze_file(file: SourceFile) -> AnalyzedFile:
@@ -42,7 +44,8 @@ def analyze_file(file: SourceFile) -> AnalyzedFile:
         if hi - lo < MIN_UNIT_TOKENS:
             continue
         units.append(AnalyzedUnit(unit, unit_evidence(parsed.tokens[lo:hi])))
-    return AnalyzedFile(file, tuple(units), parsed.has_errors)
+    spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
+    return AnalyzedFile(file, tuple(units), parsed.has_errors, spans)
 
 
 def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> AnalyzedFile:
@@ -52,4 +55,4 @@ def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> Analyze
         for au in af.units
         if any(a <= au.unit.span.end_line and b >= au.unit.span.start_line for a, b in added)
     )
-    return AnalyzedFile(af.file, units, af.has_errors)
+    return AnalyzedFile(af.file, units, af.has_errors, af.code_spans)

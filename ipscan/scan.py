@@ -59,8 +59,13 @@ def scan_analyzed(
     skipped: Sequence[SkippedFile],
     options: ScanOptions,
     started: float,
+    whole_files: Sequence[AnalyzedFile] | None = None,
 ) -> Report:
-    """Match analyzed files against the index and turn the evidence into findings."""
+    """Match analyzed files against the index and turn the evidence into findings.
+
+    ``whole_files`` are the same files with all their units, when ``analyzed`` holds only some
+    of them: a file-level finding must mean most of the file, not most of what changed.
+    """
     reader = open_index(options.index_dir)
     queries = [au for af in analyzed for au in af.units]
     evidence = [au.evidence for au in queries]
@@ -88,7 +93,7 @@ def scan_analyzed(
         source_lookup(reader),
         include_similar=options.explain,
     )
-    found += file_findings(analyzed, found)
+    found += file_findings(whole_files if whole_files is not None else analyzed, found)
     flagged = {f.path for f in found}
     return Report(
         root=root,
@@ -116,9 +121,10 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
     """Scan changed files; only units that overlap added lines unless ``all_units``."""
     started = time.perf_counter()
     collected = collect_changed(changes.files)
-    analyzed = [analyze_file(f) for f in collected.files]
+    whole = [analyze_file(f) for f in collected.files]
+    analyzed = whole
     if not all_units:
         added = {c.path: c.added for c in changes.files}
-        analyzed = [touched_units(af, added.get(af.file.path, ())) for af in analyzed]
+        analyzed = [touched_units(af, added.get(af.file.path, ())) for af in whole]
     skipped = (*collected.skipped, *(SkippedFile(p, "not-staged") for p in changes.not_staged))
-    return scan_analyzed(str(changes.root), analyzed, skipped, options, started)
+    return scan_analyzed(str(changes.root), analyzed, skipped, options, started, whole)

@@ -178,3 +178,20 @@ def test_diff_finds_a_copy_added_in_the_range(tmp_path: Path, tiny_index: Path) 
     assert "third party/fmt.py:" in res.stdout and "copied from click" in res.stdout
     clean = run_cli("diff", "--base", "HEAD", "-C", str(repo), "--index", str(tiny_index))
     assert clean.returncode == 0 and clean.stdout == ""
+
+
+def test_a_copy_added_to_a_long_file_is_not_a_whole_file_copy(
+    tmp_path: Path, tiny_index: Path
+) -> None:
+    own = "".join(
+        f"def own_{i}(a, b):\n    c = a * {i} + b\n    return c - {i} * b\n\n" for i in range(60)
+    )
+    repo = init_repo(tmp_path / "r", {"big.py": own})
+    fmt = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
+    wrap = fmt[fmt.index("def wrap_text(") : fmt.index("\nclass HelpFormatter")]
+    (repo / "big.py").write_text(own + wrap)
+    git(repo, "add", "big.py")
+    res = run_cli("check", "--index", str(tiny_index), "--format", "json", "big.py", cwd=repo)
+    assert res.returncode == 1, res.stderr
+    findings = json.loads(res.stdout)["findings"]
+    assert findings and {f["scope"] for f in findings} == {"unit"}

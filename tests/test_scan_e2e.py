@@ -158,7 +158,8 @@ def test_verbatim_file_copy_is_found_with_source_lines_and_license(scanned) -> N
         # A verbatim copy of the whole file sits on the same lines as its source.
         assert (f.start_line, f.end_line) == (f.source.start_line, f.source.end_line)
     whole = _at(report, "vendored/formatting copy.py", Scope.FILE)
-    assert len(whole) == 1 and whole[0].similarity >= 0.9
+    # Short units (under 30 tokens) are not evidence, so not all of the file's code is matched.
+    assert len(whole) == 1 and whole[0].similarity >= 0.8 and whole[0].verdict.value == "copied"
 
 
 def test_renamed_and_reformatted_function_is_found(scanned) -> None:
