@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -15,6 +16,7 @@ from ipscan.analyze import AnalyzedUnit
 from ipscan.analyze import analyze_file
 from ipscan.files import gate
 from ipscan.index import layout
+from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
 from ipscan.index.reader import IndexReader
@@ -23,9 +25,11 @@ from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
 from ipscan.languages import language_for_path
 from ipscan.licenses import file_license
+from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
 
 Progress = Callable[[str], None]
+Embed = Callable[[list[str]], np.ndarray]
 
 
 @dataclass
@@ -49,8 +53,8 @@ class _Pending:
 def build_index(
     specs: Sequence[str],
     index_dir: Path,
-    encoder,  # type: ignore[no-untyped-def]
-    embed: Callable[[list[str]], np.ndarray],
+    encoder: EncoderLike,
+    embed: Embed,
     rev: str | None = None,
     progress: Progress | None = None,
     include: Sequence[str] = (),
@@ -106,7 +110,13 @@ def _selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool
     return not any(fnmatch.fnmatchcase(path, p) for p in exclude)
 
 
-def _read_source(source_id, default_license, entries, pending, file_base) -> None:  # type: ignore[no-untyped-def]
+def _read_source(
+    source_id: int,
+    default_license: str,
+    entries: Iterable[SourceEntry],
+    pending: _Pending,
+    file_base: int,
+) -> None:
     for entry in entries:
         spec = language_for_path(entry.path)
         if spec is None:
@@ -128,7 +138,7 @@ def _read_source(source_id, default_license, entries, pending, file_base) -> Non
         pending.units.extend((file_id, au) for au in analyzed.units)
 
 
-def _append_units(contents: IndexContents, pending: _Pending, embed) -> None:  # type: ignore[no-untyped-def]
+def _append_units(contents: IndexContents, pending: _Pending, embed: Embed) -> None:
     base = len(contents.units)
     rows = np.zeros(len(pending.units), dtype=layout.UNIT_DTYPE)
     post_parts = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ipscan.records import Candidate
@@ -12,7 +14,9 @@ TOP_K = 5
 MIN_COSINE = 0.85
 
 
-def embed_candidates(query_vectors: np.ndarray, faiss_index, top_k: int = TOP_K) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def embed_candidates(
+    query_vectors: np.ndarray, faiss_index: Any, top_k: int = TOP_K
+) -> list[Candidate]:
     """The top-k neighbours of every query vector whose cosine reaches MIN_COSINE."""
     if not len(query_vectors) or faiss_index.ntotal == 0:
         return []
