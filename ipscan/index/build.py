@@ -25,6 +25,7 @@ from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
 from ipscan.languages import language_for_path
 from ipscan.licenses import file_license
+from ipscan.records import SkippedFile
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
 
@@ -122,7 +123,7 @@ def _read_source(
         if spec is None:
             continue
         gated = gate(entry.path, entry.data, spec.name)
-        if not hasattr(gated, "text"):
+        if isinstance(gated, SkippedFile):
             continue
         analyzed = analyze_file(gated)
         if not analyzed.units:
