@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ipscan.errors import EncoderError
+from ipscan.hashing import file_sha256
 
 MANIFEST = "ipscan-encoder.json"
 ENV_MODEL_DIR = "IPSCAN_MODEL_DIR"
@@ -186,14 +187,6 @@ def resolve_model(model_dir: str | Path | None = None) -> ModelInfo:
     return describe_model_dir(path, source)
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def weights_sha256(info: ModelInfo) -> str:
     """sha256 of the weights file (of ``name digest`` lines for sharded weights), cached on disk.
 
@@ -218,7 +211,7 @@ def weights_sha256(info: ModelInfo) -> str:
             key = f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}"
             digest = known.get(key)
             if digest is None:
-                digest = _file_sha256(f)
+                digest = file_sha256(f)
                 known[key] = digest
                 changed = True
         except OSError as exc:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -24,6 +23,7 @@ from ipscan.fingerprint import MIN_UNIT_TOKENS
 from ipscan.fingerprint import TOKEN_SCHEME
 from ipscan.fingerprint import K
 from ipscan.fingerprint import W
+from ipscan.hashing import file_sha256
 from ipscan.index import layout
 from ipscan.index.vectors import write_vectors
 
@@ -44,14 +44,6 @@ class IndexContents:
 def fingerprint_params() -> dict[str, int]:
     """The parameters fingerprints depend on; an index is only usable with equal ones."""
     return {"k": K, "w": W, "min_unit_tokens": MIN_UNIT_TOKENS, "token_scheme": TOKEN_SCHEME}
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @contextlib.contextmanager
@@ -103,7 +95,7 @@ def write_index(index_dir: Path, contents: IndexContents) -> Path:
                 "units": len(contents.units),
                 "postings": len(contents.postings),
             },
-            "files": {name: _sha256(tmp / name) for name in layout.DATA_FILES},
+            "files": {name: file_sha256(tmp / name) for name in layout.DATA_FILES},
         }
         (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         for p in tmp.iterdir():
@@ -166,5 +158,5 @@ def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
     for name in layout.DATA_FILES:
         digest = manifest.get("files", {}).get(name)
         path = gen / name
-        if digest is None or not path.is_file() or _sha256(path) != digest:
+        if digest is None or not path.is_file() or file_sha256(path) != digest:
             raise IndexError_(f"{index_dir}: {name} is missing or corrupt; rebuild the index")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ipscan.errors import SourceError
+from ipscan.hashing import file_sha256
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import SKIP_DIRS
 from ipscan.sources.paths import is_meta_candidate
@@ -33,15 +34,6 @@ def _walk_dir(root: Path) -> Iterator[tuple[str, Path, int]]:
             if not stat.S_ISREG(st.st_mode):
                 continue  # symlinks, fifos, devices
             yield p.relative_to(root).as_posix(), p, st.st_size
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 hex digest of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def open_dir(path: Path) -> tuple[SourceInfo, Entries]:
