@@ -127,6 +127,11 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             help="Where the encoder runs.",
         ),
         click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
+        click.option(
+            "--project-license",
+            metavar="SPDX",
+            help="This project's license (default: from its metadata and LICENSE files).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -144,6 +149,7 @@ def _options(opts: dict[str, Any]) -> ScanOptions:
         explain=opts["explain"],
         embeddings=not opts["no_embeddings"],
         progress=watching() and not _root_flag("quiet"),
+        project_license=opts["project_license"],
     )
 
 

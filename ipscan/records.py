@@ -126,6 +126,9 @@ class Finding:
     unit_name: str = ""
     matchers: tuple[Matcher, ...] = ()
     evidence: dict[str, float] = field(default_factory=dict)
+    # May the source's license be copied into this project? (ipscan.licenses.compat values)
+    license_verdict: str = ""
+    obligations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ class Report:
     skipped: tuple[SkippedFile, ...]
     index_summary: dict[str, object]
     elapsed_s: float
+    project_license: str | None = None  # the scanned project's own (outbound) license
     # The scanned text of every file that has a finding (for side-by-side views); not in JSON.
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

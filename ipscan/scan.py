@@ -22,12 +22,14 @@ from ipscan.gitio import list_scan_files
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
+from ipscan.license_judge import judge_licenses
 from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
 from ipscan.pairs import decide_pairs
 from ipscan.progress import bar
+from ipscan.project import project_license
 from ipscan.records import Report
 from ipscan.records import SkippedFile
 
@@ -41,6 +43,7 @@ class ScanOptions:
     explain: bool = False
     embeddings: bool = True
     progress: bool = False  # progress bars on stderr for long scans
+    project_license: str | None = None  # overrides the license found in the project
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -50,7 +53,10 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
     collected = collect_sources(listing)
     files = bar(collected.files, len(collected.files), "parsing files", options.progress)
     analyzed = [analyze_file(f) for f in files]
-    return scan_analyzed(str(listing.root), analyzed, collected.skipped, options, started)
+    outbound = project_license(listing.root, options.project_license)
+    return scan_analyzed(
+        str(listing.root), analyzed, collected.skipped, options, started, outbound=outbound
+    )
 
 
 def scan_analyzed(
@@ -60,6 +66,7 @@ def scan_analyzed(
     options: ScanOptions,
     started: float,
     whole_files: Sequence[AnalyzedFile] | None = None,
+    outbound: str | None = None,
 ) -> Report:
     """Match analyzed files against the index and turn the evidence into findings.
 
@@ -94,6 +101,7 @@ def scan_analyzed(
         include_similar=options.explain,
     )
     found += file_findings(whole_files if whole_files is not None else analyzed, found)
+    found = judge_licenses(found, outbound)
     flagged = {f.path for f in found}
     return Report(
         root=root,
@@ -104,6 +112,7 @@ def scan_analyzed(
         index_summary=index_summary(reader),
         elapsed_s=round(time.perf_counter() - started, 3),
         texts={af.file.path: af.file.text for af in analyzed if af.file.path in flagged},
+        project_license=outbound,
     )
 
 
@@ -127,4 +136,7 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
         added = {c.path: c.added for c in changes.files}
         analyzed = [touched_units(af, added.get(af.file.path, ())) for af in whole]
     skipped = (*collected.skipped, *(SkippedFile(p, "not-staged") for p in changes.not_staged))
-    return scan_analyzed(str(changes.root), analyzed, skipped, options, started, whole)
+    outbound = project_license(changes.root, options.project_license)
+    return scan_analyzed(
+        str(changes.root), analyzed, skipped, options, started, whole, outbound=outbound
+    )

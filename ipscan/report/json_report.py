@@ -44,6 +44,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             "unit_name": f.source.unit_name,
         },
         "evidence": dict(f.evidence),
+        "license_verdict": f.license_verdict,
+        "obligations": list(f.obligations),
     }
 
 
@@ -54,6 +56,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "schema": SCHEMA,
         "ipscan_version": __version__,
         "root": report.root,
+        "project_license": report.project_license,
         "summary": {
             "files_scanned": report.files_scanned,
             "units_scanned": report.units_scanned,
@@ -93,6 +96,8 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         unit_name=str(d.get("unit_name", "")),
         matchers=tuple(Matcher(m) for m in d.get("matchers", ())),
         evidence=dict(d.get("evidence", {})),
+        license_verdict=str(d.get("license_verdict", "")),
+        obligations=tuple(str(o) for o in d.get("obligations", ())),
     )
 
 
@@ -116,6 +121,7 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             ),
             index_summary=dict(doc.get("index") or {}),
             elapsed_s=float(summary["elapsed_s"]),
+            project_license=doc.get("project_license"),
         )
     except KeyError as exc:
         raise UsageError(f"malformed ipscan JSON report: missing field {exc.args[0]!r}") from exc

@@ -29,6 +29,9 @@ def _row(f: Finding, explain: bool) -> str:
         f"  {lines:>11}  {verdict} {source}  "
         f"{click.style(f.source.license, fg='cyan')}  {f.similarity:.2f}"
     )
+    if f.license_verdict:
+        colour = "green" if f.license_verdict == "ok" else "magenta"
+        row += "  " + click.style(f.license_verdict, fg=colour)
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())

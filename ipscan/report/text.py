@@ -17,6 +17,8 @@ def finding_line(f: Finding, explain: bool = False) -> str:
         f"{f.source.package} {f.source.version} {f.source.path}:"
         f"{f.source.start_line}-{f.source.end_line} ({f.source.license}, {f.similarity:.2f})"
     )
+    if f.license_verdict:
+        line += f" license: {f.license_verdict}"
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
@@ -39,5 +41,6 @@ def summary_line(report: Report) -> str:
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     return (
         f"ipscan: {found} in {report.files_scanned} files, {report.units_scanned} units"
-        f"{skipped}, {report.elapsed_s:.1f} s"
+        f"{skipped}, {report.elapsed_s:.1f} s; project license: "
+        f"{report.project_license or 'none found'}"
     )
