@@ -130,7 +130,12 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--project-license",
             metavar="SPDX",
-            help="This project's license (default: from its metadata and LICENSE files).",
+            help="This project's license (default: the policy's, else its metadata and LICENSE).",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Policy file (default: .ipscan.toml, else [tool.ipscan] in pyproject.toml).",
         ),
     ]
     for option in reversed(options):
@@ -150,6 +155,7 @@ def _options(opts: dict[str, Any]) -> ScanOptions:
         embeddings=not opts["no_embeddings"],
         progress=watching() and not _root_flag("quiet"),
         project_license=opts["project_license"],
+        config=opts["config"],
     )
 
 

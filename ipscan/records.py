@@ -110,6 +110,8 @@ class SourceRef:
     end_line: int
     license: str
     unit_name: str = ""
+    # Copyright statements of the matched file's header, else of its package's license files.
+    copyright: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,20 @@ class Finding:
     # May the source's license be copied into this project? (ipscan.licenses.compat values)
     license_verdict: str = ""
     obligations: tuple[str, ...] = ()
+    license_reason: str = ""  # why that license verdict (table rule, policy, attribution check)
+    notice: str = ""  # the attribution to add when it is missing
+
+
+# Verdicts that fail a run unless the policy's `fail-on` says otherwise: license verdicts of
+# copies that are not allowed as they stand (values of ipscan.licenses.compat and the policy).
+DEFAULT_FAIL_ON = (
+    "attribution-required",
+    "unknown-license",
+    "no-license",
+    "copyleft-conflict",
+    "incompatible",
+    "denied",
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,9 @@ class Report:
     index_summary: dict[str, object]
     elapsed_s: float
     project_license: str | None = None  # the scanned project's own (outbound) license
+    # Verdicts (detection or license) that make the run fail (the policy's `fail-on`).
+    fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
+    policy_file: str | None = None  # where the policy came from (None: defaults)
     # The scanned text of every file that has a finding (for side-by-side views); not in JSON.
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from ipscan.aggregate import unit_findings
 from ipscan.analyze import AnalyzedFile
 from ipscan.analyze import analyze_file
 from ipscan.analyze import touched_units
+from ipscan.attribution import project_notice_texts
 from ipscan.collect import collect_changed
 from ipscan.collect import collect_sources
 from ipscan.gitchanges import Changes
@@ -22,12 +24,16 @@ from ipscan.gitio import list_scan_files
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
+from ipscan.license_judge import LicenseContext
 from ipscan.license_judge import judge_licenses
 from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
 from ipscan.pairs import decide_pairs
+from ipscan.policy import Policy
+from ipscan.policy import load_policy
+from ipscan.policy import path_matches
 from ipscan.progress import bar
 from ipscan.project import project_license
 from ipscan.records import Report
@@ -43,19 +49,50 @@ class ScanOptions:
     explain: bool = False
     embeddings: bool = True
     progress: bool = False  # progress bars on stderr for long scans
-    project_license: str | None = None  # overrides the license found in the project
+    project_license: str | None = None  # overrides the policy's and the one found in the project
+    config: Path | None = None  # the policy file (default: .ipscan.toml or pyproject.toml)
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
     """Scan the git-tracked files of ``root`` (all files when it is not a git work tree)."""
     started = time.perf_counter()
     listing = list_scan_files(root)
-    collected = collect_sources(listing)
+    policy = load_policy(listing.root, options.config)
+    ignored = tuple(
+        SkippedFile(p, "ignored") for p in listing.paths if path_matches(p, policy.ignore)
+    )
+    kept = tuple(p for p in listing.paths if not path_matches(p, policy.ignore))
+    collected = collect_sources(replace(listing, paths=kept))
     files = bar(collected.files, len(collected.files), "parsing files", options.progress)
     analyzed = [analyze_file(f) for f in files]
-    outbound = project_license(listing.root, options.project_license)
     return scan_analyzed(
-        str(listing.root), analyzed, collected.skipped, options, started, outbound=outbound
+        str(listing.root),
+        analyzed,
+        (*collected.skipped, *ignored),
+        options,
+        started,
+        project=_project(listing.root, analyzed, options, policy),
+    )
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    """What the scanned project says about itself: its license, policy and notice files."""
+
+    outbound: str | None
+    policy: Policy
+    notice_texts: tuple[str, ...] = ()
+
+
+def _project(
+    root: Path, analyzed: Sequence[AnalyzedFile], options: ScanOptions, policy: Policy
+) -> ProjectContext:
+    override = options.project_license or policy.project_license
+    headers = [af.file.text for af in analyzed]
+    return ProjectContext(
+        outbound=project_license(root, override, headers),
+        policy=policy,
+        notice_texts=project_notice_texts(root),
     )
 
 
@@ -66,7 +103,7 @@ def scan_analyzed(
     options: ScanOptions,
     started: float,
     whole_files: Sequence[AnalyzedFile] | None = None,
-    outbound: str | None = None,
+    project: ProjectContext | None = None,
 ) -> Report:
     """Match analyzed files against the index and turn the evidence into findings.
 
@@ -101,7 +138,12 @@ def scan_analyzed(
         include_similar=options.explain,
     )
     found += file_findings(whole_files if whole_files is not None else analyzed, found)
-    found = judge_licenses(found, outbound)
+    project = project or ProjectContext(options.project_license, Policy())
+    found = [f for f in found if f.similarity >= project.policy.threshold]
+    texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
+    found = judge_licenses(
+        found, LicenseContext(project.outbound, project.policy, texts, project.notice_texts)
+    )
     flagged = {f.path for f in found}
     return Report(
         root=root,
@@ -111,8 +153,10 @@ def scan_analyzed(
         skipped=tuple(skipped),
         index_summary=index_summary(reader),
         elapsed_s=round(time.perf_counter() - started, 3),
-        texts={af.file.path: af.file.text for af in analyzed if af.file.path in flagged},
-        project_license=outbound,
+        texts={p: t for p, t in texts.items() if p in flagged},
+        project_license=project.outbound,
+        fail_on=project.policy.fail_on,
+        policy_file=project.policy.origin,
     )
 
 
@@ -129,14 +173,23 @@ def index_summary(reader: IndexReader) -> dict[str, object]:
 def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False) -> Report:
     """Scan changed files; only units that overlap added lines unless ``all_units``."""
     started = time.perf_counter()
-    collected = collect_changed(changes.files)
+    policy = load_policy(changes.root, options.config)
+    wanted = [c for c in changes.files if not path_matches(c.path, policy.ignore)]
+    ignored = [SkippedFile(c.path, "ignored") for c in changes.files if c not in wanted]
+    collected = collect_changed(wanted)
     whole = [analyze_file(f) for f in collected.files]
     analyzed = whole
     if not all_units:
         added = {c.path: c.added for c in changes.files}
         analyzed = [touched_units(af, added.get(af.file.path, ())) for af in whole]
-    skipped = (*collected.skipped, *(SkippedFile(p, "not-staged") for p in changes.not_staged))
-    outbound = project_license(changes.root, options.project_license)
+    not_staged = (SkippedFile(p, "not-staged") for p in changes.not_staged)
+    skipped = (*collected.skipped, *ignored, *not_staged)
     return scan_analyzed(
-        str(changes.root), analyzed, skipped, options, started, whole, outbound=outbound
+        str(changes.root),
+        analyzed,
+        skipped,
+        options,
+        started,
+        whole,
+        project=_project(changes.root, whole, options, policy),
     )

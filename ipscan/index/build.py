@@ -25,9 +25,13 @@ from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
 from ipscan.languages import language_for_path
 from ipscan.licenses import file_license
+from ipscan.licenses.copyright import copyright_statements
 from ipscan.records import SkippedFile
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
+
+# A file's own copyright statements are read from its header: the first lines.
+HEADER_LINES = 60
 
 Progress = Callable[[str], None]
 Embed = Callable[[list[str]], np.ndarray]
@@ -91,7 +95,9 @@ def build_index(
                 wanted = (e for e in entries if _selected(e.path, include, exclude))
                 _read_source(source_id, info.license, wanted, pending, len(contents.files))
                 n_units = len(pending.units) - before
-                contents.sources.append({**info.__dict__, "units": n_units})
+                contents.sources.append(
+                    {**info.__dict__, "copyright": list(info.copyright), "units": n_units}
+                )
                 summary.added.append(f"{label} [{info.license}]: {n_units} units")
                 say(f"read {label}: {n_units} units")
         contents.files.extend(pending.files)
@@ -129,13 +135,15 @@ def _read_source(
         if not analyzed.units:
             continue
         file_id = file_base + len(pending.files)
-        pending.files.append(
-            {
-                "path": entry.path,
-                "source": source_id,
-                "license": file_license(gated.text, default_license),
-            }
-        )
+        record: dict[str, object] = {
+            "path": entry.path,
+            "source": source_id,
+            "license": file_license(gated.text, default_license),
+        }
+        statements = copyright_statements(gated.text, max_lines=HEADER_LINES)
+        if statements:
+            record["copyright"] = list(statements)
+        pending.files.append(record)
         pending.units.extend((file_id, au) for au in analyzed.units)
 
 

@@ -41,6 +41,9 @@ def source_lookup(reader: IndexReader) -> Callable[[int], SourceRef]:
             end_line=int(row["end_line"]),
             license=str(file.get("license") or source.get("license") or "NOASSERTION"),
             unit_name=reader.unit_names[unit_id],
+            copyright=tuple(
+                str(c) for c in (file.get("copyright") or source.get("copyright") or ())
+            ),
         )
 
     return lookup

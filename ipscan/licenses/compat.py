@@ -50,6 +50,8 @@ __all__ = [
     "Family",
     "LicenseInfo",
     "LicenseVerdict",
+    "expression_tree",
+    "license_ids",
     "license_verdict",
 ]
 
@@ -231,6 +233,23 @@ def _outbound_ids(node: Node | None) -> list[str | None]:
     parts = _outbound_ids(node[1]) + _outbound_ids(node[2])
     copyleft = [p for p in parts if p is not None and LICENSES[p].family in COPYLEFT]
     return copyleft or parts
+
+
+def expression_tree(text: str) -> Node | None:
+    """The parsed tree of an SPDX expression (ids canonicalized), or None when it is not one."""
+    return _parse(text)
+
+
+def license_ids(text: str) -> list[str]:
+    """The license ids an SPDX expression names, in order (exceptions left out)."""
+
+    def walk(node: Node) -> list[str]:
+        if node[0] in ("id", "with"):
+            return [node[1]]
+        return walk(node[1]) + walk(node[2])
+
+    tree = _parse(text)
+    return list(dict.fromkeys(walk(tree))) if tree is not None else []
 
 
 def license_verdict(inbound: str | None, outbound: str | None) -> Decision:

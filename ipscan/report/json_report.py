@@ -12,6 +12,7 @@ from typing import Any
 
 from ipscan import __version__
 from ipscan.errors import UsageError
+from ipscan.records import DEFAULT_FAIL_ON
 from ipscan.records import Finding
 from ipscan.records import Matcher
 from ipscan.records import Report
@@ -19,11 +20,12 @@ from ipscan.records import Scope
 from ipscan.records import SkippedFile
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
+from ipscan.report import fails
 
 SCHEMA = "ipscan.report/1"
 
 
-def finding_dict(f: Finding) -> dict[str, Any]:
+def finding_dict(f: Finding, fail_on: tuple[str, ...] = DEFAULT_FAIL_ON) -> dict[str, Any]:
     """One finding as plain JSON types."""
     return {
         "path": f.path,
@@ -42,10 +44,14 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             "end_line": f.source.end_line,
             "license": f.source.license,
             "unit_name": f.source.unit_name,
+            "copyright": list(f.source.copyright),
         },
         "evidence": dict(f.evidence),
         "license_verdict": f.license_verdict,
+        "license_reason": f.license_reason,
         "obligations": list(f.obligations),
+        "notice": f.notice,
+        "fails": fails(f, fail_on),
     }
 
 
@@ -57,15 +63,20 @@ def report_dict(report: Report) -> dict[str, Any]:
         "ipscan_version": __version__,
         "root": report.root,
         "project_license": report.project_license,
+        "policy": {
+            "file": report.policy_file,
+            "fail_on": list(report.fail_on),
+        },
         "summary": {
             "files_scanned": report.files_scanned,
             "units_scanned": report.units_scanned,
             "findings": len(report.findings),
             "by_verdict": dict(sorted(by_verdict.items())),
             "elapsed_s": report.elapsed_s,
+            "failing": sum(fails(f, report.fail_on) for f in report.findings),
         },
         "index": report.index_summary,
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": [finding_dict(f, report.fail_on) for f in report.findings],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
     }
 
@@ -91,6 +102,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
             end_line=int(src["end_line"]),
             license=str(src["license"]),
             unit_name=str(src.get("unit_name", "")),
+            copyright=tuple(str(c) for c in src.get("copyright", ())),
         ),
         scope=Scope(d.get("scope", Scope.UNIT.value)),
         unit_name=str(d.get("unit_name", "")),
@@ -98,7 +110,15 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         evidence=dict(d.get("evidence", {})),
         license_verdict=str(d.get("license_verdict", "")),
         obligations=tuple(str(o) for o in d.get("obligations", ())),
+        license_reason=str(d.get("license_reason", "")),
+        notice=str(d.get("notice", "")),
     )
+
+
+def _fail_on(policy: Any) -> tuple[str, ...]:
+    if not isinstance(policy, dict) or not isinstance(policy.get("fail_on"), list):
+        return DEFAULT_FAIL_ON
+    return tuple(str(v) for v in policy["fail_on"])
 
 
 def report_from_dict(doc: dict[str, Any]) -> Report:
@@ -122,6 +142,8 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             index_summary=dict(doc.get("index") or {}),
             elapsed_s=float(summary["elapsed_s"]),
             project_license=doc.get("project_license"),
+            fail_on=_fail_on(doc.get("policy")),
+            policy_file=(doc.get("policy") or {}).get("file"),
         )
     except KeyError as exc:
         raise UsageError(f"malformed ipscan JSON report: missing field {exc.args[0]!r}") from exc

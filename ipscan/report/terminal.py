@@ -36,6 +36,11 @@ def _row(f: Finding, explain: bool) -> str:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
         row += click.style(f"\n{'':15}[{matchers}] {feats}", dim=True)
+        if f.license_reason:
+            row += click.style(f"\n{'':15}license: {f.license_reason}", dim=True)
+    if f.notice:
+        notice = f"\n{'':15}".join(f.notice.splitlines())
+        row += f"\n{'':15}add notice: " + click.style(notice, fg="magenta")
     return row
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
+from ipscan.report import fails
 
 
 def finding_line(f: Finding, explain: bool = False) -> str:
@@ -23,6 +24,10 @@ def finding_line(f: Finding, explain: bool = False) -> str:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
         line += f" [{matchers}] {feats}"
+        if f.license_reason:
+            line += f"\n  license: {f.license_reason}"
+    if f.notice:
+        line += "\n  add notice: " + " | ".join(f.notice.splitlines())
     return line
 
 
@@ -39,8 +44,9 @@ def summary_line(report: Report) -> str:
     if detail:
         found += f" ({detail})"
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+    failing = sum(fails(f, report.fail_on) for f in report.findings)
     return (
         f"ipscan: {found} in {report.files_scanned} files, {report.units_scanned} units"
         f"{skipped}, {report.elapsed_s:.1f} s; project license: "
-        f"{report.project_license or 'none found'}"
+        f"{report.project_license or 'none found'}; {failing} failing the policy"
     )

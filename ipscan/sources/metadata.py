@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ipscan.licenses import detect_license_text
 from ipscan.licenses import normalize_license
+from ipscan.licenses.copyright import copyright_statements
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.records import NOASSERTION
@@ -125,11 +126,26 @@ def _cargo(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
     meta.fill(package.get("name"), package.get("version"), lic)
 
 
-def _license_from_files(files: dict[str, bytes]) -> str | None:
-    """The license of the root license files (or a wheel's dist-info licenses)."""
+def _license_files(files: dict[str, bytes]) -> list[str]:
+    """The root license files (or a wheel's dist-info licenses), sorted."""
     root = sorted(p for p in files if "/" not in p and LICENSE_NAME.match(p))
     if not root:
         root = sorted(p for p in files if "/" in p and LICENSE_NAME.match(p.rsplit("/", 1)[1]))
+    return root
+
+
+def _copyright_from_files(files: dict[str, bytes]) -> tuple[str, ...]:
+    """The copyright statements of the root license files, in order, unique."""
+    found: dict[str, None] = {}
+    for p in _license_files(files):
+        for line in copyright_statements(_text(files[p]), license_file=True):
+            found.setdefault(line)
+    return tuple(found)[:12]
+
+
+def _license_from_files(files: dict[str, bytes]) -> str | None:
+    """The license of the root license files (or a wheel's dist-info licenses)."""
+    root = _license_files(files)
     found: list[str] = []
     for p in root:
         lic = detect_license_text(_text(files[p]))
@@ -204,4 +220,5 @@ def source_info(
         origin=origin,
         kind=kind,
         digest=digest,
+        copyright=_copyright_from_files(files),
     )

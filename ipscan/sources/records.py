@@ -12,7 +12,7 @@ NOASSERTION = "NOASSERTION"
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """What a source is: name, version, SPDX license, where it came from, and a content digest."""
+    """What a source is: name, version, SPDX license, origin, content digest, copyright lines."""
 
     name: str
     version: str
@@ -20,6 +20,7 @@ class SourceInfo:
     origin: str
     kind: str
     digest: str
+    copyright: tuple[str, ...] = ()  # statements from the root license files
 
 
 @dataclass(frozen=True)
