@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ipscan.analyze import AnalyzedFile
 from ipscan.pairs import DecidedPair
@@ -63,15 +64,7 @@ def unit_findings(
                 continue
             kept.append(lines)
             base = source_of(p.unit_id)
-            source = SourceRef(
-                package=base.package,
-                version=base.version,
-                path=base.path,
-                start_line=p.region.source_start,
-                end_line=p.region.source_end,
-                license=base.license,
-                unit_name=base.unit_name,
-            )
+            source = replace(base, start_line=p.region.source_start, end_line=p.region.source_end)
             findings.append(
                 Finding(
                     path=query_paths[qi],
@@ -127,13 +120,11 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
                 end_line=max(n_lines, 1),
                 similarity=round(coverage, 4),
                 verdict=Verdict.COPIED if verbatim else Verdict.MODIFIED_COPY,
-                source=SourceRef(
-                    package=first.package,
-                    version=first.version,
-                    path=first.path,
+                source=replace(
+                    first,
                     start_line=min(f.source.start_line for f in mine),
                     end_line=max(f.source.end_line for f in mine),
-                    license=first.license,
+                    unit_name="",
                 ),
                 scope=Scope.FILE,
                 matchers=tuple(

@@ -15,11 +15,11 @@ MAX_STATEMENTS = 12
 MAX_LENGTH = 200
 
 _LEADER = re.compile(r"^[\s#/*;!%'\"“”<{|>\-]*(?:rem\s+|dnl\s+)?", re.IGNORECASE)
-_START = re.compile(r"(?:spdx-filecopyrighttext:\s*)?(?:copyright\b|\(c\)\s*\d|©)", re.IGNORECASE)
+_START = re.compile(r"spdx-filecopyrighttext:|copyright\b|\(c\)\s*\d|©", re.IGNORECASE)
 _CLOSER = re.compile(r"\s*(?:\*/|-->|\*\)|-\}|\"\"\"|''')\s*$")
 # Words that make "Copyright ..." boilerplate of a license text rather than a statement.
 _BOILERPLATE = re.compile(
-    r"^copyright\W*\s+(?:also|notices?|holders?|owners?|laws?|licen[cs]e|statements?|protection|"
+    r"^copyright[\"”']|^copyright\W*\s+(?:also|line|notices?|holders?|owners?|laws?|licen[cs]e|statements?|protection|"
     r"and|or|to|of|is|in|on|for|from|under|that|this|which|information|act|claims?|"
     r"disclaimer|infringement|status|interest|date)\b",
     re.IGNORECASE,

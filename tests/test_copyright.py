@@ -1,0 +1,69 @@
+"""Copyright statements and holders, on real license files and written headers."""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import pytest
+
+from ipscan.attribution import license_mentioned
+from ipscan.licenses.copyright import copyright_statements
+from ipscan.licenses.copyright import holder_named
+from ipscan.licenses.copyright import holder_of
+
+
+def _license_text(dist: str) -> str:
+    d = importlib.metadata.distribution(dist)
+    for f in d.files or ():
+        name = str(f).rsplit("/", 1)[-1]
+        if ".dist-info/" in str(f) and name.upper().startswith("LICEN"):
+            return f.read_text()
+    raise FileNotFoundError(dist)
+
+
+def test_statements_of_installed_license_files() -> None:
+    assert copyright_statements(_license_text("click"), license_file=True) == (
+        "Copyright 2014 Pallets",
+    )
+    holders = [holder_of(s) for s in copyright_statements(_license_text("rich"), license_file=True)]
+    assert holders == ["Will McGugan"]
+
+
+def test_license_text_boilerplate_is_not_a_statement() -> None:
+    licenses = pytest.importorskip("identify.vendor.licenses")
+    texts = dict(licenses.LICENSES)
+    # Placeholders, "copyright notice", "Copyright" as a defined term, the FSF's own notice.
+    for spdx in ("MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0", "LGPL-2.1", "MPL-2.0"):
+        assert copyright_statements(texts[spdx], license_file=True) == (), spdx
+
+
+@pytest.mark.parametrize(
+    ("line", "holder"),
+    [
+        ("# Copyright (c) 2010-2024 Pallets <contact@palletsprojects.com>", "Pallets"),
+        ("// Copyright 2009 The Go Authors. All rights reserved.", "The Go Authors"),
+        (" * (c) 2015 Jane Doe", "Jane Doe"),
+        ("/* © 2020, 2021 ACME Corp. */", "ACME Corp"),
+        ("# SPDX-FileCopyrightText: 2023 Ada Lovelace", "Ada Lovelace"),
+        ("Copyright (C) 2001-present by Some Body", "Some Body"),
+    ],
+)
+def test_holders(line: str, holder: str) -> None:
+    (statement,) = copyright_statements(line)
+    assert holder_of(statement) == holder
+
+
+def test_holder_named_ignores_weak_words() -> None:
+    statements = ["Copyright (c) 2019 Armin Ronacher"]
+    assert holder_named("Armin Ronacher and contributors", statements)
+    assert not holder_named("Pallets", statements)
+
+
+def test_license_mentions() -> None:
+    assert license_mentioned("# SPDX-License-Identifier: BSD-3-Clause", "BSD-3-Clause")
+    assert license_mentioned("# Licensed under the MIT License.", "MIT")
+    assert license_mentioned("# Licensed under the Apache License, Version 2.0", "Apache-2.0")
+    assert license_mentioned("# under the GNU General Public License v3", "GPL-3.0-only")
+    assert license_mentioned("# Licensed under the MIT License.", "Apache-2.0 OR MIT")
+    assert not license_mentioned("def submit(): pass", "MIT")
+    assert not license_mentioned("# Licensed under the MIT License.", "BSD-2-Clause")

@@ -1,0 +1,141 @@
+"""The policy file: keys, values, where it is found, and the one-line errors for wrong ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ipscan.errors import UsageError
+from ipscan.policy import DEFAULT_FAIL_ON
+from ipscan.policy import Policy
+from ipscan.policy import license_status
+from ipscan.policy import load_policy
+from ipscan.policy import path_matches
+
+FULL = """
+project-license = "Apache-2.0"
+allowed-licenses = ["MIT", "BSD-*"]
+flagged-licenses = ["MPL-2.0"]
+denied-licenses = ["AGPL-*"]
+ignore = ["vendor/**", "*.min.js"]
+threshold = 0.9
+fail-on = ["copied", "denied"]
+
+[[components]]
+name = "lodash"
+license = "MIT"
+paths = ["third_party/lodash/**"]
+version = "4.17.21"
+"""
+
+
+def _write(root: Path, name: str, text: str) -> Path:
+    (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_defaults_without_a_policy_file(tmp_path: Path) -> None:
+    policy = load_policy(tmp_path)
+    assert policy == Policy()
+    assert policy.fail_on == DEFAULT_FAIL_ON
+    assert policy.origin is None
+
+
+def test_every_key_of_ipscan_toml(tmp_path: Path) -> None:
+    policy = load_policy(_write(tmp_path, ".ipscan.toml", FULL))
+    assert policy.project_license == "Apache-2.0"
+    assert policy.allowed == ("MIT", "BSD-*")
+    assert policy.ignore == ("vendor/**", "*.min.js")
+    assert policy.threshold == 0.9
+    assert policy.fail_on == ("copied", "denied")
+    assert policy.components[0].name == "lodash"
+    assert policy.components[0].paths == ("third_party/lodash/**",)
+    assert policy.origin == str(tmp_path / ".ipscan.toml")
+
+
+def test_pyproject_tool_table_and_precedence(tmp_path: Path) -> None:
+    _write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n[tool.ipscan]\nthreshold = 0.5\n')
+    assert load_policy(tmp_path).threshold == 0.5
+    _write(tmp_path, ".ipscan.toml", "threshold = 0.7\n")
+    assert load_policy(tmp_path).threshold == 0.7  # .ipscan.toml wins
+    assert load_policy(tmp_path, tmp_path / "pyproject.toml").threshold == 0.5  # --config
+
+
+def test_pyproject_without_a_tool_table_means_defaults(tmp_path: Path) -> None:
+    _write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n')
+    assert load_policy(tmp_path) == Policy()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'alowed-licenses = ["MIT"]',
+            "unknown key 'alowed-licenses' (did you mean 'allowed-licenses'?)",
+        ),
+        (
+            'allowed-licenses = ["MITT"]',
+            "'allowed-licenses' has 'MITT', not an SPDX license id (did you mean 'MIT'?)",
+        ),
+        (
+            'denied-licenses = ["XYZ-*"]',
+            "'denied-licenses' pattern 'XYZ-*' matches no SPDX license id",
+        ),
+        ('allowed-licenses = "MIT"', "'allowed-licenses' must be a list of non-empty strings"),
+        ("threshold = 2", "'threshold' must be between 0 and 1, not 2"),
+        ('threshold = "high"', "'threshold' must be a number between 0 and 1"),
+        ('fail-on = ["sometimes"]', "'fail-on' has unknown verdict 'sometimes'"),
+        ("project-license = 3", "'project-license' must be an SPDX expression string"),
+        ("components = 1", "'components' must be an array of tables ([[components]])"),
+        (
+            '[[components]]\nname = "x"\nlicense = "MIT"',
+            "components[0]: 'paths' must list where the component lives",
+        ),
+        (
+            '[[components]]\nname = "x"\nlicense = "MIT"\npaths = ["v/**"]\nurl = "u"',
+            "components[0]: unknown key 'url'",
+        ),
+        ("threshold = ", "not valid TOML"),
+    ],
+)
+def test_wrong_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    _write(tmp_path, ".ipscan.toml", text + "\n")
+    with pytest.raises(UsageError) as err:
+        load_policy(tmp_path)
+    assert str(err.value).startswith(f"{tmp_path / '.ipscan.toml'}: ")
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_missing_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such policy file"):
+        load_policy(tmp_path, tmp_path / "nope.toml")
+
+
+def test_license_status_follows_the_expression() -> None:
+    policy = Policy(allowed=("MIT",), flagged=("MPL-2.0",), denied=("GPL-*",))
+    assert license_status("MIT", policy) == "allowed"
+    assert license_status("mit", policy) == "allowed"
+    assert license_status("GPL-3.0-only", policy) == "denied"
+    assert license_status("GPL-3.0-only OR MIT", policy) == "allowed"  # one option suffices
+    assert license_status("GPL-3.0-only AND MIT", policy) == "denied"  # every part counts
+    assert license_status("MPL-2.0", policy) == "flagged"
+    assert license_status("Apache-2.0", policy) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "patterns", "hit"),
+    [
+        ("vendor/a/b.js", ("vendor/**",), True),
+        ("vendor", ("vendor/**",), True),
+        ("src/vendor/a.js", ("vendor/**",), False),
+        ("src/x.min.js", ("*.min.js",), True),
+        ("src/deep/x.py", ("src/**/*.py",), True),
+        ("src/x.py", ("src/**/*.py",), True),
+        ("docs/x.py", ("src",), False),
+        ("src/x.py", ("src",), True),
+    ],
+)
+def test_path_patterns(path: str, patterns: tuple[str, ...], hit: bool) -> None:
+    assert path_matches(path, patterns) is hit
