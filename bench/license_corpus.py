@@ -68,7 +68,9 @@ def main() -> int:
             print(f"could not fetch {kind} {name}", file=sys.stderr)
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        lock.append({"ecosystem": kind, "name": name, "file": f"{kind}/{path.name}", "sha256": digest})
+        lock.append(
+            {"ecosystem": kind, "name": name, "file": f"{kind}/{path.name}", "sha256": digest}
+        )
     (args.dest / "corpus.lock").write_text(json.dumps(lock, indent=1) + "\n", encoding="utf-8")
     print(f"{len(lock)} of {len(packages)} packages in {args.dest}")
     return 0

@@ -1,10 +1,14 @@
-"""A file's own license: its ``SPDX-License-Identifier:`` line, else its package's license."""
+"""A file's own license: its ``SPDX-License-Identifier:`` line or license header, else its
+package's license."""
 
 from __future__ import annotations
 
 import re
 
 from ipscan.licenses.spdx import parse_spdx_expression
+from ipscan.licenses.texts import detect_license_text
+
+HEADER_LINES = 60
 
 _SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*(.+)", re.IGNORECASE)
 
@@ -25,6 +29,16 @@ def spdx_identifier_in(text: str) -> str | None:
     return None
 
 
+def header_license(text: str) -> str | None:
+    """The license a file's header declares: its SPDX line, else a license text or notice in
+    its first lines ("Licensed under the Apache License, Version 2.0", a GPL notice, ...)."""
+    found = spdx_identifier_in(text)
+    if found:
+        return found
+    head = "\n".join(text.splitlines()[:HEADER_LINES])
+    return detect_license_text(head) if re.search(r"(?i)licen[cs]e", head) else None
+
+
 def file_license(text: str, default: str) -> str:
-    """A file's own SPDX identifier when it has one, else its package's license ``default``."""
-    return spdx_identifier_in(text) or default
+    """A file's own license (``header_license``) when it has one, else its package's."""
+    return header_license(text) or default

@@ -162,7 +162,19 @@ def _license_from_files(files: dict[str, bytes]) -> str | None:
     return f" {'OR' if dual else 'AND'} ".join(_group(f) for f in found)
 
 
-def _describe(files: dict[str, bytes], fallback_name: str, fallback_version: str) -> _Meta:
+def declared_license(files: dict[str, bytes]) -> str | None:
+    """The license the package metadata alone declares (no license files), or None."""
+    return _describe(files, "", "", license_files=False).license
+
+
+def license_from_files(files: dict[str, bytes]) -> str | None:
+    """The license of a package's license files alone (root, or a wheel's dist-info)."""
+    return _license_from_files(files)
+
+
+def _describe(
+    files: dict[str, bytes], fallback_name: str, fallback_version: str, license_files: bool = True
+) -> _Meta:
     """Name, version and license from the first metadata that gives each."""
     meta = _Meta()
     readers: list[tuple[str, Callable[[bytes], None]]] = [
@@ -184,6 +196,8 @@ def _describe(files: dict[str, bytes], fallback_name: str, fallback_version: str
                 read(files[path])
             except (ValueError, TypeError, AttributeError, UnicodeError):
                 continue  # malformed metadata: the next source of each field decides
+    if not license_files:
+        return meta
     if not meta.license:
         meta.license = _license_from_files(files)
     meta.fill(fallback_name, fallback_version, None)
