@@ -165,6 +165,7 @@ LICENSES: dict[str, LicenseInfo] = {
     "UPL-1.0": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
     "Artistic-2.0": _perm("FSF license list: GPL-compatible (section 4(c)(ii) relicensing)"),
     "ZPL-2.1": _perm("FSF license list: GPL-compatible"),
+    "ZPL-2.0": _perm("FSF license list: GPL-compatible"),
     "HPND": _perm("FSF license list: GPL-compatible"),
     "PostgreSQL": _perm("permissive with notice (OSADL matrix); ASF policy: Category A"),
     "W3C": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
