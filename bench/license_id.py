@@ -100,10 +100,25 @@ def load_package(ecosystem: str, name: str, path: Path) -> Package:
     return pkg
 
 
+# ScanCode markers that are not licenses ("see LICENSE", a warranty disclaimer), and names
+# the two tools spell differently for the same text.
+_NOT_LICENSES = {
+    "LicenseRef-scancode-unknown-license-reference",
+    "LicenseRef-scancode-warranty-disclaimer",
+    "LicenseRef-scancode-generic-cla",
+}
+_SAME = {
+    "Python-2.0": "PSF-2.0",
+    "Python-2.0.1": "PSF-2.0",
+    "LicenseRef-scancode-public-domain": "LicenseRef-public-domain",
+}
+
+
 def _ids(expr: str | None) -> frozenset[str]:
     if not expr:
         return frozenset()
-    return frozenset(license_ids(expr)) or frozenset({expr})
+    found = license_ids(expr) or [expr]
+    return frozenset(_SAME.get(i, i) for i in found if i not in _NOT_LICENSES)
 
 
 def _rate(pairs: list[tuple[str | None, str | None]]) -> tuple[int, int, int]:
@@ -150,6 +165,11 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--show", type=int, default=15, help="disagreements to print per table")
     ap.add_argument("--json", type=Path, help="write the per-package results here")
+    ap.add_argument(
+        "--scancode-results",
+        type=Path,
+        help="reuse ScanCode's results from an earlier run's --json instead of running it",
+    )
     args = ap.parse_args()
     lock = json.loads((args.corpus / "corpus.lock").read_text(encoding="utf-8"))
     packages = [load_package(e["ecosystem"], e["name"], args.corpus / e["file"]) for e in lock]
@@ -180,6 +200,10 @@ def main() -> int:
     )
     print(f"\nipscan (license files) vs declared metadata, {total} packages with both:")
     print(f"  same license ids {ids}/{total} = {ids / total:.3f}; exact {exact / total:.3f}")
+    among = _primary_rate(rows)
+    print(f"  ipscan's licenses among the declared ones {among}/{total} = {among / total:.3f}")
+    gnu = sum(1 for a, b in rows if _ids(a) and _gnu_family(a) == _gnu_family(b))
+    print(f"  same ids with GNU -only/-or-later not told apart {gnu}/{total} = {gnu / total:.3f}")
     _show([(p.name, ours[p.name], declared[p.name]) for p in with_both], args.show)
     print(
         f"  ipscan throughput: {n_license_files / ours_s:,.0f} license files/s "
@@ -187,45 +211,105 @@ def main() -> int:
     )
 
     results: dict[str, object] = {"declared": declared, "ours": ours}
-    if args.scancode:
-        files = {f"{p.ecosystem}/{p.name}/{k}": v for p in packages for k, v in p.licenses.items()}
-        sc, sc_s = run_scancode(args.scancode, files, args.jobs)
-        sc_pkg = {
-            p.name: _join([sc.get(f"{p.ecosystem}/{p.name}/{k}", "") for k in p.licenses])
-            for p in packages
+    if args.scancode or args.scancode_results:
+        if args.scancode_results:
+            prev = json.loads(args.scancode_results.read_text(encoding="utf-8"))
+            sc_pkg, hdr = prev["scancode"], prev["headers_scancode"]
+            sc_s, hdr_s = prev["scancode_s"], prev["headers_scancode_s"]
+        else:
+            files = {
+                f"{p.ecosystem}/{p.name}/{k}": v for p in packages for k, v in p.licenses.items()
+            }
+            sc, sc_s = run_scancode(args.scancode, files, args.jobs)
+            sc_pkg = {
+                p.name: _join([sc.get(f"{p.ecosystem}/{p.name}/{k}", "") for k in p.licenses])
+                for p in packages
+            }
+            headers = {k: v.encode() for k, v in _header_files(packages).items()}
+            hdr, hdr_s = run_scancode(args.scancode, headers, args.jobs)
+        results |= {
+            "scancode": sc_pkg,
+            "headers_scancode": hdr,
+            "scancode_s": sc_s,
+            "headers_scancode_s": hdr_s,
+            "headers_ours": header_ours,
         }
-        have = [p for p in packages if p.licenses and (ours[p.name] or sc_pkg[p.name])]
-        ids, exact, total = _rate([(ours[p.name], sc_pkg[p.name]) for p in have])
-        print(f"\nipscan vs ScanCode on the same license files, {total} packages:")
-        print(f"  same license ids {ids}/{total} = {ids / total:.3f}; exact {exact / total:.3f}")
-        _show([(p.name, ours[p.name], sc_pkg[p.name]) for p in have], args.show)
-        sc_decl = [(sc_pkg[p.name], declared[p.name]) for p in with_both]
-        ids, exact, total = _rate(sc_decl)
-        print(f"  ScanCode vs declared metadata: same ids {ids}/{total} = {ids / total:.3f}")
-        print(
-            f"  ScanCode throughput: {len(files) / sc_s:,.1f} license files/s ({sc_s:.1f} s, "
-            f"-n {args.jobs}, incl. start-up)"
-        )
-        hdr, hdr_s = run_scancode(
-            args.scancode, {k: v.encode() for k, v in _header_files(packages).items()}, args.jobs
-        )
-        judged = [
-            (header_ours[k], hdr.get(k) or None)
-            for k in header_ours
-            if header_ours[k] or hdr.get(k)
-        ]
-        ids, exact, total = _rate(judged)
-        print(f"\nsource headers with a license notice (either tool), {total} files:")
-        print(f"  same license ids {ids}/{total} = {ids / total:.3f}")
-        _show(
-            [(k, header_ours[k], hdr.get(k)) for k in header_ours if header_ours[k] or hdr.get(k)],
-            args.show,
-        )
-        print(f"  ScanCode headers: {len(header_ours) / hdr_s:,.1f} files/s")
-        results |= {"scancode": sc_pkg, "headers_ours": header_ours, "headers_scancode": hdr}
+        _compare_scancode(packages, ours, declared, sc_pkg, sc_s, args.show)
+        _compare_headers(packages, header_ours, declared, ours, hdr, hdr_s, args.show)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0
+
+
+def _compare_scancode(
+    packages: list[Package],
+    ours: dict[str, str | None],
+    declared: dict[str, str | None],
+    sc_pkg: dict[str, str | None],
+    sc_s: float,
+    show: int,
+) -> None:
+    have = [p for p in packages if p.licenses and (ours[p.name] or sc_pkg[p.name])]
+    rows = [(ours[p.name], sc_pkg[p.name]) for p in have]
+    ids, exact, total = _rate(rows)
+    primary = _primary_rate(rows)
+    print(f"\nipscan vs ScanCode on the same license files, {total} packages:")
+    print(f"  same license ids {ids}/{total} = {ids / total:.3f}; exact {exact / total:.3f}")
+    print(f"  ipscan's license among ScanCode's {primary}/{total} = {primary / total:.3f}")
+    _show([(p.name, ours[p.name], sc_pkg[p.name]) for p in have], show)
+    with_both = [p for p in packages if p.licenses and declared[p.name]]
+    decl_rows = [(sc_pkg[p.name], declared[p.name]) for p in with_both]
+    ids, _, total = _rate(decl_rows)
+    primary = _primary_rate([(declared[p.name], sc_pkg[p.name]) for p in with_both])
+    print(
+        f"  ScanCode vs declared metadata: same ids {ids}/{total} = {ids / total:.3f}; "
+        f"declared among ScanCode's {primary / total:.3f}"
+    )
+    n_files = sum(len(p.licenses) for p in packages)
+    print(
+        f"  ScanCode throughput: {n_files / sc_s:,.1f} license files/s "
+        f"({sc_s:.1f} s incl. start-up)"
+    )
+
+
+def _compare_headers(
+    packages: list[Package],
+    header_ours: dict[str, str | None],
+    declared: dict[str, str | None],
+    ours: dict[str, str | None],
+    hdr: dict[str, str],
+    hdr_s: float,
+    show: int,
+) -> None:
+    keys = [k for k in header_ours if _ids(hdr.get(k)) or header_ours[k]]
+    rows = [(header_ours[k], hdr.get(k) or None) for k in keys]
+    ids, _, total = _rate(rows)
+    print(f"\nsource file headers with a license notice (either tool), {total} files:")
+    print(f"  header alone, same license ids {ids}/{total} = {ids / total:.3f}")
+    package_of = {f"{p.ecosystem}/{p.name}/{k}": p.name for p in packages for k in p.headers}
+    assigned = {k: header_ours[k] or declared[package_of[k]] or ours[package_of[k]] for k in keys}
+    sc_keys = [k for k in keys if _ids(hdr.get(k))]
+    rows = [(assigned[k], hdr[k]) for k in sc_keys]
+    ids, _, total = _rate(rows)
+    primary = _primary_rate(rows)
+    print(
+        f"  the license ipscan gives the file (header, else its package's) vs ScanCode's header "
+        f"result, {total} files ScanCode names a license for: same ids {ids / total:.3f}, "
+        f"ipscan's among ScanCode's {primary / total:.3f}"
+    )
+    _show([(k, assigned[k], hdr[k]) for k in sc_keys], show)
+    print(f"  ScanCode headers: {len(header_ours) / hdr_s:,.1f} files/s")
+
+
+def _gnu_family(expr: str | None) -> frozenset[str]:
+    """License ids with the GNU version grant dropped: a license text alone cannot tell
+    GPL-2.0-only from GPL-2.0-or-later (the grant is in the notices)."""
+    return frozenset(re.sub(r"-(only|or-later)$", "", i) for i in _ids(expr))
+
+
+def _primary_rate(rows: list[tuple[str | None, str | None]]) -> int:
+    """How often every license of the first expression is among the second's."""
+    return sum(1 for a, b in rows if _ids(a) and _ids(a) <= _ids(b))
 
 
 def _header_files(packages: list[Package]) -> dict[str, str]:

@@ -126,6 +126,7 @@ LICENSES: dict[str, LicenseInfo] = {
     # Public domain dedications: no conditions at all.
     "CC0-1.0": _pd("public domain dedication with fallback license (FSF license list)"),
     "Unlicense": _pd("public domain dedication (FSF license list: GPL-compatible)"),
+    "LicenseRef-public-domain": _pd("the file's header places it in the public domain"),
     # Permissive, no notice needed.
     "0BSD": _perm("no notice condition (license text; OSADL matrix)", notice=False),
     "MIT-0": _perm("MIT without the notice condition (license text)", notice=False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ipscan.licenses.names import normalize_license
 from ipscan.licenses.spdx import parse_spdx_expression
 from ipscan.licenses.texts import detect_license_text
 
@@ -29,14 +30,72 @@ def spdx_identifier_in(text: str) -> str | None:
     return None
 
 
+# How headers name their license, in the words after the match: ":license: Apache 2.0, see
+# LICENSE", "__license__ = 'MIT'", "@license MIT", "Licensed under the MIT license", "Released
+# under MIT license", "MIT Licensed", "is licensed under the MIT license found in".
+_NAMED = (
+    re.compile(
+        r"(?:^|[^\w])(?:@|:|__)?licen[cs]e(?:__)?\s*[:=]?\s*[:=]\s*[\"'(]?([^\"'\n)]+)", re.I
+    ),
+    re.compile(r"(?:^|\s)@licen[cs]e\s+([^\n]+)", re.I),
+    re.compile(
+        r"(?:licen[cs]ed|released|distributed|available)\s+under\s+(?:the\s+)?(?:terms\s+of\s+"
+        r"(?:the\s+)?)?([^\n]{1,80}?)\s+licen[cs]e",
+        re.I,
+    ),
+    re.compile(r"(?:^|[\s*#/])([\w.+-]+(?:\s[\w.+-]+)?)\s+licensed\b", re.I),
+)
+_CUT = re.compile(r"(?i)[,;(]|\s(?:see|for|found|in|as|which|that|http\S*)\b|\.\s|\.$")
+
+
+_MENTIONS = re.compile(r"(?i)licen[cs]e|redistribution|permission|public domain")
+_PUBLIC_DOMAIN = re.compile(
+    r"(?i)(?:placed|released|dedicated|put)\s+(?:in|into|to)\s+the\s+public\s+domain"
+    r"|is\s+in\s+the\s+public\s+domain"
+)
+_DUAL_HEADER = re.compile(
+    r"(?i)dual[- ]?licen[cs]e|dually\s+licen[cs]ed|licen[cs]ed\s+under\s+either"
+)
+# A header that puts the file in the public domain (no SPDX id says so; the table knows it).
+PUBLIC_DOMAIN = "LicenseRef-public-domain"
+_BEFORE = re.compile(r"((?:[\w.+-]+[ \t]+){0,3})licen[cs]e\b", re.I)
+
+
+def _named_license(head: str) -> str | None:
+    """The license a header names in words, normalized to SPDX, or None."""
+    for pattern in _NAMED:
+        for m in pattern.finditer(head):
+            name = _CUT.split(m.group(1).strip(), maxsplit=1)[0].strip(" .*/#-")
+            found = normalize_license(name) if name else None
+            if found:
+                return found
+    for m in _BEFORE.finditer(head):  # "BSD 3-Clause license", "the MIT License:"
+        words = m.group(1).split()
+        for n in range(min(3, len(words)), 0, -1):
+            found = normalize_license(" ".join(words[-n:]).strip(".,;:"))
+            if found:
+                return found
+    return None
+
+
 def header_license(text: str) -> str | None:
     """The license a file's header declares: its SPDX line, else a license text or notice in
-    its first lines ("Licensed under the Apache License, Version 2.0", a GPL notice, ...)."""
+    its first lines (a GPL notice, "Licensed under the Apache License, Version 2.0", ...), else
+    a license it names (":license: MIT", "Released under the BSD-3-Clause license")."""
     found = spdx_identifier_in(text)
     if found:
         return found
     head = "\n".join(text.splitlines()[:HEADER_LINES])
-    return detect_license_text(head) if re.search(r"(?i)licen[cs]e", head) else None
+    if not _MENTIONS.search(head):
+        return None
+    found = detect_license_text(head)
+    if found:
+        return found
+    if _PUBLIC_DOMAIN.search(head):
+        return PUBLIC_DOMAIN
+    if _DUAL_HEADER.search(head):
+        return None  # a choice whose names we cannot both read: the package's license decides
+    return _named_license(head)
 
 
 def file_license(text: str, default: str) -> str:

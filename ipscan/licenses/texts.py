@@ -192,6 +192,11 @@ _DUAL = re.compile(
 )
 
 
+def offers_choice(text: str) -> bool:
+    """True when the start of a license file offers a choice of licenses ("at your option")."""
+    return bool(_DUAL.search(_norm_text(text)[:1500]))
+
+
 def _dual(text: str) -> list[str] | None:
     """The licenses of a dual-license statement in the first part of ``text``, in order."""
     head = text[:1500]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ipscan.licenses import detect_license_text
 from ipscan.licenses import normalize_license
 from ipscan.licenses.copyright import copyright_statements
+from ipscan.licenses.texts import offers_choice
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.records import NOASSERTION
@@ -158,8 +159,28 @@ def _license_from_files(files: dict[str, bytes]) -> str | None:
         found = [f for f in found if not f.startswith("GPL-")]
     if len(found) == 1:
         return found[0]
-    dual = all(re.match(r"(?i)licen[cs]e[-_.]", p.rsplit("/", 1)[-1]) for p in root)
-    return f" {'OR' if dual else 'AND'} ".join(_group(f) for f in found)
+    return f" {'OR' if _offered_as_choice(files, root) else 'AND'} ".join(_group(f) for f in found)
+
+
+# License file names that say which license they hold: LICENSE-MIT, LICENSE.APACHE, ...
+_NAMED_LICENSE_FILE = re.compile(
+    r"(?i)licen[cs]e[-_.](?:mit|apache|apache[-_.]?2(?:[-_.]?0)?|bsd|bsd[-_.]?[23]|isc|mpl|"
+    r"gpl|lgpl|zlib|unlicense|cc0|bsl|boost)(?:\.(?:txt|md))?$"
+)
+
+
+def _offered_as_choice(files: dict[str, bytes], paths: list[str]) -> bool:
+    """Several license files are a choice (OR) when one says so ("either of", "at your
+    option") or when each is named for its license (LICENSE-MIT + LICENSE-APACHE); otherwise
+    the package holds code under each of them (AND)."""
+    named = [p for p in paths if not _is_pointer(files[p])]
+    if all(_NAMED_LICENSE_FILE.match(p.rsplit("/", 1)[-1]) for p in named):
+        return True
+    return any(offers_choice(_text(files[p])) for p in paths)
+
+
+def _is_pointer(data: bytes) -> bool:
+    return len(data) < 600 and detect_license_text(_text(data)) is None
 
 
 def declared_license(files: dict[str, bytes]) -> str | None:
