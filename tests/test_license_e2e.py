@@ -155,6 +155,8 @@ def test_gpl_code_copied_into_an_mit_project_is_a_copyleft_conflict(
     assert finding["fails"] is True
     assert code == 1
     assert finding["source"]["copyright"] == ["Copyright (C) 2019 Jane Hacker"]
+    # The file's own header grants "version 3 ... or any later version": it beats the package's.
+    assert finding["source"]["license"] == "GPL-3.0-or-later"
 
 
 def test_mit_code_with_its_notice_kept_is_ok(tmp_path: Path, license_index: Path) -> None:
@@ -210,7 +212,7 @@ def test_a_policy_that_allows_the_license_passes(tmp_path: Path, license_index: 
     code, report = _scan(repo, license_index)
     finding = _only(report, "gplkit")
     assert finding["license_verdict"] == "ok"
-    assert finding["license_reason"].startswith("policy allows GPL-3.0-only")
+    assert finding["license_reason"].startswith("policy allows GPL-3.0-or-later")
     assert report["policy"]["file"].endswith("pyproject.toml")
     assert code == 0
 
