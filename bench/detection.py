@@ -1,13 +1,10 @@
 """Detection benchmark: recall per rewrite level and precision, on real code.
 
 Index: the sources of installed, licensed packages (``--index-packages``). Positives: functions of
-those packages, each written into its own file after one rewrite:
-
-- ``verbatim``: the function as it is;
-- ``renamed``: every identifier renamed consistently and the layout re-spaced;
-- ``renamed-edited``: renamed and re-spaced, with one statement of the body removed;
-- ``snippet``: 15+ lines of consecutive statements of a function body pasted into a function of
-  unrelated code.
+those packages, each written into its own file after one rewrite of
+``ipscan.training.rewrites.LEVELS`` (verbatim, reformatted, renamed, renamed-edited,
+statement-added, reordered, and a 15+ line snippet pasted into a function of unrelated code).
+The verdict classifier is trained on other packages (``ipscan model train-classifier``).
 
 Negatives: whole files of other installed packages that are not in the index (``--negative-
 packages``). A positive counts as found when a finding on its file names the right source file
@@ -20,18 +17,14 @@ files, and findings on positive files that name a wrong source, are false.
 from __future__ import annotations
 
 import argparse
-import ast
 import fnmatch
 import importlib.metadata
-import io
 import json
-import keyword
 import random
 import sys
 import tempfile
 import textwrap
 import time
-import tokenize
 from collections import defaultdict
 from pathlib import Path
 
@@ -45,81 +38,13 @@ from ipscan.parse import parse_source
 from ipscan.records import SourceFile
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
-from tests.conftest import make_sdist
+from ipscan.training.installed import make_sdist
+from ipscan.training.installed import package_modules
+from ipscan.training.rewrites import LEVELS
+from ipscan.training.rewrites import functions
+from ipscan.training.rewrites import rewrite
 
 MIN_POSITIVE_TOKENS = 50
-HOST = """\
-def tally_inventory(rows, threshold=3):
-    totals = {}
-    for row in rows:
-        key = row.get("sku")
-        totals[key] = totals.get(key, 0) + row.get("count", 0)
-    low = sorted(k for k, v in totals.items() if v < threshold)
-    return totals, low
-
-
-def pasted(self, *args, **kwargs):
-{body}
-"""
-
-
-def package_modules(dist: str) -> list[str]:
-    """Python files of an installed distribution (paths inside site-packages), tests excluded."""
-    out = []
-    for f in importlib.metadata.distribution(dist).files or ():
-        s = str(f)
-        if s.endswith(".py") and "/tests/" not in s and "/test_" not in s:
-            out.append(s)
-    return sorted(out)
-
-
-def functions(text: str, min_lines: int = 6) -> list[ast.FunctionDef]:
-    """Top-level and method functions with a body of at least ``min_lines`` lines."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return []
-    return [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.FunctionDef) and n.end_lineno - n.lineno + 1 >= min_lines
-    ]
-
-
-def rename(code: str, drop_line: int | None = None) -> str:
-    """Identifiers renamed, comments dropped, layout re-spaced; optionally one line removed."""
-    lines = code.splitlines(keepends=True)
-    if drop_line is not None:
-        del lines[drop_line]
-    names: dict[str, str] = {}
-    out = []
-    for tok in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
-        if tok.type == tokenize.NAME and not (
-            keyword.iskeyword(tok.string) or keyword.issoftkeyword(tok.string)
-        ):
-            out.append((tok.type, names.setdefault(tok.string, f"v{len(names)}")))
-        elif tok.type != tokenize.COMMENT:
-            out.append((tok.type, tok.string))
-    return tokenize.untokenize(out)
-
-
-def one_statement_line(fn: ast.FunctionDef) -> int | None:
-    """Offset in the function of a one-line body statement that can go without breaking it."""
-    body = [s for s in fn.body if s.lineno == s.end_lineno and not isinstance(s, ast.Return)]
-    if len(fn.body) < 3 or not body:
-        return None
-    return body[len(body) // 2].lineno - fn.lineno
-
-
-def snippet(text: str, fn: ast.FunctionDef, min_lines: int = 15) -> tuple[int, int] | None:
-    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and s is fn.body[0])]
-    if not body:
-        return None
-    start = body[0].lineno
-    for s in body:
-        if s.end_lineno - start + 1 >= min_lines:
-            return start, s.end_lineno
-    return None
 
 
 def main() -> None:
@@ -170,33 +95,18 @@ def main() -> None:
     rng.shuffle(pool)
     made: dict[str, int] = defaultdict(int)
     for path, fn in pool:
-        text = sources[path][1]
-        code = "\n".join(text.splitlines()[fn.lineno - 1 : fn.end_lineno]) + "\n"
-        code = textwrap.dedent(code)
-        plan = []
-        if made["verbatim"] < args.n:
-            plan.append(("verbatim", code, fn.lineno, fn.end_lineno))
-        if made["renamed"] < args.n:
-            plan.append(("renamed", rename(code), fn.lineno, fn.end_lineno))
-        drop = one_statement_line(fn)
-        if drop is not None and made["renamed-edited"] < args.n:
-            plan.append(("renamed-edited", rename(code, drop), fn.lineno, fn.end_lineno))
-        span = snippet(text, fn)
-        if span and made["snippet"] < args.n:
-            body = textwrap.dedent("\n".join(text.splitlines()[span[0] - 1 : span[1]]))
-            host = HOST.replace("{body}", textwrap.indent(body, "    "))
-            plan.append(("snippet", host, span[0], span[1]))
-        for level, body_text, s0, s1 in plan:
-            try:
-                ast.parse(body_text)
-            except SyntaxError:
+        for level in LEVELS:
+            if made[level] >= args.n:
+                continue
+            out = rewrite(sources[path][1], fn, level, rng)
+            if out is None:
                 continue
             name = f"pos/{level}/{made[level]:04d}.py"
             made[level] += 1
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(body_text, encoding="utf-8")
-            truth[name] = (level, path, s0, s1)
-        if all(made[lv] >= args.n for lv in ("verbatim", "renamed", "renamed-edited", "snippet")):
+            (repo / name).write_text(out[0], encoding="utf-8")
+            truth[name] = (level, path, out[1], out[2])
+        if all(made[lv] >= args.n for lv in LEVELS):
             break
     n_neg = 0
     for item in args.negative_packages.split(","):
@@ -271,7 +181,7 @@ def evaluate(work: Path, truth: dict, n_neg: int, args: argparse.Namespace) -> N
             if f.path.startswith("neg/"):
                 neg_files_flagged.add(f.path)
     print(f"{'level':16} {'n':>5} {'recall':>7}")
-    for level in ("verbatim", "renamed", "renamed-edited", "snippet"):
+    for level in LEVELS:
         files = [p for p, t in truth.items() if t[0] == level]
         hit = sum(1 for p in files if found.get(p))
         print(f"{level:16} {len(files):5d} {hit / max(len(files), 1):7.3f}")

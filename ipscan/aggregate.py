@@ -3,6 +3,9 @@
 - Per scanned unit, pairs are taken best first (verdict, then similarity, then matched tokens);
   a pair whose scanned lines mostly overlap an already kept one is a weaker explanation of the
   same lines and is dropped. A unit can thus hold two snippets from two different sources.
+- Findings of neighbouring units (at most ``MERGE_GAP_LINES`` apart) from the same source file,
+  in the same order there, are merged into one region: a copied class or block of functions is
+  one finding, not one per method.
 - Where findings cover at least ``FILE_COVERAGE`` of the lines of a file's code (every unit the
   parser found, short ones included) and most of them (``FILE_DOMINANCE``) come from one source
   file, one file-level finding is added beside them; its similarity is that share.
@@ -24,6 +27,8 @@ from ipscan.records import Verdict
 from ipscan.verdict import RANK
 
 MAX_OVERLAP = 0.5
+MERGE_GAP_LINES = 3
+MERGE_SOURCE_GAP_LINES = 12
 FILE_COVERAGE = 0.6
 FILE_DOMINANCE = 0.6
 
@@ -76,10 +81,70 @@ def unit_findings(
                     scope=Scope.UNIT,
                     unit_name=query_names[qi],
                     matchers=p.matchers,
-                    evidence=p.evidence.features(),
+                    evidence={**p.evidence.features(), "p_copy": p.decision.probability},
+                    reasons=p.decision.reasons,
                 )
             )
     return findings
+
+
+def _mergeable(a: Finding, b: Finding) -> bool:
+    same = (a.path, a.source.package, a.source.version, a.source.path) == (
+        b.path,
+        b.source.package,
+        b.source.version,
+        b.source.path,
+    )
+    if not same or a.verdict is Verdict.SIMILAR or b.verdict is Verdict.SIMILAR:
+        return False
+    scanned_gap = b.start_line - a.end_line - 1
+    source_gap = b.source.start_line - a.source.end_line - 1
+    return (
+        -1 <= scanned_gap <= MERGE_GAP_LINES
+        and b.source.start_line > a.source.start_line
+        and source_gap <= MERGE_SOURCE_GAP_LINES
+    )
+
+
+def merge_adjacent(
+    findings: Sequence[Finding], supporting: Sequence[Finding] = ()
+) -> list[Finding]:
+    """Neighbouring unit findings from the same source file as one finding each run.
+
+    ``supporting`` findings (copies too short to claim alone) join a run that holds a claimed
+    finding; a run of supporting findings only is dropped.
+    """
+    items = [(f, True) for f in findings] + [(f, False) for f in supporting]
+    out: list[Finding] = []
+    claimed: list[bool] = []
+    for f, is_claim in sorted(items, key=lambda it: (it[0].path, it[0].start_line, it[0].end_line)):
+        prev = out[-1] if out else None
+        if prev is None or not _mergeable(prev, f):
+            out.append(f)
+            claimed.append(is_claim)
+            continue
+        claimed[-1] = claimed[-1] or is_claim
+        a_lines = prev.end_line - prev.start_line + 1
+        b_lines = f.end_line - f.start_line + 1
+        similarity = (prev.similarity * a_lines + f.similarity * b_lines) / (a_lines + b_lines)
+        both_copied = prev.verdict is Verdict.COPIED and f.verdict is Verdict.COPIED
+        units = prev.evidence.get("merged_units", 1.0) + f.evidence.get("merged_units", 1.0)
+        out[-1] = replace(
+            prev,
+            end_line=max(prev.end_line, f.end_line),
+            similarity=round(similarity, 4),
+            verdict=Verdict.COPIED if both_copied else Verdict.MODIFIED_COPY,
+            source=replace(
+                prev.source,
+                end_line=max(prev.source.end_line, f.source.end_line),
+                unit_name=prev.source.unit_name if prev.unit_name == f.unit_name else "",
+            ),
+            unit_name=prev.unit_name if prev.unit_name == f.unit_name else "",
+            matchers=tuple(sorted(set(prev.matchers) | set(f.matchers), key=lambda m: m.value)),
+            evidence={**prev.evidence, "merged_units": units},
+            reasons=tuple(dict.fromkeys((*prev.reasons, *f.reasons))),
+        )
+    return [f for f, keep in zip(out, claimed, strict=True) if keep]
 
 
 def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) -> list[Finding]:
@@ -131,6 +196,7 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
                     sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)
                 ),
                 evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
+                reasons=tuple(dict.fromkeys(r for f in mine for r in f.reasons)),
             )
         )
     return out

@@ -21,6 +21,7 @@ import click
 from ipscan import __version__
 from ipscan.cli_index import DEVICES
 from ipscan.cli_index import index
+from ipscan.cli_model import model
 from ipscan.errors import EXIT_CANNOT_SCAN
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_FINDINGS
@@ -266,6 +267,7 @@ def install_hooks_cmd(path: Path, hooks: Sequence[str], force: bool) -> int:
 
 
 main.add_command(index)
+main.add_command(model)
 
 
 if __name__ == "__main__":  # pragma: no cover

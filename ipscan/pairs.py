@@ -13,13 +13,14 @@ from ipscan.align import Region
 from ipscan.align import align_pair
 from ipscan.align import whole_units
 from ipscan.analyze import AnalyzedUnit
+from ipscan.classifier import Classifier
 from ipscan.match.digest import digest64
 from ipscan.match.winnow import FingerprintHits
 from ipscan.records import Candidate
 from ipscan.records import Matcher
 from ipscan.verdict import Decision
 from ipscan.verdict import PairEvidence
-from ipscan.verdict import decide
+from ipscan.verdict import decide_all
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,22 @@ class DecidedPair:
     region: Region
 
 
-def decide_pairs(
+@dataclass(frozen=True)
+class PairCandidate:
+    """One distinct candidate pair, its evidence, and the matched lines on both sides."""
+
+    query: int
+    unit_id: int
+    matchers: tuple[Matcher, ...]
+    evidence: PairEvidence
+    region: Region
+
+
+# A fingerprint posted this many times in the index is common (idioms, boilerplate).
+COMMON_FANOUT = 3
+
+
+def gather_pairs(
     queries: Sequence[AnalyzedUnit],
     candidates: Sequence[Candidate],
     hits: FingerprintHits,
@@ -42,8 +58,8 @@ def decide_pairs(
     units: np.ndarray,
     query_vectors: np.ndarray | None,
     source_vectors: dict[int, np.ndarray],
-) -> list[DecidedPair]:
-    """Evidence and verdict for every distinct (query, indexed unit) pair that reaches a verdict."""
+) -> list[PairCandidate]:
+    """The evidence of every distinct (query, indexed unit) pair the matchers proposed."""
     matchers: dict[tuple[int, int], set[Matcher]] = defaultdict(set)
     for cand in candidates:
         matchers[(cand.query, cand.unit_id)].add(cand.matcher)
@@ -69,16 +85,19 @@ def decide_pairs(
         digest_equal = digest64(au.evidence) == int(row["digest"]) and au.evidence.n_tokens == int(
             row["n_tokens"]
         )
+        common = 0.0
+        if rows is not None and len(rows):
+            common = float(np.mean(hits.fanout[rows] >= COMMON_FANOUT))
         evidence = PairEvidence(
             digest_equal=digest_equal,
             cosine=cosine,
             query_tokens=au.evidence.n_tokens,
             source_tokens=int(row["n_tokens"]),
             alignment=alignment,
+            query_fps=len(np.unique(au.evidence.hashes)),
+            source_fps=int(row["n_fps"]),
+            common_share=common,
         )
-        decision = decide(evidence)
-        if decision is None:
-            continue
         span = au.unit.span
         region = alignment.region
         if digest_equal or region is None:
@@ -86,5 +105,14 @@ def decide_pairs(
                 (span.start_line, span.end_line), (int(row["start_line"]), int(row["end_line"]))
             )
         ordered = tuple(sorted(tags, key=lambda m: m.value))
-        out.append(DecidedPair(qi, uid, ordered, evidence, decision, region))
+        out.append(PairCandidate(qi, uid, ordered, evidence, region))
+    return out
+
+
+def decide_pairs(pairs: Sequence[PairCandidate], clf: Classifier) -> list[DecidedPair]:
+    """The pairs that reach a verdict, with it."""
+    out = []
+    for p, decision in zip(pairs, decide_all([p.evidence for p in pairs], clf), strict=True):
+        if decision is not None:
+            out.append(DecidedPair(p.query, p.unit_id, p.matchers, p.evidence, decision, p.region))
     return out

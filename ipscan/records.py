@@ -84,6 +84,16 @@ class Verdict(StrEnum):
     SIMILAR = "similar"
 
 
+class Reason(StrEnum):
+    """Evidence that fired for a finding; part of the JSON contract."""
+
+    IDENTICAL_TOKENS = "identical-normalized-tokens"
+    FINGERPRINTS_COVER_UNIT = "fingerprints-cover-unit"
+    FINGERPRINTS_COVER_REGION = "fingerprints-cover-region"
+    EMBEDDING_AGREES = "embedding-agrees"
+    BOILERPLATE = "common-fingerprints"
+
+
 class Matcher(StrEnum):
     """Which matcher proposed a candidate."""
 
@@ -128,6 +138,7 @@ class Finding:
     unit_name: str = ""
     matchers: tuple[Matcher, ...] = ()
     evidence: dict[str, float] = field(default_factory=dict)
+    reasons: tuple[Reason, ...] = ()
     # May the source's license be copied into this project? (ipscan.licenses.compat values)
     license_verdict: str = ""
     obligations: tuple[str, ...] = ()

@@ -11,12 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from ipscan.aggregate import file_findings
+from ipscan.aggregate import merge_adjacent
 from ipscan.aggregate import sort_findings
 from ipscan.aggregate import unit_findings
 from ipscan.analyze import AnalyzedFile
+from ipscan.analyze import AnalyzedUnit
 from ipscan.analyze import analyze_file
 from ipscan.analyze import touched_units
 from ipscan.attribution import project_notice_texts
+from ipscan.classifier import load_classifier
 from ipscan.collect import collect_changed
 from ipscan.collect import collect_sources
 from ipscan.gitchanges import Changes
@@ -30,7 +33,9 @@ from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
+from ipscan.pairs import PairCandidate
 from ipscan.pairs import decide_pairs
+from ipscan.pairs import gather_pairs
 from ipscan.policy import Policy
 from ipscan.policy import load_policy
 from ipscan.policy import path_matches
@@ -112,30 +117,15 @@ def scan_analyzed(
     """
     reader = open_index(options.index_dir)
     queries = [au for af in analyzed for au in af.units]
-    evidence = [au.evidence for au in queries]
-    candidates = match_digests(evidence, reader.units["digest"], reader.digest_order)
-    hits = find_hits(evidence, reader.postings, len(reader.units))
-    candidates += winnow_candidates(hits)
-    query_vectors = None
-    source_vectors: dict[int, np.ndarray] = {}
-    if options.embeddings and queries and len(reader.units):
-        from ipscan.embedding import embed_for_index
-
-        query_vectors = embed_for_index(
-            [au.unit.text for au in queries], reader, options.device, options.progress
-        )
-        candidates += embed_candidates(query_vectors, reader.faiss_index)
-        wanted = sorted({c.unit_id for c in candidates})
-        source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}
-    pairs = decide_pairs(
-        queries, candidates, hits, reader.postings, reader.units, query_vectors, source_vectors
-    )
-    found = unit_findings(
-        pairs,
-        [au.unit.path for au in queries],
-        [au.unit.name for au in queries],
-        source_lookup(reader),
-        include_similar=options.explain,
+    pairs = decide_pairs(candidate_pairs(queries, reader, options), load_classifier())
+    paths = [au.unit.path for au in queries]
+    names = [au.unit.name for au in queries]
+    lookup = source_lookup(reader)
+    claimed = [p for p in pairs if not p.decision.supporting]
+    supporting = [p for p in pairs if p.decision.supporting]
+    found = merge_adjacent(
+        unit_findings(claimed, paths, names, lookup, include_similar=options.explain),
+        unit_findings(supporting, paths, names, lookup),
     )
     found += file_findings(whole_files if whole_files is not None else analyzed, found)
     project = project or ProjectContext(options.project_license, Policy())
@@ -157,6 +147,30 @@ def scan_analyzed(
         project_license=project.outbound,
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
+    )
+
+
+def candidate_pairs(
+    queries: Sequence[AnalyzedUnit], reader: IndexReader, options: ScanOptions
+) -> list[PairCandidate]:
+    """Every pair the matchers propose for ``queries``, with its evidence (no verdict yet)."""
+    evidence = [au.evidence for au in queries]
+    candidates = match_digests(evidence, reader.units["digest"], reader.digest_order)
+    hits = find_hits(evidence, reader.postings, len(reader.units))
+    candidates += winnow_candidates(hits)
+    query_vectors = None
+    source_vectors: dict[int, np.ndarray] = {}
+    if options.embeddings and queries and len(reader.units):
+        from ipscan.embedding import embed_for_index
+
+        query_vectors = embed_for_index(
+            [au.unit.text for au in queries], reader, options.device, options.progress
+        )
+        candidates += embed_candidates(query_vectors, reader.faiss_index)
+        wanted = sorted({c.unit_id for c in candidates})
+        source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}
+    return gather_pairs(
+        queries, candidates, hits, reader.postings, reader.units, query_vectors, source_vectors
     )
 
 

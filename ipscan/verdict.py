@@ -1,101 +1,161 @@
-"""A first, transparent verdict rule over one pair's evidence (a trained classifier replaces it).
+"""The verdict of one pair: the trained classifier's calibrated P(copy), then its reasons.
 
-The rule, in order (numbers measured by ``bench/detection.py``):
+0. Only a *claimable* pair can be a copy: both units hold at least ``MIN_CLAIM_TOKENS``
+   normalized tokens, or at least that many tokens align (a snippet inside larger units).
+   Shorter agreement is a stock idiom as often as a copy (``__exit__`` bodies, getters); the
+   classifier is trained on claimable pairs only. A short pair the classifier accepts is kept
+   as *supporting*: it joins a neighbouring claimed copy from the same source file, and is
+   dropped otherwise.
+1. ``copied`` / ``modified-copy``: the classifier (``ipscan.classifier``, trained by
+   ``ipscan model train-classifier`` on rewritten copies of real code and on unrelated code)
+   puts P(copy) at or above its threshold. ``copied`` when the token streams are identical or
+   both sides (or the matched region, for a pasted snippet) are covered to ``FULL_COVERAGE``;
+   anything less is ``modified-copy``.
+2. ``similar``: below the threshold, but the embeddings agree closely
+   (``EMBED_SIMILAR_COSINE``). Reported only with ``--explain``; never fails a run by default.
 
-1. ``copied``: the normalized token streams are identical (names, literals, comments and layout
-   aside) and the unit is long enough (``DIGEST_MIN_TOKENS``). Shorter units with the same
-   normalized form are stock idioms as often as copies (``__exit__`` signatures, property
-   getters): at most ``similar`` (rule 4).
-2. ``copied`` / ``modified-copy``: at least ``MIN_MATCHED_TOKENS`` tokens align through shared
-   fingerprints and they make up a real share of one side (``MIN_COVERAGE``), or are long enough
-   on their own to be a pasted snippet (``SNIPPET_TOKENS``). Both sides covered to
-   ``FULL_COVERAGE`` is ``copied``; anything less is ``modified-copy``.
-3. ``modified-copy``: embeddings nearly agree (``EMBED_COPY_COSINE``) and some fingerprints
-   support it (renamed copies with statements edited fall here).
-4. ``similar``: embeddings agree closely (``EMBED_SIMILAR_COSINE``) without token support.
-   Reported only with ``--explain``; never fails a run.
+Reasons name the evidence that fired, as stable strings (``Reason``).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipscan.align import PairAlignment
+from ipscan.classifier import Classifier
+from ipscan.fingerprint import W
+from ipscan.records import Reason
 from ipscan.records import Verdict
 
-DIGEST_MIN_TOKENS = 50
-MIN_MATCHED_TOKENS = 40
-MIN_COVERAGE = 0.5
-MIN_REGION_COVERAGE = 0.5
-SNIPPET_TOKENS = 80
 FULL_COVERAGE = 0.9
-EMBED_COPY_COSINE = 0.93
-EMBED_COPY_MIN_TOKENS = 20
-EMBED_COPY_MIN_COVERAGE = 0.3
+MIN_CLAIM_TOKENS = 50
 EMBED_SIMILAR_COSINE = 0.97
+# Thresholds of the reasons (what is reported as having fired; the classifier decides).
+COVER_UNIT = 0.5
+COVER_REGION = 0.5
+REGION_MIN_TOKENS = 40
+EMBED_AGREES = 0.93
+BOILERPLATE_SHARE = 0.5
 
 RANK = {Verdict.COPIED: 3, Verdict.MODIFIED_COPY: 2, Verdict.SIMILAR: 1}
 
 
+def _expected_fps(fps: int, tokens: int) -> float:
+    """How many fingerprints a unit of ``tokens`` tokens holds: winnowing keeps about
+    2/(W+1) of the k-grams. A data table holds far fewer (literal-only k-grams are not
+    fingerprinted), and its few shared ones must not count as containing it."""
+    return max(float(fps), 2.0 * tokens / (W + 1), 1.0)
+
+
 @dataclass(frozen=True)
 class PairEvidence:
-    """Everything the rule looks at for one (scanned unit, indexed unit) pair."""
+    """Everything known about one (scanned unit, indexed unit) pair."""
 
     digest_equal: bool
     cosine: float
     query_tokens: int
     source_tokens: int
     alignment: PairAlignment
+    query_fps: int = 0  # distinct fingerprints of the scanned unit
+    source_fps: int = 0  # fingerprints of the indexed unit
+    common_share: float = 0.0  # share of the shared fingerprints that are common in the index
 
     def features(self) -> dict[str, float]:
-        """The evidence as named numbers, for ``--explain`` and the JSON report."""
+        """The evidence as named numbers, for ``--explain``, the JSON report and the classifier."""
         a = self.alignment
+        shared = float(a.shared_fps)
+        q_contain = min(shared / _expected_fps(self.query_fps, self.query_tokens), 1.0)
+        s_contain = min(shared / _expected_fps(self.source_fps, self.source_tokens), 1.0)
         return {
             "digest_equal": float(self.digest_equal),
             "cosine": round(self.cosine, 4),
             "matched_tokens": float(a.matched_tokens),
-            "shared_fingerprints": float(a.shared_fps),
+            "shared_fingerprints": shared,
             "query_coverage": round(a.query_coverage, 4),
             "source_coverage": round(a.source_coverage, 4),
             "region_coverage": round(a.region_coverage, 4),
+            "query_containment": round(q_contain, 4),
+            "source_containment": round(s_contain, 4),
+            "common_share": round(self.common_share, 4),
             "query_tokens": float(self.query_tokens),
             "source_tokens": float(self.source_tokens),
+            # Shares weighted by how much evidence backs them: three shared fingerprints cover
+            # all of a short window by chance, never by chance all of a long function.
+            "weighted_containment": round(q_contain * math.log1p(shared), 4),
+            "weighted_region": round(a.region_coverage * math.log1p(a.matched_tokens), 4),
         }
 
 
 @dataclass(frozen=True)
 class Decision:
-    """A verdict and the similarity (0-1) that goes with it."""
+    """A verdict, the similarity (0-1) that goes with it, P(copy) and the reasons."""
 
     verdict: Verdict
     similarity: float
+    probability: float = 0.0
+    reasons: tuple[Reason, ...] = ()
+    # A copy too short to claim alone: reported only as part of a neighbouring claimed copy
+    # from the same source file (a short method of a copied class).
+    supporting: bool = False
 
 
-def decide(ev: PairEvidence) -> Decision | None:
-    """The verdict for one pair, or None when the evidence does not reach any rule."""
+def reasons(ev: PairEvidence) -> tuple[Reason, ...]:
+    """The evidence that fired for a pair, strongest first."""
     a = ev.alignment
-    if ev.digest_equal and min(ev.query_tokens, ev.source_tokens) >= DIGEST_MIN_TOKENS:
-        return Decision(Verdict.COPIED, 1.0)
-    best_cov = max(a.query_coverage, a.source_coverage)
-    if (
-        a.matched_tokens >= MIN_MATCHED_TOKENS
-        and a.region_coverage >= MIN_REGION_COVERAGE
-        and (best_cov >= MIN_COVERAGE or a.matched_tokens >= SNIPPET_TOKENS)
-    ):
-        # A verbatim snippet inside a larger unit is still copied: judge it by its own region.
+    out = []
+    if ev.digest_equal:
+        out.append(Reason.IDENTICAL_TOKENS)
+    if min(a.query_coverage, a.source_coverage) >= COVER_UNIT:
+        out.append(Reason.FINGERPRINTS_COVER_UNIT)
+    elif a.matched_tokens >= REGION_MIN_TOKENS and a.region_coverage >= COVER_REGION:
+        out.append(Reason.FINGERPRINTS_COVER_REGION)
+    if ev.cosine >= EMBED_AGREES:
+        out.append(Reason.EMBEDDING_AGREES)
+    if a.shared_fps and ev.common_share >= BOILERPLATE_SHARE:
+        out.append(Reason.BOILERPLATE)
+    return tuple(out)
+
+
+def claimable(ev: PairEvidence) -> bool:
+    """Whether a pair holds enough code for a copy to be claimed at all."""
+    return (
+        min(ev.query_tokens, ev.source_tokens) >= MIN_CLAIM_TOKENS
+        or ev.alignment.matched_tokens >= MIN_CLAIM_TOKENS
+    )
+
+
+def decide(ev: PairEvidence, probability: float, threshold: float) -> Decision | None:
+    """The verdict of one pair given the classifier's P(copy), or None."""
+    a = ev.alignment
+    why = reasons(ev)
+    if probability >= threshold:
         full = (
-            min(a.query_coverage, a.source_coverage) >= FULL_COVERAGE
+            ev.digest_equal
+            or min(a.query_coverage, a.source_coverage) >= FULL_COVERAGE
             or a.region_coverage >= FULL_COVERAGE
         )
-        similarity = max(best_cov, a.region_coverage)
-        return Decision(Verdict.COPIED if full else Verdict.MODIFIED_COPY, round(similarity, 4))
-    if (
-        ev.cosine >= EMBED_COPY_COSINE
-        and min(ev.query_tokens, ev.source_tokens) >= DIGEST_MIN_TOKENS
-        and a.matched_tokens >= EMBED_COPY_MIN_TOKENS
-        and best_cov >= EMBED_COPY_MIN_COVERAGE
-    ):
-        return Decision(Verdict.MODIFIED_COPY, round(ev.cosine, 4))
+        if ev.digest_equal:
+            similarity = 1.0
+        elif a.matched_tokens:
+            similarity = max(a.query_coverage, a.source_coverage, a.region_coverage)
+        else:
+            similarity = ev.cosine
+        verdict = Verdict.COPIED if full else Verdict.MODIFIED_COPY
+        return Decision(
+            verdict,
+            round(min(similarity, 1.0), 4),
+            round(probability, 4),
+            why,
+            supporting=not claimable(ev),
+        )
     if ev.cosine >= EMBED_SIMILAR_COSINE:
-        return Decision(Verdict.SIMILAR, round(ev.cosine, 4))
+        return Decision(Verdict.SIMILAR, round(ev.cosine, 4), round(probability, 4), why)
     return None
+
+
+def decide_all(evidence: Sequence[PairEvidence], clf: Classifier) -> list[Decision | None]:
+    """Verdicts for many pairs with one batched classifier call."""
+    probs = clf.probability([ev.features() for ev in evidence])
+    return [decide(ev, float(p), clf.threshold) for ev, p in zip(evidence, probs, strict=True)]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-import io
 import os
 import subprocess
 import sys
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from ipscan.training.installed import installed_file
+from ipscan.training.installed import make_sdist
+
+__all__ = ["installed_file", "make_sdist"]
 
 # Everything a test run writes to a cache goes below one temporary folder.
 _CACHE_ENV = "IPSCAN_CACHE_DIR"
@@ -27,40 +29,6 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop(_CACHE_ENV, None)
     else:
         os.environ[_CACHE_ENV] = old
-
-
-def installed_file(dist: str, rel: str) -> Path:
-    """A file of an installed distribution, by its path inside site-packages."""
-    for f in importlib.metadata.distribution(dist).files or ():
-        if str(f) == rel:
-            return Path(str(f.locate()))
-    raise FileNotFoundError(f"{dist}: {rel}")
-
-
-def make_sdist(dest: Path, dist: str, modules: list[str]) -> Path:
-    """An sdist-shaped .tar.gz of an installed distribution: PKG-INFO, license files, sources.
-
-    ``modules`` are paths inside site-packages (e.g. ``click/utils.py``); they land under
-    ``src/`` as in the project's own sdist.
-    """
-    d = importlib.metadata.distribution(dist)
-    name, version = d.metadata["Name"], d.version
-    top = f"{name}-{version}"
-    out = dest / f"{top}.tar.gz"
-    members: dict[str, bytes] = {"PKG-INFO": (d.read_text("METADATA") or "").encode()}
-    for f in d.files or ():
-        parts = Path(str(f)).parts
-        if len(parts) >= 2 and parts[0].endswith(".dist-info") and parts[1] == "licenses":
-            members["/".join(parts[2:])] = Path(str(f.locate())).read_bytes()
-    for rel in modules:
-        members[f"src/{rel}"] = installed_file(dist, rel).read_bytes()
-    with tarfile.open(out, "w:gz") as tar:
-        for rel, data in members.items():
-            info = tarfile.TarInfo(f"{top}/{rel}")
-            info.size = len(data)
-            info.mtime = 0
-            tar.addfile(info, io.BytesIO(data))
-    return out
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -28,6 +28,7 @@ class FingerprintHits:
     query_fp: np.ndarray  # fingerprint index within that query unit
     posting: np.ndarray  # row in the index postings
     source_unit: np.ndarray  # indexed unit id
+    fanout: np.ndarray  # how many postings share the hit's hash (boilerplate is high)
 
     def pairs(self) -> dict[tuple[int, int], np.ndarray]:
         """Hit row numbers grouped by (query unit, indexed unit)."""
@@ -49,7 +50,7 @@ def find_hits(
     """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped."""
     empty = np.zeros(0, dtype=np.int64)
     if not queries or not len(postings):
-        return FingerprintHits(empty, empty, empty, empty)
+        return FingerprintHits(empty, empty, empty, empty, empty)
     hashes = np.concatenate([q.hashes for q in queries])
     q_unit = np.repeat(np.arange(len(queries)), [len(q.hashes) for q in queries])
     q_fp = np.concatenate([np.arange(len(q.hashes)) for q in queries])
@@ -57,10 +58,11 @@ def find_hits(
     lo = np.searchsorted(column, hashes, side="left")
     hi = np.searchsorted(column, hashes, side="right")
     counts = hi - lo
+    fanout = counts.copy()
     counts[counts > max_posting_fanout(n_units)] = 0
     total = int(counts.sum())
     if total == 0:
-        return FingerprintHits(empty, empty, empty, empty)
+        return FingerprintHits(empty, empty, empty, empty, empty)
     rep = np.repeat(np.arange(len(hashes)), counts)
     # Position of each expanded hit inside its [lo, hi) range.
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -70,6 +72,7 @@ def find_hits(
         query_fp=q_fp[rep],
         posting=rows,
         source_unit=np.asarray(postings["unit"][rows], dtype=np.int64),
+        fanout=fanout[rep],
     )
 
 

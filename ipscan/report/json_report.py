@@ -15,6 +15,7 @@ from ipscan.errors import UsageError
 from ipscan.records import DEFAULT_FAIL_ON
 from ipscan.records import Finding
 from ipscan.records import Matcher
+from ipscan.records import Reason
 from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import SkippedFile
@@ -47,6 +48,7 @@ def finding_dict(f: Finding, fail_on: tuple[str, ...] = DEFAULT_FAIL_ON) -> dict
             "copyright": list(f.source.copyright),
         },
         "evidence": dict(f.evidence),
+        "reasons": [r.value for r in f.reasons],
         "license_verdict": f.license_verdict,
         "license_reason": f.license_reason,
         "obligations": list(f.obligations),
@@ -108,6 +110,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         unit_name=str(d.get("unit_name", "")),
         matchers=tuple(Matcher(m) for m in d.get("matchers", ())),
         evidence=dict(d.get("evidence", {})),
+        reasons=tuple(Reason(r) for r in d.get("reasons", ())),
         license_verdict=str(d.get("license_verdict", "")),
         obligations=tuple(str(o) for o in d.get("obligations", ())),
         license_reason=str(d.get("license_reason", "")),

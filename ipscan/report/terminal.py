@@ -35,7 +35,8 @@ def _row(f: Finding, explain: bool) -> str:
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
-        row += click.style(f"\n{'':15}[{matchers}] {feats}", dim=True)
+        why = ",".join(r.value for r in f.reasons)
+        row += click.style(f"\n{'':15}[{matchers}] ({why}) {feats}", dim=True)
         if f.license_reason:
             row += click.style(f"\n{'':15}license: {f.license_reason}", dim=True)
     if f.notice:

@@ -23,7 +23,8 @@ def finding_line(f: Finding, explain: bool = False) -> str:
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
-        line += f" [{matchers}] {feats}"
+        why = ",".join(r.value for r in f.reasons)
+        line += f" [{matchers}] ({why}) {feats}"
         if f.license_reason:
             line += f"\n  license: {f.license_reason}"
     if f.notice:

@@ -1,0 +1,1 @@
+"""Training data and training of the models in models/ (the verdict classifier)."""

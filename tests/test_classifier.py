@@ -1,0 +1,90 @@
+"""The verdict classifier: the shipped model loads, saving round-trips, bad files are clear
+errors, and `ipscan model train-classifier` trains a working model from installed packages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ipscan.classifier import CONFIG
+from ipscan.classifier import WEIGHTS
+from ipscan.classifier import ClassifierError
+from ipscan.classifier import load_classifier
+from ipscan.classifier import load_classifier_from
+from ipscan.classifier import save_classifier
+from ipscan.training.fit import FEATURES
+from tests.conftest import run_cli
+
+REPO_MODEL = Path(__file__).resolve().parent.parent / "models" / "classifier"
+
+
+def test_the_shipped_classifier_loads_and_describes_itself() -> None:
+    clf = load_classifier()
+    assert clf.path == REPO_MODEL
+    assert clf.features == FEATURES
+    assert 0.0 < clf.threshold < 1.0
+    evaluation = clf.config["evaluation"]
+    assert evaluation["finding_precision"] >= 0.98
+    assert (REPO_MODEL / "README.md").is_file()
+    # Small: a few kilobytes of float32.
+    assert (REPO_MODEL / WEIGHTS).stat().st_size < 20_000
+
+
+def test_save_and_load_round_trip_without_pickle(tmp_path: Path) -> None:
+    clf = load_classifier()
+    save_classifier(tmp_path, clf)
+    again = load_classifier_from(tmp_path)
+    rng = np.random.default_rng(0)
+    rows = [{n: float(rng.random() * 100) for n in FEATURES} for _ in range(50)]
+    assert np.allclose(clf.probability(rows), again.probability(rows), atol=1e-6)
+    assert again.threshold == clf.threshold
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG, WEIGHTS]
+    assert b"pickle" not in (tmp_path / WEIGHTS).read_bytes()
+
+
+def test_broken_model_folders_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ClassifierError, match="cannot read"):
+        load_classifier_from(tmp_path)
+    save_classifier(tmp_path, load_classifier())
+    config = json.loads((tmp_path / CONFIG).read_text())
+    (tmp_path / CONFIG).write_text(json.dumps({**config, "format_version": 99}))
+    with pytest.raises(ClassifierError, match="not an ipscan-classifier v1 file"):
+        load_classifier_from(tmp_path)
+    (tmp_path / CONFIG).write_text(json.dumps(config))
+    (tmp_path / WEIGHTS).write_bytes(b"not safetensors")
+    with pytest.raises(ClassifierError, match="cannot read"):
+        load_classifier_from(tmp_path)
+
+
+def test_env_folder_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    save_classifier(tmp_path, load_classifier())
+    monkeypatch.setenv("IPSCAN_CLASSIFIER_DIR", str(tmp_path))
+    assert load_classifier().path == tmp_path
+
+
+@pytest.mark.slow
+def test_train_classifier_command_trains_a_model(tmp_path: Path) -> None:
+    out = tmp_path / "clf"
+    run = run_cli(
+        "model",
+        "train-classifier",
+        "--out",
+        str(out),
+        "--index-packages",
+        "xmltodict,semantic-version",
+        "--negative-packages",
+        "cfgv,iniconfig",
+        "--per-level",
+        "6",
+        "--epochs",
+        "200",
+        "--no-embeddings",
+    )
+    assert run.returncode == 0, run.stderr
+    evaluation = json.loads(run.stdout)
+    assert {"finding_precision", "file_recall_per_level", "pair_roc_auc"} <= set(evaluation)
+    clf = load_classifier_from(out)
+    assert clf.config["trained_on"]["index_packages"] == ["xmltodict", "semantic-version"]
