@@ -57,6 +57,13 @@ def model() -> None:
     show_default=True,
     help="Hidden tanh units; 0 is a monotone logistic model.",
 )
+@click.option(
+    "--target-precision",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.99,
+    show_default=True,
+    help="Finding precision the threshold must reach on the calibration split.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--epochs", type=click.IntRange(10, 100000), default=1500, show_default=True)
 @click.option("--no-embeddings", is_flag=True, help="Train without the encoder's cosine.")
@@ -71,6 +78,7 @@ def train_classifier(
     negative_packages: str,
     per_level: int,
     hidden: int,
+    target_precision: float,
     seed: int,
     epochs: int,
     no_embeddings: bool,
@@ -105,7 +113,9 @@ def train_classifier(
         )
         data = label_pairs(index_dir, scanned, truth, embeddings=not no_embeddings)
         clf, evaluation = fit_classifier(
-            data, FitOptions(hidden=hidden, epochs=epochs, seed=seed), say
+            data,
+            FitOptions(hidden=hidden, epochs=epochs, seed=seed, target_precision=target_precision),
+            say,
         )
         config = {
             **clf.config,
