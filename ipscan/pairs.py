@@ -24,18 +24,6 @@ from ipscan.verdict import decide_all
 
 
 @dataclass(frozen=True)
-class DecidedPair:
-    """One candidate pair with its evidence, decision and the matched lines on both sides."""
-
-    query: int
-    unit_id: int
-    matchers: tuple[Matcher, ...]
-    evidence: PairEvidence
-    decision: Decision
-    region: Region
-
-
-@dataclass(frozen=True)
 class PairCandidate:
     """One distinct candidate pair, its evidence, and the matched lines on both sides."""
 
@@ -44,6 +32,13 @@ class PairCandidate:
     matchers: tuple[Matcher, ...]
     evidence: PairEvidence
     region: Region
+
+
+@dataclass(frozen=True)
+class DecidedPair(PairCandidate):
+    """A candidate pair with the verdict it reached."""
+
+    decision: Decision
 
 
 # A fingerprint posted this many times in the index is common (idioms, boilerplate).
@@ -114,5 +109,5 @@ def decide_pairs(pairs: Sequence[PairCandidate], clf: Classifier) -> list[Decide
     out = []
     for p, decision in zip(pairs, decide_all([p.evidence for p in pairs], clf), strict=True):
         if decision is not None:
-            out.append(DecidedPair(p.query, p.unit_id, p.matchers, p.evidence, decision, p.region))
+            out.append(DecidedPair(p.query, p.unit_id, p.matchers, p.evidence, p.region, decision))
     return out

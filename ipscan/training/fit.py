@@ -40,22 +40,8 @@ FEATURES = (
 Say = Callable[[str], None]
 # More of these never makes a copy less likely (a monotone model keeps it so); more common
 # fingerprints never makes it more likely.
-INCREASING = frozenset(
-    {
-        "digest_equal",
-        "cosine",
-        "matched_tokens",
-        "shared_fingerprints",
-        "query_coverage",
-        "source_coverage",
-        "region_coverage",
-        "query_containment",
-        "source_containment",
-        "weighted_containment",
-        "weighted_region",
-    }
-)
 DECREASING = frozenset({"common_share"})
+INCREASING = frozenset(FEATURES) - DECREASING - {"query_tokens", "source_tokens"}
 
 
 @dataclass(frozen=True)
