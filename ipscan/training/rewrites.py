@@ -60,7 +60,9 @@ def functions(text: str, min_lines: int = 6) -> list[ast.FunctionDef]:
     ]
 
 
-def _retokenize(code: str, rename: bool) -> str | None:
+def retokenize(code: str, rename: bool) -> str | None:
+    """``code`` re-spaced without comments; identifiers renamed v0, v1, ... in order of first
+    use when ``rename`` (None when it does not tokenize)."""
     names: dict[str, str] = {}
     out = []
     try:
@@ -150,8 +152,8 @@ def rewrite(
         return None
     steps: dict[str, Callable[[], str | None]] = {
         "verbatim": lambda: code,
-        "reformatted": lambda: _retokenize(code, rename=False),
-        "renamed": lambda: _retokenize(code, rename=True),
+        "reformatted": lambda: retokenize(code, rename=False),
+        "renamed": lambda: retokenize(code, rename=True),
         "renamed-edited": lambda: _then_rename(_drop(code, parsed, rng)),
         "statement-added": lambda: _then_rename(_add(code, parsed, rng)),
         "reordered": lambda: _reorder(code, parsed, rng),
@@ -175,7 +177,7 @@ def rewrite(
 
 
 def _then_rename(code: str | None) -> str | None:
-    return _retokenize(code, rename=True) if code is not None else None
+    return retokenize(code, rename=True) if code is not None else None
 
 
 def _parse_function(code: str) -> ast.FunctionDef | None:
