@@ -68,8 +68,8 @@ def license_mentioned(text: str, expression: str) -> bool:
     norm = _norm(text)
     if any(f" {name} " in norm for lic in ids for name in _names_of(lic)):
         return True
-    found = detect_license_text(text)
-    return bool(found) and any(lic in found for lic in ids)
+    found = detect_license_text(text) or ""
+    return any(lic in found for lic in ids)
 
 
 def _notice_in(text: str, holders: Sequence[str], expression: str) -> bool:

@@ -185,8 +185,8 @@ def roc_auc(p: np.ndarray, y: np.ndarray) -> float:
     values = np.concatenate([pos, neg])
     ordered = np.sort(values)
     # 0-based rank of each value, ties given their average rank.
-    avg = np.searchsorted(ordered, values, "left") + np.searchsorted(ordered, values, "right") - 1
-    avg = avg / 2.0
+    ties = np.searchsorted(ordered, values, "left") + np.searchsorted(ordered, values, "right")
+    avg = (ties - 1) / 2.0
     return float((avg[: len(pos)].sum() - len(pos) * (len(pos) - 1) / 2) / (len(pos) * len(neg)))
 
 

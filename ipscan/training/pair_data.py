@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ipscan.analyze import AnalyzedUnit
 from ipscan.analyze import analyze_file
 from ipscan.files import gate
 from ipscan.index.build import build_index
@@ -128,7 +129,7 @@ def label_pairs(
     """Every candidate pair of the scanned files, with its features and label."""
     reader = IndexReader(index_dir)
     files = reader.files
-    queries = []
+    queries: list[AnalyzedUnit] = []
     for path, text in scanned.items():
         gated = gate(path, text.encode("utf-8"), "python")
         if isinstance(gated, SkippedFile):

@@ -158,6 +158,7 @@ def rewrite(
         "statement-added": lambda: _then_rename(_add(code, parsed, rng)),
         "reordered": lambda: _reorder(code, parsed, rng),
     }
+    out: str | None
     if level == "snippet":
         span = snippet_span(fn)
         if span is None:
