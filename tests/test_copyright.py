@@ -10,6 +10,7 @@ from ipscan.attribution import license_mentioned
 from ipscan.licenses.copyright import copyright_statements
 from ipscan.licenses.copyright import holder_named
 from ipscan.licenses.copyright import holder_of
+from ipscan.licenses.notices import header_license
 
 
 def _license_text(dist: str) -> str:
@@ -67,3 +68,25 @@ def test_license_mentions() -> None:
     assert license_mentioned("# Licensed under the MIT License.", "Apache-2.0 OR MIT")
     assert not license_mentioned("def submit(): pass", "MIT")
     assert not license_mentioned("# Licensed under the MIT License.", "BSD-2-Clause")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (":copyright: (c) 2017 by A. Person.\n:license: Apache 2.0, see LICENSE.", "Apache-2.0"),
+        ('__license__ = "MIT"', "MIT"),
+        (" * @license\n * Released under MIT license <https://example.org/license>", "MIT"),
+        (" * MIT Licensed", "MIT"),
+        ("# Copyright A. Person 2013. BSD 3-Clause license, see LICENSE file.", "BSD-3-Clause"),
+        ("# Licensed under the GPL: https://www.gnu.org/licenses/old-licenses/gpl-2.0.html",
+         "GPL-2.0-only"),
+        ("# This module has been placed in the public domain.", "LicenseRef-public-domain"),
+        # A choice whose names cannot both be read: the package's license decides.
+        ("# This file is dual licensed under the terms of the Apache License, Version\n"
+         "# 2.0, and the BSD License.", None),
+        ("# This license is fine; see the same license as Django", None),
+        ("def license(): pass", None),
+    ],
+)  # fmt: skip
+def test_header_license_forms(header: str, expected: str | None) -> None:
+    assert header_license(header) == expected

@@ -61,6 +61,26 @@ PUBLIC_DOMAIN = "LicenseRef-public-domain"
 _BEFORE = re.compile(r"((?:[\w.+-]+[ \t]+){0,3})licen[cs]e\b", re.I)
 
 
+_URLS = (
+    (re.compile(r"apache\.org/licenses/LICENSE-2\.0", re.I), "Apache-2.0"),
+    (re.compile(r"mozilla\.org/MPL/2\.0", re.I), "MPL-2.0"),
+    (
+        re.compile(r"gnu\.org/licenses/(?:old-licenses/)?(agpl|lgpl|gpl)-(\d\.\d)", re.I),
+        None,
+    ),
+)
+
+
+def _license_url(head: str) -> str | None:
+    """The license a header points to by its canonical URL (the URL alone grants no "or
+    later": a GNU license URL reads as ``-only``)."""
+    for pattern, spdx in _URLS:
+        m = pattern.search(head)
+        if m:
+            return spdx or f"{m.group(1).upper()}-{m.group(2)}-only"
+    return None
+
+
 def _named_license(head: str) -> str | None:
     """The license a header names in words, normalized to SPDX, or None."""
     for pattern in _NAMED:
@@ -95,7 +115,7 @@ def header_license(text: str) -> str | None:
         return PUBLIC_DOMAIN
     if _DUAL_HEADER.search(head):
         return None  # a choice whose names we cannot both read: the package's license decides
-    return _named_license(head)
+    return _named_license(head) or _license_url(head)
 
 
 def file_license(text: str, default: str) -> str:

@@ -6,6 +6,9 @@ Per level: recall@1 and MRR of the original among the indexed functions, and how
 best-match cosine separates copies from unrelated functions (functions of other modules, not
 indexed): ROC-AUC and the true-positive rate at 1% false positives.
 
+Renamed levels get fresh random names (``rewrites`` names identifiers ``v0``, ``v1``, ...; a
+real copier picks words), so canonicalization is not handed the answer.
+
 ``canonical=True`` embeds every function with its identifiers renamed in order of first use
 (``v0``, ``v1``, ...), comments dropped: an input normalization to compare against raw text.
 """
@@ -13,6 +16,7 @@ indexed): ROC-AUC and the true-positive rate at 1% false positives.
 from __future__ import annotations
 
 import random
+import re
 import sysconfig
 import textwrap
 from collections.abc import Callable
@@ -79,7 +83,10 @@ def make_eval_set(
             rest.append((text, fn))
             continue
         for lv, out in made.items():
-            queries[lv].append((len(originals), out[0]))  # type: ignore[index]
+            code_out = out[0]  # type: ignore[index]
+            if "renamed" in lv or lv == "statement-added":
+                code_out = _random_names(code_out, rng)
+            queries[lv].append((len(originals), code_out))
         originals.append(code)
     distractors = [_code(t, f) for t, f in rest[:n_distractors]]
     unrelated: list[str] = []
@@ -88,6 +95,48 @@ def make_eval_set(
         unrelated += [_code(text, fn) for fn in functions(text)]
     rng.shuffle(unrelated)
     return EvalSet(originals, distractors, unrelated[:n_unrelated], queries)
+
+
+_WORDS = [
+    "item",
+    "value",
+    "count",
+    "total",
+    "node",
+    "entry",
+    "key",
+    "name",
+    "data",
+    "result",
+    "index",
+    "buffer",
+    "state",
+    "item_list",
+    "config",
+    "handler",
+    "record",
+    "target",
+    "source",
+    "offset",
+    "limit",
+    "flag",
+    "payload",
+    "context",
+    "cursor",
+    "token",
+]
+
+
+def _random_names(code: str, rng: random.Random) -> str:
+    """``v0``, ``v1``, ... replaced by distinct word-like names."""
+    names: dict[str, str] = {}
+
+    def pick(m: re.Match[str]) -> str:
+        if m.group(0) not in names:
+            names[m.group(0)] = f"{rng.choice(_WORDS)}_{rng.randint(1, 999)}"
+        return names[m.group(0)]
+
+    return re.sub(r"\bv\d+\b", pick, code)
 
 
 def _code(text: str, fn: object) -> str:
