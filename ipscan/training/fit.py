@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipscan.classifier import Classifier
+from ipscan.errors import UsageError
 from ipscan.training.pair_data import PairData
 
 FEATURES = (
@@ -205,6 +206,11 @@ def fit_classifier(
 ) -> tuple[Classifier, dict[str, object]]:
     """Train, calibrate and test a classifier on ``data``; returns it and its evaluation."""
     y = np.array(data.labels, dtype=np.float64)
+    if y.sum() < 2 or (y == 0).sum() < 2:
+        raise UsageError(
+            f"too few labeled pairs to train ({int(y.sum())} copies, {int((y == 0).sum())} "
+            "others): index more packages or raise --per-level"
+        )
     part = _split(data.files, opts.seed)
     probe = Classifier(FEATURES, 0.5, {}, {})
     x = probe.matrix(data.rows)

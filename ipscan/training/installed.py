@@ -11,6 +11,8 @@ import io
 import tarfile
 from pathlib import Path
 
+from ipscan.errors import UsageError
+
 
 def installed_file(dist: str, rel: str) -> Path:
     """A file of an installed distribution, by its path inside site-packages."""
@@ -48,8 +50,14 @@ def make_sdist(dest: Path, dist: str, modules: list[str]) -> Path:
 
 def package_modules(dist: str) -> list[str]:
     """Python files of an installed distribution (paths inside site-packages), tests excluded."""
+    try:
+        files = importlib.metadata.distribution(dist).files or ()
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise UsageError(
+            f"{dist}: not installed (training reads the code of installed packages)"
+        ) from exc
     out = []
-    for f in importlib.metadata.distribution(dist).files or ():
+    for f in files:
         s = str(f)
         if s.endswith(".py") and "/tests/" not in s and "/test_" not in s:
             out.append(s)
