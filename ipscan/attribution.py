@@ -1,30 +1,25 @@
 """Attribution check: does copied code keep its original copyright and license notice?
 
 A notice is kept when the scanned file (anywhere in it: a pasted snippet often keeps its header
-comment just above) or one of the project's notice files (NOTICE, THIRD-PARTY-NOTICES, CREDITS,
-...) both names one of the source's copyright holders and mentions the source's license. When
-the index holds no copyright holder for the source, the license mention alone decides.
+comment just above) or one of the project's notice files (NOTICE, THIRD-PARTY-NOTICES, ...;
+read by ``ipscan.project``) both names one of the source's copyright holders and mentions the
+source's license. When the index holds no copyright holder for the source, the license mention
+alone decides.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from ipscan.licenses.compat import license_ids
 from ipscan.licenses.copyright import copyright_statements
 from ipscan.licenses.copyright import holder_named
 from ipscan.licenses.copyright import holder_of
+from ipscan.licenses.notices import spdx_identifiers
 from ipscan.licenses.texts import detect_license_text
+from ipscan.licenses.texts import normalized_words
 from ipscan.records import SourceRef
-
-NOTICE_FILE = re.compile(
-    r"^(?:notice|third[-_. ]?party|credits|acknowledge?ments?|attributions?|authors)",
-    re.IGNORECASE,
-)
-NOTICE_MAX_BYTES = 2 * 1024 * 1024
-_SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*([^\n*]+)", re.IGNORECASE)
 
 # How license texts and notices name the common licenses (normalized: lowercase words).
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -45,10 +40,6 @@ _GNU = (
 )
 
 
-def _norm(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
-
-
 def _names_of(lic: str) -> tuple[str, ...]:
     base = re.sub(r"-(only|or-later)$", "", lic)
     names = [" ".join(re.findall(r"[a-z0-9]+", base.lower()))]
@@ -62,10 +53,10 @@ def license_mentioned(text: str, expression: str) -> bool:
     ids = license_ids(expression)
     if not ids:
         return False
-    declared = " ".join(m.group(1) for m in _SPDX_LINE.finditer(text)).lower()
+    declared = {i.lower() for expr in spdx_identifiers(text) for i in license_ids(expr)}
     if any(lic.lower() in declared for lic in ids):
         return True
-    norm = _norm(text)
+    norm = normalized_words(text)
     if any(f" {name} " in norm for lic in ids for name in _names_of(lic)):
         return True
     found = detect_license_text(text) or ""
@@ -90,21 +81,3 @@ def notice_to_add(source: SourceRef) -> str:
     lines.append(f"SPDX-License-Identifier: {source.license}")
     lines.append(f"(from {source.package} {source.version}, {source.path})")
     return "\n".join(lines)
-
-
-def project_notice_texts(root: Path) -> tuple[str, ...]:
-    """The texts of the notice files at the project's root (NOTICE, THIRD-PARTY-NOTICES, ...)."""
-    out = []
-    try:
-        entries = sorted(root.iterdir())
-    except OSError:
-        return ()
-    for p in entries:
-        try:
-            if p.is_symlink() or not p.is_file() or not NOTICE_FILE.match(p.name):
-                continue
-            if p.stat().st_size <= NOTICE_MAX_BYTES:
-                out.append(p.read_text(encoding="utf-8", errors="replace"))
-        except OSError:
-            continue
-    return tuple(out)

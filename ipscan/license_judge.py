@@ -17,6 +17,7 @@ from dataclasses import replace
 from ipscan.attribution import notice_kept
 from ipscan.attribution import notice_to_add
 from ipscan.licenses.compat import LICENSES
+from ipscan.licenses.compat import VERDICT_ORDER
 from ipscan.licenses.compat import LicenseVerdict
 from ipscan.licenses.compat import license_ids
 from ipscan.licenses.compat import license_verdict
@@ -29,17 +30,10 @@ from ipscan.policy import license_status
 from ipscan.policy import path_matches
 from ipscan.records import Finding
 
-# Display and combination order of license verdicts, best first.
-_ORDER = (
-    LicenseVerdict.OK.value,
-    LicenseVerdict.ATTRIBUTION_REQUIRED.value,
-    FLAGGED,
-    LicenseVerdict.UNKNOWN_LICENSE.value,
-    LicenseVerdict.NO_LICENSE.value,
-    LicenseVerdict.COPYLEFT_CONFLICT.value,
-    LicenseVerdict.INCOMPATIBLE.value,
-    DENIED,
-)
+# The table's verdicts best first, with the policy's: `flagged` just after attribution (it asks
+# for a review, not a change), `denied` last.
+_TABLE_ORDER = [v.value for v in VERDICT_ORDER]
+_ORDER = (*_TABLE_ORDER[:2], FLAGGED, *_TABLE_ORDER[2:], DENIED)
 
 
 @dataclass(frozen=True)

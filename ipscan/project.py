@@ -1,8 +1,11 @@
-"""The scanned project's own (outbound) license, from its root: metadata, then license files."""
+"""What the scanned project says about itself, from its root: its own (outbound) license
+(metadata, license files, SPDX headers) and its notice files (NOTICE, THIRD-PARTY-NOTICES, ...)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,19 +28,7 @@ def project_license(
     """
     if override:
         return normalize_license(override) or override
-    files: dict[str, bytes] = {}
-    try:
-        entries = list(root.iterdir())
-    except OSError:
-        return _from_headers(file_texts)
-    for p in entries:
-        try:
-            if p.is_symlink() or not p.is_file() or not is_meta_candidate(p.name):
-                continue
-            if p.stat().st_size <= META_MAX_BYTES:
-                files[p.name] = p.read_bytes()
-        except OSError:
-            continue
+    files = root_files(root, is_meta_candidate, META_MAX_BYTES)
     info = source_info(files, root.name, str(root), "project", "", None)
     if info.license != NOASSERTION:
         return info.license
@@ -47,3 +38,35 @@ def project_license(
 def _from_headers(texts: Sequence[str]) -> str | None:
     counts = Counter(lic for lic in map(spdx_identifier_in, texts) if lic)
     return counts.most_common(1)[0][0] if counts else None
+
+
+NOTICE_FILE = re.compile(
+    r"^(?:notice|third[-_. ]?party|credits|acknowledge?ments?|attributions?|authors)",
+    re.IGNORECASE,
+)
+NOTICE_MAX_BYTES = 2 * 1024 * 1024
+
+
+def root_files(root: Path, wanted: Callable[[str], bool], max_bytes: int) -> dict[str, bytes]:
+    """The regular files at ``root`` whose name is ``wanted`` and that fit in ``max_bytes``
+    (symlinks and unreadable files skipped), by name in sorted order."""
+    out: dict[str, bytes] = {}
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return out
+    for p in entries:
+        try:
+            if p.is_symlink() or not p.is_file() or not wanted(p.name):
+                continue
+            if p.stat().st_size <= max_bytes:
+                out[p.name] = p.read_bytes()
+        except OSError:
+            continue
+    return out
+
+
+def project_notice_texts(root: Path) -> tuple[str, ...]:
+    """The texts of the notice files at the project's root (NOTICE, THIRD-PARTY-NOTICES, ...)."""
+    found = root_files(root, lambda name: bool(NOTICE_FILE.match(name)), NOTICE_MAX_BYTES)
+    return tuple(data.decode("utf-8", errors="replace") for data in found.values())

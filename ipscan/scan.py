@@ -18,7 +18,6 @@ from ipscan.analyze import AnalyzedFile
 from ipscan.analyze import AnalyzedUnit
 from ipscan.analyze import analyze_file
 from ipscan.analyze import touched_units
-from ipscan.attribution import project_notice_texts
 from ipscan.classifier import load_classifier
 from ipscan.collect import collect_changed
 from ipscan.collect import collect_sources
@@ -41,6 +40,7 @@ from ipscan.policy import load_policy
 from ipscan.policy import path_matches
 from ipscan.progress import bar
 from ipscan.project import project_license
+from ipscan.project import project_notice_texts
 from ipscan.records import Report
 from ipscan.records import SkippedFile
 
@@ -63,11 +63,8 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
     started = time.perf_counter()
     listing = list_scan_files(root)
     policy = load_policy(listing.root, options.config)
-    ignored = tuple(
-        SkippedFile(p, "ignored") for p in listing.paths if path_matches(p, policy.ignore)
-    )
-    kept = tuple(p for p in listing.paths if not path_matches(p, policy.ignore))
-    collected = collect_sources(replace(listing, paths=kept))
+    kept, ignored = _split_ignored(listing.paths, policy)
+    collected = collect_sources(replace(listing, paths=tuple(kept)))
     files = bar(collected.files, len(collected.files), "parsing files", options.progress)
     analyzed = [analyze_file(f) for f in files]
     return scan_analyzed(
@@ -78,6 +75,18 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
         started,
         project=_project(listing.root, analyzed, options, policy),
     )
+
+
+def _split_ignored(paths: Sequence[str], policy: Policy) -> tuple[list[str], list[SkippedFile]]:
+    """The paths to scan, and the policy's ignored ones as skipped files."""
+    kept: list[str] = []
+    ignored: list[SkippedFile] = []
+    for p in paths:
+        if path_matches(p, policy.ignore):
+            ignored.append(SkippedFile(p, "ignored"))
+        else:
+            kept.append(p)
+    return kept, ignored
 
 
 @dataclass(frozen=True)
@@ -188,8 +197,9 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
     """Scan changed files; only units that overlap added lines unless ``all_units``."""
     started = time.perf_counter()
     policy = load_policy(changes.root, options.config)
-    wanted = [c for c in changes.files if not path_matches(c.path, policy.ignore)]
-    ignored = [SkippedFile(c.path, "ignored") for c in changes.files if c not in wanted]
+    kept, ignored = _split_ignored([c.path for c in changes.files], policy)
+    scan_paths = set(kept)
+    wanted = [c for c in changes.files if c.path in scan_paths]
     collected = collect_changed(wanted)
     whole = [analyze_file(f) for f in collected.files]
     analyzed = whole

@@ -14,9 +14,11 @@ HEADER_LINES = 60
 _SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*(.+)", re.IGNORECASE)
 
 
-def spdx_identifier_in(text: str) -> str | None:
-    """The ``SPDX-License-Identifier:`` expression in the first 40 lines of a file, or None."""
-    for line in text.splitlines()[:40]:
+def spdx_identifiers(text: str, max_lines: int | None = None) -> list[str]:
+    """Every ``SPDX-License-Identifier:`` expression of ``text`` (its first ``max_lines``)."""
+    out = []
+    lines = text.splitlines()
+    for line in lines[:max_lines] if max_lines else lines:
         m = _SPDX_LINE.search(line)
         if not m:
             continue
@@ -24,10 +26,15 @@ def spdx_identifier_in(text: str) -> str | None:
         # Trailing comment closers: "*/", "-->", "*)", "#}".
         value = re.sub(r"\s*(\*/|-->|\*\)|#\}|%>|\*+)\s*$", "", value).strip()
         value = value.strip("'\"`;,").strip()
-        if not value:
-            continue
-        return parse_spdx_expression(value) or value
-    return None
+        if value:
+            out.append(parse_spdx_expression(value) or value)
+    return out
+
+
+def spdx_identifier_in(text: str) -> str | None:
+    """The ``SPDX-License-Identifier:`` expression in the first 40 lines of a file, or None."""
+    found = spdx_identifiers(text, max_lines=40)
+    return found[0] if found else None
 
 
 # How headers name their license, in the words after the match: ":license: Apache 2.0, see

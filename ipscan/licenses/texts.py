@@ -15,7 +15,9 @@ import re
 from ipscan.licenses.gnu import gnu_text
 
 
-def _norm_text(text: str) -> str:
+def normalized_words(text: str) -> str:
+    """Lowercase words and numbers of ``text`` separated by single spaces, with a space at
+    both ends (so `` mit `` finds the word); "licence" spelled "license"."""
     s = text.lower().replace("licence", "license").replace("’", "'")
     s = re.sub(r"[^a-z0-9]+", " ", s)
     return f" {s.strip()} "
@@ -194,7 +196,7 @@ _DUAL = re.compile(
 
 def offers_choice(text: str) -> bool:
     """True when the start of a license file offers a choice of licenses ("at your option")."""
-    return bool(_DUAL.search(_norm_text(text)[:1500]))
+    return bool(_DUAL.search(normalized_words(text)[:1500]))
 
 
 def _dual(text: str) -> list[str] | None:
@@ -217,7 +219,7 @@ def detect_license_text(text: str) -> str | None:
     """The SPDX id (or dual-license expression) of a license file's text, or None."""
     if not text or not text.strip():
         return None
-    norm = _norm_text(text)
+    norm = normalized_words(text)
     dual = _dual(norm)
     if dual:
         return " OR ".join(dual)
