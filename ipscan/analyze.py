@@ -6,6 +6,8 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ipscan.canonical import CANONICAL
+from ipscan.canonical import canonical_text
 from ipscan.fingerprint import MIN_UNIT_TOKENS
 from ipscan.fingerprint import UnitEvidence
 from ipscan.fingerprint import unit_evidence
@@ -20,6 +22,11 @@ class AnalyzedUnit:
 
     unit: Unit
     evidence: UnitEvidence
+    canonical: str = ""  # what a canonical-input encoder reads (ipscan.canonical)
+
+    def encoder_input(self, input_format: str) -> str:
+        """The text an encoder with ``input_format`` embeds for this unit."""
+        return self.canonical if input_format == CANONICAL else self.unit.text
 
 
 @dataclass(frozen=True)
@@ -37,13 +44,15 @@ def analyze_file(file: SourceFile) -> AnalyzedFile:
     """Parse ``file`` and fingerprint every unit that has at least MIN_UNIT_TOKENS tokens."""
     parsed = parse_source(file)
     starts = [t.start_byte for t in parsed.tokens]
+    data = file.text.encode("utf-8", "surrogatepass")
     units = []
     for unit in parsed.units:
         lo = bisect.bisect_left(starts, unit.span.start_byte)
         hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
         if hi - lo < MIN_UNIT_TOKENS:
             continue
-        units.append(AnalyzedUnit(unit, unit_evidence(parsed.tokens[lo:hi])))
+        tokens = parsed.tokens[lo:hi]
+        units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
     return AnalyzedFile(file, tuple(units), parsed.has_errors, spans)
 

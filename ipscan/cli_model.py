@@ -139,57 +139,104 @@ def train_classifier(
 
 
 @model.command("eval")
-@click.option("--n", "n_functions", type=click.IntRange(10, 100000), default=500, show_default=True)
-@click.option("--distractors", type=click.IntRange(0, 1000000), default=2000, show_default=True)
-@click.option("--unrelated", type=click.IntRange(10, 100000), default=500, show_default=True)
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of package archives (bench/license_corpus.py --list "
+    "bench/encoder_packages.txt); without it, the Python standard library only.",
+)
+@click.option(
+    "--languages",
+    default="python,javascript,typescript,java,go,rust,c,cpp",
+    show_default=True,
+    help="Comma-separated languages to report (those with held-out functions).",
+)
+@click.option("--n", "n_functions", type=click.IntRange(10, 100000), default=300, show_default=True)
+@click.option("--distractors", type=click.IntRange(0, 1000000), default=1500, show_default=True)
+@click.option("--unrelated", type=click.IntRange(10, 100000), default=300, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--input",
     "inputs",
     type=click.Choice(["raw", "canonical"]),
     multiple=True,
-    help="Text given to the encoder (default: both): as written, or identifiers canonicalized.",
+    help="What the encoder reads (default: what its model declares): the function as "
+    "written, or its canonical text.",
+)
+@click.option(
+    "--model-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Encoder model folder (default: the one scans use).",
 )
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "torch-cpu"]), default="auto")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_encoder(
+    corpus: Path | None,
+    languages: str,
     n_functions: int,
     distractors: int,
     unrelated: int,
     seed: int,
     inputs: tuple[str, ...],
+    model_dir: Path | None,
     device: str,
     as_json: bool,
 ) -> int:
     """Measure the encoder: does a rewritten function's embedding find its original?
 
-    Held-out functions of the Python standard library, rewritten at every level; recall@1, MRR,
-    ROC-AUC and TPR at 1% FPR of copies vs functions of other modules.
+    Per language, functions of held-out packages (never trained on), rewritten at every level;
+    recall@1, MRR, ROC-AUC and TPR at 1% FPR of copies vs functions of other packages.
     """
+    from ipscan.canonical import CANONICAL
     from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
+    from ipscan.training.code_corpus import corpus_functions
+    from ipscan.training.encoder_eval import eval_sets
     from ipscan.training.encoder_eval import evaluate_encoder
-    from ipscan.training.encoder_eval import make_eval_set
-    from ipscan.training.encoder_eval import stdlib_modules
 
-    data = make_eval_set(stdlib_modules(), n_functions, distractors, unrelated, seed)
-    encoder = load_encoder(bulk_device(device, n_functions + distractors))
+    wanted = [lang.strip() for lang in languages.split(",") if lang.strip()]
+    sets = eval_sets(
+        corpus_functions(corpus, wanted), wanted, n_functions, distractors, unrelated, seed
+    )
+    if not sets:
+        raise click.UsageError("no held-out functions in the requested languages")
+    encoder = load_encoder(bulk_device(device, n_functions + distractors), model_dir)
+    modes = inputs or ("canonical" if encoder.input_format == CANONICAL else "raw",)
     results = {
-        mode: evaluate_encoder(data, encoder.encode, canonical_input=mode == "canonical")
-        for mode in inputs or ("raw", "canonical")
+        data.language: {
+            mode: evaluate_encoder(data, encoder.encode, canonical=mode == "canonical")
+            for mode in modes
+        }
+        for data in sets
     }
     if as_json:
-        click.echo(json.dumps({"encoder": encoder.info.encoder_id, "results": results}, indent=1))
-        return EXIT_CLEAN
-    click.echo(
-        f"encoder {encoder.info.encoder_id}; {len(data.originals)} functions indexed with "
-        f"{len(data.distractors)} distractors; {len(data.unrelated)} unrelated functions"
-    )
-    click.echo(f"{'input':10} {'level':16} {'n':>5} {'R@1':>6} {'MRR':>6} {'AUC':>6} {'TPR@1%':>7}")
-    for mode, levels in results.items():
-        for level, r in levels.items():
-            click.echo(
-                f"{mode:10} {level:16} {int(r['n']):5d} {r['recall@1']:6.3f} {r['mrr']:6.3f} "
-                f"{r['roc_auc']:6.3f} {r['tpr@1%fpr']:7.3f}"
+        sizes = {
+            d.language: {
+                "indexed": len(d.originals),
+                "distractors": len(d.distractors),
+                "unrelated": len(d.unrelated),
+            }
+            for d in sets
+        }
+        click.echo(
+            json.dumps(
+                {"encoder": encoder.info.encoder_id, "sets": sizes, "results": results}, indent=1
             )
+        )
+        return EXIT_CLEAN
+    click.echo(f"encoder {encoder.info.encoder_id}")
+    for d in sets:
+        click.echo(
+            f"  {d.language}: {len(d.originals)} functions indexed with {len(d.distractors)} "
+            f"distractors; {len(d.unrelated)} unrelated functions"
+        )
+    head = f"{'language':11} {'input':10} {'level':16} {'n':>5} {'R@1':>6} {'MRR':>6}"
+    click.echo(f"{head} {'AUC':>6} {'TPR@1%':>7}")
+    for language, by_mode in results.items():
+        for mode, levels in by_mode.items():
+            for level, r in levels.items():
+                click.echo(
+                    f"{language:11} {mode:10} {level:16} {int(r['n']):5d} {r['recall@1']:6.3f} "
+                    f"{r['mrr']:6.3f} {r['roc_auc']:6.3f} {r['tpr@1%fpr']:7.3f}"
+                )
     return EXIT_CLEAN

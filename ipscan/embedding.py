@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ipscan.analyze import AnalyzedUnit
 from ipscan.encoder import bulk_device
 from ipscan.encoder import choose_device
 from ipscan.encoder import load_encoder
@@ -20,15 +21,18 @@ CHUNK = 256
 
 
 def embed_for_index(
-    texts: Sequence[str], reader: IndexReader, device: str, progress: bool = False
+    units: Sequence[AnalyzedUnit], reader: IndexReader, device: str, progress: bool = False
 ) -> np.ndarray:
-    """L2-normalized vectors for ``texts``, after checking the index uses the same encoder.
+    """L2-normalized vectors for ``units``, after checking the index uses the same encoder.
+
+    Each unit is embedded as the encoder reads it (its text or its canonical text).
 
     Only cache misses are encoded; when there are many, "auto" switches to the faster runtime.
     """
     cache = EmbeddingCache()
     encoder = load_encoder(choose_device(device))
     check_encoder(reader.encoder_info, encoder, reader.index_dir)
+    texts = [au.encoder_input(encoder.input_format) for au in units]
     keys = [cache_key(encoder.weights_sha256, t) for t in texts]
     misses = len(set(keys) - set(cache.get_many(keys)))
     bulk = bulk_device(device, misses)

@@ -98,16 +98,18 @@ def _tokenize(root: Node, spec: LanguageSpec) -> tuple[tuple[Token, ...], list[i
         kind = node.type
         if kind in literals or kind in identifiers:
             start = node.start_byte
-            if node.end_byte > start:
-                add(Token("LIT" if kind in literals else "ID", node.start_point[0] + 1, start))
+            end = node.end_byte
+            if end > start:
+                add(Token("LIT" if kind in literals else "ID", node.start_point[0] + 1, start, end))
         elif kind not in skipped:
             if kind in functions and _counts(node, kind in expression_functions):
                 func_starts.append(node.start_byte)
             if cursor.goto_first_child():
                 continue
             start = node.start_byte
-            if node.end_byte > start and kind not in _DROPPED and kind != "ERROR":
-                add(Token(kind, node.start_point[0] + 1, start))
+            end = node.end_byte
+            if end > start and kind not in _DROPPED and kind != "ERROR":
+                add(Token(kind, node.start_point[0] + 1, start, end))
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 return tuple(tokens), func_starts

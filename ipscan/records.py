@@ -44,6 +44,7 @@ class Token:
     text: str
     line: int
     start_byte: int
+    end_byte: int = -1  # -1: unknown (tokens made without a source, as in some tests)
 
 
 @dataclass(frozen=True)

@@ -172,9 +172,7 @@ def candidate_pairs(
     if options.embeddings and queries and len(reader.units):
         from ipscan.embedding import embed_for_index
 
-        query_vectors = embed_for_index(
-            [au.unit.text for au in queries], reader, options.device, options.progress
-        )
+        query_vectors = embed_for_index(queries, reader, options.device, options.progress)
         candidates += embed_candidates(query_vectors, reader.faiss_index)
         wanted = sorted({c.unit_id for c in candidates})
         source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}

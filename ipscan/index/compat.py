@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from typing import Protocol
 
+from ipscan.canonical import TEXT
 from ipscan.errors import IndexError_
 
 
@@ -16,6 +17,7 @@ class EncoderLike(Protocol):
     weights_sha256: str
     dim: int
     max_length: int
+    input_format: str
 
 
 def encoder_info(encoder: EncoderLike) -> dict[str, Any]:
@@ -25,6 +27,7 @@ def encoder_info(encoder: EncoderLike) -> dict[str, Any]:
         "weights_sha256": encoder.weights_sha256,
         "dim": encoder.dim,
         "max_length": encoder.max_length,
+        "input": encoder.input_format,
     }
 
 
@@ -35,4 +38,10 @@ def check_encoder(index_encoder: dict[str, Any], encoder: EncoderLike, where: Pa
             f"{where}: built with encoder {index_encoder.get('id')} "
             f"(weights {str(index_encoder.get('weights_sha256'))[:12]}), this ipscan uses "
             f"{encoder.encoder_id} (weights {encoder.weights_sha256[:12]}); rebuild the index"
+        )
+    built_with = index_encoder.get("input", TEXT)  # indexes before the key read raw text
+    if built_with != encoder.input_format:
+        raise IndexError_(
+            f"{where}: vectors made from the unit's {built_with} input, this encoder reads "
+            f"{encoder.input_format}; rebuild the index"
         )

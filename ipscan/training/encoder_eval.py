@@ -1,178 +1,187 @@
 """How well an encoder finds the original of a rewritten function (issue #7's measure).
 
-Held-out functions of Python modules are indexed (with other functions as distractors); each
-is rewritten at the levels of ``rewrites.LEVELS`` (snippets aside) and embedded as a query.
-Per level: recall@1 and MRR of the original among the indexed functions, and how well the
-best-match cosine separates copies from unrelated functions (functions of other modules, not
-indexed): ROC-AUC and the true-positive rate at 1% false positives.
-
-Renamed levels get fresh random names (``rewrites`` names identifiers ``v0``, ``v1``, ...; a
-real copier picks words), so canonicalization is not handed the answer.
-
-``canonical=True`` embeds every function with its identifiers renamed in order of first use
-(``v0``, ``v1``, ...), comments dropped: an input normalization to compare against raw text.
+Per language: functions of held-out packages (never trained on, see ``code_corpus.package_split``)
+are indexed with other functions of those packages as distractors; each is rewritten at the
+levels of ``ts_rewrites.LEVELS``, put back into its file and parsed there, and embedded as a
+query. Per level: recall@1 and MRR of the original among the indexed functions, and how well
+the best-match cosine separates copies from unrelated functions (functions of other held-out
+packages, not indexed): ROC-AUC and the true-positive rate at 1% false positives.
 """
 
 from __future__ import annotations
 
 import random
-import re
-import sysconfig
-import textwrap
+from collections import defaultdict
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import field
 
 import numpy as np
 
+from ipscan.analyze import analyze_file
+from ipscan.records import SourceFile
+from ipscan.training.code_corpus import CodeFunction
+from ipscan.training.code_corpus import package_split
 from ipscan.training.fit import roc_auc
-from ipscan.training.rewrites import LEVELS
-from ipscan.training.rewrites import functions
-from ipscan.training.rewrites import retokenize
-from ipscan.training.rewrites import rewrite
+from ipscan.training.ts_rewrites import LEVELS
+from ipscan.training.ts_rewrites import FunctionRewriter
 
-EVAL_LEVELS = tuple(level for level in LEVELS if level != "snippet")
-Embed = Callable[[list[str]], np.ndarray]
+# Packages at or above this split value are held out from training (eval only).
+TRAIN_SHARE = 0.7
+# At most this many functions of one package, so one big package does not make the set.
+PER_PACKAGE = 150
 
 
 @dataclass(frozen=True)
+class Sample:
+    """One function as the encoder may read it: its text or its canonical text."""
+
+    text: str
+    canonical: str
+
+    def as_input(self, canonical: bool) -> str:
+        return self.canonical if canonical else self.text
+
+
+@dataclass
 class EvalSet:
-    """Originals (indexed), distractors (indexed), unrelated functions, queries per level."""
+    """One language: originals and distractors (indexed), unrelated functions, queries."""
 
-    originals: list[str]
-    distractors: list[str]
-    unrelated: list[str]
-    queries: dict[str, list[tuple[int, str]]]  # level -> (original index, rewritten code)
+    language: str
+    originals: list[Sample] = field(default_factory=list)
+    distractors: list[Sample] = field(default_factory=list)
+    unrelated: list[Sample] = field(default_factory=list)
+    queries: dict[str, list[tuple[int, Sample]]] = field(default_factory=dict)
 
 
-def stdlib_modules() -> list[Path]:
-    """The Python standard library's own modules (tests and idle/tkinter left out)."""
-    root = Path(sysconfig.get_paths()["stdlib"])
-    skip = ("test", "idlelib", "tkinter", "lib2to3", "site-packages", "ensurepip", "turtledemo")
-    return sorted(
-        p for p in root.rglob("*.py") if not any(part in skip for part in p.relative_to(root).parts)
-    )
+def is_held_out(package: str) -> bool:
+    """Whether a package is kept for evaluation (and never trained on)."""
+    return package_split(package) >= TRAIN_SHARE
+
+
+def sample_of(fn: CodeFunction) -> Sample:
+    return Sample(fn.text, fn.unit.canonical)
+
+
+def rewritten(fn: CodeFunction, level: str, rng: random.Random) -> Sample | None:
+    """``fn`` rewritten at ``level``, put back in its file and parsed there."""
+    span = fn.unit.unit.span
+    data = fn.file.text.encode("utf-8", "surrogatepass")
+    new = FunctionRewriter(fn.language, data, span.start_byte, span.end_byte).rewrite(level, rng)
+    if new is None:
+        return None
+    head = data[: span.start_byte]
+    text = head.decode("utf-8", "replace") + new + data[span.end_byte :].decode("utf-8", "replace")
+    start = len(head.decode("utf-8", "replace").encode("utf-8", "surrogatepass"))
+    analyzed = analyze_file(SourceFile(fn.file.path, text, fn.language))
+    for au in analyzed.units:
+        if au.unit.span.start_byte == start:
+            return Sample(au.unit.text, au.canonical)
+    return None
+
+
+def _capped(functions: Iterable[CodeFunction], rng: random.Random) -> list[CodeFunction]:
+    by_package: dict[str, list[CodeFunction]] = defaultdict(list)
+    for fn in functions:
+        by_package[fn.package].append(fn)
+    out: list[CodeFunction] = []
+    for package in sorted(by_package):
+        fns = by_package[package]
+        rng.shuffle(fns)
+        out += fns[:PER_PACKAGE]
+    rng.shuffle(out)
+    return out
 
 
 def make_eval_set(
-    modules: Sequence[Path], n: int, n_distractors: int, n_unrelated: int, seed: int = 0
+    language: str,
+    functions: Iterable[CodeFunction],
+    n: int,
+    n_distractors: int,
+    n_unrelated: int,
+    seed: int = 0,
 ) -> EvalSet:
-    """Split the functions of ``modules`` by module into indexed and unrelated ones."""
+    """An EvalSet from held-out ``functions`` of one language, split by package."""
     rng = random.Random(seed)
-    mods = list(modules)
-    rng.shuffle(mods)
-    cut = max(1, len(mods) // 5)
-    pool = [m for m in mods[cut:]]
-    other = mods[:cut]
-    indexed: list[tuple[str, object]] = []
-    for path in pool:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        indexed += [(text, fn) for fn in functions(text)]
-    rng.shuffle(indexed)
-    originals: list[str] = []
-    queries: dict[str, list[tuple[int, str]]] = {level: [] for level in EVAL_LEVELS}
+    seen: set[str] = set()
+    unique = []
+    for fn in functions:
+        if is_held_out(fn.package) and fn.unit.canonical not in seen:
+            seen.add(fn.unit.canonical)
+            unique.append(fn)
+    pool = _capped(unique, rng)
+    indexed = [fn for fn in pool if package_split(fn.package, "eval-unrelated") < 0.75]
+    other = [fn for fn in pool if package_split(fn.package, "eval-unrelated") >= 0.75]
+    data = EvalSet(language, queries={level: [] for level in LEVELS})
     rest = []
-    for text, fn in indexed:
-        if len(originals) >= n:
-            rest.append((text, fn))
+    for fn in indexed:
+        if len(data.originals) >= n:
+            rest.append(fn)
             continue
-        code = _code(text, fn)
-        made = {lv: rewrite(text, fn, lv, rng) for lv in EVAL_LEVELS}  # type: ignore[arg-type]
+        made = {level: rewritten(fn, level, rng) for level in LEVELS}
         if any(v is None for v in made.values()):
-            rest.append((text, fn))
+            rest.append(fn)
             continue
-        for lv, out in made.items():
-            code_out = out[0]  # type: ignore[index]
-            if "renamed" in lv or lv == "statement-added":
-                code_out = _random_names(code_out, rng)
-            queries[lv].append((len(originals), code_out))
-        originals.append(code)
-    distractors = [_code(t, f) for t, f in rest[:n_distractors]]
-    unrelated: list[str] = []
-    for path in other:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        unrelated += [_code(text, fn) for fn in functions(text)]
-    rng.shuffle(unrelated)
-    return EvalSet(originals, distractors, unrelated[:n_unrelated], queries)
+        for level, sample in made.items():
+            assert sample is not None
+            data.queries[level].append((len(data.originals), sample))
+        data.originals.append(sample_of(fn))
+    data.distractors = [sample_of(fn) for fn in rest[:n_distractors]]
+    data.unrelated = [sample_of(fn) for fn in other[:n_unrelated]]
+    return data
 
 
-_WORDS = [
-    "item",
-    "value",
-    "count",
-    "total",
-    "node",
-    "entry",
-    "key",
-    "name",
-    "data",
-    "result",
-    "index",
-    "buffer",
-    "state",
-    "item_list",
-    "config",
-    "handler",
-    "record",
-    "target",
-    "source",
-    "offset",
-    "limit",
-    "flag",
-    "payload",
-    "context",
-    "cursor",
-    "token",
-]
+Embed = Callable[[list[str]], np.ndarray]
 
 
-def _random_names(code: str, rng: random.Random) -> str:
-    """``v0``, ``v1``, ... replaced by distinct word-like names."""
-    names: dict[str, str] = {}
-
-    def pick(m: re.Match[str]) -> str:
-        if m.group(0) not in names:
-            names[m.group(0)] = f"{rng.choice(_WORDS)}_{rng.randint(1, 999)}"
-        return names[m.group(0)]
-
-    return re.sub(r"\bv\d+\b", pick, code)
-
-
-def _code(text: str, fn: object) -> str:
-    lines = text.splitlines()[fn.lineno - 1 : fn.end_lineno]  # type: ignore[attr-defined]
-    return textwrap.dedent("\n".join(lines) + "\n")
-
-
-def canonical(code: str) -> str:
-    """Identifiers renamed in order of first use, comments dropped (unchanged on error)."""
-    return retokenize(code, rename=True) or code
-
-
-def evaluate_encoder(data: EvalSet, embed: Embed, canonical_input: bool = False) -> dict:  # type: ignore[type-arg]
+def evaluate_encoder(data: EvalSet, embed: Embed, canonical: bool) -> dict[str, dict[str, float]]:
     """Per level: recall@1, MRR, ROC-AUC and TPR at 1% FPR of the best-match cosine."""
-    prep = canonical if canonical_input else (lambda c: c)
-    gallery = embed([prep(c) for c in data.originals + data.distractors])
-    unrelated = embed([prep(c) for c in data.unrelated])
+    gallery = embed([s.as_input(canonical) for s in data.originals + data.distractors])
+    unrelated = embed([s.as_input(canonical) for s in data.unrelated])
     neg_best = (unrelated @ gallery.T).max(1)
     out: dict[str, dict[str, float]] = {}
     for level, items in data.queries.items():
         if not items:
             continue
-        q = embed([prep(code) for _, code in items])
-        sims = q @ gallery.T
-        truth = np.array([i for i, _ in items])
-        true_sim = sims[np.arange(len(items)), truth]
-        rank = (sims > true_sim[:, None]).sum(1) + 1
-        pos_best = sims.max(1)
-        scores = np.concatenate([pos_best, neg_best])
-        labels = np.concatenate([np.ones(len(pos_best)), np.zeros(len(neg_best))])
-        cut = np.quantile(neg_best, 0.99)
-        out[level] = {
-            "n": float(len(items)),
-            "recall@1": round(float((rank == 1).mean()), 4),
-            "mrr": round(float((1.0 / rank).mean()), 4),
-            "roc_auc": round(roc_auc(scores, labels), 4),
-            "tpr@1%fpr": round(float((pos_best > cut).mean()), 4),
-        }
+        q = embed([s.as_input(canonical) for _, s in items])
+        out[level] = separation(q @ gallery.T, np.array([i for i, _ in items]), neg_best)
     return out
+
+
+def separation(sims: np.ndarray, truth: np.ndarray, neg_best: np.ndarray) -> dict[str, float]:
+    """Ranking and separability figures of query-by-gallery cosines ``sims``."""
+    true_sim = sims[np.arange(len(truth)), truth]
+    rank = (sims > true_sim[:, None]).sum(1) + 1
+    pos_best = sims.max(1)
+    scores = np.concatenate([pos_best, neg_best])
+    labels = np.concatenate([np.ones(len(pos_best)), np.zeros(len(neg_best))])
+    cut = np.quantile(neg_best, 0.99)
+    return {
+        "n": float(len(truth)),
+        "recall@1": round(float((rank == 1).mean()), 4),
+        "mrr": round(float((1.0 / rank).mean()), 4),
+        "roc_auc": round(roc_auc(scores, labels), 4),
+        "tpr@1%fpr": round(float((pos_best > cut).mean()), 4),
+    }
+
+
+def eval_sets(
+    functions: Iterable[CodeFunction],
+    languages: Sequence[str],
+    n: int,
+    n_distractors: int,
+    n_unrelated: int,
+    seed: int = 0,
+) -> list[EvalSet]:
+    """One EvalSet per language of ``languages`` that has held-out functions."""
+    by_language: dict[str, list[CodeFunction]] = defaultdict(list)
+    for fn in functions:
+        if fn.language in languages and is_held_out(fn.package):
+            by_language[fn.language].append(fn)
+    return [
+        make_eval_set(lang, by_language[lang], n, n_distractors, n_unrelated, seed)
+        for lang in languages
+        if by_language.get(lang)
+    ]
