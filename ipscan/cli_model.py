@@ -12,6 +12,7 @@ import click
 from ipscan.errors import EXIT_CLEAN
 
 DEFAULT_CLASSIFIER_DIR = Path("models") / "classifier"
+DEFAULT_ENCODER_DIR = Path("models") / "encoder"
 # Installed with ipscan[dev] (and its dependencies), and disjoint from bench/detection.py's.
 TRAIN_INDEX = (
     "attrs,jsonschema,GitPython,sortedcontainers,xmltodict,semantic-version,referencing,"
@@ -135,6 +136,106 @@ def train_classifier(
             shutil.rmtree(folder, ignore_errors=True)
     click.echo(json.dumps(evaluation, indent=1))
     say(f"classifier written to {out}")
+    return EXIT_CLEAN
+
+
+@model.command("train")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of package archives (bench/license_corpus.py --list "
+    "bench/encoder_packages.txt); the Python standard library is always used.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_ENCODER_DIR,
+    show_default=True,
+    help="Model folder to write (adapter.safetensors, ipscan-encoder.json, README.md).",
+)
+@click.option("--per-language", type=click.IntRange(10, 10**6), default=2500, show_default=True)
+@click.option("--layers", type=click.IntRange(1, 6), default=3, show_default=True)
+@click.option("--rank", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option("--max-length", type=click.IntRange(16, 512), default=128, show_default=True)
+@click.option("--batch", "batch_pairs", type=click.IntRange(2, 4096), default=32, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 100), default=1, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True)
+@click.option("--minutes", type=click.FloatRange(0.1), help="Stop training after this long.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def train_encoder(
+    corpus: Path | None,
+    out: Path,
+    per_language: int,
+    layers: int,
+    rank: int,
+    max_length: int,
+    batch_pairs: int,
+    epochs: int,
+    lr: float,
+    minutes: float | None,
+    seed: int,
+) -> int:
+    """Fine-tune the code encoder contrastively on rewritten copies (LoRA adapter, GPU if any)."""
+    from ipscan.canonical import CANONICAL
+    from ipscan.encoder.model_dir import BASE_ID
+    from ipscan.encoder.model_dir import base_package_dir
+    from ipscan.encoder.model_dir import describe_model_dir
+    from ipscan.encoder.model_dir import find_model_dir
+    from ipscan.encoder.model_dir import weights_sha256
+    from ipscan.training.code_corpus import LANGUAGES
+    from ipscan.training.code_corpus import corpus_functions
+    from ipscan.training.encoder_train import TrainOptions
+    from ipscan.training.encoder_train import save_adapter
+    from ipscan.training.encoder_train import train_adapter
+    from ipscan.training.encoder_train import training_pairs
+
+    def say(msg: str) -> None:
+        click.echo(msg, err=True)
+
+    base = describe_model_dir(base_package_dir(), "package")
+    functions = list(corpus_functions(corpus, LANGUAGES))
+    say(f"{len(functions)} functions read")
+    pairs = training_pairs(functions, per_language, seed, say)
+    if len(pairs) < batch_pairs:
+        raise click.UsageError(f"only {len(pairs)} training pairs; add a --corpus")
+    options = TrainOptions(
+        layers=layers,
+        rank=rank,
+        max_length=max_length,
+        batch_pairs=batch_pairs,
+        epochs=epochs,
+        lr=lr,
+        seed=seed,
+    )
+    tensors, summary = train_adapter(
+        pairs, str(base.path), options, say, None if minutes is None else minutes * 60
+    )
+    languages: dict[str, int] = {}
+    for p in pairs:
+        languages[p.language] = languages.get(p.language, 0) + 1
+    manifest = {
+        "id": f"ipscan-code-{BASE_ID}-l{layers}-lora{rank}",
+        "base": {
+            "package": base.base_package,
+            "version": base.base_version,
+            "weights_sha256": weights_sha256(base),
+        },
+        "adapter": "adapter.safetensors",
+        "layers": layers,
+        "pooling": "mean",
+        "normalize": True,
+        "max_length": max_length,
+        "dim": base.dim,
+        "input": CANONICAL,
+        "training": {
+            **summary,
+            "pairs_per_language": languages,
+            "options": {k: getattr(options, k) for k in options.__dataclass_fields__},
+            "corpus_packages": sorted({p.package for p in pairs}),
+        },
+    }
+    save_adapter(out, tensors, manifest)
+    say(f"encoder adapter written to {out} ({find_model_dir(out)[0]})")
     return EXIT_CLEAN
 
 

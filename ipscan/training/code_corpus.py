@@ -29,6 +29,7 @@ from ipscan.records import UnitKind
 from ipscan.sources.archives import open_archive
 from ipscan.sources.records import MAX_FILE_BYTES
 
+LANGUAGES = ("python", "javascript", "typescript", "tsx", "java", "go", "rust", "c", "cpp")
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".whl", ".zip", ".tar.bz2", ".tar.xz")
 # Functions shorter than this many normalized tokens are too short to call copies (verdict.py).
 MIN_TOKENS = 50

@@ -10,6 +10,7 @@ packages, not indexed): ROC-AUC and the true-positive rate at 1% false positives
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from dataclasses import field
 
 import numpy as np
 
-from ipscan.analyze import analyze_file
+from ipscan.canonical import canonical_text
+from ipscan.parse import parse_source
 from ipscan.records import SourceFile
 from ipscan.training.code_corpus import CodeFunction
 from ipscan.training.code_corpus import package_split
@@ -75,10 +77,14 @@ def rewritten(fn: CodeFunction, level: str, rng: random.Random) -> Sample | None
     head = data[: span.start_byte]
     text = head.decode("utf-8", "replace") + new + data[span.end_byte :].decode("utf-8", "replace")
     start = len(head.decode("utf-8", "replace").encode("utf-8", "surrogatepass"))
-    analyzed = analyze_file(SourceFile(fn.file.path, text, fn.language))
-    for au in analyzed.units:
-        if au.unit.span.start_byte == start:
-            return Sample(au.unit.text, au.canonical)
+    parsed = parse_source(SourceFile(fn.file.path, text, fn.language))
+    for unit in parsed.units:
+        if unit.span.start_byte == start:
+            starts = [t.start_byte for t in parsed.tokens]
+            lo = bisect.bisect_left(starts, start)
+            hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
+            canonical = canonical_text(parsed.tokens[lo:hi], text.encode("utf-8", "surrogatepass"))
+            return Sample(unit.text, canonical)
     return None
 
 
