@@ -1,17 +1,17 @@
 """Encoder speed: cold start to first embedding, functions/s per runtime and batch size, agreement.
 
 Usage: python bench/encoder_speed.py [--n 300] [--batch-sizes 16,32,64] [--runtimes cpu,torch-cpu]
+                                    [--model-dir DIR]
 
-Functions come from the Python standard library (parsed with ``ast``), so runs are repeatable.
+Functions come from the Python standard library (parsed by ipscan), so runs are repeatable; each
+is embedded as the encoder reads it (its text, or its canonical text for a fine-tuned encoder).
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import subprocess
 import sys
-import sysconfig
 import time
 from pathlib import Path
 
@@ -21,47 +21,51 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from ipscan.analyze import AnalyzedUnit  # noqa: E402
+from ipscan.analyze import analyze_file  # noqa: E402
+from ipscan.records import SourceFile  # noqa: E402
+
 _COLD = """
 import sys, time
 t0 = time.perf_counter()
 from ipscan.encoder import load_encoder
-enc = load_encoder(sys.argv[1])
+enc = load_encoder(sys.argv[1], sys.argv[2] or None)
 t1 = time.perf_counter()
-vec = enc.encode(sys.argv[2:])
+vec = enc.encode(sys.argv[3:])
 t2 = time.perf_counter()
 print(f"{t1 - t0:.3f} {t2 - t1:.3f} {vec.shape[0]} {int('torch' in sys.modules)}")
 """
 
 
-def stdlib_functions(n: int, min_lines: int = 3, max_chars: int = 6000) -> list[str]:
-    """``n`` function sources spread evenly over the standard library (deterministic)."""
-    root = Path(sysconfig.get_paths()["stdlib"])
-    found: list[str] = []
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).parts
-        if rel[0] in ("site-packages", "test", "idlelib", "lib2to3") or "tests" in rel:
-            continue
+def stdlib_units(n: int, min_lines: int = 3, max_chars: int = 6000) -> list[AnalyzedUnit]:
+    """``n`` function units spread evenly over the standard library (deterministic)."""
+    from ipscan.records import UnitKind
+    from ipscan.training.code_corpus import stdlib_files
+
+    found: list[AnalyzedUnit] = []
+    for path in stdlib_files():
         try:
-            source = path.read_text(encoding="utf-8")
-            tree = ast.parse(source)
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                seg = ast.get_source_segment(source, node)
-                if seg and seg.count("\n") + 1 >= min_lines and len(seg) <= max_chars:
-                    found.append(seg)
+        for au in analyze_file(SourceFile(path.name, text, "python")).units:
+            lines = au.unit.span.end_line - au.unit.span.start_line + 1
+            big_enough = au.unit.kind != UnitKind.TOP_LEVEL and lines >= min_lines
+            if big_enough and len(au.unit.text) <= max_chars:
+                found.append(au)
     if len(found) <= n:
         return found
     step = len(found) / n
     return [found[int(i * step)] for i in range(n)]
 
 
-def cold_start(device: str, texts: list[str]) -> tuple[float, float, float, bool]:
+def cold_start(
+    device: str, texts: list[str], model_dir: str | None
+) -> tuple[float, float, float, bool]:
     """(process wall s, load s, first encode s, torch imported) in a fresh interpreter."""
     start = time.perf_counter()
     res = subprocess.run(
-        [sys.executable, "-c", _COLD, device, *texts],
+        [sys.executable, "-c", _COLD, device, model_dir or "", *texts],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -85,29 +89,33 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--batch-sizes", default="16,32,64")
     parser.add_argument("--runtimes", default="cpu,torch-cpu")
+    parser.add_argument("--model-dir", default=None, help="encoder folder (default: the scan's)")
     args = parser.parse_args()
     from ipscan.encoder import load_encoder
 
-    texts = stdlib_functions(args.n)
+    probe = load_encoder("cpu", args.model_dir)
+    units = stdlib_units(args.n)
+    texts = [au.encoder_input(probe.input_format) for au in units]
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     runtimes = [r for r in args.runtimes.split(",") if r]
-    probe = load_encoder("cpu")
     tokens = [len(x) for x in probe.token_ids(texts)]
     print(
+        f"encoder {probe.encoder_id} ({probe.input_format} input, "
+        f"{probe.info.config['num_hidden_layers']} layers)\n"
         f"{len(texts)} stdlib functions, tokens/function mean {np.mean(tokens):.0f}, "
         f"median {np.median(tokens):.0f}, truncated at {probe.max_length}: "
         f"{sum(t >= probe.max_length for t in tokens)}"
     )
-    five = stdlib_functions(5, min_lines=5, max_chars=800)
+    five = [au.encoder_input(probe.input_format) for au in stdlib_units(5, 5, 800)]
     for device in runtimes:
-        wall, load_s, enc_s, torch_loaded = cold_start(device, five)
+        wall, load_s, enc_s, torch_loaded = cold_start(device, five, args.model_dir)
         print(
             f"[{device}] cold start to first embedding (5 functions): {wall:.2f} s "
             f"(load {load_s:.2f} s, encode {enc_s:.3f} s, torch imported: {torch_loaded})"
         )
     vectors: dict[str, np.ndarray] = {}
     for device in runtimes:
-        encoder = probe if device == "cpu" else load_encoder(device)
+        encoder = probe if device == "cpu" else load_encoder(device, args.model_dir)
         for bs in sizes:
             rate, vecs = throughput(encoder, texts, bs)
             vectors.setdefault(device, vecs)

@@ -266,8 +266,10 @@ def train_encoder(
 )
 @click.option(
     "--model-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Encoder model folder (default: the one scans use).",
+    "model_dirs",
+    multiple=True,
+    help="Encoder model folder to measure, repeatable; 'base' is the base model "
+    "(default: the one scans use).",
 )
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "torch-cpu"]), default="auto")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -279,11 +281,11 @@ def eval_encoder(
     unrelated: int,
     seed: int,
     inputs: tuple[str, ...],
-    model_dir: Path | None,
+    model_dirs: tuple[str, ...],
     device: str,
     as_json: bool,
 ) -> int:
-    """Measure the encoder: does a rewritten function's embedding find its original?
+    """Measure encoders: does a rewritten function's embedding find its original?
 
     Per language, functions of held-out packages (never trained on), rewritten at every level;
     recall@1, MRR, ROC-AUC and TPR at 1% FPR of copies vs functions of other packages.
@@ -291,6 +293,7 @@ def eval_encoder(
     from ipscan.canonical import CANONICAL
     from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
+    from ipscan.encoder.model_dir import base_package_dir
     from ipscan.training.code_corpus import corpus_functions
     from ipscan.training.encoder_eval import eval_sets
     from ipscan.training.encoder_eval import evaluate_encoder
@@ -301,15 +304,25 @@ def eval_encoder(
     )
     if not sets:
         raise click.UsageError("no held-out functions in the requested languages")
-    encoder = load_encoder(bulk_device(device, n_functions + distractors), model_dir)
-    modes = inputs or ("canonical" if encoder.input_format == CANONICAL else "raw",)
-    results = {
-        data.language: {
-            mode: evaluate_encoder(data, encoder.encode, canonical=mode == "canonical")
-            for mode in modes
-        }
-        for data in sets
-    }
+    chosen = bulk_device(device, n_functions + distractors)
+    rows: list[dict[str, object]] = []
+    for folder in model_dirs or (None,):
+        where = base_package_dir() if folder == "base" else folder
+        encoder = load_encoder(chosen, where)
+        modes = inputs or ("canonical" if encoder.input_format == CANONICAL else "raw",)
+        for data in sets:
+            for mode in modes:
+                levels = evaluate_encoder(data, encoder.encode, canonical=mode == "canonical")
+                for level, r in levels.items():
+                    rows.append(
+                        {
+                            "encoder": encoder.encoder_id,
+                            "language": data.language,
+                            "input": mode,
+                            "level": level,
+                            **r,
+                        }
+                    )
     if as_json:
         sizes = {
             d.language: {
@@ -319,25 +332,24 @@ def eval_encoder(
             }
             for d in sets
         }
-        click.echo(
-            json.dumps(
-                {"encoder": encoder.info.encoder_id, "sets": sizes, "results": results}, indent=1
-            )
-        )
+        click.echo(json.dumps({"sets": sizes, "results": rows}, indent=1))
         return EXIT_CLEAN
-    click.echo(f"encoder {encoder.info.encoder_id}")
     for d in sets:
         click.echo(
-            f"  {d.language}: {len(d.originals)} functions indexed with {len(d.distractors)} "
+            f"{d.language}: {len(d.originals)} functions indexed with {len(d.distractors)} "
             f"distractors; {len(d.unrelated)} unrelated functions"
         )
-    head = f"{'language':11} {'input':10} {'level':16} {'n':>5} {'R@1':>6} {'MRR':>6}"
-    click.echo(f"{head} {'AUC':>6} {'TPR@1%':>7}")
-    for language, by_mode in results.items():
-        for mode, levels in by_mode.items():
-            for level, r in levels.items():
-                click.echo(
-                    f"{language:11} {mode:10} {level:16} {int(r['n']):5d} {r['recall@1']:6.3f} "
-                    f"{r['mrr']:6.3f} {r['roc_auc']:6.3f} {r['tpr@1%fpr']:7.3f}"
-                )
+    click.echo(
+        f"{'encoder':36} {'language':11} {'input':9} {'level':16} {'n':>4} {'R@1':>6} "
+        f"{'MRR':>6} {'AUC':>6} {'TPR@1%':>7}"
+    )
+    for r in rows:
+        name, lang, mode, level = (str(r[k]) for k in ("encoder", "language", "input", "level"))
+        n, r1, mrr, auc, tpr = (
+            float(r[k]) for k in ("n", "recall@1", "mrr", "roc_auc", "tpr@1%fpr")
+        )  # type: ignore[arg-type]
+        click.echo(
+            f"{name[:36]:36} {lang:11} {mode:9} {level:16} {int(n):4d} {r1:6.3f} {mrr:6.3f} "
+            f"{auc:6.3f} {tpr:7.3f}"
+        )
     return EXIT_CLEAN

@@ -13,6 +13,7 @@ import sysconfig
 import tarfile
 import zipfile
 from collections import defaultdict
+from collections.abc import Container
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -96,11 +97,18 @@ def _functions_of(package: str, path: str, data: bytes) -> Iterator[CodeFunction
         yield CodeFunction(package, spec.name, gated, au)
 
 
+def _language(path: str) -> str | None:
+    spec = language_for_path(path)
+    return None if spec is None else spec.name
+
+
 def _stable_order(paths: Iterable[str]) -> list[str]:
     return sorted(paths, key=lambda p: hashlib.sha256(p.encode()).digest())
 
 
-def _zip_functions(name: str, data: bytes, max_files: int) -> Iterator[CodeFunction]:
+def _zip_functions(
+    name: str, data: bytes, max_files: int, languages: Container[str]
+) -> Iterator[CodeFunction]:
     """Functions of a zip inside an archive (the JDK's src.zip): one package per top folder."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -113,6 +121,8 @@ def _zip_functions(name: str, data: bytes, max_files: int) -> Iterator[CodeFunct
             by_top[path.split("/", 1)[0]].append(path)
     for top in sorted(by_top):
         for path in _stable_order(by_top[top])[:max_files]:
+            if _language(path) not in languages:
+                continue
             try:
                 member_data = zf.read(members[path])
             except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
@@ -133,8 +143,12 @@ def _nested_zips(archive: Path) -> Iterator[bytes]:
         return
 
 
-def archive_functions(archive: Path, max_files: int = MAX_FILES) -> Iterator[CodeFunction]:
+def archive_functions(
+    archive: Path, max_files: int = MAX_FILES, languages: Container[str] = LANGUAGES
+) -> Iterator[CodeFunction]:
     """Functions of one archive, named after it; at most ``max_files`` files (a stable pick).
+
+    Only files in ``languages`` are parsed (the pick is the same whatever the languages).
 
     A zip inside the archive is read too, one package per top-level folder of the zip.
     """
@@ -148,10 +162,11 @@ def archive_functions(archive: Path, max_files: int = MAX_FILES) -> Iterator[Cod
     except SourceError:
         return
     for data in _nested_zips(archive):
-        yield from _zip_functions(name, data, max_files)
+        yield from _zip_functions(name, data, max_files, languages)
     code = [p for p in files if language_for_path(p) is not None]
     for path in _stable_order(code)[:max_files]:
-        yield from _functions_of(name, path, files[path])
+        if _language(path) in languages:
+            yield from _functions_of(name, path, files[path])
 
 
 def stdlib_functions() -> Iterator[CodeFunction]:
@@ -170,6 +185,4 @@ def corpus_functions(folder: Path | None, languages: Sequence[str]) -> Iterator[
     if folder is None:
         return
     for archive in archive_packages(folder):
-        for fn in archive_functions(archive):
-            if fn.language in languages:
-                yield fn
+        yield from archive_functions(archive, languages=languages)

@@ -32,6 +32,8 @@ from ipscan.training.ts_rewrites import FunctionRewriter
 
 # Packages at or above this split value are held out from training (eval only).
 TRAIN_SHARE = 0.7
+# Originals come from files up to this size (every rewrite re-parses its whole file).
+MAX_REWRITE_FILE_CHARS = 60_000
 # At most this many functions of one package, so one big package does not make the set.
 PER_PACKAGE = 150
 
@@ -118,12 +120,16 @@ def make_eval_set(
             seen.add(fn.unit.canonical)
             unique.append(fn)
     pool = _capped(unique, rng)
-    indexed = [fn for fn in pool if package_split(fn.package, "eval-unrelated") < 0.75]
-    other = [fn for fn in pool if package_split(fn.package, "eval-unrelated") >= 0.75]
+    packages = sorted({fn.package for fn in pool}, key=lambda p: package_split(p, "unrelated"))
+    unrelated_packages = set(packages[len(packages) - max(1, len(packages) // 4) :])
+    if len(packages) < 2:
+        return EvalSet(language)
+    indexed = [fn for fn in pool if fn.package not in unrelated_packages]
+    other = [fn for fn in pool if fn.package in unrelated_packages]
     data = EvalSet(language, queries={level: [] for level in LEVELS})
     rest = []
     for fn in indexed:
-        if len(data.originals) >= n:
+        if len(data.originals) >= n or len(fn.file.text) > MAX_REWRITE_FILE_CHARS:
             rest.append(fn)
             continue
         made = {level: rewritten(fn, level, rng) for level in LEVELS}
@@ -186,8 +192,9 @@ def eval_sets(
     for fn in functions:
         if fn.language in languages and is_held_out(fn.package):
             by_language[fn.language].append(fn)
-    return [
+    sets = [
         make_eval_set(lang, by_language[lang], n, n_distractors, n_unrelated, seed)
         for lang in languages
         if by_language.get(lang)
     ]
+    return [s for s in sets if s.originals and s.unrelated]

@@ -31,6 +31,7 @@ import numpy as np
 from ipscan.encoder.adapter import ADAPTER_FILE
 from ipscan.encoder.model_dir import MANIFEST
 from ipscan.training.code_corpus import CodeFunction
+from ipscan.training.encoder_eval import MAX_REWRITE_FILE_CHARS
 from ipscan.training.encoder_eval import is_held_out
 from ipscan.training.encoder_eval import rewritten
 
@@ -43,8 +44,6 @@ LORA_TARGETS = (
     "intermediate.dense",
     "output.dense",
 )
-# Files larger than this are not used as anchors: every rewrite re-parses the whole file.
-MAX_ANCHOR_FILE_CHARS = 60_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def training_pairs(
         canonical = fn.unit.canonical
         if is_held_out(fn.package) or canonical in held or canonical in seen:
             continue
-        if len(fn.file.text) > MAX_ANCHOR_FILE_CHARS:
+        if len(fn.file.text) > MAX_REWRITE_FILE_CHARS:
             continue
         seen.add(canonical)
         by_language[fn.language].append(fn)
@@ -303,6 +302,7 @@ def save_adapter(out_dir: Path, tensors: dict[str, np.ndarray], manifest: dict[s
     weights = out_dir / ADAPTER_FILE
     tmp = weights.with_name(weights.name + ".tmp")
     save_file({k: v.astype(np.float16) for k, v in sorted(tensors.items())}, str(tmp))
+    os.chmod(tmp, 0o644)  # safetensors creates it private; a model folder is for everyone
     os.replace(tmp, weights)
     meta = out_dir / MANIFEST
     tmp = meta.with_name(meta.name + ".tmp")

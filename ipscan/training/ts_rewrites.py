@@ -229,10 +229,16 @@ class FunctionRewriter:
 
     def _reformat(self, text: str, rng: random.Random) -> str:
         lines = text.split("\n")
-        width = _indent_unit(lines)
+        # Lines after the first carry the indentation of the function's own line (a method's).
+        line_start = self.data.rfind(b"\n", 0, self.start) + 1
+        base = self.data[line_start : self.start].decode("utf-8", "replace")
+        base = base if not base.strip() else ""
+        body = [line[len(base) :] if line.startswith(base) else line for line in lines[1:]]
+        width = _indent_unit(["", *body])
         new_unit = rng.choice([u for u in ("  ", "    ", "\t") if u != width] or ["  "])
         if width:
-            lines = [_reindent(line, width, new_unit) for line in lines]
+            body = [_reindent(line, width, new_unit) for line in body]
+        lines = [lines[0], *(base + line if line.strip() else line for line in body)]
         text = "\n".join(line.rstrip() for line in lines if line.strip())
         if rng.random() < 0.5:
             text = re.sub(r",(?=\S)", ", ", text) if rng.random() < 0.5 else text.replace(", ", ",")
