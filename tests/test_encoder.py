@@ -105,13 +105,18 @@ def test_numpy_matches_transformers(enc) -> None:  # type: ignore[no-untyped-def
 
 
 @pytest.mark.slow
-def test_torch_cpu_runtime_matches_numpy(enc) -> None:  # type: ignore[no-untyped-def]
+def test_torch_cpu_runtime_matches_numpy(enc, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     ours = enc.encode(SNIPPETS, batch_size=4)
+    monkeypatch.setenv("IPSCAN_TORCH_BF16", "0")
     torch_enc = load_encoder("torch-cpu", model_dir=base_dir())
+    assert not torch_enc.runtime.cpu_bf16
     assert torch_enc.weights_sha256 == enc.weights_sha256
     assert np.sum(torch_enc.encode(SNIPPETS) * ours, axis=1).min() >= 0.9999
+    monkeypatch.delenv("IPSCAN_TORCH_BF16")
+    fast = load_encoder("torch-cpu", model_dir=base_dir())  # bfloat16 where the CPU has AMX
+    assert np.sum(fast.encode(SNIPPETS) * ours, axis=1).min() >= 0.995
 
 
 def _fine_tuned(tmp_path: Path, **manifest: object) -> Path:
