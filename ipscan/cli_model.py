@@ -139,13 +139,16 @@ def train_classifier(
     return EXIT_CLEAN
 
 
-@model.command("train")
-@click.option(
+_CORPUS = click.option(
     "--corpus",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder of package archives (bench/license_corpus.py --list "
-    "bench/encoder_packages.txt); the Python standard library is always used.",
+    "bench/encoder_packages.txt); the Python standard library is always read too.",
 )
+
+
+@model.command("train")
+@_CORPUS
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -240,12 +243,7 @@ def train_encoder(
 
 
 @model.command("eval")
-@click.option(
-    "--corpus",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of package archives (bench/license_corpus.py --list "
-    "bench/encoder_packages.txt); without it, the Python standard library only.",
-)
+@_CORPUS
 @click.option(
     "--languages",
     default="python,javascript,typescript,java,go,rust,c,cpp",

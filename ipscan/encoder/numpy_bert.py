@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -163,19 +162,6 @@ class NumpyBert:
         if self.word.shape[1] != self.hidden or self.hidden % self.heads:
             raise EncoderError("model weights do not match config.json (hidden_size)")
         self.max_positions = self.pos.shape[0]
-
-    @classmethod
-    def from_files(cls, weight_files: list[Path], config: Mapping[str, Any]) -> NumpyBert:
-        """Load safetensors weight files (one or sharded) into a model."""
-        from safetensors.numpy import load_file
-
-        weights: dict[str, np.ndarray] = {}
-        for f in weight_files:
-            try:
-                weights.update(load_file(str(f)))
-            except Exception as exc:  # safetensors raises its own error types
-                raise EncoderError(f"{f}: cannot read model weights ({exc})") from None
-        return cls(weights, config)
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Last hidden states (batch, seq, hidden) for token ids with an attention mask."""
