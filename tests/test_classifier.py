@@ -88,19 +88,3 @@ def test_train_classifier_command_trains_a_model(tmp_path: Path) -> None:
     assert {"finding_precision", "file_recall_per_level", "pair_roc_auc"} <= set(evaluation)
     clf = load_classifier_from(out)
     assert clf.config["trained_on"]["index_packages"] == ["xmltodict", "semantic-version"]
-
-
-@pytest.mark.slow
-def test_model_eval_measures_the_encoder_per_level() -> None:
-    run = run_cli(
-        "model", "eval", "--n", "12", "--distractors", "30", "--unrelated", "12",
-        "--input", "canonical", "--device", "cpu", "--json",
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    doc = json.loads(run.stdout)
-    levels = doc["results"]["canonical"]
-    assert set(levels) == {
-        "verbatim", "reformatted", "renamed", "renamed-edited", "statement-added", "reordered"
-    }  # fmt: skip
-    assert levels["verbatim"]["recall@1"] == 1.0
-    assert all(0.0 <= r["roc_auc"] <= 1.0 for r in levels.values())

@@ -23,7 +23,7 @@ def test_train_then_eval_a_tiny_encoder(tmp_path: Path) -> None:
     manifest = json.loads((out / "ipscan-encoder.json").read_text())
     assert manifest["layers"] == 1 and manifest["input"] == "canonical-v1"
     assert manifest["training"]["pairs_per_language"] == {"python": 48}
-    assert (out / "adapter.safetensors").stat().st_size < 200_000
+    assert (out / "adapter.safetensors").stat().st_size < 300_000  # 1 layer, rank 16
     run = run_cli(
         "model",
         "eval",
