@@ -195,6 +195,16 @@ def evaluate(work: Path, truth: dict, n_neg: int, args: argparse.Namespace) -> N
     )
     for f in report.findings:
         t = truth.get(f.path)
+        wrong_lines = (
+            t is not None
+            and f.source.path == t[1]
+            and (f.source.start_line > t[3] or f.source.end_line < t[2])
+        )
+        if args.misses and wrong_lines:
+            print(
+                f"  WRONG LINES {f.path} {f.source.path}:{f.source.start_line}-"
+                f"{f.source.end_line}, truth {t[2]}-{t[3]}, {f.verdict.value}"
+            )
         if f.path.startswith("neg/") or (t is not None and f.source.path != t[1]):
             print(
                 f"  FP {f.path}:{f.start_line}-{f.end_line} {f.verdict.value} {f.source.path}:"

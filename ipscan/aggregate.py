@@ -41,11 +41,23 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
     return max(inter, 0) / (a[1] - a[0] + 1)
 
 
-def _strength(p: DecidedPair) -> tuple[int, float, int, float]:
-    # Cosine last: of two indexed units with the same normalized form (``major``/``minor``
-    # properties), the one whose names and text also agree is the source.
+def _strength(p: DecidedPair, same_name: bool) -> tuple[int, float, int, bool, float]:
+    # Name, then cosine last: of two indexed units with the same normalized form (``major`` /
+    # ``minor`` properties) the one whose name agrees is the source; the encoder reads canonical
+    # text, so its cosine cannot tell such twins apart.
     a = p.evidence.alignment
-    return (RANK[p.decision.verdict], p.decision.similarity, a.matched_tokens, p.evidence.cosine)
+    decision = p.decision
+    return (
+        RANK[decision.verdict],
+        decision.similarity,
+        a.matched_tokens,
+        same_name,
+        p.evidence.cosine,
+    )
+
+
+def _short_name(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
 
 
 def unit_findings(
@@ -63,7 +75,15 @@ def unit_findings(
     findings = []
     for qi, group in by_query.items():
         kept: list[tuple[int, int]] = []
-        for p in sorted(group, key=_strength, reverse=True):
+        query_name = _short_name(query_names[qi])
+        ranked = sorted(
+            group,
+            key=lambda p, q=query_name: _strength(
+                p, _short_name(source_of(p.unit_id).unit_name) == q
+            ),  # type: ignore[misc]
+            reverse=True,
+        )
+        for p in ranked:
             lines = (p.region.query_start, p.region.query_end)
             if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
                 continue
