@@ -341,11 +341,12 @@ def eval_encoder(
         f"{'encoder':36} {'language':11} {'input':9} {'level':16} {'n':>4} {'R@1':>6} "
         f"{'MRR':>6} {'AUC':>6} {'TPR@1%':>7}"
     )
-    for r in rows:
-        name, lang, mode, level = (str(r[k]) for k in ("encoder", "language", "input", "level"))
+    for row in rows:
+        name, lang, mode, level = (str(row[k]) for k in ("encoder", "language", "input", "level"))
         n, r1, mrr, auc, tpr = (
-            float(r[k]) for k in ("n", "recall@1", "mrr", "roc_auc", "tpr@1%fpr")
-        )  # type: ignore[arg-type]
+            float(row[k])  # type: ignore[arg-type]
+            for k in ("n", "recall@1", "mrr", "roc_auc", "tpr@1%fpr")
+        )
         click.echo(
             f"{name[:36]:36} {lang:11} {mode:9} {level:16} {int(n):4d} {r1:6.3f} {mrr:6.3f} "
             f"{auc:6.3f} {tpr:7.3f}"
