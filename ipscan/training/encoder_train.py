@@ -124,7 +124,8 @@ def batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> list[list[P
         rank = {pkg: i for i, pkg in enumerate(packages)}
         rng.shuffle(items)
         items.sort(key=lambda p: rank[p.package])
-        # Cut into chunks of two batches, shuffled inside: a batch mixes a few packages.
+        # Consecutive cuts of the package-sorted list: a batch holds one to a few packages
+        # (the last, incomplete batch of a language is dropped).
         for start in range(0, len(items) - size + 1, size):
             out.append(items[start : start + size])
     rng.shuffle(out)
