@@ -200,6 +200,7 @@ COMMON_EXPECTED = {
     "CC0-1.0": "CC0-1.0",
     "BSD": "BSD-3-Clause",
     "GFDL-1.3": None,
+    "Artistic": "Artistic-1.0-Perl",
 }
 
 
@@ -293,6 +294,33 @@ def test_detect_phrases(text: str, expected: str | None) -> None:
     assert detect_license_text(text) == expected
 
 
+def test_choice_named_loosely_reads_the_texts_that_follow() -> None:
+    # "the BSD License" names no variant: the BSD text after the statement says which.
+    statement = (
+        "You may use this project under the terms of either the BSD License or the\n"
+        "GNU General Public License (GPL) Version 2.\n\n"
+    )
+    both = statement + _common("BSD") + "\n\n" + _common("GPL-2")
+    assert detect_license_text(both) == "BSD-3-Clause OR GPL-2.0-only"
+    perl_style = (
+        "This module is free software; you can redistribute it and/or modify it under the\n"
+        "terms of either: GPL or GPLv2+, or the Artistic License, below.\n\n"
+    ) + _common("Artistic")
+    assert detect_license_text(perl_style) == "GPL-2.0-or-later OR Artistic-1.0-Perl"
+
+
+def test_dual_licensed_modifications_do_not_make_a_choice_of_one_text() -> None:
+    # A project under the MPL-2.0 whose modified third-party files are "dual licensed with
+    # the original license": the MPL-2.0 text (which cites GNU licenses as Secondary
+    # Licenses) is the only license text here.
+    prefix = (
+        "All code here is released under the Mozilla Public License v 2.0. Code from other\n"
+        "projects keeps its license, and modifications made to it are released dual licensed\n"
+        "with the original license.\n\n"
+    )
+    assert detect_license_text(prefix + _common("MPL-2.0")) == "MPL-2.0"
+
+
 def test_isc_from_shellingham_style_text() -> None:
     isc = [p for label, p, d in SHIPPED if d == "ISC"]
     if not isc:
@@ -318,6 +346,14 @@ def test_isc_from_shellingham_style_text() -> None:
 )
 def test_spdx_identifier_in(text: str, expected: str | None) -> None:
     assert spdx_identifier_in(text) == expected
+
+
+def test_code_contributed_to_the_psf_is_psf_licensed() -> None:
+    header = (
+        "# Copyright 2006 Example Corp. All Rights Reserved.\n"
+        "# Licensed to PSF under a Contributor Agreement.\n\nimport os\n"
+    )
+    assert file_license(header, "MIT") == "PSF-2.0"
 
 
 def test_file_license_overrides_package_license() -> None:

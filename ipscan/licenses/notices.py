@@ -63,6 +63,12 @@ _PUBLIC_DOMAIN = re.compile(
 _DUAL_HEADER = re.compile(
     r"(?i)dual[- ]?licen[cs]e|dually\s+licen[cs]ed|licen[cs]ed\s+under\s+either"
 )
+# Code contributed to CPython carries this line instead of a license: the PSF distributes it
+# under the PSF License Agreement.
+_PSF_CONTRIBUTION = re.compile(
+    r"(?i)licensed\s+to\s+(?:the\s+)?(?:PSF|Python\s+Software\s+Foundation)\s+under\s+a\s+"
+    r"contributor\s+agreement"
+)
 # A header that puts the file in the public domain (no SPDX id says so; the table knows it).
 PUBLIC_DOMAIN = "LicenseRef-public-domain"
 _BEFORE = re.compile(r"((?:[\w.+-]+[ \t]+){0,3})licen[cs]e\b", re.I)
@@ -118,6 +124,8 @@ def header_license(text: str) -> str | None:
     found = detect_license_text(head)
     if found:
         return found
+    if _PSF_CONTRIBUTION.search(head):
+        return "PSF-2.0"
     if _PUBLIC_DOMAIN.search(head):
         return PUBLIC_DOMAIN
     if _DUAL_HEADER.search(head):

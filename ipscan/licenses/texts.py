@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import re
 
+from ipscan.licenses.gnu import gnu_name
 from ipscan.licenses.gnu import gnu_text
+
+
+_GNU_PLUS = re.compile(r"(gpl[\s-]*v?\s*\d(?:\.\d)?)\+")
 
 
 def normalized_words(text: str) -> str:
     """Lowercase words and numbers of ``text`` separated by single spaces, with a space at
     both ends (so `` mit `` finds the word); "licence" spelled "license"."""
     s = text.lower().replace("licence", "license").replace("’", "'")
+    s = _GNU_PLUS.sub(r"\1 or later", s)  # "GPLv2+" keeps its meaning without the "+"
     s = re.sub(r"[^a-z0-9]+", " ", s)
     return f" {s.strip()} "
 
@@ -137,6 +142,14 @@ def _permissive(text: str) -> list[tuple[int, str]]:
         ),
     )
     add("BSL-1.0", _find(text, "boost software license version 1 0"))
+    artistic = _find(
+        text, "the intent of this document is to state the conditions under which a package may"
+    )
+    if artistic >= 0:
+        # Perl's Artistic License carries the "aggregation with a commercial distribution"
+        # clause the OSI's Artistic-1.0 text lacks.
+        perl = _find(text, "aggregation of this package with a commercial distribution")
+        add("Artistic-1.0-Perl" if perl >= 0 else "Artistic-1.0", artistic)
     add("BlueOak-1.0.0", _all(text, "blue oak model license", "version 1 0 0"))
     add("ZPL-2.1", _find(text, "zope public license zpl version 2 1"))
     add("ZPL-2.0", _find(text, "zope public license zpl version 2 0"))
@@ -186,6 +199,7 @@ _NAME_MENTIONS = (
     ("ISC", ("isc license",)),
     ("BSL-1.0", ("boost software license",)),
     ("CC0-1.0", ("cc0 1 0", "cc0")),
+    ("Artistic-1.0-Perl", ("artistic license",)),
 )
 _DUAL = re.compile(
     r" (?:dual licensed|dual license|dually licensed|licensed under either"
@@ -211,8 +225,35 @@ def _dual(text: str) -> list[str] | None:
         pos = _find(window, *names)
         if pos >= 0:
             hits.append((pos, spdx))
+    gnu = _gnu_mention(window)
+    if gnu:
+        hits.append(gnu)
+    bsd = _bsd(text)
+    generic_bsd = _find(window, "bsd license")
+    if bsd and generic_bsd >= 0 and not any(spdx.startswith("BSD-") for _, spdx in hits):
+        # "either the BSD License or ...": which BSD is the text that follows.
+        hits.append((generic_bsd, bsd[1]))
     ids = [spdx for _, spdx in sorted(hits)]
     return ids if len(ids) >= 2 else None
+
+
+def _gnu_mention(window: str) -> tuple[int, str] | None:
+    """A GNU license named in a dual-license statement ("GPL or GPLv2+", "the GNU General
+    Public License (GPL) Version 2"), with its position."""
+    m = re.search(r" (?:gnu |gpl|lgpl|agpl|general public license)", window)
+    if not m:
+        return None
+    name = gnu_name(window[m.start() : m.start() + 80])
+    return (m.start(), name) if name else None
+
+
+def _full_texts(norm: str) -> list[tuple[int, str]]:
+    """Every license whose text (not just its name) is in ``norm``, with its position."""
+    found = _permissive(norm)
+    gnu = gnu_text(norm)
+    if gnu:
+        found.append(gnu)
+    return found
 
 
 def detect_license_text(text: str) -> str | None:
@@ -223,10 +264,7 @@ def detect_license_text(text: str) -> str | None:
     dual = _dual(norm)
     if dual:
         return " OR ".join(dual)
-    found = _permissive(norm)
-    gnu = gnu_text(norm)
-    if gnu:
-        found.append(gnu)
+    found = _full_texts(norm)
     if not found:
         return None
     return min(found)[1]
