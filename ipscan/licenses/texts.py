@@ -15,7 +15,6 @@ import re
 from ipscan.licenses.gnu import gnu_name
 from ipscan.licenses.gnu import gnu_text
 
-
 _GNU_PLUS = re.compile(r"(gpl[\s-]*v?\s*\d(?:\.\d)?)\+")
 
 
