@@ -58,6 +58,11 @@ class Package:
     licenses: dict[str, bytes] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def key(self) -> str:
+        """``ecosystem/name``: names repeat across registries (semver, toml)."""
+        return f"{self.ecosystem}/{self.name}"
+
 
 def _members(path: Path) -> list[tuple[str, bytes]]:
     """(path inside the package root, bytes) for the files we need, read in memory."""
@@ -111,6 +116,9 @@ _SAME = {
     "Python-2.0": "PSF-2.0",
     "Python-2.0.1": "PSF-2.0",
     "LicenseRef-scancode-public-domain": "LicenseRef-public-domain",
+    "LicenseRef-scancode-public-domain-disclaimer": "LicenseRef-public-domain",
+    # ScanCode's name for the ElementTree/PIL notice, which is the MIT-CMU text.
+    "LicenseRef-scancode-secret-labs-2011": "MIT-CMU",
 }
 
 
@@ -166,6 +174,12 @@ def main() -> int:
     ap.add_argument("--show", type=int, default=15, help="disagreements to print per table")
     ap.add_argument("--json", type=Path, help="write the per-package results here")
     ap.add_argument(
+        "--truth",
+        type=Path,
+        default=Path(__file__).with_name("license_truth.json"),
+        help="adjudicated licenses of the cases where the tools and metadata disagree",
+    )
+    ap.add_argument(
         "--scancode-results",
         type=Path,
         help="reuse ScanCode's results from an earlier run's --json instead of running it",
@@ -175,7 +189,7 @@ def main() -> int:
     packages = [load_package(e["ecosystem"], e["name"], args.corpus / e["file"]) for e in lock]
 
     started = time.perf_counter()
-    ours = {p.name: license_from_files(p.licenses) for p in packages}
+    ours = {p.key: license_from_files(p.licenses) for p in packages}
     ours_s = time.perf_counter() - started
     n_license_files = sum(len(p.licenses) for p in packages)
     started = time.perf_counter()
@@ -185,10 +199,10 @@ def main() -> int:
         for k, v in p.headers.items()
     }
     header_s = time.perf_counter() - started
-    declared = {p.name: declared_license(p.meta) for p in packages}
+    declared = {p.key: declared_license(p.meta) for p in packages}
 
-    with_both = [p for p in packages if p.licenses and declared[p.name]]
-    rows = [(ours[p.name], declared[p.name]) for p in with_both]
+    with_both = [p for p in packages if p.licenses and declared[p.key]]
+    rows = [(ours[p.key], declared[p.key]) for p in with_both]
     ids, exact, total = _rate(rows)
     print(
         f"corpus: {len(packages)} packages ({Counter(p.ecosystem for p in packages)}), "
@@ -196,7 +210,7 @@ def main() -> int:
     )
     print(
         f"packages without license files: {sum(1 for p in packages if not p.licenses)}; "
-        f"without declared metadata: {sum(1 for p in packages if not declared[p.name])}"
+        f"without declared metadata: {sum(1 for p in packages if not declared[p.key])}"
     )
     print(f"\nipscan (license files) vs declared metadata, {total} packages with both:")
     print(f"  same license ids {ids}/{total} = {ids / total:.3f}; exact {exact / total:.3f}")
@@ -204,7 +218,7 @@ def main() -> int:
     print(f"  ipscan's licenses among the declared ones {among}/{total} = {among / total:.3f}")
     gnu = sum(1 for a, b in rows if _ids(a) and _gnu_family(a) == _gnu_family(b))
     print(f"  same ids with GNU -only/-or-later not told apart {gnu}/{total} = {gnu / total:.3f}")
-    _show([(p.name, ours[p.name], declared[p.name]) for p in with_both], args.show)
+    _show([(p.key, ours[p.key], declared[p.key]) for p in with_both], args.show)
     print(
         f"  ipscan throughput: {n_license_files / ours_s:,.0f} license files/s "
         f"({ours_s:.2f} s), headers {len(header_ours) / max(header_s, 1e-9):,.0f} files/s"
@@ -222,7 +236,7 @@ def main() -> int:
             }
             sc, sc_s = run_scancode(args.scancode, files, args.jobs)
             sc_pkg = {
-                p.name: _join([sc.get(f"{p.ecosystem}/{p.name}/{k}", "") for k in p.licenses])
+                p.key: _join([sc.get(f"{p.ecosystem}/{p.name}/{k}", "") for k in p.licenses])
                 for p in packages
             }
             headers = {k: v.encode() for k, v in _header_files(packages).items()}
@@ -236,6 +250,9 @@ def main() -> int:
         }
         _compare_scancode(packages, ours, declared, sc_pkg, sc_s, args.show)
         _compare_headers(packages, header_ours, declared, ours, hdr, hdr_s, args.show)
+        if args.truth.is_file():
+            truth = json.loads(args.truth.read_text(encoding="utf-8"))
+            _compare_truth(packages, ours, declared, sc_pkg, header_ours, hdr, truth, args.show)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0
@@ -249,18 +266,18 @@ def _compare_scancode(
     sc_s: float,
     show: int,
 ) -> None:
-    have = [p for p in packages if p.licenses and (ours[p.name] or sc_pkg[p.name])]
-    rows = [(ours[p.name], sc_pkg[p.name]) for p in have]
+    have = [p for p in packages if p.licenses and (ours[p.key] or sc_pkg[p.key])]
+    rows = [(ours[p.key], sc_pkg[p.key]) for p in have]
     ids, exact, total = _rate(rows)
     primary = _primary_rate(rows)
     print(f"\nipscan vs ScanCode on the same license files, {total} packages:")
     print(f"  same license ids {ids}/{total} = {ids / total:.3f}; exact {exact / total:.3f}")
     print(f"  ipscan's license among ScanCode's {primary}/{total} = {primary / total:.3f}")
-    _show([(p.name, ours[p.name], sc_pkg[p.name]) for p in have], show)
-    with_both = [p for p in packages if p.licenses and declared[p.name]]
-    decl_rows = [(sc_pkg[p.name], declared[p.name]) for p in with_both]
+    _show([(p.key, ours[p.key], sc_pkg[p.key]) for p in have], show)
+    with_both = [p for p in packages if p.licenses and declared[p.key]]
+    decl_rows = [(sc_pkg[p.key], declared[p.key]) for p in with_both]
     ids, _, total = _rate(decl_rows)
-    primary = _primary_rate([(declared[p.name], sc_pkg[p.name]) for p in with_both])
+    primary = _primary_rate([(declared[p.key], sc_pkg[p.key]) for p in with_both])
     print(
         f"  ScanCode vs declared metadata: same ids {ids}/{total} = {ids / total:.3f}; "
         f"declared among ScanCode's {primary / total:.3f}"
@@ -286,7 +303,7 @@ def _compare_headers(
     ids, _, total = _rate(rows)
     print(f"\nsource file headers with a license notice (either tool), {total} files:")
     print(f"  header alone, same license ids {ids}/{total} = {ids / total:.3f}")
-    package_of = {f"{p.ecosystem}/{p.name}/{k}": p.name for p in packages for k in p.headers}
+    package_of = {f"{p.ecosystem}/{p.name}/{k}": p.key for p in packages for k in p.headers}
     assigned = {k: header_ours[k] or declared[package_of[k]] or ours[package_of[k]] for k in keys}
     sc_keys = [k for k in keys if _ids(hdr.get(k))]
     rows = [(assigned[k], hdr[k]) for k in sc_keys]
@@ -299,6 +316,80 @@ def _compare_headers(
     )
     _show([(k, assigned[k], hdr[k]) for k in sc_keys], show)
     print(f"  ScanCode headers: {len(header_ours) / hdr_s:,.1f} files/s")
+
+
+def _compare_truth(
+    packages: list[Package],
+    ours: dict[str, str | None],
+    declared: dict[str, str | None],
+    sc_pkg: dict[str, str | None],
+    header_ours: dict[str, str | None],
+    hdr: dict[str, str],
+    truth: dict[str, dict[str, dict[str, str]]],
+    show: int,
+) -> None:
+    """Every tool against the adjudicated truth.
+
+    Where ipscan, ScanCode and the declared metadata all agree, that answer is the truth;
+    every case where any two disagree was adjudicated blind (from the license texts alone,
+    without the tools' answers) into license_truth.json. A case that disagrees and was not
+    adjudicated (a detector change since) counts against ipscan."""
+    pk_truth = truth.get("packages", {})
+    rows: dict[str, list[bool]] = {"ipscan": [], "ScanCode": [], "declared metadata": []}
+    all_rows: dict[str, list[bool]] = {"ipscan": [], "ScanCode": [], "declared metadata": []}
+    wrong: list[tuple[str, str | None, str | None]] = []
+    unjudged = 0
+    for p in packages:
+        if not p.licenses:
+            continue
+        answers = {"ipscan": ours[p.key], "ScanCode": sc_pkg[p.key]}
+        answers["declared metadata"] = declared[p.key]
+        if p.key in pk_truth:
+            own, everything = pk_truth[p.key]["own"], pk_truth[p.key]["all"]
+        elif _ids(ours[p.key]) == _ids(sc_pkg[p.key]) == _ids(declared[p.key]):
+            own = everything = ours[p.key]
+        else:
+            unjudged += 1
+            own = everything = sc_pkg[p.key] if declared[p.key] is None else declared[p.key]
+        for tool, answer in answers.items():
+            rows[tool].append(bool(_ids(answer)) and _ids(answer) == _ids(own))
+            all_rows[tool].append(bool(_ids(answer)) and _ids(answer) == _ids(everything))
+        if _ids(ours[p.key]) != _ids(own):
+            wrong.append((p.key, ours[p.key], own))
+    n = len(rows["ipscan"])
+    print(f"\nagainst the adjudicated truth, {n} packages with license files:")
+    print("  the package's own license / own + bundled components' licenses (same ids):")
+    for tool in rows:
+        own_ok, all_ok = sum(rows[tool]), sum(all_rows[tool])
+        print(f"    {tool:18} {own_ok / n:.3f} ({own_ok}/{n})   {all_ok / n:.3f} ({all_ok}/{n})")
+    print(f"  disagreements not adjudicated (counted wrong for ipscan): {unjudged}")
+    _show(wrong, show)
+
+    hdr_truth = truth.get("headers", {})
+    package_of = {f"{p.ecosystem}/{p.name}/{k}": p.key for p in packages for k in p.headers}
+    keys = [k for k in header_ours if _ids(hdr.get(k)) or header_ours[k]]
+    hits = {"ipscan": 0, "ScanCode": 0}
+    wrong = []
+    unjudged = 0
+    for k in keys:
+        name = package_of[k]
+        ipscan = header_ours[k] or declared[name] or ours[name]
+        scancode = hdr.get(k) or sc_pkg[name]  # the same fall-back to the package
+        if k in hdr_truth:
+            expected = hdr_truth[k]["license"]
+        else:
+            expected = hdr.get(k) or None  # ScanCode found nothing: not adjudicated, wrong
+            unjudged += _ids(ipscan) != _ids(expected)
+        hits["ipscan"] += bool(_ids(ipscan)) and _ids(ipscan) == _ids(expected)
+        hits["ScanCode"] += bool(_ids(scancode)) and _ids(scancode) == _ids(expected)
+        if _ids(ipscan) != _ids(expected):
+            wrong.append((k, ipscan, expected))
+    n = len(keys)
+    print(f"  source files with a license notice, {n} (header, else the package's license):")
+    for tool, ok in hits.items():
+        print(f"    {tool:18} {ok / n:.3f} ({ok}/{n})")
+    print(f"  disagreements not adjudicated (counted wrong for ipscan): {unjudged}")
+    _show(wrong, show)
 
 
 def _gnu_family(expr: str | None) -> frozenset[str]:

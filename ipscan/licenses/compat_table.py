@@ -138,6 +138,7 @@ LICENSES: dict[str, LicenseInfo] = {
     "ISC": _perm("FSF license list: GPL-compatible; ASF 3rd Party License Policy: Category A"),
     "BSD-1-Clause": _perm("keep the source notice (license text, clause 1)"),
     "BSD-2-Clause": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
+    "BSD-2-Clause-Views": _perm("FSF license list (FreeBSD license): GPL-compatible"),
     "BSD-3-Clause": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
     "BSD-3-Clause-Clear": _perm("FSF license list: GPL-compatible (no patent grant)"),
     "BSD-4-Clause": _perm(
@@ -154,6 +155,14 @@ LICENSES: dict[str, LicenseInfo] = {
     ),
     "Apache-1.1": _perm("ASF policy: Category A", not_into=_against(_GNU, _FSF_GPL_INCOMPATIBLE)),
     "AFL-3.0": _perm("ASF policy: Category A", not_into=_against(_GNU, _FSF_GPL_INCOMPATIBLE)),
+    "AFL-2.1": _perm(
+        "FSF license list: Academic Free License, GPL-incompatible",
+        not_into=_against(_GNU, _FSF_GPL_INCOMPATIBLE),
+    ),
+    "CNRI-Python": _perm(
+        "FSF license list: the Python 1.6b1-2.1 (CNRI) license is GPL-incompatible",
+        not_into=_against(_GNU, _FSF_GPL_INCOMPATIBLE),
+    ),
     "OpenSSL": _perm(
         "advertising clause (license text)", not_into=_against(_GNU, _FSF_GPL_INCOMPATIBLE)
     ),

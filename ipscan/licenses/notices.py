@@ -10,6 +10,10 @@ from ipscan.licenses.spdx import parse_spdx_expression
 from ipscan.licenses.texts import detect_license_text
 
 HEADER_LINES = 60
+LONG_HEADER_LINES = 150
+# Variants told from a stronger one only by a missing clause (the notice condition, the
+# "endorse or promote" clause): a license text the header window cuts off reads as these.
+_WEAKER_WHEN_CUT = {"0BSD": "ISC", "MIT-0": "MIT", "BSD-2-Clause": "BSD-3-Clause"}
 
 _SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*(.+)", re.IGNORECASE)
 
@@ -118,10 +122,16 @@ def header_license(text: str) -> str | None:
     found = spdx_identifier_in(text)
     if found:
         return found
-    head = "\n".join(text.splitlines()[:HEADER_LINES])
+    lines = text.splitlines()
+    head = "\n".join(lines[:HEADER_LINES])
     if not _MENTIONS.search(head):
         return None
     found = detect_license_text(head)
+    if found in _WEAKER_WHEN_CUT and len(lines) > HEADER_LINES:
+        # Told apart by a clause the window may have cut off: read the whole header text.
+        longer = detect_license_text("\n".join(lines[:LONG_HEADER_LINES]))
+        if longer == _WEAKER_WHEN_CUT[found]:
+            found = longer
     if found:
         return found
     if _PSF_CONTRIBUTION.search(head):

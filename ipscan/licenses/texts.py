@@ -43,19 +43,44 @@ def _all(text: str, *phrases: str) -> int:
     return -1 if min(positions) < 0 else positions[0]
 
 
-def _bsd(text: str) -> tuple[int, str] | None:
-    pos = _find(
-        text, "redistribution and use in source and binary forms with or without modification"
-    )
-    if pos < 0:
-        return None
-    if _find(text, "all advertising materials mentioning features or use of this software") >= 0:
-        return pos, "BSD-4-Clause"
-    if _find(text, "endorse or promote products derived from this software") >= 0:
-        if _find(text, "no express or implied licenses to any party s patent rights") >= 0:
-            return pos, "BSD-3-Clause-Clear"
-        return pos, "BSD-3-Clause"
-    return pos, "BSD-2-Clause"
+# Normalized characters from "redistribution and use ..." to the end of a BSD text's
+# conditions (the 4-clause text with a long organization name runs to about 1,000).
+_BSD_CLAUSES_SPAN = 1500
+
+
+# "Redistribution and use in source and binary forms[ of the theme], with or without
+# modification": where each BSD-style text's conditions start.
+_BSD_GRANT = re.compile(
+    r" redistribution and use in source and binary forms(?: [a-z]+){0,3} with or without "
+    r"modification "
+)
+
+
+def _bsd_texts(text: str) -> list[tuple[int, str]]:
+    """Every BSD-style text of normalized ``text``, with its variant and position."""
+    found = []
+    for m in _BSD_GRANT.finditer(text):
+        # The clauses of this text only: a file may hold another BSD text (another variant)
+        # for bundled or older code further down.
+        clauses = text[m.start() : m.start() + _BSD_CLAUSES_SPAN]
+        nxt = _BSD_GRANT.search(clauses, 1)
+        clauses = clauses[: nxt.start()] if nxt else clauses
+        if found and _find(clauses, "as is") < 0 and m.start() + len(clauses) >= len(text) - 1:
+            break  # a further text cut off by the end of a header: its clauses are unknown
+        found.append((m.start(), _bsd_variant(clauses)))
+    return found
+
+
+def _bsd_variant(clauses: str) -> str:
+    if _find(clauses, "all advertising materials mentioning features or use of this software") >= 0:
+        return "BSD-4-Clause"
+    if _find(clauses, "endorse or promote products derived from this software") >= 0:
+        if _find(clauses, "no express or implied licenses to any party s patent rights") >= 0:
+            return "BSD-3-Clause-Clear"
+        return "BSD-3-Clause"
+    if _find(clauses, "the views and conclusions contained in the software and documentation") >= 0:
+        return "BSD-2-Clause-Views"
+    return "BSD-2-Clause"
 
 
 def _permissive(text: str) -> list[tuple[int, str]]:
@@ -128,7 +153,7 @@ def _permissive(text: str) -> list[tuple[int, str]]:
     )
     add(
         "Unlicense",
-        _find(text, "this is free and unencumbered software released into the public domain"),
+        _find(text, "is free and unencumbered software released into the public domain"),
     )
     add("CC0-1.0", _find(text, "cc0 1 0 universal"))
     add(
@@ -141,6 +166,11 @@ def _permissive(text: str) -> list[tuple[int, str]]:
         ),
     )
     add("BSL-1.0", _find(text, "boost software license version 1 0"))
+    add(
+        "CNRI-Python",
+        _find(text, "cnri license agreement for python 1 6", "cnri s python 1 6 license"),
+    )
+    add("AFL-2.1", _find(text, "academic free license version 2 1", "academic free license v2 1"))
     artistic = _find(
         text, "the intent of this document is to state the conditions under which a package may"
     )
@@ -166,15 +196,22 @@ def _permissive(text: str) -> list[tuple[int, str]]:
         "WTFPL",
         _find(text, "do what the fuck you want to public license"),
     )
-    bsd = _bsd(text)
-    if bsd:
-        found.append(bsd)
+    found += _bsd_texts(text)
     return [f for f in found if not _part_of_another(f, found)]
 
 
 # Licenses whose text holds another's phrases: the ZPL's conditions are BSD-style, and the
-# Python license stack (PSF, BeOpen, CNRI) ends with the CWI's HPND-style permission notice.
-_CONTAINS = {"ZPL-2.1": ("BSD-", 2500), "ZPL-2.0": ("BSD-", 2500), "PSF-2.0": ("HPND", 16000)}
+# Python license stack (PSF, BeOpen, CNRI) ends with the CWI's HPND-style permission notice
+# and the 0BSD terms of the code in Python's documentation. The MPL-2.0 and EPL-2.0 name GNU
+# licenses as "Secondary Licenses".
+_GNU_IDS = ("GPL-", "LGPL-", "AGPL-")
+_CONTAINS: dict[str, tuple[tuple[str, ...], int]] = {
+    "ZPL-2.1": (("BSD-",), 2500),
+    "ZPL-2.0": (("BSD-",), 2500),
+    "PSF-2.0": (("HPND", "0BSD", "CNRI-"), 16000),
+    "MPL-2.0": (_GNU_IDS, 40000),
+    "EPL-2.0": (_GNU_IDS, 40000),
+}
 
 
 def _part_of_another(item: tuple[int, str], found: list[tuple[int, str]]) -> bool:
@@ -199,6 +236,7 @@ _NAME_MENTIONS = (
     ("BSL-1.0", ("boost software license",)),
     ("CC0-1.0", ("cc0 1 0", "cc0")),
     ("Artistic-1.0-Perl", ("artistic license",)),
+    ("AFL-2.1", ("academic free license version 2 1", "academic free license v2 1")),
 )
 _DUAL = re.compile(
     r" (?:dual licensed|dual license|dually licensed|licensed under either"
@@ -227,11 +265,11 @@ def _dual(text: str) -> list[str] | None:
     gnu = _gnu_mention(window)
     if gnu:
         hits.append(gnu)
-    bsd = _bsd(text)
+    bsd = _bsd_texts(text)
     generic_bsd = _find(window, "bsd license")
     if bsd and generic_bsd >= 0 and not any(spdx.startswith("BSD-") for _, spdx in hits):
         # "either the BSD License or ...": which BSD is the text that follows.
-        hits.append((generic_bsd, bsd[1]))
+        hits.append((generic_bsd, bsd[0][1]))
     ids = [spdx for _, spdx in sorted(hits)]
     return ids if len(ids) >= 2 else None
 
@@ -250,9 +288,26 @@ def _full_texts(norm: str) -> list[tuple[int, str]]:
     """Every license whose text (not just its name) is in ``norm``, with its position."""
     found = _permissive(norm)
     gnu = gnu_text(norm)
-    if gnu:
+    if gnu and not _part_of_another(gnu, found):
         found.append(gnu)
     return found
+
+
+# Where a license file turns to third-party code it bundles: the licenses after this are the
+# bundled components', not the package's own.
+_BUNDLED = re.compile(
+    r" (?:third party (?:code|software|licenses|notices|components|libraries|dependencies)"
+    r"|bundles the following|bundled (?:with|libraries|software|components|dependencies)"
+    r"|this binary distribution|vendored|includes the following (?:third party |software))"
+)
+
+
+def _own_licenses(norm: str, found: list[tuple[int, str]]) -> list[str]:
+    """The distinct licenses of ``found`` that precede the bundled-components part, in order."""
+    m = _BUNDLED.search(norm)
+    cut = m.start() if m else len(norm)
+    own = [f for f in sorted(found) if f[0] < cut] or [min(found)]
+    return list(dict.fromkeys(spdx for _, spdx in own))
 
 
 def detect_license_text(text: str) -> str | None:
@@ -266,4 +321,8 @@ def detect_license_text(text: str) -> str | None:
     found = _full_texts(norm)
     if not found:
         return None
-    return min(found)[1]
+    return " AND ".join(_group(spdx) for spdx in _own_licenses(norm, found))
+
+
+def _group(expr: str) -> str:
+    return f"({expr})" if " " in expr else expr
