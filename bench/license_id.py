@@ -15,6 +15,11 @@ ScanCode detects), judged by ipscan's file-level reader (`file_license`) against
 Agreement counts a package when both sides name the same set of license ids ("ids"), and also
 reports the exact-expression rate. GNU `-only`/`-or-later` are compared as written.
 
+The references disagree with each other, so `license_truth.json` holds adjudicated answers for
+every package and header where ipscan, ScanCode and the metadata did not all agree (judged blind
+from the texts, with the deciding quote); each tool, and the metadata itself, is scored against
+that truth. A disagreement that is not in the file counts against ipscan.
+
     python bench/license_id.py --corpus ~/.cache/ipscan-bench/licenses --scancode /path/scancode
 """
 

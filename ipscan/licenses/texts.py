@@ -1,11 +1,14 @@
 """License file texts: recognize the common licenses by their distinctive phrases.
 
 A file holding several licenses is an ``OR`` expression only when it says so (a dual-license
-statement naming the licenses); otherwise the license whose text comes first wins, since
-bundled third-party notices usually follow the project's own license. (Joining every license
-found with ``AND`` was measured and rejected: license texts that cite others, such as the
-MPL-2.0's "Secondary Licenses", and bundled runtime notices made the package license wrong
-more often than right; see bench/license_id.py.)
+statement naming the licenses). Otherwise every license whose text (not just its name) appears
+before the file turns to bundled third-party components joins with ``AND``: a project's own
+code is often under more than one (python-dateutil: Apache-2.0 for new code, BSD-3-Clause for
+the rest). Texts that quote others do not count twice: the MPL-2.0's "Secondary Licenses", the
+Python license stack's older agreements. Against bench/license_id.py's adjudicated truth this
+scores 0.971 of 419 packages, "first license only" 0.943. Joining every license found, bundled
+ones included, was rejected earlier: it read the MPL's secondary licenses and bundled GCC
+runtime notices as the package's own.
 """
 
 from __future__ import annotations
