@@ -399,6 +399,18 @@ def test_each_bsd_text_has_its_own_variant() -> None:
             "into the public domain.",
             "Unlicense",
         ),
+        (
+            "The authors hereby grant permission to use, copy, modify, distribute, and license "
+            "this software and its documentation for any purpose, provided that existing "
+            "copyright notices are retained in all copies.",
+            "TCL",
+        ),
+        (
+            "Permission to use, copy, modify, and distribute this software\nfor any purpose and "
+            "without fee is hereby granted. The author\ndisclaims all warranties with regard "
+            "to this software.",
+            "HPND-Markus-Kuhn",
+        ),
     ],
 )
 def test_license_statements(text: str, expected: str) -> None:

@@ -139,6 +139,8 @@ LICENSES: dict[str, LicenseInfo] = {
     "BSD-1-Clause": _perm("keep the source notice (license text, clause 1)"),
     "BSD-2-Clause": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
     "BSD-2-Clause-Views": _perm("FSF license list (FreeBSD license): GPL-compatible"),
+    "TCL": _perm("FSF license list (Tcl/Tk license): GPL-compatible; keep the notice"),
+    "HPND-Markus-Kuhn": _perm("HPND-style permission notice (license text)"),
     "BSD-3-Clause": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
     "BSD-3-Clause-Clear": _perm("FSF license list: GPL-compatible (no patent grant)"),
     "BSD-4-Clause": _perm(
