@@ -6,9 +6,9 @@ before the file turns to bundled third-party components joins with ``AND``: a pr
 code is often under more than one (python-dateutil: Apache-2.0 for new code, BSD-3-Clause for
 the rest). Texts that quote others do not count twice: the MPL-2.0's "Secondary Licenses", the
 Python license stack's older agreements. Against bench/license_id.py's adjudicated truth this
-scored 0.971 of 419 packages where "first license only" scored 0.943 (same phrases). Joining every license found, bundled
-ones included, was rejected earlier: it read the MPL's secondary licenses and bundled GCC
-runtime notices as the package's own.
+scored 0.971 of 419 packages where "first license only" scored 0.943 (same phrases). Joining
+every license found, bundled ones included, was rejected earlier: it read the MPL's secondary
+licenses and bundled GCC runtime notices as the package's own.
 """
 
 from __future__ import annotations
