@@ -357,6 +357,22 @@ def test_python_license_stack_is_psf() -> None:
     assert detect_license_text(path.read_text(encoding="utf-8")) == "PSF-2.0"
 
 
+def test_agreements_of_the_python_license_stack() -> None:
+    minor = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    path = Path(sys.base_prefix) / "lib" / minor / "LICENSE.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} not installed")
+    text = path.read_text(encoding="utf-8")
+    psf = text[text.index("1. This LICENSE AGREEMENT is between the Python Software") :]
+    psf = psf[: psf.index("BEOPEN.COM LICENSE AGREEMENT")]
+    # Another licensor in the PSF's agreement (matplotlib's license) is the same license.
+    other = psf.replace('the Python Software Foundation\n("PSF")', 'the Example Team ("ET")')
+    assert "Example Team" in other
+    assert detect_license_text(other.replace("PSF", "ET")) == "PSF-2.0"
+    cnri = text[text.index("CNRI LICENSE AGREEMENT FOR PYTHON") : text.index("CWI LICENSE")]
+    assert detect_license_text(cnri) == "CNRI-Python"
+
+
 def test_each_bsd_text_has_its_own_variant() -> None:
     bsd3 = _common("BSD")
     four = bsd3.replace(

@@ -168,6 +168,13 @@ def _permissive(text: str) -> list[tuple[int, str]]:
             "this license agreement is between the python software foundation",
         ),
     )
+    # The PSF's agreement with another licensor's name (matplotlib's): "This LICENSE
+    # AGREEMENT is between <licensor>, and the Individual or Organization ("Licensee")
+    # accessing and otherwise using <software>". CNRI's and BeOpen's agreements in the Python
+    # license stack share the form; CNRI's alone is its own license.
+    psf_form = _find(text, "and the individual or organization licensee accessing and otherwise")
+    if psf_form >= 0 and _find(text[max(0, psf_form - 300) : psf_form + 1], "cnri") < 0:
+        add("PSF-2.0", psf_form)
     add("BSL-1.0", _find(text, "boost software license version 1 0"))
     add(
         "CNRI-Python",
@@ -317,7 +324,7 @@ def _full_texts(norm: str) -> list[tuple[int, str]]:
 # bundled components', not the package's own.
 _BUNDLED = re.compile(
     r" (?:third party (?:code|software|licenses|notices|components|libraries|dependencies)"
-    r"|bundles the following|bundled (?:with|libraries|software|components|dependencies)"
+    r"|bundles? the following|bundled (?:with|libraries|software|components|dependencies)"
     r"|this binary distribution|vendored|includes the following (?:third party |software))"
 )
 
@@ -341,8 +348,9 @@ def detect_license_text(text: str) -> str | None:
     found = _full_texts(norm)
     if not found:
         return None
-    return " AND ".join(_group(spdx) for spdx in _own_licenses(norm, found))
+    return " AND ".join(group(spdx) for spdx in _own_licenses(norm, found))
 
 
-def _group(expr: str) -> str:
+def group(expr: str) -> str:
+    """``expr`` in parentheses when it is compound, ready to join into a larger expression."""
     return f"({expr})" if " " in expr else expr

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ipscan.licenses import detect_license_text
 from ipscan.licenses import normalize_license
 from ipscan.licenses.copyright import copyright_statements
+from ipscan.licenses.texts import group
 from ipscan.licenses.texts import offers_choice
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import LICENSE_NAME
@@ -58,12 +59,8 @@ def _core_metadata(data: bytes, meta: _Meta) -> None:
                 if n and n not in found:
                     found.append(n)
         if found:
-            lic = " OR ".join(found if len(found) == 1 else [_group(f) for f in found])
+            lic = " OR ".join(found if len(found) == 1 else [group(f) for f in found])
     meta.fill(msg.get("Name"), msg.get("Version"), lic)
-
-
-def _group(expr: str) -> str:
-    return f"({expr})" if " " in expr else expr
 
 
 def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
@@ -111,7 +108,7 @@ def _package_json(data: bytes, meta: _Meta) -> None:
             if n and n not in names:
                 names.append(n)
         if names:
-            lic = " OR ".join(_group(n) for n in names) if len(names) > 1 else names[0]
+            lic = " OR ".join(group(n) for n in names) if len(names) > 1 else names[0]
     meta.fill(doc.get("name"), doc.get("version"), lic)
 
 
@@ -159,7 +156,7 @@ def _license_from_files(files: dict[str, bytes]) -> str | None:
         found = [f for f in found if not f.startswith("GPL-")]
     if len(found) == 1:
         return found[0]
-    return f" {'OR' if _offered_as_choice(files, root) else 'AND'} ".join(_group(f) for f in found)
+    return f" {'OR' if _offered_as_choice(files, root) else 'AND'} ".join(group(f) for f in found)
 
 
 # License file names that say which license they hold: LICENSE-MIT, LICENSE.APACHE, ...
