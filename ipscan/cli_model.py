@@ -165,6 +165,12 @@ _CORPUS = click.option(
 @click.option("--lr", type=float, default=1e-3, show_default=True)
 @click.option("--minutes", type=click.FloatRange(0.1), help="Stop training after this long.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--hard-negatives/--no-hard-negatives",
+    default=True,
+    show_default=True,
+    help="Give each anchor its nearest other training function as an extra negative.",
+)
 def train_encoder(
     corpus: Path | None,
     out: Path,
@@ -177,6 +183,7 @@ def train_encoder(
     lr: float,
     minutes: float | None,
     seed: int,
+    hard_negatives: bool,
 ) -> int:
     """Fine-tune the code encoder contrastively on rewritten copies (LoRA adapter, GPU if any)."""
     from ipscan.canonical import CANONICAL
@@ -209,6 +216,7 @@ def train_encoder(
         epochs=epochs,
         lr=lr,
         seed=seed,
+        hard_negatives=hard_negatives,
     )
     tensors, summary = train_adapter(
         pairs, str(base.path), options, say, None if minutes is None else minutes * 60

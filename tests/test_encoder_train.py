@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ipscan.encoder import load_encoder
 from ipscan.errors import IndexError_
 from ipscan.index.compat import check_encoder
+from ipscan.training.encoder_train import Pair
+from ipscan.training.encoder_train import with_hard_negatives
 from tests.conftest import run_cli
 
 
@@ -23,6 +26,8 @@ def test_train_then_eval_a_tiny_encoder(tmp_path: Path) -> None:
     manifest = json.loads((out / "ipscan-encoder.json").read_text())
     assert manifest["layers"] == 1 and manifest["input"] == "canonical-v1"
     assert manifest["training"]["pairs_per_language"] == {"python": 48}
+    assert manifest["training"]["options"]["hard_negatives"] is True
+    assert "hard negatives: " in run.stderr
     assert (out / "adapter.safetensors").stat().st_size < 300_000  # 1 layer, rank 16
     run = run_cli(
         "model",
@@ -47,7 +52,32 @@ def test_train_then_eval_a_tiny_encoder(tmp_path: Path) -> None:
     assert encoders == {manifest["id"], "all-MiniLM-L6-v2"}
     verbatim = [r for r in rows if r["level"] == "verbatim"]
     assert all(r["recall@1"] == 1.0 for r in verbatim)
-    assert {r["level"] for r in rows} >= {"renamed", "renamed-edited", "statement-added"}
+    assert {r["level"] for r in rows} >= {
+        "renamed",
+        "renamed-edited",
+        "statement-added",
+        "control-swapped",
+    }
+
+
+def test_hard_negative_is_the_nearest_other_function_of_the_language() -> None:
+    pairs = [
+        Pair("python", "a", "v0 = 1", "v0 = 1 "),
+        Pair("python", "b", "v0 = 2", "v0 = 2 "),
+        Pair("python", "c", "twin", "twin "),
+        Pair("go", "d", "x := 1", "x := 1 "),
+    ]
+    vectors = np.array(
+        [[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [1.0, 0.0, 0.0], [0.9, 0.0, 0.436]], dtype=np.float32
+    )
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    mined = with_hard_negatives(pairs, vectors)
+    # "twin" is as alike as a copy (cosine 1.0): skipped; the next nearest is taken.
+    assert mined[0].negative == "v0 = 2"
+    assert mined[1].negative in {"v0 = 1", "twin"}
+    assert mined[2].negative == "v0 = 2"
+    assert mined[3].negative == ""  # the only Go function: nothing to mine
+    assert [m.positive for m in mined] == [p.positive for p in pairs]
 
 
 def test_an_index_of_text_vectors_refuses_a_canonical_encoder(tmp_path: Path) -> None:

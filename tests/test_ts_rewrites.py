@@ -109,3 +109,21 @@ def test_every_level_parses_back_with_the_expected_change(language: str) -> None
     assert len(deleted.canonical.split()) < len(au.canonical.split())
     assert len(added.canonical.split()) > len(au.canonical.split())
     assert "total" not in made["renamed"].text.split("(")[1]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("language", sorted(SOURCES))
+def test_control_swapped_rewrites_one_structure_and_parses_back(language: str) -> None:
+    path, code = SOURCES[language]
+    file = SourceFile(path, code, language)
+    au = analyze_file(file).units[0]
+    fn = CodeFunction("pkg", language, file, au)
+    samples = [rewritten(fn, "control-swapped", random.Random(seed)) for seed in range(6)]
+    made = [s for s in samples if s is not None]
+    assert made, "every sample has an if/else or a counting for loop to rewrite"
+    for sample in made:
+        words = sample.canonical.split()
+        negated = "!" in words or "not" in words
+        assert negated or ("while" in words and "while" not in au.canonical.split())
+        # rewritten() found the unit again at its start in the re-parsed file.
+        assert sample.text.strip()
+        assert len(words) > len(au.canonical.split()) // 2

@@ -28,6 +28,7 @@ from ipscan.training.code_corpus import CodeFunction
 from ipscan.training.code_corpus import package_split
 from ipscan.training.fit import roc_auc
 from ipscan.training.ts_rewrites import LEVELS
+from ipscan.training.ts_rewrites import OPTIONAL_LEVELS
 from ipscan.training.ts_rewrites import FunctionRewriter
 
 # Packages at or above this split value are held out from training (eval only).
@@ -133,12 +134,12 @@ def make_eval_set(
             rest.append(fn)
             continue
         made = {level: rewritten(fn, level, rng) for level in LEVELS}
-        if any(v is None for v in made.values()):
+        if any(v is None for level, v in made.items() if level not in OPTIONAL_LEVELS):
             rest.append(fn)
             continue
         for level, sample in made.items():
-            assert sample is not None
-            data.queries[level].append((len(data.originals), sample))
+            if sample is not None:
+                data.queries[level].append((len(data.originals), sample))
         data.originals.append(sample_of(fn))
     data.distractors = [sample_of(fn) for fn in rest[:n_distractors]]
     data.unrelated = [sample_of(fn) for fn in other[:n_unrelated]]

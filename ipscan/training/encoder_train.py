@@ -7,9 +7,12 @@ is small and the base weights are never copied.
 
 Data: functions of training packages (``code_corpus.package_split`` below the eval's held-out
 share), each paired with a copy rewritten by ``ts_rewrites`` (renamed, reformatted, a statement
-deleted or a dead one added), all in canonical form. Loss: symmetric InfoNCE over the batch;
-batches hold one language and few packages, so the in-batch negatives are look-alikes (same
-language, same authors' style).
+deleted or a dead one added, a control structure rewritten), all in canonical form. Loss:
+symmetric InfoNCE over the batch; batches hold one language and few packages, so the in-batch
+negatives are look-alikes (same language, same authors' style). With ``hard_negatives`` each
+anchor also brings its nearest other function by the starting encoder (mined over all
+training functions of its language: look-alike boilerplate, overloads, sibling methods) as an
+extra negative for its row.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +39,9 @@ from ipscan.training.encoder_eval import MAX_REWRITE_FILE_CHARS
 from ipscan.training.encoder_eval import is_held_out
 from ipscan.training.encoder_eval import rewritten
 
-TRAIN_LEVELS = ("reformatted", "renamed", "renamed-edited", "statement-added")
+TRAIN_LEVELS = ("reformatted", "renamed", "renamed-edited", "statement-added", "control-swapped")
+# Nearest functions more alike than this are taken for copies (vendored twins), not negatives.
+HARD_NEGATIVE_MAX_COSINE = 0.995
 LORA_TARGETS = (
     "attention.self.query",
     "attention.self.key",
@@ -54,6 +60,7 @@ class Pair:
     package: str
     anchor: str
     positive: str
+    negative: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class TrainOptions:
     temperature: float = 0.05
     seed: int = 0
     bf16: bool = True
+    hard_negatives: bool = True
 
 
 def training_pairs(
@@ -102,7 +110,8 @@ def training_pairs(
         for fn in fns:
             if made >= per_language:
                 break
-            sample = rewritten(fn, rng.choice(TRAIN_LEVELS), rng)
+            # A function with no control structure to rewrite is renamed instead.
+            sample = rewritten(fn, rng.choice(TRAIN_LEVELS), rng) or rewritten(fn, "renamed", rng)
             if sample is None or not sample.canonical:
                 continue
             pairs.append(Pair(language, fn.package, fn.unit.canonical, sample.canonical))
@@ -130,6 +139,60 @@ def batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> list[list[P
             out.append(items[start : start + size])
     rng.shuffle(out)
     return out
+
+
+def with_hard_negatives(pairs: Sequence[Pair], anchors: np.ndarray) -> list[Pair]:
+    """Each pair with the anchor of its nearest other pair of the same language as negative.
+
+    ``anchors`` are the unit vectors of the pairs' anchors by the starting encoder. Neighbours
+    above ``HARD_NEGATIVE_MAX_COSINE`` are skipped as likely copies of the anchor.
+    """
+    out = list(pairs)
+    by_language: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(pairs):
+        by_language[p.language].append(i)
+    for rows in by_language.values():
+        if len(rows) < 2:
+            continue
+        sims = anchors[rows] @ anchors[rows].T
+        np.fill_diagonal(sims, -1.0)
+        sims[sims > HARD_NEGATIVE_MAX_COSINE] = -1.0
+        for k, j in enumerate(sims.argmax(1)):
+            if sims[k, j] > -1.0:
+                i = rows[k]
+                out[i] = replace(pairs[i], negative=pairs[rows[j]].anchor)
+    return out
+
+
+def _embed(model: Any, tokenizer: Any, texts: Sequence[str], options: TrainOptions) -> Any:
+    """Unit vectors of ``texts`` by ``model`` (gradients kept: the caller decides)."""
+    import torch
+
+    device = next(model.parameters()).device.type
+    enc = tokenizer(
+        list(texts),
+        padding=True,
+        truncation=True,
+        max_length=options.max_length,
+        return_tensors="pt",
+    ).to(device)
+    with torch.autocast(device, dtype=torch.bfloat16, enabled=options.bf16):
+        return _pool(model, dict(enc))
+
+
+def _anchor_vectors(
+    model: Any, tokenizer: Any, pairs: Sequence[Pair], options: TrainOptions
+) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(pairs), 64):
+            chunk = [p.anchor for p in pairs[start : start + 64]]
+            out.append(_embed(model, tokenizer, chunk, options).float().cpu().numpy())
+    model.train()
+    return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
 
 
 def _lora_model(base_dir: str, options: TrainOptions) -> tuple[Any, list[Any]]:
@@ -211,6 +274,11 @@ def train_adapter(
     tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
     model, trainable = _lora_model(base_dir, options)
     model.to(device).train()
+    if options.hard_negatives:
+        started = time.perf_counter()
+        pairs = with_hard_negatives(pairs, _anchor_vectors(model, tokenizer, pairs, options))
+        mined = sum(1 for p in pairs if p.negative)
+        say(f"hard negatives: {mined} of {len(pairs)} ({time.perf_counter() - started:.0f} s)")
     steps_per_epoch = len(batches(pairs, options.batch_pairs, random.Random(0)))
     total = max(1, steps_per_epoch * options.epochs)
     opt = torch.optim.AdamW(trainable, lr=options.lr, weight_decay=0.01)
@@ -219,29 +287,23 @@ def train_adapter(
         opt,
         lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / total))),
     )
-    autocast_dtype = torch.bfloat16 if options.bf16 else torch.float32
     step = 0
     started = time.perf_counter()
     losses: list[float] = []
     stopped_early = False
     for epoch in range(options.epochs):
         for batch in batches(pairs, options.batch_pairs, rng):
-            texts = [p.anchor for p in batch] + [p.positive for p in batch]
-            enc = tokenizer(
-                texts,
-                padding=True,
-                truncation=True,
-                max_length=options.max_length,
-                return_tensors="pt",
-            ).to(device)
-            with torch.autocast(device, dtype=autocast_dtype, enabled=options.bf16):
-                emb = _pool(model, dict(enc))
+            negatives = [p.negative for p in batch if p.negative]
+            texts = [p.anchor for p in batch] + [p.positive for p in batch] + negatives
+            emb = _embed(model, tokenizer, texts, options)
             n = len(batch)
-            a, b = emb[:n], emb[n:]
+            a, b, h = emb[:n], emb[n : 2 * n], emb[2 * n :]
             logits = a @ b.T / options.temperature
             labels = torch.arange(n, device=device)
+            # Anchors against every copy and every mined negative; copies against anchors.
+            wide = torch.cat([logits, a @ h.T / options.temperature], dim=1)
             loss = (
-                torch.nn.functional.cross_entropy(logits, labels)
+                torch.nn.functional.cross_entropy(wide, labels)
                 + torch.nn.functional.cross_entropy(logits.T, labels)
             ) / 2
             opt.zero_grad()

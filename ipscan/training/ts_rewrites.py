@@ -8,7 +8,11 @@ Done on the tree-sitter tree of the function's file, as byte edits of the functi
   names after ``.``/``->``/``::`` and capitalized names are kept: they mostly belong to other
   code, such as classes and built-ins), then reformatted;
 - ``renamed-edited``: renamed, reformatted and one statement deleted;
-- ``statement-added``: renamed, reformatted and one dead statement inserted.
+- ``statement-added``: renamed, reformatted and one dead statement inserted;
+- ``control-swapped``: one control structure rewritten the way it could have been written
+  instead (an ``if``/``else`` with its condition negated and its branches swapped, or a
+  counting ``for`` loop written as a ``while`` loop in a block of its own), then renamed and
+  reformatted.
 """
 
 from __future__ import annotations
@@ -22,7 +26,17 @@ from tree_sitter import Node
 from ipscan.languages import get_language
 from ipscan.languages import get_parser
 
-LEVELS = ("verbatim", "reformatted", "renamed", "renamed-edited", "statement-added")
+LEVELS = (
+    "verbatim",
+    "reformatted",
+    "renamed",
+    "renamed-edited",
+    "statement-added",
+    "control-swapped",
+)
+# Levels a function may lack (no if/else or counting for loop to rewrite): it is measured
+# without them rather than left out.
+OPTIONAL_LEVELS = frozenset({"control-swapped"})
 _RENAMED_TYPES = frozenset({"identifier"})
 _MEMBER_OPERATORS = frozenset({".", "->", "::", "?."})
 _BLOCK_TYPES = frozenset({"block", "statement_block", "compound_statement", "statement_list"})
@@ -127,6 +141,9 @@ class FunctionRewriter:
         """The function rewritten at ``level`` (one of ``LEVELS``), or None if it cannot be."""
         if self.node is None:
             return None
+        if level == "control-swapped":
+            swapped = self._control_swapped(rng)
+            return None if swapped is None else swapped.rewrite("renamed", rng)
         edits: list[tuple[int, int, str]] = []
         if level == "verbatim":
             return self._apply(edits)
@@ -149,6 +166,89 @@ class FunctionRewriter:
             edits.append(insertion)
         text = self._apply(edits)
         return None if text is None else self._reformat(text, rng)
+
+    def _control_swapped(self, rng: random.Random) -> FunctionRewriter | None:
+        """A rewriter of the file with one control structure of the function rewritten."""
+        assert self.node is not None
+        choices = []
+        stack = [self.node]
+        while stack:
+            n = stack.pop()
+            stack.extend(n.named_children)
+            if n.type in ("if_statement", "if_expression"):
+                edits = self._inverted_if(n)
+            elif n.type == "for_statement":
+                edits = self._for_as_while(n)
+            else:
+                continue
+            if edits:
+                choices.append(edits)
+        if not choices:
+            return None
+        edits = sorted(rng.choice(choices))
+        data = bytearray(self.data)
+        for a, b, new in reversed(edits):
+            data[a:b] = new.encode()
+        grown = sum(len(new.encode()) - (b - a) for a, b, new in edits)
+        return FunctionRewriter(self.language, bytes(data), self.start, self.end + grown)
+
+    def _text(self, node: Node) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def _inverted_if(self, node: Node) -> list[tuple[int, int, str]] | None:
+        """``if not c: B else: A`` for ``if c: A else: B`` (no ``elif``/``else if``)."""
+        cond = node.child_by_field_name("condition")
+        then = node.child_by_field_name("consequence")
+        alt = node.child_by_field_name("alternative")
+        if cond is None or then is None or alt is None or then.type not in _BLOCK_TYPES:
+            return None
+        if any(c.type == "elif_clause" for c in node.children):
+            return None
+        if node.child_by_field_name("initializer") is not None or "let" in cond.type:
+            return None  # Go's `if x := f(); ...`, Rust's `if let`
+        other = alt if alt.type in _BLOCK_TYPES else None
+        if alt.type == "else_clause":
+            body = alt.child_by_field_name("body")
+            named = [c for c in alt.named_children if "comment" not in c.type]
+            other = body if body is not None else (named[0] if len(named) == 1 else None)
+        if other is None or other.type not in _BLOCK_TYPES:
+            return None
+        text = self._text(cond)
+        if self.language == "python":
+            negated = f"not ({text})"
+        elif text.startswith("(") and text.endswith(")") and len(cond.named_children) == 1:
+            negated = f"(!{text})"
+        elif self.language in ("go", "rust"):
+            negated = f"!({text})"
+        else:
+            return None
+        return [
+            (cond.start_byte, cond.end_byte, negated),
+            (then.start_byte, then.end_byte, self._text(other)),
+            (other.start_byte, other.end_byte, self._text(then)),
+        ]
+
+    def _for_as_while(self, node: Node) -> list[tuple[int, int, str]] | None:
+        """``{ init; while (cond) { body; update; } }`` for ``for (init; cond; update) body``
+        (``for cond`` in Go); not when the body has ``continue``, which would skip the update."""
+        clause = next((c for c in node.named_children if c.type == "for_clause"), node)
+        init = clause.child_by_field_name("initializer") or clause.child_by_field_name("init")
+        cond = clause.child_by_field_name("condition")
+        update = clause.child_by_field_name("update") or clause.child_by_field_name("increment")
+        body = node.child_by_field_name("body")
+        if init is None or cond is None or update is None or body is None:
+            return None
+        if body.type not in _BLOCK_TYPES:
+            return None
+        inner = self._text(body)
+        if "continue" in inner or not inner.endswith("}"):
+            return None
+        first = self._text(init).rstrip(";")
+        if self.language == "go":
+            loop = f"for {self._text(cond)} {inner[:-1].rstrip()}\n{self._text(update)}\n}}"
+            return [(node.start_byte, node.end_byte, f"{{\n{first}\n{loop}\n}}")]
+        loop = f"while ({self._text(cond)}) {inner[:-1].rstrip()}\n{self._text(update)};\n}}"
+        return [(node.start_byte, node.end_byte, f"{{\n{first};\n{loop}\n}}")]
 
     def _apply(self, edits: Sequence[tuple[int, int, str]]) -> str | None:
         out = []
