@@ -167,9 +167,15 @@ _CORPUS = click.option(
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--hard-negatives/--no-hard-negatives",
-    default=True,
+    default=False,
     show_default=True,
     help="Give each anchor its nearest other training function as an extra negative.",
+)
+@click.option(
+    "--control-swapped/--no-control-swapped",
+    default=False,
+    show_default=True,
+    help="Also train on copies with an if/else inverted or a for loop written as while.",
 )
 def train_encoder(
     corpus: Path | None,
@@ -184,6 +190,7 @@ def train_encoder(
     minutes: float | None,
     seed: int,
     hard_negatives: bool,
+    control_swapped: bool,
 ) -> int:
     """Fine-tune the code encoder contrastively on rewritten copies (LoRA adapter, GPU if any)."""
     from ipscan.canonical import CANONICAL
@@ -194,6 +201,7 @@ def train_encoder(
     from ipscan.encoder.model_dir import weights_sha256
     from ipscan.training.code_corpus import LANGUAGES
     from ipscan.training.code_corpus import corpus_functions
+    from ipscan.training.encoder_train import TRAIN_LEVELS
     from ipscan.training.encoder_train import TrainOptions
     from ipscan.training.encoder_train import save_adapter
     from ipscan.training.encoder_train import train_adapter
@@ -205,7 +213,8 @@ def train_encoder(
     base = describe_model_dir(base_package_dir(), "package")
     functions = list(corpus_functions(corpus, LANGUAGES))
     say(f"{len(functions)} functions read")
-    pairs = training_pairs(functions, per_language, seed, say)
+    levels = (*TRAIN_LEVELS, "control-swapped") if control_swapped else TRAIN_LEVELS
+    pairs = training_pairs(functions, per_language, seed, say, levels)
     if len(pairs) < batch_pairs:
         raise click.UsageError(f"only {len(pairs)} training pairs; add a --corpus")
     options = TrainOptions(
@@ -241,6 +250,7 @@ def train_encoder(
         "training": {
             **summary,
             "pairs_per_language": languages,
+            "levels": list(levels),
             "options": {k: getattr(options, k) for k in options.__dataclass_fields__},
             "corpus_packages": sorted({p.package for p in pairs}),
         },

@@ -20,6 +20,7 @@ from tests.conftest import run_cli
 def test_train_then_eval_a_tiny_encoder(tmp_path: Path) -> None:
     out = tmp_path / "enc"
     args = ["--per-language", "48", "--layers", "1", "--max-length", "64", "--batch", "8"]
+    args += ["--hard-negatives", "--control-swapped"]
     run = run_cli("model", "train", "--out", str(out), *args)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in out.iterdir()) == ["adapter.safetensors", "ipscan-encoder.json"]

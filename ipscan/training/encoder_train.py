@@ -7,12 +7,12 @@ is small and the base weights are never copied.
 
 Data: functions of training packages (``code_corpus.package_split`` below the eval's held-out
 share), each paired with a copy rewritten by ``ts_rewrites`` (renamed, reformatted, a statement
-deleted or a dead one added, a control structure rewritten), all in canonical form. Loss:
-symmetric InfoNCE over the batch; batches hold one language and few packages, so the in-batch
-negatives are look-alikes (same language, same authors' style). With ``hard_negatives`` each
-anchor also brings its nearest other function by the starting encoder (mined over all
-training functions of its language: look-alike boilerplate, overloads, sibling methods) as an
-extra negative for its row.
+deleted or a dead one added; with ``--control-swapped`` also a control structure rewritten), all
+in canonical form. Loss: symmetric InfoNCE over the batch; batches hold one language and few
+packages, so the in-batch negatives are look-alikes (same language, same authors' style). With
+``hard_negatives`` each anchor also brings its nearest other function by the starting encoder
+(mined over all training functions of its language: look-alike boilerplate, overloads, sibling
+methods) as an extra negative for its row.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ipscan.training.encoder_eval import MAX_REWRITE_FILE_CHARS
 from ipscan.training.encoder_eval import is_held_out
 from ipscan.training.encoder_eval import rewritten
 
-TRAIN_LEVELS = ("reformatted", "renamed", "renamed-edited", "statement-added", "control-swapped")
+TRAIN_LEVELS = ("reformatted", "renamed", "renamed-edited", "statement-added")
 # Nearest functions more alike than this are taken for copies (vendored twins), not negatives.
 HARD_NEGATIVE_MAX_COSINE = 0.995
 LORA_TARGETS = (
@@ -75,7 +75,7 @@ class TrainOptions:
     temperature: float = 0.05
     seed: int = 0
     bf16: bool = True
-    hard_negatives: bool = True
+    hard_negatives: bool = False
 
 
 def training_pairs(
@@ -83,6 +83,7 @@ def training_pairs(
     per_language: int,
     seed: int = 0,
     say: Callable[[str], None] = lambda _: None,
+    levels: Sequence[str] = TRAIN_LEVELS,
 ) -> list[Pair]:
     """Up to ``per_language`` (anchor, rewritten copy) pairs per language, training packages only.
 
@@ -111,7 +112,7 @@ def training_pairs(
             if made >= per_language:
                 break
             # A function with no control structure to rewrite is renamed instead.
-            sample = rewritten(fn, rng.choice(TRAIN_LEVELS), rng) or rewritten(fn, "renamed", rng)
+            sample = rewritten(fn, rng.choice(levels), rng) or rewritten(fn, "renamed", rng)
             if sample is None or not sample.canonical:
                 continue
             pairs.append(Pair(language, fn.package, fn.unit.canonical, sample.canonical))
