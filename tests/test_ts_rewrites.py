@@ -86,12 +86,16 @@ func Total(items []Item, rate float64) float64 {
 }
 
 
-@pytest.mark.parametrize("language", sorted(SOURCES))
-def test_every_level_parses_back_with_the_expected_change(language: str) -> None:
+def _function(language: str) -> CodeFunction:
     path, code = SOURCES[language]
     file = SourceFile(path, code, language)
-    au = analyze_file(file).units[0]
-    fn = CodeFunction("pkg", language, file, au)
+    return CodeFunction("pkg", language, file, analyze_file(file).units[0])
+
+
+@pytest.mark.parametrize("language", sorted(SOURCES))
+def test_every_level_parses_back_with_the_expected_change(language: str) -> None:
+    fn = _function(language)
+    au = fn.unit
     rng = random.Random(0)
     made = {level: rewritten(fn, level, rng) for level in LEVELS}
     assert all(sample is not None for sample in made.values())
@@ -113,10 +117,8 @@ def test_every_level_parses_back_with_the_expected_change(language: str) -> None
 
 @pytest.mark.parametrize("language", sorted(SOURCES))
 def test_control_swapped_rewrites_one_structure_and_parses_back(language: str) -> None:
-    path, code = SOURCES[language]
-    file = SourceFile(path, code, language)
-    au = analyze_file(file).units[0]
-    fn = CodeFunction("pkg", language, file, au)
+    fn = _function(language)
+    au = fn.unit
     samples = [rewritten(fn, "control-swapped", random.Random(seed)) for seed in range(6)]
     made = [s for s in samples if s is not None]
     assert made, "every sample has an if/else or a counting for loop to rewrite"
