@@ -292,11 +292,12 @@ def _dual(text: str) -> list[str] | None:
     gnu = _gnu_mention(window)
     if gnu:
         hits.append(gnu)
-    bsd = _bsd_texts(text)
     generic_bsd = _find(window, "bsd license")
-    if bsd and generic_bsd >= 0 and not any(spdx.startswith("BSD-") for _, spdx in hits):
+    if generic_bsd >= 0 and not any(spdx.startswith("BSD-") for _, spdx in hits):
         # "either the BSD License or ...": which BSD is the text that follows.
-        hits.append((generic_bsd, bsd[0][1]))
+        bsd = _bsd_texts(text)
+        if bsd:
+            hits.append((generic_bsd, bsd[0][1]))
     ids = [spdx for _, spdx in sorted(hits)]
     return ids if len(ids) >= 2 else None
 
