@@ -9,8 +9,10 @@ For every package archive of the corpus (bench/license_corpus.py downloads it):
 * ScanCode (optional, `--scancode PATH/TO/scancode`): `detected_license_expression_spdx` of the
   same license files, joined per package.
 
-Headers: source files whose first 60 lines hold a license notice (an SPDX line, or a header
-ScanCode detects), judged by ipscan's file-level reader (`file_license`) against ScanCode.
+Headers: source files whose first 60 lines mention a license or copyright and hold a license
+notice by either tool. ipscan reads the whole file as an index build does (`file_license`: the
+header, a license text it cuts off, bundled legal comments, else the package's license);
+ScanCode reads the same first 60 lines it was given when these results were recorded.
 
 Agreement counts a package when both sides name the same set of license ids ("ids"), and also
 reports the exact-expression rate. GNU `-only`/`-or-later` are compared as written.
@@ -42,9 +44,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ipscan.licenses.compat import license_ids
+from ipscan.licenses.notices import file_license
 from ipscan.licenses.notices import header_license
 from ipscan.sources.metadata import declared_license
 from ipscan.sources.metadata import license_from_files
+from ipscan.sources.metadata import narrower_license
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.paths import is_meta_candidate
 
@@ -106,7 +110,7 @@ def load_package(ecosystem: str, name: str, path: Path) -> Package:
             text = data.decode("utf-8", errors="replace")
             head = "\n".join(text.splitlines()[:HEADER_LINES])
             if re.search(r"licen[cs]e|copyright", head, re.IGNORECASE):
-                pkg.headers[rel] = head
+                pkg.headers[rel] = text
     return pkg
 
 
@@ -205,6 +209,16 @@ def main() -> int:
     }
     header_s = time.perf_counter() - started
     declared = {p.key: declared_license(p.meta) for p in packages}
+    # What the index records for the file: its header's license, with the package's filling
+    # in what the header leaves open. The package's is its license files' when they name only
+    # some of the declared licenses, else the declared one, else the files', as an index
+    # build takes it.
+    assigned = {
+        f"{p.ecosystem}/{p.name}/{k}": file_license(v, _file_default(declared[p.key], ours[p.key]))
+        or None
+        for p in packages
+        for k, v in p.headers.items()
+    }
 
     with_both = [p for p in packages if p.licenses and declared[p.key]]
     rows = [(ours[p.key], declared[p.key]) for p in with_both]
@@ -254,10 +268,12 @@ def main() -> int:
             "headers_ours": header_ours,
         }
         _compare_scancode(packages, ours, declared, sc_pkg, sc_s, args.show)
-        _compare_headers(packages, header_ours, declared, ours, hdr, hdr_s, args.show)
+        _compare_headers(header_ours, assigned, hdr, hdr_s, args.show)
         if args.truth.is_file():
             truth = json.loads(args.truth.read_text(encoding="utf-8"))
-            _compare_truth(packages, ours, declared, sc_pkg, header_ours, hdr, truth, args.show)
+            _compare_truth(
+                packages, ours, declared, sc_pkg, header_ours, assigned, hdr, truth, args.show
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0
@@ -295,10 +311,8 @@ def _compare_scancode(
 
 
 def _compare_headers(
-    packages: list[Package],
     header_ours: dict[str, str | None],
-    declared: dict[str, str | None],
-    ours: dict[str, str | None],
+    assigned: dict[str, str | None],
     hdr: dict[str, str],
     hdr_s: float,
     show: int,
@@ -308,8 +322,6 @@ def _compare_headers(
     ids, _, total = _rate(rows)
     print(f"\nsource file headers with a license notice (either tool), {total} files:")
     print(f"  header alone, same license ids {ids}/{total} = {ids / total:.3f}")
-    package_of = {f"{p.ecosystem}/{p.name}/{k}": p.key for p in packages for k in p.headers}
-    assigned = {k: header_ours[k] or declared[package_of[k]] or ours[package_of[k]] for k in keys}
     sc_keys = [k for k in keys if _ids(hdr.get(k))]
     rows = [(assigned[k], hdr[k]) for k in sc_keys]
     ids, _, total = _rate(rows)
@@ -329,6 +341,7 @@ def _compare_truth(
     declared: dict[str, str | None],
     sc_pkg: dict[str, str | None],
     header_ours: dict[str, str | None],
+    assigned: dict[str, str | None],
     hdr: dict[str, str],
     truth: dict[str, dict[str, dict[str, str]]],
     show: int,
@@ -378,7 +391,7 @@ def _compare_truth(
     unjudged = 0
     for k in keys:
         name = package_of[k]
-        ipscan = header_ours[k] or declared[name] or ours[name]
+        ipscan = assigned[k]
         scancode = hdr.get(k) or sc_pkg[name]  # the same fall-back to the package
         if k in hdr_truth:
             expected = hdr_truth[k]["license"]
@@ -408,8 +421,19 @@ def _primary_rate(rows: list[tuple[str | None, str | None]]) -> int:
     return sum(1 for a, b in rows if _ids(a) and _ids(a) <= _ids(b))
 
 
+def _file_default(declared: str | None, from_files: str | None) -> str:
+    if declared:
+        return narrower_license(from_files, declared) or declared
+    return from_files or ""
+
+
 def _header_files(packages: list[Package]) -> dict[str, str]:
-    return {f"{p.ecosystem}/{p.name}/{k}": v for p in packages for k, v in p.headers.items()}
+    """What ScanCode reads of each sampled source file: its first lines."""
+    return {
+        f"{p.ecosystem}/{p.name}/{k}": "\n".join(v.splitlines()[:HEADER_LINES])
+        for p in packages
+        for k, v in p.headers.items()
+    }
 
 
 def _show(rows: list[tuple[str, str | None, str | None]], limit: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -71,3 +72,26 @@ def _mit() -> str:
         "TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND "
         "NONINFRINGEMENT.\n"
     )
+
+
+def test_files_take_the_own_license_when_metadata_also_lists_bundled_ones(
+    tmp_path: Path,
+    encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    # numpy's metadata declares its bundled libraries' licenses too; its LICENSE.txt (and a
+    # file without a header of its own) is BSD-3-Clause.
+    root = tmp_path / "lib-1.0"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "lib"\nversion = "1.0"\nlicense = "BSD-3-Clause AND MIT"\n'
+    )
+    click = importlib.metadata.version("click")
+    license_file = installed_file("click", f"click-{click}.dist-info/licenses/LICENSE.txt")
+    (root / "LICENSE.txt").write_bytes(license_file.read_bytes())
+    text = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
+    (root / "fmt.py").write_text(text)
+    build_index([str(root)], tmp_path / "idx", encoder, encoder.encode)
+    reader = IndexReader(tmp_path / "idx")
+    assert reader.sources[0]["license"] == "BSD-3-Clause AND MIT"
+    assert "own_license" not in reader.sources[0]
+    assert reader.files[0]["license"] == "BSD-3-Clause"

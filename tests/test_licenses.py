@@ -344,6 +344,12 @@ def test_own_license_texts_join_with_and_until_the_bundled_part() -> None:
     # The licenses of a binary distribution's bundled libraries are theirs, not the package's.
     bundled = mit + "\n\nThis binary distribution bundles the following software:\n\n"
     assert detect_license_text(bundled + _common("GPL-3")) == "MIT"
+    # A folder's library (mypy's "Files under lib-rt/base64 are licensed under the following
+    # license"); a list of the package's own files licensed otherwise stays its own.
+    folder = mit + "\n\nFiles under lib/base64 are licensed under the following license.\n\n"
+    assert detect_license_text(folder + bsd) == "MIT"
+    files = mit + "\n\nThe files lib/a.c and lib/b.c are licensed under this license:\n\n"
+    assert detect_license_text(files + bsd) == "MIT AND BSD-3-Clause"
     # The MPL-2.0 names GNU licenses as Secondary Licenses; it is one license.
     assert detect_license_text(_common("MPL-2.0")) == "MPL-2.0"
 

@@ -122,6 +122,22 @@ def test_wheel_license_from_dist_info_license_file(tmp_path: Path) -> None:
     assert (info.name, info.version, info.license) == ("thing", "1.0", "BSD-3-Clause")
 
 
+def test_a_bundled_librarys_license_file_is_not_the_package_license(tmp_path: Path) -> None:
+    # shapely ships LICENSE.txt and, for the GEOS library its wheels bundle, LICENSE_GEOS.
+    lgpl = Path("/usr/share/common-licenses/LGPL-2.1")
+    if not lgpl.is_file():
+        pytest.skip(f"{lgpl} not installed")
+    root = tmp_path / "shapes-2.0"
+    root.mkdir()
+    (root / "LICENSE.txt").write_bytes(_click_license())
+    (root / "LICENSE_GEOS").write_bytes(lgpl.read_bytes())
+    (root / "m.py").write_text("x = 1\n")
+    assert _read(root)[0].license == "BSD-3-Clause"
+    # A file named for its license is the package's own.
+    (root / "LICENSE_GEOS").rename(root / "COPYING.LESSER")
+    assert _read(root)[0].license == "LGPL-2.1-only AND BSD-3-Clause"
+
+
 def test_npm_tarball(tmp_path: Path) -> None:
     pkg = {"name": "left-pad", "version": "1.3.0", "license": {"type": "WTFPL"}}
     tgz = _tar(

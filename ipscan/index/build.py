@@ -93,11 +93,11 @@ def build_index(
                 source_id = len(contents.sources)
                 before = len(pending.units)
                 wanted = (e for e in entries if _selected(e.path, include, exclude))
-                _read_source(source_id, info.license, wanted, pending, len(contents.files))
-                n_units = len(pending.units) - before
-                contents.sources.append(
-                    {**info.__dict__, "copyright": list(info.copyright), "units": n_units}
+                _read_source(
+                    source_id, info.file_default_license, wanted, pending, len(contents.files)
                 )
+                n_units = len(pending.units) - before
+                contents.sources.append({**info.stored(), "units": n_units})
                 summary.added.append(f"{label} [{info.license}]: {n_units} units")
                 say(f"read {label}: {n_units} units")
         contents.files.extend(pending.files)

@@ -326,7 +326,10 @@ def _full_texts(norm: str) -> list[tuple[int, str]]:
 _BUNDLED = re.compile(
     r" (?:third party (?:code|software|licenses|notices|components|libraries|dependencies)"
     r"|bundles? the following|bundled (?:with|libraries|software|components|dependencies)"
-    r"|this binary distribution|vendored|includes the following (?:third party |software))"
+    r"|this binary distribution|vendored|includes the following (?:third party |software)"
+    # "Files under lib-rt/base64 are licensed under the following license": a folder's
+    # library (a list of the package's own files licensed otherwise stays its own).
+    r"|files (?:under|in) (?:[a-z0-9]+ ){1,6}are licensed under)"
 )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ipscan.licenses import detect_license_text
 from ipscan.licenses import normalize_license
+from ipscan.licenses.compat import license_ids
 from ipscan.licenses.copyright import copyright_statements
 from ipscan.licenses.texts import group
 from ipscan.licenses.texts import offers_choice
@@ -142,8 +143,12 @@ def _copyright_from_files(files: dict[str, bytes]) -> tuple[str, ...]:
 
 
 def _license_from_files(files: dict[str, bytes]) -> str | None:
-    """The license of the root license files (or a wheel's dist-info licenses)."""
+    """The license of the root license files (or a wheel's dist-info licenses), leaving out a
+    bundled library's own file (shapely's LICENSE_GEOS beside its LICENSE.txt)."""
     root = _license_files(files)
+    own = [p for p in root if not _COMPONENT_LICENSE_FILE.match(p.rsplit("/", 1)[-1])]
+    if any(detect_license_text(_text(files[p])) for p in own):
+        root = own
     found: list[str] = []
     for p in root:
         lic = detect_license_text(_text(files[p]))
@@ -160,9 +165,16 @@ def _license_from_files(files: dict[str, bytes]) -> str | None:
 
 
 # License file names that say which license they hold: LICENSE-MIT, LICENSE.APACHE, ...
-_NAMED_LICENSE_FILE = re.compile(
-    r"(?i)licen[cs]e[-_.](?:mit|apache|apache[-_.]?2(?:[-_.]?0)?|bsd|bsd[-_.]?[23]|isc|mpl|"
-    r"gpl|lgpl|zlib|unlicense|cc0|bsl|boost)(?:\.(?:txt|md))?$"
+_LICENSE_WORDS = (
+    r"(?:mit|apache|apache[-_.]?2(?:[-_.]?0)?|bsd|bsd[-_.]?[23]|isc|mpl|mpl[-_.]?2(?:\.0)?|gpl|"
+    r"lgpl|zlib|unlicense|cc0|bsl|boost|psf|python)"
+)
+_NAMED_LICENSE_FILE = re.compile(rf"(?i)licen[cs]e[-_.]{_LICENSE_WORDS}(?:\.(?:txt|md))?$")
+# A license file named for something else than a license: a bundled library's (LICENSE_GEOS,
+# LICENSE-THIRD-PARTY). COPYING.LESSER and COPYING.LIB are the package's LGPL.
+_COMPONENT_LICENSE_FILE = re.compile(
+    rf"(?i)^(?:licen[cs]e|copying)[-_.](?!{_LICENSE_WORDS}(?:\.\w+)?$|lesser|lib|library"
+    r"|(?:txt|md|rst|markdown)$)[\w.-]+$"
 )
 
 
@@ -245,12 +257,23 @@ def source_info(
     """The ``SourceInfo`` of a source from its metadata ``files``, falling back on ``stem``."""
     name, stem_version = split_stem(stem)
     meta = _describe(files, name, version or stem_version or "unknown")
+    license_ = meta.license or NOASSERTION
     return SourceInfo(
         name=meta.name or name,
         version=meta.version or "unknown",
-        license=meta.license or NOASSERTION,
+        license=license_,
         origin=origin,
         kind=kind,
         digest=digest,
         copyright=_copyright_from_files(files),
+        own_license=narrower_license(_license_from_files(files), license_),
     )
+
+
+def narrower_license(from_files: str | None, declared: str) -> str | None:
+    """The license files' expression when it names only some of the declared licenses (the
+    metadata also lists bundled libraries' licenses), else None."""
+    if not from_files:
+        return None
+    own, everything = set(license_ids(from_files)), set(license_ids(declared))
+    return from_files if own and own < everything else None

@@ -21,6 +21,20 @@ class SourceInfo:
     kind: str
     digest: str
     copyright: tuple[str, ...] = ()  # statements from the root license files
+    # The license of the package's own files when its license files name fewer licenses than
+    # its metadata (numpy declares the licenses of the libraries it bundles too); not stored.
+    own_license: str | None = None
+
+    @property
+    def file_default_license(self) -> str:
+        """The license of a file of this source that states none itself."""
+        return self.own_license or self.license
+
+    def stored(self) -> dict[str, object]:
+        """What the index keeps of this source (``own_license`` is the files' concern)."""
+        out = {k: v for k, v in self.__dict__.items() if k != "own_license"}
+        out["copyright"] = list(self.copyright)
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,160 @@
+"""A source file's license statements: every one in its header, notices among its code, the
+legal comments of libraries it bundles, and what its package's license fills in."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipscan.licenses import file_license
+from ipscan.licenses.compat import license_ids
+from ipscan.licenses.notices import header_license
+from ipscan.sources.metadata import narrower_license
+
+_APACHE_NOTICE = (
+    ' * Licensed under the Apache License, Version 2.0 (the "License");\n'
+    " * you may not use this file except in compliance with the License.\n"
+    " * You may obtain a copy of the License at\n"
+    " *\n"
+    " * http://www.apache.org/licenses/LICENSE-2.0\n"
+)
+_CODE = "".join(f"var v{i} = {i};\n" for i in range(80))
+
+
+def test_every_statement_of_a_header_counts() -> None:
+    # q.js's header: its author's MIT statement, then parts under another license.
+    header = (
+        "/*!\n *\n * Copyright 2009 A. Author under the terms of the MIT\n"
+        " * license found at http://example.org/LICENSE\n *\n"
+        " * With parts by B. Author\n * Copyright (C) 2011 Example Inc.\n *\n"
+        f"{_APACHE_NOTICE} */\n"
+    )
+    text = header + _CODE
+    assert set(license_ids(header_license(text) or "")) == {"MIT", "Apache-2.0"}
+    assert set(license_ids(file_license(text, "MIT"))) == {"MIT", "Apache-2.0"}
+
+
+def test_contribution_line_and_dual_licensed_modifications() -> None:
+    # parso's pgen2 header.
+    header = (
+        "# Copyright 2004-2005 Elemental Security, Inc. All Rights Reserved.\n"
+        "# Licensed to PSF under a Contributor Agreement.\n\n"
+        "# Modifications:\n# Copyright 2014 Example and Contributors\n"
+        "# Modifications are dual-licensed: MIT and PSF.\n\nimport os\n"
+    )
+    assert header_license(header) == "PSF-2.0 AND (MIT OR PSF-2.0)"
+    # A contribution line beside the ElementTree notice: both.
+    elementtree = (
+        "# Licensed to PSF under a Contributor Agreement.\n#\n"
+        "# Copyright (c) 1999-2008 by Example\n#\n"
+        "# By obtaining, using, and/or copying this software and/or its\n"
+        "# associated documentation, you agree that you have read, understood,\n"
+        "# and will comply with the following terms and conditions:\n#\n"
+        "# Permission to use, copy, modify, and distribute this software and\n"
+        "# its associated documentation for any purpose and without fee is\n"
+        "# hereby granted, provided that the above copyright notice appears in\n"
+        "# all copies.\n\nimport os\n"
+    )
+    assert set(license_ids(header_license(elementtree) or "")) == {"MIT-CMU", "PSF-2.0"}
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            "// libdivide is dual-licensed under the Boost or zlib licenses.\n"
+            "// You may use libdivide under the terms of either of these.\n",
+            "BSL-1.0 OR Zlib",
+        ),
+        (
+            "/*! @license Example 3.4 | (c) Example | Released under the Apache license 2.0 "
+            "and Mozilla Public License 2.0 | example.org/LICENSE */\n",
+            "Apache-2.0 AND MPL-2.0",
+        ),
+        (
+            '"""\nThe contents of this file are hereby released in the public domain (CC0)\n'
+            "Full text of the CC0 license:\n"
+            '  https://creativecommons.org/publicdomain/zero/1.0/\n"""\n',
+            "CC0-1.0",
+        ),
+        ("# Copied from CPython 3.14 under PSF-License 2.0.\n", "PSF-2.0"),
+        (
+            '"""\n:copyright: Copyright 2008 by Example.\n:license: Python License.\n"""\n',
+            "Python-2.0",
+        ),
+        ('"use strict";\n/*\n * Licensed under the MIT License. See License.txt.\n */\n', "MIT"),
+        ('__all__ = ["x"]\n__license__ = "MIT"\n', "MIT"),
+    ],
+)
+def test_named_statements(header: str, expected: str) -> None:
+    assert header_license(header + "x = 1\n") == expected
+
+
+def test_two_licenses_named_as_the_package_declares_take_its_expression() -> None:
+    header = (
+        "/*! @license Example | Released under the Apache license 2.0 and Mozilla Public "
+        "License 2.0 */\n"
+    )
+    # "Released under A and B": whether a choice is the package's to say (DOMPurify's is).
+    assert file_license(header + _CODE, "MPL-2.0 OR Apache-2.0") == "MPL-2.0 OR Apache-2.0"
+    assert file_license(header + _CODE, "MIT") == "Apache-2.0 AND MPL-2.0"
+
+
+def test_bundled_legal_comments_join_the_files_license() -> None:
+    bundle = (
+        "/*! @license Example | Released under the Apache license 2.0 */\n"
+        + _CODE
+        + "/*! regenerator-runtime -- Copyright (c) 2014-present, Example, Inc. -- license "
+        "(MIT): https://example.org/LICENSE */\n" + _CODE
+    )
+    assert file_license(bundle, "Apache-2.0") == "Apache-2.0 AND MIT"
+    # A plain comment further down is not a legal comment.
+    plain = "/* Apache license 2.0 */\n" + _CODE + "/* see the MIT license */\n" + _CODE
+    assert file_license(plain, "Apache-2.0") == "Apache-2.0"
+
+
+def test_statements_on_part_of_a_file_keep_the_package_license() -> None:
+    # networkx's matching.py: both statements are about material the module uses.
+    portions = (
+        "# This module uses material from the Wikipedia article Example\n"
+        "# <https://en.wikipedia.org/wiki/Example>, which is released under the Creative\n"
+        "# Commons Attribution-Share-Alike License 3.0\n"
+        "# <http://creativecommons.org/licenses/by-sa/3.0/>.\n#\n"
+        "# Portions of this module use code from Example's library, which is dedicated\n"
+        "# to the public domain.\n"
+        '"""Matchings."""\nimport os\n'
+    )
+    assert set(license_ids(file_license(portions, "BSD-3-Clause"))) == {
+        "CC-BY-SA-3.0",
+        "LicenseRef-public-domain",
+        "BSD-3-Clause",
+    }
+    # A notice among the code covers the code near it, not the file.
+    snippet = (
+        "import asyncio\n\n\ndef run(main):\n"
+        "    # asyncio.run from Python 3.12\n"
+        "    # https://docs.python.org/3/license.html#psf-license\n"
+        "    return asyncio.run(main)\n"
+    )
+    assert file_license(snippet, "BSD-3-Clause") == "PSF-2.0 AND BSD-3-Clause"
+
+
+def test_a_bsd_style_license_takes_the_packages_bsd_variant() -> None:
+    header = (
+        '"""\nPermission to use, modify, and distribute this software is given under the\n'
+        'terms of the Example (BSD style) license. See LICENSE.txt.\n"""\nimport os\n'
+    )
+    assert file_license(header, "BSD-3-Clause AND 0BSD AND MIT AND Zlib") == "BSD-3-Clause"
+    assert file_license(header, "MIT") == "MIT"
+    # In a dual-license statement the package keeps its choice.
+    dual = (
+        "# This file is dual licensed under the terms of the Apache License, Version\n"
+        "# 2.0, and the BSD License. See the LICENSE file for complete details.\nimport os\n"
+    )
+    assert file_license(dual, "Apache-2.0 OR BSD-2-Clause") == "Apache-2.0 OR BSD-2-Clause"
+
+
+def test_narrower_license_of_the_license_files() -> None:
+    assert narrower_license("BSD-3-Clause", "BSD-3-Clause AND MIT") == "BSD-3-Clause"
+    assert narrower_license("BSD-3-Clause", "BSD-3-Clause") is None
+    assert narrower_license("GPL-3.0-only", "MIT") is None
+    assert narrower_license(None, "MIT") is None
