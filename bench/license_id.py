@@ -10,9 +10,9 @@ For every package archive of the corpus (bench/license_corpus.py downloads it):
   same license files, joined per package.
 
 Headers: source files whose first 60 lines mention a license or copyright and hold a license
-notice by either tool. ipscan reads the whole file as an index build does (`file_license`: the
-header, a license text it cuts off, bundled legal comments, else the package's license);
-ScanCode reads the same first 60 lines it was given when these results were recorded.
+notice by either tool. Both read the whole file: ipscan as an index build does (`file_license`:
+the header, a license text it cuts off, notices among the code, bundled legal comments, and the
+package's license for what the header leaves open).
 
 Agreement counts a package when both sides name the same set of license ids ("ids"), and also
 reports the exact-expression rate. GNU `-only`/`-or-later` are compared as written.
@@ -303,6 +303,15 @@ def _compare_scancode(
         f"  ScanCode vs declared metadata: same ids {ids}/{total} = {ids / total:.3f}; "
         f"declared among ScanCode's {primary / total:.3f}"
     )
+    # Where the two references agree with each other, both are right by any account.
+    agreed = [
+        p for p in with_both if _ids(sc_pkg[p.key]) and _ids(sc_pkg[p.key]) == _ids(declared[p.key])
+    ]
+    ok = sum(1 for p in agreed if _ids(ours[p.key]) == _ids(declared[p.key]))
+    print(
+        f"  ipscan where ScanCode and the declared metadata agree ({len(agreed)} packages): "
+        f"same ids as both {ok}/{len(agreed)} = {ok / max(len(agreed), 1):.3f}"
+    )
     n_files = sum(len(p.licenses) for p in packages)
     print(
         f"  ScanCode throughput: {n_files / sc_s:,.1f} license files/s "
@@ -428,12 +437,8 @@ def _file_default(declared: str | None, from_files: str | None) -> str:
 
 
 def _header_files(packages: list[Package]) -> dict[str, str]:
-    """What ScanCode reads of each sampled source file: its first lines."""
-    return {
-        f"{p.ecosystem}/{p.name}/{k}": "\n".join(v.splitlines()[:HEADER_LINES])
-        for p in packages
-        for k, v in p.headers.items()
-    }
+    """The sampled source files, whole: ScanCode reads what ipscan reads."""
+    return {f"{p.ecosystem}/{p.name}/{k}": v for p in packages for k, v in p.headers.items()}
 
 
 def _show(rows: list[tuple[str, str | None, str | None]], limit: int) -> None:

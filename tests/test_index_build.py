@@ -90,8 +90,9 @@ def test_files_take_the_own_license_when_metadata_also_lists_bundled_ones(
     (root / "LICENSE.txt").write_bytes(license_file.read_bytes())
     text = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
     (root / "fmt.py").write_text(text)
-    build_index([str(root)], tmp_path / "idx", encoder, encoder.encode)
+    build_index([str(root)], tmp_path / "idx", encoder, encoder.encode, origin="pypi:lib-1.0")
     reader = IndexReader(tmp_path / "idx")
+    assert reader.sources[0]["origin"] == "pypi:lib-1.0"
     assert reader.sources[0]["license"] == "BSD-3-Clause AND MIT"
     assert "own_license" not in reader.sources[0]
     assert reader.files[0]["license"] == "BSD-3-Clause"

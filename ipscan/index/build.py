@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -64,12 +65,15 @@ def build_index(
     progress: Progress | None = None,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    origin: str | None = None,
 ) -> BuildSummary:
     """Add each source in ``specs`` to the index at ``index_dir`` (created when missing).
 
     Sources already in the index (same content digest) are skipped, and units already there are
     kept with their vectors, so extending an index never re-embeds what it holds. ``include`` and
-    ``exclude`` are glob patterns over paths inside a source (``*`` crosses folders).
+    ``exclude`` are glob patterns over paths inside a source (``*`` crosses folders). ``origin``
+    is recorded instead of each source's own path (the default index names the registry file,
+    not where the build downloaded it).
     """
     say = progress or (lambda _msg: None)
     summary = BuildSummary(index_dir=str(index_dir))
@@ -85,6 +89,8 @@ def build_index(
         pending = _Pending()
         for spec in specs:
             with open_source(spec, rev=rev) as (info, entries):
+                if origin is not None:  # where it came from, not a temporary download path
+                    info = dataclasses.replace(info, origin=origin)
                 label = f"{info.name} {info.version}"
                 if info.digest in known:
                     summary.skipped.append(f"{label} (already indexed)")

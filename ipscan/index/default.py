@@ -122,6 +122,7 @@ def build_default(
                 progress=progress,
                 include=source.include,
                 exclude=source.exclude,
+                origin=f"{source.registry}:{archive.name}",
             )
         if index_dir.exists():
             shutil.rmtree(index_dir)

@@ -92,7 +92,7 @@ _CC_URL = re.compile(r"creativecommons\.org/licenses/(by(?:-nc)?(?:-sa|-nd)?)/(\
 # "With parts by", "Based on an original by ..., but modified here"): the rest of the file is
 # under its package's license.
 _PARTIAL = re.compile(
-    r"(?i)\bportions\s+(?:of\s+this|copyright|\(c\))|\bwith\s+parts\s+by\b"
+    r"(?i)\bportions\s+(?:of\s+this|copyright|\(c\))|\bwith\s+parts\s+by\b|\bparts\s+of\s+this\b"
     r"|\buses\s+(?:material|code)\s+from\b|\bbased\s+on\s+an?\s+original\b"
     r"|\bmodified\s+(?:from|here)\b"
 )
@@ -361,6 +361,12 @@ def _legal_comments(text: str, start: int) -> list[str]:
     return [m.group(0) for m in _LEGAL_COMMENT.finditer(text, start)]
 
 
+def names_new_family(expr: str, exprs: Sequence[str]) -> bool:
+    """True when ``expr`` names a license family none of ``exprs`` does (LGPL-2.0-or-later
+    beside an LGPL-2.1-or-later notice names none)."""
+    return not any(_family(expr) <= _family(e) for e in exprs)
+
+
 def _distinct(exprs: list[str]) -> list[str]:
     """``exprs`` without repeats, and without a name whose license family a text already
     gave (a GPL notice also says "the GNU General Public License" in words)."""
@@ -368,7 +374,7 @@ def _distinct(exprs: list[str]) -> list[str]:
     for expr in exprs:
         if expr in out:
             continue
-        if any(_family(expr) <= _family(e) for e in out):
+        if not names_new_family(expr, out):
             continue
         out.append(expr)
     return out

@@ -7,6 +7,7 @@ import re
 
 from ipscan.licenses.compat import license_ids
 from ipscan.licenses.headers import join_and
+from ipscan.licenses.headers import names_new_family
 from ipscan.licenses.headers import read_header
 from ipscan.licenses.spdx import parse_spdx_expression
 
@@ -51,8 +52,10 @@ def file_license(text: str, default: str) -> str:
 
     The package's license also fills in what the header leaves open: the variant of "a
     BSD-style license", the rest of a file whose header covers a part ("Portions of this
-    module ..."), and whether two licenses the header names are a choice (a header statement
-    naming exactly the package's licenses takes the package's expression)."""
+    module ...", "modified from", a notice among the code, a bundled library's legal comment)
+    unless the header already names that license family, and whether two licenses the header
+    names are a choice (a statement naming exactly the package's licenses takes its
+    expression)."""
     found = spdx_identifier_in(text)
     if found:
         return found
@@ -68,7 +71,7 @@ def file_license(text: str, default: str) -> str:
             statements.append(" AND ".join(bsd))
     if not statements:
         return default
-    if header.partial and default:
+    if header.partial and default and names_new_family(default, statements):
         statements.append(default)
     terms = [t for s in statements for t in _and_terms(s)]
     return join_and(list(dict.fromkeys(terms))) or default
