@@ -266,6 +266,7 @@ def main() -> int:
             "scancode_s": sc_s,
             "headers_scancode_s": hdr_s,
             "headers_ours": header_ours,
+            "headers_assigned": assigned,
         }
         _compare_scancode(packages, ours, declared, sc_pkg, sc_s, args.show)
         _compare_headers(header_ours, assigned, hdr, hdr_s, args.show)

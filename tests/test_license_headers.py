@@ -158,3 +158,32 @@ def test_narrower_license_of_the_license_files() -> None:
     assert narrower_license("BSD-3-Clause", "BSD-3-Clause") is None
     assert narrower_license("GPL-3.0-only", "MIT") is None
     assert narrower_license(None, "MIT") is None
+
+
+def test_what_the_code_writes_or_merely_names_is_not_the_files_license() -> None:
+    # sympy's _build_autolev_antlr.py writes a header into the files it generates.
+    writer = (
+        "import os\n\nheader = '''\\\n# Generated with antlr4\n"
+        "#    antlr4 is licensed under the BSD-3-Clause License\n'''\n"
+    )
+    assert file_license(writer, "MIT") == "MIT"
+    # watchdog: a comment about attributions kept elsewhere grants nothing here.
+    remark = (
+        "import re\n\n# Please remove this, backwards_compat.py, and python license "
+        "attributions\n# once we require a newer Python.\nx = 1\n"
+    )
+    assert file_license(remark, "Apache-2.0") == "Apache-2.0"
+
+
+def test_a_license_text_far_into_a_bundle_joins() -> None:
+    # ejs.js carries Node's path module with its MIT notice in // comments.
+    mit = (
+        "// Copyright Joyent, Inc. and other Node contributors.\n//\n"
+        "// Permission is hereby granted, free of charge, to any person obtaining a\n"
+        "// copy of this software and associated documentation files (the\n"
+        '// "Software"), to deal in the Software without restriction.\n//\n'
+        "// The above copyright notice and this permission notice shall be included\n"
+        "// in all copies or substantial portions of the Software.\n"
+    )
+    bundle = "/*\n * Example\n" + _APACHE_NOTICE + " */\n" + _CODE + mit + _CODE
+    assert file_license(bundle, "Apache-2.0") == "Apache-2.0 AND MIT"

@@ -12,10 +12,12 @@ Choices worth knowing:
   ... or (at your option) any later version". A LGPL text concatenated with the GPL text it
   builds on (as LGPL-3.0 files usually are) is LGPL.
 * A file holding several licenses is an ``OR`` expression only when it says so (a dual-license
-  statement naming the licenses); otherwise the license whose text comes first wins, since
-  bundled third-party notices usually follow the project's own license.
+  statement naming the licenses); otherwise the licenses whose texts come before the file turns
+  to bundled third-party components join with ``AND``.
 
-``spdx_identifier_in`` and ``file_license`` read a file's own ``SPDX-License-Identifier:`` line.
+``file_license`` gives a source file's license: its ``SPDX-License-Identifier:`` line, else every
+statement of its header (``ipscan.licenses.headers``), notices among its code and the legal
+comments of libraries it bundles, with its package's license filling in what they leave open.
 """
 
 from __future__ import annotations

@@ -131,20 +131,25 @@ def read_header(text: str) -> HeaderLicense:
     partial = False
     if _MENTIONS.search(head):
         found += _header_statements(head, lines, "\n".join(head_lines[:end]))
-        # A notice among the code covers the code near it ("# asyncio.run from Python 3.12
-        # # https://docs.python.org/3/license.html"), not the file.
         # A module's own declaration among its code: __license__ = "MIT".
         found += [
             named for line in head_lines[end:] if (named := _module_license(line)) is not None
         ]
+        # A notice among the code covers the code near it ("# asyncio.run from Python 3.12
+        # # https://docs.python.org/3/license.html"), not the file. Only a grant counts there:
+        # "remove the python license attributions" names no license of this file.
         for comment in _code_comments(head_lines[end:]):
-            statements = _paragraph_statements(comment)
+            statements = _paragraph_statements(comment, grants_only=True)
             found += statements
             partial = partial or bool(statements)
-    for comment in _legal_comments(text, len(head)):
-        statements = _header_statements(comment, comment.splitlines(), comment)
-        found += statements
-        partial = partial or bool(statements)
+    # Further down: bundled libraries' legal comments, and license texts in comments (Node's
+    # MIT notice in a bundle that carries its path module).
+    later = [
+        *(s for c in _legal_comments(text, len(head)) for s in _header_statements(c, [], c)),
+        *_later_license_texts(text, len(head)),
+    ]
+    found += later
+    partial = partial or bool(later)
     exprs = _distinct(found)
     # "the NumPy (BSD style) license": which BSD is the package's to say. Not in a dual
     # statement ("the Apache License, Version 2.0, and the BSD License"): there the package's
@@ -213,11 +218,17 @@ def _module_license(line: str) -> str | None:
 
 
 def _code_comments(lines: list[str]) -> list[str]:
-    """Runs of comment lines (and ``/* ... */`` comments) among lines of code."""
+    """Runs of comment lines (and ``/* ... */`` comments) among lines of code; not the lines
+    of a triple-quoted string (a header the code writes into other files)."""
     runs: list[str] = []
     current: list[str] = []
+    in_string = False
     for line in lines:
         s = line.strip()
+        quotes = s.count('"""') + s.count("'''")
+        if in_string or quotes % 2:
+            in_string = in_string != bool(quotes % 2)
+            continue
         if s.startswith(("#", "//")):
             current.append(s)
             continue
@@ -248,7 +259,8 @@ def join_and(exprs: Sequence[str]) -> str | None:
 
 
 def _paragraphs(head: str) -> list[str]:
-    paras, current = [], []
+    paras: list[str] = []
+    current: list[str] = []
     for line in head.splitlines():
         if _BREAK.match(line):
             if current:
@@ -261,9 +273,10 @@ def _paragraphs(head: str) -> list[str]:
     return paras
 
 
-def _paragraph_statements(para: str) -> list[str]:
+def _paragraph_statements(para: str, grants_only: bool = False) -> list[str]:
     """The licenses one paragraph states: "Licensed to PSF under a Contributor Agreement.
-    ... Modifications are dual-licensed: MIT and PSF." states two."""
+    ... Modifications are dual-licensed: MIT and PSF." states two. ``grants_only``: not a
+    license merely named ("the MIT license")."""
     if not _MENTIONS.search(para) and not _URL_HINT.search(para):
         return []
     flat = _flatten(para)
@@ -278,7 +291,11 @@ def _paragraph_statements(para: str) -> list[str]:
     elif out:
         named = None  # the contribution line or the dedication is this paragraph's license
     else:
-        named = _clause_names(flat) or _named_license(para, flat) or _license_url(flat)
+        named = (
+            _clause_names(flat)
+            or _named_license(para, flat, bare_names=not grants_only)
+            or _license_url(flat)
+        )
     return [*out, named] if named else out
 
 
@@ -321,16 +338,16 @@ def _strip_license_word(names: str) -> str:
     return re.sub(r"(?i)^(?:the\s+)?(?:terms\s+of\s+(?:the\s+)?)?", "", s).strip()
 
 
-def _named_license(para: str, flat: str) -> str | None:
+def _named_license(para: str, flat: str, bare_names: bool = True) -> str | None:
     """The license a paragraph names in words, normalized to SPDX, or None (``flat``: the
-    paragraph on one line)."""
+    paragraph on one line; ``bare_names``: also a name before "license" with no grant)."""
     for pattern in _NAMED:
         for m in pattern.finditer(para):
             name = _CUT.split(m.group(1).strip(), maxsplit=1)[0].strip(" .*/#-")
             found = normalize_license(name) if name else None
             if found:
                 return found
-    for m in _BEFORE.finditer(flat):
+    for m in _BEFORE.finditer(flat) if bare_names else ():
         words = re.split(r"[ \t-]+", m.group(1).strip(" \t-"))
         for n in range(min(3, len(words)), 0, -1):
             found = normalize_license(" ".join(words[-n:]).strip(".,;:"))
@@ -359,6 +376,32 @@ def _legal_comments(text: str, start: int) -> list[str]:
     if "/*" not in text[start:]:
         return []
     return [m.group(0) for m in _LEGAL_COMMENT.finditer(text, start)]
+
+
+# Where a full license text starts, to find one far into a file without reading it all.
+_TEXT_START = re.compile(
+    r"(?i)permission\s+is\s+hereby\s+granted|redistribution\s+and\s+use\s+in\s+source"
+    r"|licensed\s+under\s+the\s+apache\s+license|this\s+(?:program|library)\s+is\s+free\s+software"
+    r"|permission\s+to\s+use,\s+copy,\s+modify"
+)
+_TEXT_SPAN = 3000
+
+
+def _later_license_texts(text: str, start: int) -> list[str]:
+    """The licenses whose texts appear after ``start`` (read without comment marks, from a
+    little before each text's first words)."""
+    out: list[str] = []
+    end = start
+    for m in _TEXT_START.finditer(text, start):
+        if m.start() < end:
+            continue  # inside the stretch already read
+        begin = max(start, text.rfind("\n", start, max(start, m.start() - 600)) + 1)
+        end = m.start() + _TEXT_SPAN
+        stretch = "\n".join(_LINE_MARKS.sub("", line) for line in text[begin:end].splitlines())
+        found = detect_license_text(stretch)
+        if found:
+            out.append(found)
+    return out
 
 
 def names_new_family(expr: str, exprs: Sequence[str]) -> bool:
