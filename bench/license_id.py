@@ -20,7 +20,8 @@ reports the exact-expression rate. GNU `-only`/`-or-later` are compared as writt
 The references disagree with each other, so `license_truth.json` holds adjudicated answers for
 every package and header where ipscan, ScanCode and the metadata did not all agree (judged blind
 from the texts, with the deciding quote); each tool, and the metadata itself, is scored against
-that truth. A disagreement that is not in the file counts against ipscan.
+that truth. A disagreement that is not in the file counts against ipscan. It also reports
+ipscan on the packages where ScanCode and the metadata agree with each other.
 
     python bench/license_id.py --corpus ~/.cache/ipscan-bench/licenses --scancode /path/scancode
 """
