@@ -97,7 +97,7 @@ _PARTIAL = re.compile(
     r"|\bmodified\s+(?:from|here)\b"
 )
 # Legal comments a bundler keeps: "/*! ... */", or any block comment with "@license".
-_LEGAL_COMMENT = re.compile(r"/\*!.*?\*/|/\*\*?(?:(?!\*/).)*?@licen[cs]e.*?\*/", re.S)
+_LICENSE_TAG = re.compile(r"@licen[cs]e", re.I)
 # A paragraph break in a header: a blank line, or a line of only comment marks or rules.
 _BREAK = re.compile(r"^\s*(?:[#/*;\-=!\"']|\"\"\"|''')*\s*$")
 
@@ -372,10 +372,20 @@ def _license_url(head: str) -> str | None:
 
 
 def _legal_comments(text: str, start: int) -> list[str]:
-    """The bundled libraries' legal comments after the header (``/*!``, ``@license``)."""
-    if "/*" not in text[start:]:
-        return []
-    return [m.group(0) for m in _LEGAL_COMMENT.finditer(text, start)]
+    """The bundled libraries' legal comments after the header: block comments that start
+    with ``/*!`` or hold ``@license``. One pass: each comment is skipped to its end, and an
+    unterminated ``/*`` (one inside a string) ends the search."""
+    out = []
+    pos = text.find("/*", start)
+    while pos >= 0:
+        end = text.find("*/", pos + 2)
+        if end < 0:
+            break
+        comment = text[pos : end + 2]
+        if comment.startswith("/*!") or _LICENSE_TAG.search(comment):
+            out.append(comment)
+        pos = text.find("/*", end + 2)
+    return out
 
 
 # Where a full license text starts, to find one far into a file without reading it all.
