@@ -45,15 +45,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ipscan.licenses.compat import license_ids
+from ipscan.licenses.headers import HEADER_LINES
 from ipscan.licenses.notices import file_license
 from ipscan.licenses.notices import header_license
 from ipscan.sources.metadata import declared_license
 from ipscan.sources.metadata import license_from_files
-from ipscan.sources.metadata import narrower_license
+from ipscan.sources.metadata import own_license
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.paths import is_meta_candidate
 
-HEADER_LINES = 60
 CODE = re.compile(r"\.(py|js|mjs|cjs|ts|c|h|cc|cpp|go|rs|java)$")
 HEADERS_PER_PACKAGE = 5
 
@@ -214,9 +214,9 @@ def main() -> int:
     # in what the header leaves open. The package's is its license files' when they name only
     # some of the declared licenses, else the declared one, else the files', as an index
     # build takes it.
+    defaults = {p.key: _file_default(p, declared[p.key], ours[p.key]) for p in packages}
     assigned = {
-        f"{p.ecosystem}/{p.name}/{k}": file_license(v, _file_default(declared[p.key], ours[p.key]))
-        or None
+        f"{p.ecosystem}/{p.name}/{k}": file_license(v, defaults[p.key]) or None
         for p in packages
         for k, v in p.headers.items()
     }
@@ -432,9 +432,9 @@ def _primary_rate(rows: list[tuple[str | None, str | None]]) -> int:
     return sum(1 for a, b in rows if _ids(a) and _ids(a) <= _ids(b))
 
 
-def _file_default(declared: str | None, from_files: str | None) -> str:
+def _file_default(pkg: Package, declared: str | None, from_files: str | None) -> str:
     if declared:
-        return narrower_license(from_files, declared) or declared
+        return own_license(pkg.licenses, declared) or declared
     return from_files or ""
 
 

@@ -88,6 +88,7 @@ def test_files_take_the_own_license_when_metadata_also_lists_bundled_ones(
     click = importlib.metadata.version("click")
     license_file = installed_file("click", f"click-{click}.dist-info/licenses/LICENSE.txt")
     (root / "LICENSE.txt").write_bytes(license_file.read_bytes())
+    (root / "LICENSES_bundled.txt").write_text("lib bundles tinylib, under the MIT license.\n")
     text = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
     (root / "fmt.py").write_text(text)
     build_index([str(root)], tmp_path / "idx", encoder, encoder.encode, origin="pypi:lib-1.0")

@@ -8,7 +8,7 @@ import pytest
 from ipscan.licenses import file_license
 from ipscan.licenses.compat import license_ids
 from ipscan.licenses.notices import header_license
-from ipscan.sources.metadata import narrower_license
+from ipscan.sources.metadata import own_license
 
 _APACHE_NOTICE = (
     ' * Licensed under the Apache License, Version 2.0 (the "License");\n'
@@ -16,6 +16,13 @@ _APACHE_NOTICE = (
     " * You may obtain a copy of the License at\n"
     " *\n"
     " * http://www.apache.org/licenses/LICENSE-2.0\n"
+)
+_MIT_TEXT = (
+    "Copyright (c) 2024 Example\n\nPermission is hereby granted, free of charge, to any person "
+    'obtaining a copy of this software and associated documentation files (the "Software"), '
+    "to deal in the Software without restriction.\n\nThe above copyright notice and this "
+    "permission notice shall be included in all copies or substantial portions of the "
+    "Software.\n"
 )
 _CODE = "".join(f"var v{i} = {i};\n" for i in range(80))
 
@@ -153,11 +160,19 @@ def test_a_bsd_style_license_takes_the_packages_bsd_variant() -> None:
     assert file_license(dual, "Apache-2.0 OR BSD-2-Clause") == "Apache-2.0 OR BSD-2-Clause"
 
 
-def test_narrower_license_of_the_license_files() -> None:
-    assert narrower_license("BSD-3-Clause", "BSD-3-Clause AND MIT") == "BSD-3-Clause"
-    assert narrower_license("BSD-3-Clause", "BSD-3-Clause") is None
-    assert narrower_license("GPL-3.0-only", "MIT") is None
-    assert narrower_license(None, "MIT") is None
+def test_own_license_of_a_package_that_declares_its_bundled_libraries_too() -> None:
+    mit = _MIT_TEXT.encode()
+    bundles = _MIT_TEXT + "\n\nThis binary distribution bundles the following software:\n"
+    assert own_license({"LICENSE": bundles.encode()}, "MIT AND Zlib") == "MIT"
+    # Without the license files saying they bundle other code, an unread text (here the
+    # GPL's) must not drop the declared license.
+    assert own_license({"LICENSE": mit}, "MIT AND GPL-2.0-only") is None
+    # A choice or an exception is the metadata's to keep.
+    assert own_license({"LICENSE": bundles.encode()}, "MIT OR Zlib") is None
+    # A bundled library's own license file says so too (shapely's LICENSE_GEOS).
+    files = {"LICENSE.txt": mit, "LICENSE_GEOS": b"GEOS is free software"}
+    assert own_license(files, "MIT AND LGPL-2.1-only") == "MIT"
+    assert own_license(files, "MIT") is None
 
 
 def test_what_the_code_writes_or_merely_names_is_not_the_files_license() -> None:
@@ -187,3 +202,89 @@ def test_a_license_text_far_into_a_bundle_joins() -> None:
     )
     bundle = "/*\n * Example\n" + _APACHE_NOTICE + " */\n" + _CODE + mit + _CODE
     assert file_license(bundle, "Apache-2.0") == "Apache-2.0 AND MIT"
+
+
+def test_same_family_beside_a_partial_statement_adds_nothing() -> None:
+    # chardet's macromanprober.py: "modified from latin1prober.py", under the LGPL either way.
+    header = (
+        "# This code was modified from latin1prober.py by Example.\n#\n"
+        "# This library is free software; you can redistribute it and/or\n"
+        "# modify it under the terms of the GNU Lesser General Public\n"
+        "# License as published by the Free Software Foundation; either\n"
+        "# version 2.1 of the License, or (at your option) any later version.\n\nimport os\n"
+    )
+    assert file_license(header, "LGPL-2.0-or-later") == "LGPL-2.1-or-later"
+    assert file_license(header, "MIT") == "LGPL-2.1-or-later AND MIT"
+
+
+def test_a_gpl_notice_is_one_statement() -> None:
+    # Its paragraphs are part of the text, and its words name the GPL again: one license.
+    header = (
+        "# This program is free software: you can redistribute it and/or modify\n"
+        "# it under the terms of the GNU General Public License as published by\n"
+        "# the Free Software Foundation, either version 3 of the License, or\n"
+        "# (at your option) any later version.\n#\n"
+        "# You should have received a copy of the GNU General Public License\n"
+        "# along with this program.  If not, see <https://www.gnu.org/licenses/>.\n\nimport os\n"
+    )
+    assert file_license(header, "MIT") == "GPL-3.0-or-later"
+    choice = header.replace(
+        "\nimport os",
+        "#\n# Alternatively, this file may be used under the terms of the Apache\n"
+        '# License, Version 2.0 (the "License").\nimport os',
+    )
+    assert file_license(choice, "MIT") == "GPL-3.0-or-later OR Apache-2.0"
+
+
+def test_a_name_in_passing_is_not_a_second_license() -> None:
+    header = (
+        "/*\n * Licensed under the MIT License.\n *\n"
+        " * Note: unlike the Apache License 2.0, MIT has no patent grant.\n */\n"
+    )
+    assert file_license(header + _CODE, "ISC") == "MIT"
+    # A name alone, with nothing else stated, still says which license.
+    assert file_license("# The MIT License\n\nimport os\n", "ISC") == "MIT"
+
+
+def test_a_clause_naming_the_package_licenses_keeps_other_package_expressions() -> None:
+    header = "/*! Example | Released under the Apache license 2.0 and MIT license */\n"
+    assert file_license(header + _CODE, "Apache-2.0 OR MIT") == "Apache-2.0 OR MIT"
+    assert file_license(header + _CODE, "Apache-2.0 AND MIT") == "Apache-2.0 AND MIT"
+    # An exception in the package's expression is not the header's to add.
+    gpl = "// Released under the GPL-2.0-only and MIT licenses\n"
+    assert (
+        file_license(gpl + _CODE, "(GPL-2.0-only WITH Classpath-exception-2.0) OR MIT")
+        == "GPL-2.0-only AND MIT"
+    )
+
+
+def test_at_license_comments_count_and_strings_do_not() -> None:
+    tagged = _CODE + "/**\n * tinylib 1.0\n * @license MIT\n */\n" + _CODE
+    assert file_license(tagged, "Apache-2.0") == "MIT AND Apache-2.0"
+    in_string = _CODE + 'var banner = "/*! tinylib | @license GPL-3.0 */";\n' + _CODE
+    assert file_license(in_string, "MIT") == "MIT"
+    template = _CODE + 'TEMPLATE = """\nPermission is hereby granted, free of charge, to any '
+    template += "person obtaining a copy of this software\n" + _MIT_TEXT + '"""\n' + _CODE
+    assert file_license(template, "Apache-2.0") == "Apache-2.0"
+
+
+def test_a_package_without_a_license_fills_nothing_in() -> None:
+    portions = "# Portions of this module use code under the MIT license.\nimport os\n"
+    assert file_license(portions, "NOASSERTION") == "MIT"
+
+
+def test_c_preprocessor_lines_end_the_header() -> None:
+    c = (
+        "/* Licensed under the MIT license. */\n#include <stdio.h>\n#include <zlib.h>\n"
+        "/* We link against zlib; see the zlib license in doc/. */\nint x;\n"
+    )
+    assert file_license(c, "ISC") == "MIT"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize("start", [50, 58, 59, 60, 61, 70])
+def test_a_header_text_read_whole_wherever_the_window_ends(newline: str, start: int) -> None:
+    preface = "".join(f"# line {i} of a long header\n" for i in range(start))
+    mit = "".join(f"# {line}\n" for line in _MIT_TEXT.splitlines())
+    text = (preface + mit + "\nimport os\n" + "x = 1\n" * 100).replace("\n", newline)
+    assert file_license(text, "Apache-2.0") == "MIT"

@@ -20,6 +20,7 @@ from ipscan.sources import SourceEntry
 from ipscan.sources import SourceInfo
 from ipscan.sources import open_source
 from ipscan.sources import split_stem
+from ipscan.sources.metadata import _is_component_license_file
 from tests.conftest import CLICK_MODULES
 from tests.conftest import git
 from tests.conftest import init_repo
@@ -57,6 +58,15 @@ def _tar(path: Path, members: list[tarfile.TarInfo | tuple[str, bytes]]) -> Path
                 info.size = len(m[1])
                 tar.addfile(info, io.BytesIO(m[1]))
     return path
+
+
+_MIT = (
+    "Copyright (c) 2024 Example\n\nPermission is hereby granted, free of charge, to any person "
+    'obtaining a copy of this software and associated documentation files (the "Software"), to '
+    "deal in the Software without restriction.\n\nThe above copyright notice and this "
+    "permission notice shall be included in all copies or substantial portions of the "
+    "Software.\n"
+)
 
 
 def _click_license() -> bytes:
@@ -124,18 +134,40 @@ def test_wheel_license_from_dist_info_license_file(tmp_path: Path) -> None:
 
 def test_a_bundled_librarys_license_file_is_not_the_package_license(tmp_path: Path) -> None:
     # shapely ships LICENSE.txt and, for the GEOS library its wheels bundle, LICENSE_GEOS.
-    lgpl = Path("/usr/share/common-licenses/LGPL-2.1")
-    if not lgpl.is_file():
-        pytest.skip(f"{lgpl} not installed")
     root = tmp_path / "shapes-2.0"
     root.mkdir()
     (root / "LICENSE.txt").write_bytes(_click_license())
-    (root / "LICENSE_GEOS").write_bytes(lgpl.read_bytes())
+    (root / "LICENSE_GEOS").write_text(_MIT)
     (root / "m.py").write_text("x = 1\n")
     assert _read(root)[0].license == "BSD-3-Clause"
     # A file named for its license is the package's own.
-    (root / "LICENSE_GEOS").rename(root / "COPYING.LESSER")
-    assert _read(root)[0].license == "LGPL-2.1-only AND BSD-3-Clause"
+    (root / "LICENSE_GEOS").rename(root / "LICENSE-MIT")
+    assert _read(root)[0].license == "MIT AND BSD-3-Clause"
+
+
+@pytest.mark.parametrize(
+    ("name", "component"),
+    [
+        ("LICENSE_GEOS", True),
+        ("LICENSE-THIRD-PARTY", True),
+        ("LICENSES_bundled.txt", True),
+        ("LICENSE", False),
+        ("LICENSE.txt", False),
+        ("LICENSE.html", False),
+        ("LICENSE-MIT", False),
+        ("LICENSE-GPL-2.0", False),
+        ("LICENSE-LGPL-2.1.txt", False),
+        ("LICENSE-BSD-3-Clause", False),
+        ("LICENSE.AGPL", False),
+        ("LICENSE-CC0-1.0", False),
+        ("LICENSE.0BSD", False),
+        ("COPYING.LGPLv3", False),
+        ("COPYING.LESSER", False),
+        ("dist-info/licenses/LICENSE.PSF", False),
+    ],
+)
+def test_license_file_names_of_bundled_libraries(name: str, component: bool) -> None:
+    assert _is_component_license_file(name) is component
 
 
 def test_npm_tarball(tmp_path: Path) -> None:

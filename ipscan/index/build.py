@@ -27,12 +27,12 @@ from ipscan.index.store import writer_lock
 from ipscan.languages import language_for_path
 from ipscan.licenses import file_license
 from ipscan.licenses.copyright import copyright_statements
+from ipscan.licenses.headers import HEADER_LINES
 from ipscan.records import SkippedFile
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
 
 # A file's own copyright statements are read from its header: the first lines.
-HEADER_LINES = 60
 
 Progress = Callable[[str], None]
 Embed = Callable[[list[str]], np.ndarray]

@@ -55,7 +55,6 @@ _ALIASES = {
     "python foundation 2": "PSF-2.0",
     "python foundation psf": "PSF-2.0",
     "python 2.0": "Python-2.0",
-    "python": "Python-2.0",  # ":license: Python License." (the Python License 2.0 stack)
     "unlicense": "Unlicense",
     "cc0": "CC0-1.0",
     "cc0 1.0": "CC0-1.0",

@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 from ipscan.licenses.compat import license_ids
+from ipscan.licenses.headers import and_terms
 from ipscan.licenses.headers import join_and
 from ipscan.licenses.headers import names_new_family
 from ipscan.licenses.headers import read_header
 from ipscan.licenses.spdx import parse_spdx_expression
+
+NOASSERTION = "NOASSERTION"  # SPDX: the license was not determined
 
 __all__ = ["file_license", "header_license", "spdx_identifier_in", "spdx_identifiers"]
 
@@ -48,37 +51,42 @@ def header_license(text: str) -> str | None:
 
 
 def file_license(text: str, default: str) -> str:
-    """A file's own license when its header states one, else its package's (``default``).
+    """A file's own license when it states one, else its package's (``default``).
 
-    The package's license also fills in what the header leaves open: the variant of "a
-    BSD-style license", the rest of a file whose header covers a part ("Portions of this
+    The package's license also fills in what the file leaves open: the variant of "a
+    BSD-style license", the rest of a file whose statements cover a part ("Portions of this
     module ...", "modified from", a notice among the code, a bundled library's legal comment)
-    unless the header already names that license family, and whether two licenses the header
-    names are a choice (a statement naming exactly the package's licenses takes its
-    expression)."""
+    unless they already name that license family, and whether two licenses named in one
+    clause ("Released under the Apache license 2.0 and Mozilla Public License 2.0") are a
+    choice: the package's expression when it names exactly those two."""
     found = spdx_identifier_in(text)
     if found:
         return found
     header = read_header(text)
-    package_ids = set(license_ids(default)) if default else set()
+    package = default if default and default != NOASSERTION else ""
     statements = [
-        default if package_ids and set(license_ids(s)) == package_ids else s
+        package if s in header.named_together and _same_ids_choice(s, package) else s
         for s in header.statements
     ]
-    if header.bsd_family:
-        bsd = [i for i in license_ids(default) if i.startswith("BSD-")] if default else []
-        if bsd and (statements or len(bsd) < len(package_ids)):
-            statements.append(" AND ".join(bsd))
+    if header.bsd_family and package:
+        bsd = [i for i in license_ids(package) if i.startswith("BSD-")]
+        if bsd and (statements or " OR " not in package):
+            statements.append(join_and(bsd) or "")
     if not statements:
         return default
-    if header.partial and default and names_new_family(default, statements):
-        statements.append(default)
-    terms = [t for s in statements for t in _and_terms(s)]
+    if header.partial and package and names_new_family(package, statements):
+        statements.append(package)
+    terms = [t for s in statements for t in and_terms(s)]
     return join_and(list(dict.fromkeys(terms))) or default
 
 
-def _and_terms(expr: str) -> list[str]:
-    """The terms of an expression that only joins licenses with AND, else the expression."""
-    if " OR " in expr or "(" in expr or " WITH " in expr:
-        return [expr]
-    return expr.split(" AND ")
+def _same_ids_choice(statement: str, package: str) -> bool:
+    """Whether ``package`` is a plain choice (no exception) between the licenses
+    ``statement`` names."""
+    return (
+        bool(package)
+        and " OR " in package
+        and " AND " not in package
+        and " WITH " not in package
+        and set(license_ids(statement)) == set(license_ids(package))
+    )

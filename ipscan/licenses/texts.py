@@ -333,6 +333,11 @@ _BUNDLED = re.compile(
 )
 
 
+def mentions_bundled(text: str) -> bool:
+    """Whether a license file turns to third-party components it bundles."""
+    return _BUNDLED.search(normalized_words(text)) is not None
+
+
 def _own_licenses(norm: str, found: list[tuple[int, str]]) -> list[str]:
     """The distinct licenses of ``found`` that precede the bundled-components part, in order."""
     m = _BUNDLED.search(norm)

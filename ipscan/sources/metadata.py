@@ -13,6 +13,7 @@ from ipscan.licenses import normalize_license
 from ipscan.licenses.compat import license_ids
 from ipscan.licenses.copyright import copyright_statements
 from ipscan.licenses.texts import group
+from ipscan.licenses.texts import mentions_bundled
 from ipscan.licenses.texts import offers_choice
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import LICENSE_NAME
@@ -146,12 +147,13 @@ def _license_from_files(files: dict[str, bytes]) -> str | None:
     """The license of the root license files (or a wheel's dist-info licenses), leaving out a
     bundled library's own file (shapely's LICENSE_GEOS beside its LICENSE.txt)."""
     root = _license_files(files)
-    own = [p for p in root if not _COMPONENT_LICENSE_FILE.match(p.rsplit("/", 1)[-1])]
-    if any(detect_license_text(_text(files[p])) for p in own):
+    detected = {p: detect_license_text(_text(files[p])) for p in root}
+    own = [p for p in root if not _is_component_license_file(p)]
+    if any(detected[p] for p in own):
         root = own
     found: list[str] = []
     for p in root:
-        lic = detect_license_text(_text(files[p]))
+        lic = detected[p]
         if lic and lic not in found:
             found.append(lic)
     if not found:
@@ -170,12 +172,27 @@ _LICENSE_WORDS = (
     r"lgpl|zlib|unlicense|cc0|bsl|boost|psf|python)"
 )
 _NAMED_LICENSE_FILE = re.compile(rf"(?i)licen[cs]e[-_.]{_LICENSE_WORDS}(?:\.(?:txt|md))?$")
-# A license file named for something else than a license: a bundled library's (LICENSE_GEOS,
-# LICENSE-THIRD-PARTY). COPYING.LESSER and COPYING.LIB are the package's LGPL.
-_COMPONENT_LICENSE_FILE = re.compile(
-    rf"(?i)^(?:licen[cs]e|copying)[-_.](?!{_LICENSE_WORDS}(?:\.\w+)?$|lesser|lib|library"
-    r"|(?:txt|md|rst|markdown)$)[\w.-]+$"
+# What a license file's name adds after LICENSE/COPYING: a license (LICENSE-MIT,
+# LICENSE-GPL-2.0, COPYING.LGPLv3, LICENSE.0BSD), the LGPL's COPYING.LESSER/COPYING.LIB, or a
+# format (LICENSE.txt); anything else names a bundled library (LICENSE_GEOS,
+# LICENSE-THIRD-PARTY, numpy's LICENSES_bundled.txt).
+_LICENSE_FILE_PARTS = re.compile(r"(?i)^(?:licen[cs]es?|copying)[-_.](.+)$")
+_FORMAT_SUFFIX = re.compile(r"(?i)\.(?:txt|md|rst|html?|markdown|adoc|rtf)$")
+_LICENSE_WORD = re.compile(
+    r"(?i)^(?:mit|apache|asl|bsd|0bsd|isc|mpl|[al]?gpl|zlib|unlicense|cc[0-]|bsl|boost|psf"
+    r"|python|epl|cddl|artistic|wtfpl|ofl|upl|zpl|afl|eupl|x11|postgresql|lesser|lib|library)"
 )
+
+
+def _is_component_license_file(path: str) -> bool:
+    """Whether a license file's name says it is a bundled library's, not the package's."""
+    m = _LICENSE_FILE_PARTS.match(path.rsplit("/", 1)[-1])
+    if not m:
+        return False
+    suffix = _FORMAT_SUFFIX.sub("", m.group(1))
+    if not suffix or _FORMAT_SUFFIX.match(f".{suffix}"):
+        return False
+    return not (_LICENSE_WORD.match(suffix) or normalize_license(suffix.replace("_", "-")))
 
 
 def _offered_as_choice(files: dict[str, bytes], paths: list[str]) -> bool:
@@ -266,14 +283,26 @@ def source_info(
         kind=kind,
         digest=digest,
         copyright=_copyright_from_files(files),
-        own_license=narrower_license(_license_from_files(files), license_),
+        own_license=own_license(files, license_),
     )
 
 
-def narrower_license(from_files: str | None, declared: str) -> str | None:
-    """The license files' expression when it names only some of the declared licenses (the
-    metadata also lists bundled libraries' licenses), else None."""
-    if not from_files:
+def own_license(files: dict[str, bytes], declared: str) -> str | None:
+    """The license of a package's own files when its metadata declares more: the license
+    files' expression, when they name only some of the declared licenses and say they bundle
+    other code (numpy's metadata lists its bundled libraries' licenses); else None. Not when
+    the declared expression offers a choice or an exception, which the files' may drop."""
+    from_files = _license_from_files(files)
+    if not from_files or " OR " in declared or " WITH " in declared:
         return None
     own, everything = set(license_ids(from_files)), set(license_ids(declared))
-    return from_files if own and own < everything else None
+    if not own or not own < everything or not _says_it_bundles(files):
+        return None
+    return from_files
+
+
+def _says_it_bundles(files: dict[str, bytes]) -> bool:
+    root = _license_files(files)
+    return any(_is_component_license_file(p) for p in root) or any(
+        mentions_bundled(_text(files[p])) for p in root
+    )
