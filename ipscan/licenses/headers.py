@@ -2,13 +2,13 @@
 notices among its code, and what it bundles.
 
 A header often holds more than one statement: its own license plus the license of code it
-took in ("With parts by Tyler Close ... under the terms of the MIT X license", "Licensed to
-PSF under a Contributor Agreement" above the ElementTree notice, "Modifications are
-dual-licensed: MIT and PSF"). Each statement counts; they join with ``AND`` ("Alternatively,
-... under the terms of" makes a choice). A license text (the BSD conditions, the GPL notice)
-spans paragraphs, so texts are read from the whole header window, and a paragraph only adds a
-statement when it is not part of a text. A license merely named ("unlike the Apache License")
-counts only when nothing else in the header states one.
+took in (q.js: its author's MIT statement, then the parts by Tyler Close under the MIT X
+license; CPython's contributor-agreement line above the ElementTree notice; parso's
+modifications, dual-licensed between MIT and the PSF's license). Each statement counts; they
+join with ``AND`` (a paragraph starting "Alternatively" makes a choice). A license text (the
+BSD conditions, the GPL notice) spans paragraphs, so texts are read from the whole header
+window, and a paragraph only adds a statement when it is not part of a text. A license merely
+named ("unlike the Apache License") counts only when nothing else in the header states one.
 
 The header is the comments, docstring and blank lines before the first line of code. Below
 it, a comment counts only when it grants a license, and covers the code near it, not the file;
@@ -72,14 +72,15 @@ _GRANTS = (
         r"(?:^|[^\w])(?:@|:|__)?licen[cs]e(?:__)?\s*[:=]?\s*[:=]\s*[\"'(]?([^\"'\n)]+)", re.I
     ),
     re.compile(r"(?:^|\s)@licen[cs]e\s+([^\n]+)", re.I),
+    re.compile(r"(?:^|[\s*#/])([\w.+-]+(?:\s[\w.+-]+)?)\s+licensed\b", re.I),
+    # Read across a paragraph's lines: "under the terms of the MIT\n * license found at".
     re.compile(
         r"(?:licen[cs]ed|released|distributed|available|\bunder\s+the\s+terms\s+of)"
         r"(?:\s+under)?\s+(?:the\s+)?(?:terms\s+of\s+(?:the\s+)?)?([^\n]{1,80}?)\s+licen[cs]e",
         re.I,
     ),
-    re.compile(r"(?:^|[\s*#/])([\w.+-]+(?:\s[\w.+-]+)?)\s+licensed\b", re.I),
 )
-_LINE_GRANTS = 2  # the first grants read to the end of a line; the others read sentences
+_LINE_GRANTS = 3  # the first read a line to its end; the last reads the paragraph flattened
 # Names only a grant may use: ":license: Python License." (a bare "Python license" is prose).
 _GRANT_NAMES = {"python": "Python-2.0", "python license": "Python-2.0"}
 # Weaker: "-- license (MIT): https://..." (a bundled helper's legal comment).
