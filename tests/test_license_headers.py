@@ -261,6 +261,8 @@ def test_a_clause_naming_the_package_licenses_keeps_other_package_expressions() 
 def test_at_license_comments_count_and_strings_do_not() -> None:
     tagged = _CODE + "/**\n * tinylib 1.0\n * @license MIT\n */\n" + _CODE
     assert file_license(tagged, "Apache-2.0") == "MIT AND Apache-2.0"
+    two = _CODE + "/*! lib | Released under the MIT and Apache-2.0 licenses */\n" + _CODE
+    assert file_license(two, "ISC") == "MIT AND Apache-2.0 AND ISC"
     in_string = _CODE + 'var banner = "/*! tinylib | @license GPL-3.0 */";\n' + _CODE
     assert file_license(in_string, "MIT") == "MIT"
     template = _CODE + 'TEMPLATE = """\nPermission is hereby granted, free of charge, to any '

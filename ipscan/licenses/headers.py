@@ -235,8 +235,7 @@ def _read_window(found: _Found, head: str, lines: list[str], window: int, header
             if not _DUAL.search(_flatten(para)):  # an unread choice: the package's to say
                 bare += [b for b in [_bare_name(_flatten(para))] if b]
             continue
-        if _CLAUSE_MARK in statements:
-            statements.remove(_CLAUSE_MARK)
+        if statements == [_clause_names(_flatten(para))]:
             found.named_together += statements
         if grants and _ALTERNATIVELY.match(_flatten(para)):
             grants[-1] = f"{group(grants[-1])} OR {group(join_and(statements) or '')}"
@@ -245,13 +244,10 @@ def _read_window(found: _Found, head: str, lines: list[str], window: int, header
     found.exprs += grants or bare[:1]
 
 
-_CLAUSE_MARK = "\x00clause"
-
-
 def _paragraph_statements(para: str, grants_only: bool = False) -> list[str]:
     """The licenses one paragraph grants: "Licensed to PSF under a Contributor Agreement. ...
-    Modifications are dual-licensed: MIT and PSF." grants two. A paragraph naming two licenses
-    in one clause gets ``_CLAUSE_MARK`` too. ``grants_only``: not "license (MIT)" either."""
+    Modifications are dual-licensed: MIT and PSF." grants two. ``grants_only``: not "license
+    (MIT)" either."""
     if not _MENTIONS.search(para) and not _URL_HINT.search(para):
         return []
     flat = _flatten(para)
@@ -268,7 +264,7 @@ def _paragraph_statements(para: str, grants_only: bool = False) -> list[str]:
         return out  # the contribution line or the dedication is this paragraph's license
     together = _clause_names(flat)
     if together:
-        return [together, _CLAUSE_MARK]
+        return [together]
     named = _granted_name(para) or _license_url(flat)
     if not named and not grants_only:
         m = _PARENTHESIZED.search(para)
