@@ -168,9 +168,9 @@ class HeaderLicense:
 def read_header(text: str) -> HeaderLicense:
     """The license statements of ``text``: its header's, grants in comments among its first
     lines of code, and the legal comments and license texts of what it bundles."""
-    kept = text.splitlines(keepends=True)
+    kept = text.splitlines(keepends=True)[:LONG_HEADER_LINES]
     lines = [line.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029") for line in kept]
-    end = _header_end(lines[:LONG_HEADER_LINES])
+    end = _header_end(lines)
     # A header comment longer than the usual window is read to its end (up to 150 lines).
     window = max(HEADER_LINES, min(end, LONG_HEADER_LINES))
     head = "\n".join(lines[:window])
