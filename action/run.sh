@@ -107,7 +107,8 @@ scan() {
       head="$GITHUB_SHA"
     fi
     echo "ipscan: scanning what ${head:0:12} adds to ${base:0:12}"
-    ipscan diff --base "$base" --head "$head" -C "$path" --format json -o "$report" \
+    # actions/checkout makes a shallow clone: --fetch lets ipscan fetch the base from origin.
+    ipscan diff --fetch --base "$base" --head "$head" -C "$path" --format json -o "$report" \
       ${index_args[@]+"${index_args[@]}"} || code=$?
   else
     echo "ipscan: scanning $(esc "$path")"

@@ -222,17 +222,30 @@ def check(files: Sequence[Path], all_units: bool, **opts: Any) -> int:
     default=".",
     help="The repository (default: the current directory).",
 )
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Fetch a revision that is not here from the remote `origin` (the only network use).",
+)
 @scan_options
 def diff(
-    revisions: str | None, base: str | None, head: str | None, repo_path: Path, **opts: Any
+    revisions: str | None,
+    base: str | None,
+    head: str | None,
+    repo_path: Path,
+    fetch: bool,
+    **opts: Any,
 ) -> int:
-    """Scan what a range adds: REVISIONS is BASE..HEAD (or BASE...HEAD from the merge base)."""
+    """Scan what a range adds: REVISIONS is BASE..HEAD (or BASE...HEAD from the merge base).
+
+    Everything is read locally; a revision missing here is an error unless --fetch is given.
+    """
     from ipscan.gitchanges import parse_range
     from ipscan.gitchanges import range_changes
     from ipscan.scan import scan_changes
 
     b, h, merge_base = parse_range(revisions, base, head)
-    changes = range_changes(repo_path, b, h, merge_base)
+    changes = range_changes(repo_path, b, h, merge_base, fetch=fetch)
     return _finish_scan(scan_changes(changes, _options(opts)), opts)
 
 

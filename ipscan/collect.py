@@ -9,6 +9,8 @@ from ipscan.files import gate
 from ipscan.gitchanges import ChangedFile
 from ipscan.gitio import FileListing
 from ipscan.gitio import read_listed_file
+from ipscan.languages import has_extension
+from ipscan.languages import language_for_file
 from ipscan.languages import language_for_path
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
@@ -23,7 +25,7 @@ class Collected:
 
 
 def _gate_one(rel: str, data: bytes, files: list[SourceFile], skipped: list[SkippedFile]) -> None:
-    spec = language_for_path(rel)
+    spec = language_for_file(rel, data)
     if spec is None:
         return
     gated = gate(rel, data, spec.name)
@@ -45,13 +47,16 @@ def collect_changed(changed: Sequence[ChangedFile]) -> Collected:
 def collect_sources(listing: FileListing) -> Collected:
     """Every listed file in a supported language that passes the gate; others say why not."""
     files: list[SourceFile] = []
-    skipped: list[SkippedFile] = []
+    skipped: list[SkippedFile] = [SkippedFile(p, "submodule") for p in listing.submodules]
     for rel in listing.paths:
-        if language_for_path(rel) is None:
+        # Files without an extension are read for a shebang line (scripts).
+        maybe_script = not has_extension(rel)
+        if language_for_path(rel) is None and not maybe_script:
             continue
         data = read_listed_file(listing, rel)
         if isinstance(data, str):
-            skipped.append(SkippedFile(rel, data))
+            if not maybe_script:
+                skipped.append(SkippedFile(rel, data))
         else:
             _gate_one(rel, data, files, skipped)
     return Collected(tuple(files), tuple(skipped))

@@ -3,8 +3,10 @@
 - staged: the blobs in git's index (what `git commit` will record, not the working tree), and the
   lines the index adds over HEAD (an unborn branch adds every line);
 - range: the blobs at HEAD of ``BASE..HEAD`` and the lines added since BASE (renames followed,
-  deleted files dropped). In a shallow clone a missing base is fetched, or a one-line error says
-  how to get it.
+  deleted files dropped). A revision that is not here is an error naming ``--fetch``; only with
+  it is the revision fetched from ``origin`` (see ``ipscan.gitrefs``).
+
+Submodules are listed, never read (their code is another repository's); symlinks carry no code.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from pathlib import Path
 
 from ipscan.errors import GitError
 from ipscan.errors import UsageError
+from ipscan.gitrefs import check_rev
+from ipscan.gitrefs import ensure_commit
 
 LineRange = tuple[int, int]
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 _EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
+_REGULAR = (0o100644, 0o100755)
+_SUBMODULE = 0o160000
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Changes:
     root: Path
     files: tuple[ChangedFile, ...]
     not_staged: tuple[str, ...] = ()  # asked-for paths that git's index does not hold
+    submodules: tuple[str, ...] = ()  # changed paths that are submodules (not scanned)
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -97,8 +104,10 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
     index_file = os.environ.get("GIT_INDEX_FILE")
     index = git.IndexFile(repo, str((cwd / index_file).resolve())) if index_file else repo.index
     entries = index.entries
+    renamed = _staged_renames(root, base)
     files = []
     missing = []
+    submodules = []
     for p in paths:
         if Path(p).is_absolute():
             rel = Path(os.path.relpath(os.path.realpath(p), os.path.realpath(root))).as_posix()
@@ -110,12 +119,36 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
         if entry is None:
             missing.append(rel)  # deleted, or a path git does not track
             continue
+        if entry.mode & 0o170000 == _SUBMODULE:
+            submodules.append(rel)
+            continue
         if entry.mode & 0o170000 != 0o100000:
-            continue  # symlinks and submodules carry no code of their own
+            continue  # symlinks carry no code of their own
         data = repo.odb.stream(entry.binsha).read()
-        diff = _git(root, "diff", "--cached", "-U0", "--no-color", "--no-ext-diff", base, "--", rel)
+        # A rename is diffed against its old path, so only what the rename changed is added.
+        paths = (renamed[rel], rel) if rel in renamed else (rel,)
+        diff = _git(
+            root, "diff", "--cached", "-U0", "-M", "--no-color", "--no-ext-diff", base, "--", *paths
+        )
         files.append(ChangedFile(rel, data, added_lines(diff)))
-    return Changes(root, tuple(files), tuple(missing))
+    return Changes(root, tuple(files), tuple(missing), tuple(submodules))
+
+
+def _staged_renames(root: Path, base: str) -> dict[str, str]:
+    """new path → old path for the renames staged over ``base`` (as `git commit` would record)."""
+    out = _git(root, "diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff", base)
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    renames: dict[str, str] = {}
+    i = 0
+    while i < len(fields) - 1:
+        code = fields[i]
+        if code.startswith(("R", "C")):
+            if code.startswith("R"):
+                renames[fields[i + 2]] = fields[i + 1]
+            i += 3
+        else:
+            i += 2
+    return renames
 
 
 def parse_range(spec: str | None, base: str | None, head: str | None) -> tuple[str, str, bool]:
@@ -127,39 +160,28 @@ def parse_range(spec: str | None, base: str | None, head: str | None) -> tuple[s
         left, _, right = spec.partition("..." if three else "..")
         if not _ or not left:
             raise UsageError(f"{spec}: expected a range like BASE..HEAD")
-        return left, right or "HEAD", three
+        return check_rev(left, "base"), check_rev(right or "HEAD", "head"), three
     if not base:
         raise UsageError("give a range BASE..HEAD or --base REF")
-    return base, head or "HEAD", False
+    return check_rev(base, "base"), check_rev(head or "HEAD", "head"), False
 
 
-def _ensure_commit(root: Path, rev: str) -> str:
-    """The sha of ``rev``; in a shallow clone, fetch it first when it is missing."""
-    try:
-        return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
-    except GitError:
-        pass
-    shallow = _git(root, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
-    try:
-        _git(root, "fetch", "--quiet", "--no-tags", "--depth=1", "origin", rev)
-        return _git(root, "rev-parse", "--verify", f"{rev}^{{commit}}").decode().strip()
-    except GitError as exc:
-        hint = " (this is a shallow clone: fetch more history, e.g. `git fetch --unshallow`)"
-        raise GitError(
-            f"{rev}: no such commit here and it could not be fetched{hint if shallow else ''}"
-        ) from exc
+def range_changes(
+    cwd: Path, base: str, head: str, merge_base: bool = False, fetch: bool = False
+) -> Changes:
+    """Files added or modified from ``base`` to ``head`` (renames followed, deletions dropped).
 
-
-def range_changes(cwd: Path, base: str, head: str, merge_base: bool = False) -> Changes:
-    """Files added or modified from ``base`` to ``head`` (renames followed, deletions dropped)."""
+    A revision missing here is fetched from ``origin`` only when ``fetch`` is true.
+    """
     root = repo_root(cwd)
-    head_sha = _ensure_commit(root, head)
-    base_sha = _ensure_commit(root, base)
+    head_sha = ensure_commit(_git, root, head, fetch)
+    base_sha = ensure_commit(_git, root, base, fetch)
     if merge_base:
         base_sha = _git(root, "merge-base", base_sha, head_sha).decode().strip()
     status = _git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", base_sha, head_sha)
     fields = status.decode("utf-8", "surrogateescape").split("\0")
     files = []
+    submodules = []
     i = 0
     while i < len(fields) - 1:
         code = fields[i]
@@ -171,9 +193,13 @@ def range_changes(cwd: Path, base: str, head: str, merge_base: bool = False) -> 
             i += 2
         if code.startswith("D"):
             continue
-        mode_and_blob = _git(root, "ls-tree", head_sha, "--", new).split(maxsplit=3)
-        if not mode_and_blob or (mode_and_blob[0] != b"100644" and mode_and_blob[0] != b"100755"):
-            continue  # symlinks, submodules
+        mode_and_blob = _git(root, "ls-tree", "-z", head_sha, "--", new).split(maxsplit=3)
+        mode = int(mode_and_blob[0], 8) if mode_and_blob else 0
+        if mode == _SUBMODULE:
+            submodules.append(new)
+            continue
+        if mode not in _REGULAR:
+            continue  # symlinks carry no code of their own
         data = _git(root, "cat-file", "blob", mode_and_blob[2].decode())
         paths = (old, new) if old != new else (new,)
         diff = _git(
@@ -189,4 +215,4 @@ def range_changes(cwd: Path, base: str, head: str, merge_base: bool = False) -> 
             *paths,
         )
         files.append(ChangedFile(new, data, added_lines(diff)))
-    return Changes(root, tuple(files))
+    return Changes(root, tuple(files), submodules=tuple(submodules))

@@ -1,13 +1,20 @@
-"""The files a scan looks at: git-tracked files of a work tree, or every file of a plain folder."""
+"""The files a scan looks at: git-tracked files of a work tree, or every file of a plain folder.
+
+Paths never leave the scanned root: a file is read only when no part of its path below the root
+is a symlink (a tracked folder replaced by a link to elsewhere is skipped as ``symlink``), and
+the file itself is opened without following links. Submodules are listed, not read.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from ipscan.errors import GitError
 from ipscan.errors import UsageError
+from ipscan.files import MAX_FILE_BYTES
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -19,6 +26,7 @@ class FileListing:
     root: Path
     paths: tuple[str, ...]
     from_git: bool
+    submodules: tuple[str, ...] = ()  # git submodules below ``root`` (another repository's code)
 
 
 def list_scan_files(root: Path) -> FileListing:
@@ -28,14 +36,19 @@ def list_scan_files(root: Path) -> FileListing:
     if not root.is_dir():
         raise UsageError(f"{root}: not a directory")
     root = root.resolve()
+    if ".git" in root.parts:
+        top = Path(*root.parts[: root.parts.index(".git")])
+        raise UsageError(f"{root}: is inside git's own folder, not the work tree; scan {top}")
     tracked = _git_tracked(root)
     if tracked is not None:
-        return FileListing(root, tracked, True)
+        paths, submodules = tracked
+        return FileListing(root, paths, True, submodules)
     return FileListing(root, _walk(root), False)
 
 
-def _git_tracked(root: Path) -> tuple[str, ...] | None:
-    """Paths git tracks below ``root`` (staged files of an empty repository included)."""
+def _git_tracked(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """Paths git tracks below ``root`` (staged files of an empty repository included), and the
+    submodules among them."""
     import git  # gitpython: imported here so `ipscan --help` stays instant
 
     try:
@@ -45,18 +58,21 @@ def _git_tracked(root: Path) -> tuple[str, ...] | None:
     if repo.bare:
         raise UsageError(f"{root}: is a bare git repository; scan a work tree")
     try:
-        out = repo.git.ls_files("-z", "--full-name", "--", str(root))
+        out = repo.git.ls_files("-z", "--stage", "--full-name", "--", str(root))
     except git.GitCommandError as exc:
         raise GitError(f"{root}: git ls-files failed: {exc.stderr.strip() or exc}") from exc
     top = Path(repo.working_tree_dir or root).resolve()
     prefix = root.relative_to(top).as_posix() if root != top else ""
-    paths = []
-    for full in out.split("\0"):
-        if not full:
+    paths: set[str] = set()
+    submodules: set[str] = set()
+    for record in out.split("\0"):
+        if not record:
             continue
+        # "<mode> <object> <stage>\t<path>"; a conflicted file is listed once per stage.
+        info, _, full = record.partition("\t")
         rel = full[len(prefix) + 1 :] if prefix else full
-        paths.append(rel)
-    return tuple(sorted(paths))
+        (submodules if info.startswith("160000") else paths).add(rel)
+    return tuple(sorted(paths)), tuple(sorted(submodules))
 
 
 def _walk(root: Path) -> tuple[str, ...]:
@@ -70,13 +86,35 @@ def _walk(root: Path) -> tuple[str, ...]:
 
 
 def read_listed_file(listing: FileListing, rel: str) -> bytes | str:
-    """The file's bytes, or a skip reason: symlinks and non-regular files are never followed."""
-    full = listing.root / rel
+    """The file's bytes, or a skip reason: a symlink anywhere below the root, a non-regular file
+    or one over the gate's size limit is never read."""
+    parts = rel.split("/")
+    if not rel or any(p in ("", ".", "..") for p in parts):
+        return "outside-root"
+    here = listing.root
     try:
-        if full.is_symlink():
+        for part in parts[:-1]:
+            here = here / part
+            st = here.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                return "symlink"
+            if not stat.S_ISDIR(st.st_mode):
+                return "missing"
+        full = here / parts[-1]
+        st = full.lstat()
+        if stat.S_ISLNK(st.st_mode):
             return "symlink"
-        if not full.is_file():
-            return "not-a-file" if full.exists() else "missing"
-        return full.read_bytes()
+        if not stat.S_ISREG(st.st_mode):
+            return "not-a-file"
+        if st.st_size > MAX_FILE_BYTES:
+            return "too-large"
+        # O_NOFOLLOW: a file swapped for a link after the checks above is still not followed.
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return "missing"
     except OSError as exc:
+        if exc.errno == getattr(os, "ELOOP", -1):
+            return "symlink"
         return f"unreadable: {exc.strerror or exc}"

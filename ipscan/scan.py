@@ -205,7 +205,8 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
         added = {c.path: c.added for c in changes.files}
         analyzed = [touched_units(af, added.get(af.file.path, ())) for af in whole]
     not_staged = (SkippedFile(p, "not-staged") for p in changes.not_staged)
-    skipped = (*collected.skipped, *ignored, *not_staged)
+    submodules = (SkippedFile(p, "submodule") for p in changes.submodules)
+    skipped = (*collected.skipped, *ignored, *not_staged, *submodules)
     return scan_analyzed(
         str(changes.root),
         analyzed,

@@ -95,13 +95,15 @@ def test_detached_head_and_three_dot_range(tmp_path: Path) -> None:
     }
 
 
-def test_shallow_clone_fetches_a_missing_base(tmp_path: Path) -> None:
+def test_shallow_clone_fetches_a_missing_base_when_asked(tmp_path: Path) -> None:
     repo, base = _range_repo(tmp_path)
     clone = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
     with pytest.raises(subprocess.CalledProcessError):  # the base is not in the shallow clone
         git(clone, "cat-file", "-e", f"{base}^{{commit}}")
-    assert {f.path for f in range_changes(clone, base, "HEAD").files} == {
+    with pytest.raises(GitError, match="--fetch"):
+        range_changes(clone, base, "HEAD")
+    assert {f.path for f in range_changes(clone, base, "HEAD", fetch=True).files} == {
         "keep.py",
         "new näme.py",
         "added.py",

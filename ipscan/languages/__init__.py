@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import posixpath
 import threading
 
@@ -24,6 +25,7 @@ __all__ = [
     "get_language",
     "get_parser",
     "grammar_language",
+    "language_for_file",
     "language_for_path",
 ]
 
@@ -44,6 +46,35 @@ def language_for_path(path: str) -> LanguageSpec | None:
     """The language of a file by its extension (case-insensitive), or None if unsupported."""
     ext = posixpath.splitext(path.replace("\\", "/"))[1].lower()
     return _BY_EXTENSION.get(ext)
+
+
+# identify's interpreter tags that name a language ipscan parses.
+_SHEBANG_TAGS = {"python": "python", "javascript": "javascript"}
+
+
+def has_extension(path: str) -> bool:
+    """Whether the file name has an extension (``.bashrc`` and ``Makefile`` have none)."""
+    return bool(posixpath.splitext(path.replace("\\", "/"))[1])
+
+
+def language_for_file(path: str, data: bytes) -> LanguageSpec | None:
+    """The language of a file by its extension, or for a file without one, by its shebang line
+    (``#!/usr/bin/env python3``), so an extensionless script is scanned like a ``.py`` file."""
+    spec = language_for_path(path)
+    if spec is not None or has_extension(path) or not data.startswith(b"#!"):
+        return spec
+    # identify (pre-commit's file typer) parses shebangs, env -S included, and knows
+    # versioned interpreter names (python3.12).
+    from identify.identify import parse_shebang
+    from identify.identify import tags_from_interpreter
+
+    command = parse_shebang(io.BytesIO(data[:1024]))
+    if not command:
+        return None
+    for tag in sorted(tags_from_interpreter(command[0])):
+        if tag in _SHEBANG_TAGS:
+            return LANGUAGES[_SHEBANG_TAGS[tag]]
+    return None
 
 
 def get_language(name: str) -> LanguageSpec:

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ipscan.errors import SourceError
+from ipscan.errors import UsageError
+from ipscan.gitrefs import check_rev
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
 from ipscan.sources.paths import safe_path
@@ -20,11 +22,34 @@ from ipscan.sources.records import SourceEntry
 from ipscan.sources.records import SourceInfo
 
 _GIT_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
+# git's "<transport>::<address>" form (ext::, fd::, remote helpers): it can run commands.
+_TRANSPORT = re.compile(r"^[a-z][a-z0-9+.-]*::", re.IGNORECASE)
+SAFE_SCHEMES = ("https", "http", "ssh", "git", "git+ssh", "ssh+git", "file")
 
 
 def looks_like_git_url(spec: str) -> bool:
-    """True for URLs, ``user@host:path`` and anything ending in ``.git``."""
-    return bool(_GIT_URL.match(spec)) or spec.endswith(".git")
+    """True for URLs, ``transport::address``, ``user@host:path`` and anything ending in
+    ``.git``."""
+    return bool(_GIT_URL.match(spec) or _TRANSPORT.match(spec)) or spec.endswith(".git")
+
+
+def check_git_url(spec: str) -> str:
+    """``spec`` unchanged when git may clone it safely, else a UsageError (exit 2).
+
+    Only plain URL schemes and scp-like ``user@host:path`` pass: ``ext::`` and ``fd::`` run
+    commands or read descriptors, and a spec starting with '-' would be read as an option.
+    """
+    if spec.startswith("-"):
+        raise UsageError(f"{spec!r}: a source cannot start with '-'")
+    if any(ord(c) < 32 or ord(c) == 127 for c in spec):
+        raise UsageError(f"{spec!r}: a git URL cannot hold control characters")
+    scheme = spec.split("://", 1)[0].lower() if "://" in spec else None
+    if _TRANSPORT.match(spec) or (scheme is not None and scheme not in SAFE_SCHEMES):
+        raise UsageError(
+            f"{spec}: unsupported or unsafe URL scheme (use {', '.join(SAFE_SCHEMES)}, "
+            "or user@host:path)"
+        )
+    return spec
 
 
 def is_git_repo(path: Path) -> bool:
@@ -55,6 +80,8 @@ def open_git(
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise SourceError(f"{spec}: not a git repository") from exc
     with repo:
+        if rev is not None:
+            check_rev(rev, "--rev")
         try:
             commit = repo.commit(rev or "HEAD")
         except (git.BadName, git.BadObject, ValueError, git.GitCommandError) as exc:
@@ -96,6 +123,9 @@ def open_git_url(spec: str, rev: str | None) -> Iterator[tuple[SourceInfo, Entri
     """A git URL, cloned bare into a temporary folder (shallow unless ``rev`` is given)."""
     import git  # gitpython: imported here so `ipscan --help` stays instant
 
+    check_git_url(spec)
+    if rev is not None:
+        check_rev(rev, "--rev")
     url_name = re.split(r"[/:]", spec.rstrip("/"))[-1].removesuffix(".git") or "repo"
     env = {"GIT_TERMINAL_PROMPT": "0"}
     with tempfile.TemporaryDirectory(prefix="ipscan-clone-") as tmp:
@@ -105,6 +135,8 @@ def open_git_url(spec: str, rev: str | None) -> Iterator[tuple[SourceInfo, Entri
             options["depth"] = 1
         try:
             git.Repo.clone_from(spec, str(dest), env=env, **options)
+        except (git.exc.UnsafeProtocolError, git.exc.UnsafeOptionError) as exc:
+            raise UsageError(f"{spec}: unsupported or unsafe URL scheme") from exc
         except git.GitCommandError as exc:
             raise SourceError(f"{spec}: cannot clone: {_git_message(exc)}") from exc
         with open_git(dest, spec, spec, "git-url", rev, name=url_name) as opened:
