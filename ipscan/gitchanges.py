@@ -50,9 +50,14 @@ class Changes:
     submodules: tuple[str, ...] = ()  # changed paths that are submodules (not scanned)
 
 
+# A scanned repository's own config must not run commands: core.fsmonitor names a program
+# that git runs on index reads, diff drivers (external, textconv) run on diffs.
+SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.quotepath=off")
+
+
 def _git(root: Path, *args: str) -> bytes:
     """Run git in ``root``; GitError with git's own message on failure."""
-    cmd = ["git", "-C", str(root), "-c", "core.quotepath=off", *args]
+    cmd = ["git", "-C", str(root), *SAFE_CONFIG, *args]
     try:
         res = subprocess.run(cmd, capture_output=True, check=True)
     except FileNotFoundError as exc:
@@ -128,7 +133,17 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
         # A rename is diffed against its old path, so only what the rename changed is added.
         paths = (renamed[rel], rel) if rel in renamed else (rel,)
         diff = _git(
-            root, "diff", "--cached", "-U0", "-M", "--no-color", "--no-ext-diff", base, "--", *paths
+            root,
+            "diff",
+            "--cached",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            base,
+            "--",
+            *paths,
         )
         files.append(ChangedFile(rel, data, added_lines(diff)))
     return Changes(root, tuple(files), tuple(missing), tuple(submodules))
@@ -136,7 +151,17 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
 
 def _staged_renames(root: Path, base: str) -> dict[str, str]:
     """new path → old path for the renames staged over ``base`` (as `git commit` would record)."""
-    out = _git(root, "diff", "--cached", "--name-status", "-z", "-M", "--no-ext-diff", base)
+    out = _git(
+        root,
+        "diff",
+        "--cached",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        base,
+    )
     fields = out.decode("utf-8", "surrogateescape").split("\0")
     renames: dict[str, str] = {}
     i = 0
@@ -178,7 +203,17 @@ def range_changes(
     base_sha = ensure_commit(_git, root, base, fetch)
     if merge_base:
         base_sha = _git(root, "merge-base", base_sha, head_sha).decode().strip()
-    status = _git(root, "diff", "--name-status", "-z", "-M", "--no-ext-diff", base_sha, head_sha)
+    status = _git(
+        root,
+        "diff",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        base_sha,
+        head_sha,
+    )
     fields = status.decode("utf-8", "surrogateescape").split("\0")
     files = []
     submodules = []
@@ -209,6 +244,7 @@ def range_changes(
             "-M",
             "--no-color",
             "--no-ext-diff",
+            "--no-textconv",
             base_sha,
             head_sha,
             "--",

@@ -55,6 +55,8 @@ def _git_tracked(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
+    # The scanned repository's config must not run commands (core.fsmonitor on index reads).
+    repo.git.set_persistent_git_options(c="core.fsmonitor=false")
     if repo.bare:
         raise UsageError(f"{root}: is a bare git repository; scan a work tree")
     try:

@@ -109,7 +109,7 @@ def test_fetch_never_makes_a_full_clone_shallow(tmp_path: Path) -> None:
 def test_fetch_in_a_shallow_clone_gets_the_missing_base(tmp_path: Path) -> None:
     up, clone = _clone_with_origin(tmp_path, shallow=True)
     base = git(up, "rev-parse", "HEAD~1").strip()
-    with pytest.raises(GitError, match="shallow clone.*--fetch"):
+    with pytest.raises(GitError, match=r"shallow clone.*--fetch"):
         range_changes(clone, base, "HEAD")
     assert [f.path for f in range_changes(clone, base, "HEAD", fetch=True).files] == ["b.py"]
 
@@ -238,3 +238,25 @@ def test_check_follows_a_staged_rename_like_diff(tmp_path: Path, tiny_index: Pat
     git(repo, "commit", "-qm", "rename")
     res = run_cli("diff", "HEAD~1..HEAD", "-C", str(repo), "--index", str(tiny_index))
     assert res.returncode == 0 and res.stdout == ""
+
+
+def test_the_scanned_repositorys_config_runs_no_command(tmp_path: Path, tiny_index: Path) -> None:
+    """core.fsmonitor and diff drivers of an untrusted repository's .git/config never run."""
+    repo = init_repo(tmp_path / "r", {"mine.py": HOST, ".gitattributes": "*.py diff=evil\n"})
+    marks = {name: tmp_path / f"{name}-ran" for name in ("fsmonitor", "textconv", "external")}
+    git(repo, "config", "core.fsmonitor", f"touch {marks['fsmonitor']}; false")
+    git(repo, "config", "diff.evil.textconv", f"touch {marks['textconv']}; cat")
+    git(repo, "config", "diff.external", f"touch {marks['external']}")
+    (repo / "mine.py").write_text(HOST + "\nextra = 1\n")
+    git(repo, "add", "mine.py")
+    for marker in marks.values():
+        marker.unlink(missing_ok=True)  # the set-up's own git calls may have run them
+    idx = ("--index", str(tiny_index), "--no-embeddings")
+    assert run_cli("repo", str(repo), *idx).returncode == 0
+    assert run_cli("check", "mine.py", *idx, cwd=repo).returncode == 0
+    git(repo, "commit", "-qm", "more")
+    for marker in marks.values():
+        marker.unlink(missing_ok=True)
+    assert run_cli("diff", "HEAD~1..HEAD", "-C", str(repo), *idx).returncode == 0
+    assert run_cli("index", "build", str(repo), "--index", str(tmp_path / "idx")).returncode == 0
+    assert [m.name for m in marks.values() if m.exists()] == []

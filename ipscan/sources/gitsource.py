@@ -79,6 +79,8 @@ def open_git(
         repo = git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise SourceError(f"{spec}: not a git repository") from exc
+    # An indexed repository's config must not run commands (core.fsmonitor, see gitchanges).
+    repo.git.set_persistent_git_options(c="core.fsmonitor=false")
     with repo:
         if rev is not None:
             check_rev(rev, "--rev")
