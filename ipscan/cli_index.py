@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ipscan.errors import EXIT_CLEAN
+from ipscan.errors import EXIT_INTERRUPTED
 
 DEVICES = click.Choice(["auto", "cpu", "cuda", "torch-cpu"])
 
@@ -45,19 +46,31 @@ def index_build(
     from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
     from ipscan.index.build import build_index
+    from ipscan.index.generations import live_name
     from ipscan.index.progress import progress_embedder
+    from ipscan.index.store import check_index_folder
 
-    encoder = load_encoder(bulk_device(device, BULK_TEXTS))
-    summary = build_index(
-        list(sources),
-        index_dir,
-        encoder,
-        progress_embedder(encoder, batch_size),
-        rev=rev,
-        progress=lambda msg: click.echo(msg, err=True),
-        include=include,
-        exclude=exclude,
-    )
+    check_index_folder(index_dir)  # before the encoder loads: a wrong folder fails at once
+    before = live_name(index_dir)
+    try:
+        encoder = load_encoder(bulk_device(device, BULK_TEXTS))
+        summary = build_index(
+            list(sources),
+            index_dir,
+            encoder,
+            progress_embedder(encoder, batch_size),
+            rev=rev,
+            progress=lambda msg: click.echo(msg, err=True),
+            include=include,
+            exclude=exclude,
+        )
+    except KeyboardInterrupt:
+        # CURRENT on disk, not how far the code got, says what the user now has: a Ctrl-C
+        # while old generations are removed comes after the new index went live.
+        after = live_name(index_dir)
+        state = "the new index is live" if after not in (None, before) else "the index is unchanged"
+        click.echo(f"ipscan: interrupted; {state} ({index_dir})", err=True)
+        return EXIT_INTERRUPTED
     for line in summary.added:
         click.echo(f"added {line}")
     for line in summary.skipped:

@@ -97,3 +97,14 @@ def test_no_pickle_in_any_array(tmp_path: Path) -> None:
     gen = write_index(tmp_path / "idx", contents())
     for name in (layout.UNITS, layout.POSTINGS):
         np.load(gen / name, allow_pickle=False)  # raises if an object array had been saved
+
+
+def test_an_index_from_before_the_record_hands_over_its_live_generation(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    first = write_index(idx, contents(4))
+    (idx / layout.GENERATIONS).unlink()  # as indexes written before GENERATIONS existed
+    (first / layout.READERS).unlink()
+    (idx / "g-notes").mkdir()  # not recorded, not live: never ours to remove
+    second = write_index(idx, contents(5))
+    assert not first.exists() and second.is_dir() and (idx / "g-notes").is_dir()
+    assert (idx / layout.GENERATIONS).read_text().split() == [second.name]

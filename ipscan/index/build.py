@@ -22,6 +22,7 @@ from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
+from ipscan.index.store import collect_old_generations
 from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
 from ipscan.languages import language_for_path
@@ -79,9 +80,10 @@ def build_index(
     summary = BuildSummary(index_dir=str(index_dir))
     with writer_lock(index_dir):
         if (index_dir / layout.CURRENT).exists():
-            reader = IndexReader(index_dir)
-            check_encoder(reader.encoder_info, encoder, index_dir)
-            contents = reader.contents()
+            # Closed before writing: a generation this build still read could not be removed.
+            with IndexReader(index_dir) as reader:
+                check_encoder(reader.encoder_info, encoder, index_dir)
+                contents = reader.contents()
         else:
             contents = IndexContents(encoder=encoder_info(encoder))
             contents.vectors = np.zeros((0, encoder.dim), dtype=np.float32)
@@ -114,6 +116,8 @@ def build_index(
         summary.total_units = len(contents.units)
         if summary.added or not (index_dir / layout.CURRENT).exists():
             write_index(index_dir, contents)
+        else:  # nothing new, but old generations whose readers have gone can go now
+            collect_old_generations(index_dir)
     return summary
 
 

@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from ipscan.index.open import open_index
+from ipscan.index.reader import IndexReader
 
 
 def describe_index(index_dir: Path | None) -> dict[str, Any]:
     """Manifest facts and the list of sources of an index (the default one when None)."""
-    reader = open_index(index_dir)
+    with open_index(index_dir) as reader:
+        return _describe(reader)
+
+
+def _describe(reader: IndexReader) -> dict[str, Any]:
     m = reader.manifest
     size = sum(p.stat().st_size for p in reader.gen_dir.iterdir() if p.is_file())
     return {

@@ -3,6 +3,8 @@
 An index directory holds ``CURRENT`` (the name of the live generation) and generation folders.
 A build writes a new generation beside the old one and then replaces ``CURRENT`` with
 ``os.replace``, so a reader sees either the old index or the new one, never half of one.
+``GENERATIONS`` records every generation a build made, so only those are ever removed; each
+generation holds an empty ``.readers`` file that readers lock (see ``generations.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ FORMAT = "ipscan-index"
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
 LOCK = ".lock"
+GENERATIONS = "GENERATIONS"
+READERS = ".readers"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 POSTINGS = "postings.npy"

@@ -1,4 +1,9 @@
-"""Open a built index for scanning or extending: checked on load, FAISS loaded only when needed."""
+"""Open a built index for scanning or extending: checked on load, FAISS loaded only when needed.
+
+A reader locks the generation it opened (shared) for its whole life, so a build that finishes
+meanwhile leaves that generation's files in place until the reader is closed; loading FAISS or
+the unit names later is therefore safe.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from ipscan.errors import IndexError_
+from ipscan.index import generations
 from ipscan.index import layout
+from ipscan.index.manifest import read_manifest
+from ipscan.index.manifest import verify_files
 from ipscan.index.store import IndexContents
 from ipscan.index.store import live_generation
-from ipscan.index.store import read_manifest
-from ipscan.index.store import verify_files
 from ipscan.index.vectors import load_faiss
 from ipscan.index.vectors import read_vectors
 
@@ -24,7 +30,15 @@ class IndexReader:
 
     def __init__(self, index_dir: Path, verify: bool = True) -> None:
         self.index_dir = index_dir
-        self.gen_dir = live_generation(index_dir)
+        self.gen_dir, self._lock = _open_live(index_dir)
+        try:
+            self._load(verify)
+        except BaseException:
+            self._lock.close()  # now, not when the traceback lets go of this half-made reader
+            raise
+
+    def _load(self, verify: bool) -> None:
+        index_dir = self.index_dir
         self.manifest: dict[str, Any] = read_manifest(self.gen_dir)
         if verify:
             verify_files(index_dir, self.gen_dir, self.manifest)
@@ -44,6 +58,19 @@ class IndexReader:
             raise IndexError_(f"{index_dir}: cannot read the index ({exc}); rebuild it") from exc
         if self.units.dtype != layout.UNIT_DTYPE or self.postings.dtype != layout.POSTING_DTYPE:
             raise IndexError_(f"{index_dir}: unexpected array layout; rebuild the index")
+        rows = (self.sources, self.files)
+        if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
+            raise IndexError_(f"{index_dir}: sources or files are not lists of records; rebuild it")
+
+    def close(self) -> None:
+        """Let builds remove this generation once it is no longer live (also done on GC)."""
+        self._lock.close()
+
+    def __enter__(self) -> IndexReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def encoder_info(self) -> dict[str, Any]:
@@ -61,7 +88,13 @@ class IndexReader:
     @cached_property
     def unit_names(self) -> list[str]:
         """Unit names by unit id."""
-        return (self.gen_dir / layout.UNIT_NAMES).read_text(encoding="utf-8").splitlines()
+        try:
+            text = (self.gen_dir / layout.UNIT_NAMES).read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise IndexError_(
+                f"{self.index_dir}: cannot read unit names ({exc}); rebuild it"
+            ) from exc
+        return text.splitlines()
 
     @cached_property
     def digest_order(self) -> np.ndarray:
@@ -79,3 +112,17 @@ class IndexReader:
             postings=np.array(self.postings),
             vectors=read_vectors(self.gen_dir / layout.VECTORS),
         )
+
+
+# A build removes a generation only after CURRENT moved on, so a second look finds the new one.
+_OPEN_TRIES = 5
+
+
+def _open_live(index_dir: Path) -> tuple[Path, generations.ReaderLock]:
+    """The live generation, locked against removal (retried if a build removed it meanwhile)."""
+    for _ in range(_OPEN_TRIES):
+        gen_dir = live_generation(index_dir)
+        lock = generations.hold_shared(gen_dir)
+        if lock is not None:
+            return gen_dir, lock
+    raise IndexError_(f"{index_dir}: the index kept changing while it was opened; try again")

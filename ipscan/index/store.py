@@ -1,12 +1,12 @@
-"""Write an index generation atomically; open one and check it against its manifest."""
+"""Write an index generation atomically, one writer at a time; find the live one."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,12 +19,11 @@ import numpy as np
 
 from ipscan import __version__
 from ipscan.errors import IndexError_
-from ipscan.fingerprint import MIN_UNIT_TOKENS
-from ipscan.fingerprint import TOKEN_SCHEME
-from ipscan.fingerprint import K
-from ipscan.fingerprint import W
+from ipscan.errors import UsageError
 from ipscan.hashing import file_sha256
+from ipscan.index import generations
 from ipscan.index import layout
+from ipscan.index.manifest import fingerprint_params
 from ipscan.index.vectors import write_vectors
 
 
@@ -41,82 +40,153 @@ class IndexContents:
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
 
 
-def fingerprint_params() -> dict[str, int]:
-    """The parameters fingerprints depend on; an index is only usable with equal ones."""
-    return {"k": K, "w": W, "min_unit_tokens": MIN_UNIT_TOKENS, "token_scheme": TOKEN_SCHEME}
-
-
 @contextlib.contextmanager
 def writer_lock(index_dir: Path) -> Iterator[None]:
-    """Keep two writers of one index apart (readers never need the lock)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / layout.LOCK).open("w") as fh:
+    """Keep two writers of one index apart (readers lock generations, see ``generations``)."""
+    check_index_folder(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = (index_dir / layout.LOCK).open("a")
+    except OSError as exc:
+        raise IndexError_(f"{index_dir}: cannot write the index: {_reason(exc)}") from exc
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise IndexError_(f"{index_dir}: another ipscan process is writing this index") from exc
         try:
+            check_index_folder(index_dir)  # again, now that no other writer can change it
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_index(index_dir: Path, contents: IndexContents) -> Path:
-    """Write ``contents`` as a new generation of ``index_dir`` and make it the live one."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    gen = f"g-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
-    tmp = index_dir / f".{gen}.tmp"
-    tmp.mkdir()
+def check_index_folder(index_dir: Path) -> None:
+    """Refuse to build into a folder of the user's: only a new, empty or index folder will do."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise UsageError(f"{index_dir}: not a folder; --index needs a folder for the index")
     try:
-        order = np.argsort(contents.postings["hash"], kind="stable")
-        np.save(tmp / layout.POSTINGS, contents.postings[order], allow_pickle=False)
-        np.save(tmp / layout.UNITS, contents.units, allow_pickle=False)
-        write_vectors(tmp / layout.VECTORS, contents.vectors)
-        (tmp / layout.UNIT_NAMES).write_text(
-            "".join(n.replace("\n", " ") + "\n" for n in contents.unit_names), encoding="utf-8"
+        ours = generations.is_index_folder(index_dir)
+    except OSError as exc:
+        raise IndexError_(f"{index_dir}: cannot read the index folder: {_reason(exc)}") from exc
+    if not ours:
+        raise UsageError(
+            f"{index_dir}: not an ipscan index and not empty; give a new or empty folder"
         )
-        with (tmp / layout.FILES).open("w", encoding="utf-8") as fh:
-            for row in contents.files:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        (tmp / layout.SOURCES).write_text(
-            json.dumps(contents.sources, indent=1, ensure_ascii=False), encoding="utf-8"
-        )
-        manifest = {
-            "format": layout.FORMAT,
-            "format_version": layout.FORMAT_VERSION,
-            "ipscan_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "encoder": contents.encoder,
-            "metric": "inner-product-of-l2-normalized",
-            "fingerprints": fingerprint_params(),
-            "counts": {
-                "sources": len(contents.sources),
-                "files": len(contents.files),
-                "units": len(contents.units),
-                "postings": len(contents.postings),
-            },
-            "files": {name: file_sha256(tmp / name) for name in layout.DATA_FILES},
-        }
-        (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        for p in tmp.iterdir():
-            with p.open("rb") as fh:
-                os.fsync(fh.fileno())
-        final = index_dir / gen
-        os.replace(tmp, final)
-        pointer = index_dir / f".{layout.CURRENT}.{gen}.tmp"
+
+
+def write_index(index_dir: Path, contents: IndexContents) -> Path:
+    """Write ``contents`` as a new generation of ``index_dir`` and make it the live one.
+
+    Call it under ``writer_lock``. Until ``CURRENT`` is replaced nothing a reader sees has
+    changed, and a failure (or a kill) up to then leaves the previous index as it was; what a
+    killed build left is recorded, and removed by the next one.
+    """
+    gen = generations.new_name()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        names = generations.recorded(index_dir)
+        previous = generations.live_name(index_dir)
+        if previous and generations.GENERATED_NAME.fullmatch(previous):
+            names.insert(0, previous)  # an index from before the record: its live one is ours
+        # Recorded before anything exists, so even a kill mid-write leaves nothing unowned.
+        generations.write_record(index_dir, [*names, gen])
+        tmp = index_dir / generations.tmp_name(gen)
+        tmp.mkdir()
+        _write_generation(tmp, contents)
+        os.replace(tmp, index_dir / gen)
+        pointer = index_dir / generations.pointer_name(gen)
         pointer.write_text(gen + "\n", encoding="utf-8")
-        os.replace(pointer, index_dir / layout.CURRENT)
+        with pointer.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer, index_dir / layout.CURRENT)  # the new index is live from here on
+    except OSError as exc:
+        _discard(index_dir, gen)
+        raise IndexError_(
+            f"{index_dir}: cannot write the index: {_reason(exc)}; the index is unchanged"
+        ) from exc
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _discard(index_dir, gen)
         raise
-    _remove_old_generations(index_dir, keep=gen)
-    return final
+    _fsync_dir(index_dir)
+    collect_old_generations(index_dir, keep=gen)
+    return index_dir / gen
 
 
-def _remove_old_generations(index_dir: Path, keep: str) -> None:
-    for p in index_dir.iterdir():
-        if p.is_dir() and p.name != keep and (p.name.startswith("g-") or p.name.startswith(".g-")):
-            shutil.rmtree(p, ignore_errors=True)
+def collect_old_generations(index_dir: Path, keep: str | None = None) -> None:
+    """Remove the generations this index wrote that no one reads any more (under the lock)."""
+    with contextlib.suppress(OSError):
+        generations.collect(index_dir, keep=keep)
+
+
+def _write_generation(tmp: Path, contents: IndexContents) -> None:
+    (tmp / layout.READERS).touch()
+    order = np.argsort(contents.postings["hash"], kind="stable")
+    np.save(tmp / layout.POSTINGS, contents.postings[order], allow_pickle=False)
+    np.save(tmp / layout.UNITS, contents.units, allow_pickle=False)
+    write_vectors(tmp / layout.VECTORS, contents.vectors)
+    (tmp / layout.UNIT_NAMES).write_text(
+        "".join(n.replace("\n", " ") + "\n" for n in contents.unit_names), encoding="utf-8"
+    )
+    with (tmp / layout.FILES).open("w", encoding="utf-8") as fh:
+        for row in contents.files:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (tmp / layout.SOURCES).write_text(
+        json.dumps(contents.sources, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    manifest = {
+        "format": layout.FORMAT,
+        "format_version": layout.FORMAT_VERSION,
+        "ipscan_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "encoder": contents.encoder,
+        "metric": "inner-product-of-l2-normalized",
+        "fingerprints": fingerprint_params(),
+        "counts": {
+            "sources": len(contents.sources),
+            "files": len(contents.files),
+            "units": len(contents.units),
+            "postings": len(contents.postings),
+        },
+        "files": {name: file_sha256(tmp / name) for name in layout.DATA_FILES},
+    }
+    (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    for p in tmp.iterdir():
+        with p.open("rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+
+
+def _discard(index_dir: Path, gen: str) -> None:
+    """Remove what a failed write made, unless it went live; leftovers stay recorded."""
+    if generations.live_name(index_dir) == gen:
+        return
+    for folder in (index_dir / generations.tmp_name(gen), index_dir / gen):
+        shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        (index_dir / generations.pointer_name(gen)).unlink(missing_ok=True)
+        generations.write_record(
+            index_dir, [n for n in generations.recorded(index_dir) if n != gen]
+        )
+
+
+def _fsync_dir(path: Path) -> None:
+    # Makes the renames durable; some filesystems cannot fsync a folder, which is no error.
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _reason(exc: OSError) -> str:
+    """A short cause for the user: the two that matter most said plainly."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "the folder is not writable"
+    return (exc.strerror or str(exc)).lower()
 
 
 def live_generation(index_dir: Path) -> Path:
@@ -124,39 +194,19 @@ def live_generation(index_dir: Path) -> Path:
     if not index_dir.is_dir():
         raise IndexError_(f"{index_dir}: no index here; build one with `ipscan index build`")
     try:
-        gen = (index_dir / layout.CURRENT).read_text(encoding="utf-8").strip()
+        gen = generations.read_current(index_dir)
     except OSError as exc:
         raise IndexError_(f"{index_dir}: not an ipscan index (no {layout.CURRENT} file)") from exc
+    except ValueError as exc:
+        raise IndexError_(
+            f"{index_dir}: {layout.CURRENT} is not text (invalid UTF-8); rebuild the index"
+        ) from exc
+    if not generations.READABLE_NAME.fullmatch(gen):
+        raise IndexError_(
+            f"{index_dir}: {layout.CURRENT} holds {gen[:60]!r}, not a generation name; "
+            "rebuild the index"
+        )
     path = index_dir / gen
-    if not gen or "/" in gen or not path.is_dir():
+    if not path.is_dir():
         raise IndexError_(f"{index_dir}: {layout.CURRENT} names a missing generation; rebuild it")
     return path
-
-
-def read_manifest(gen_dir: Path) -> dict[str, Any]:
-    """The manifest of a generation, checked for format and version."""
-    try:
-        manifest = json.loads((gen_dir / layout.MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexError_(
-            f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index"
-        ) from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != layout.FORMAT:
-        raise IndexError_(f"{gen_dir}: not an ipscan index manifest")
-    if manifest.get("format_version") != layout.FORMAT_VERSION:
-        raise IndexError_(
-            f"{gen_dir}: index format {manifest.get('format_version')} but this ipscan reads "
-            f"format {layout.FORMAT_VERSION}; rebuild it with `ipscan index build`"
-        )
-    if manifest.get("fingerprints") != fingerprint_params():
-        raise IndexError_(f"{gen_dir}: fingerprint parameters differ from this ipscan; rebuild it")
-    return manifest
-
-
-def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
-    """Check every data file against the sha256 the manifest recorded for it."""
-    for name in layout.DATA_FILES:
-        digest = manifest.get("files", {}).get(name)
-        path = gen / name
-        if digest is None or not path.is_file() or file_sha256(path) != digest:
-            raise IndexError_(f"{index_dir}: {name} is missing or corrupt; rebuild the index")

@@ -1,0 +1,109 @@
+"""A generation's manifest: what it must hold, checked field by field before anything trusts it.
+
+An index folder can come from anywhere (a cache, an archive, a colleague), so every field the
+code reads is checked for its type here, and a wrong one is a one-line IndexError_ saying what
+is there, never an internal error further on.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ipscan.errors import IndexError_
+from ipscan.fingerprint import MIN_UNIT_TOKENS
+from ipscan.fingerprint import TOKEN_SCHEME
+from ipscan.fingerprint import K
+from ipscan.fingerprint import W
+from ipscan.hashing import file_sha256
+from ipscan.index import layout
+
+# Field → (type its value must have, type of each value inside it, or None).
+_FIELDS: dict[str, tuple[type, type | None]] = {
+    "encoder": (dict, None),
+    "counts": (dict, int),
+    "files": (dict, str),
+}
+# Encoder fields the code reads, and their types ("input" is missing in early indexes).
+_ENCODER_FIELDS: dict[str, type] = {
+    "id": str,
+    "weights_sha256": str,
+    "dim": int,
+    "max_length": int,
+    "input": str,
+}
+
+
+def fingerprint_params() -> dict[str, int]:
+    """The parameters fingerprints depend on; an index is only usable with equal ones."""
+    return {"k": K, "w": W, "min_unit_tokens": MIN_UNIT_TOKENS, "token_scheme": TOKEN_SCHEME}
+
+
+def read_manifest(gen_dir: Path) -> dict[str, Any]:
+    """The manifest of a generation, checked for format, version and the type of each field."""
+    try:
+        manifest = json.loads((gen_dir / layout.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexError_(
+            f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != layout.FORMAT:
+        raise IndexError_(f"{gen_dir}: not an ipscan index manifest")
+    version = manifest.get("format_version")
+    if not _is(version, int):
+        raise IndexError_(
+            f"{gen_dir}: manifest format_version is {_show(version)}, not a whole number; "
+            "rebuild the index with `ipscan index build`"
+        )
+    if version != layout.FORMAT_VERSION:
+        raise IndexError_(
+            f"{gen_dir}: index format {version} but this ipscan reads "
+            f"format {layout.FORMAT_VERSION}; rebuild it with `ipscan index build`"
+        )
+    if manifest.get("fingerprints") != fingerprint_params():
+        raise IndexError_(f"{gen_dir}: fingerprint parameters differ from this ipscan; rebuild it")
+    for key, (kind, item) in _FIELDS.items():
+        value = manifest.get(key)
+        if not _is(value, kind) or (item and not all(_is(v, item) for v in value.values())):
+            raise IndexError_(
+                f"{gen_dir}: manifest {key} is {_show(value)}, expected an object"
+                f"{' of ' + _MANY[item] if item else ''}; rebuild the index"
+            )
+    for key, kind in _ENCODER_FIELDS.items():
+        value = manifest["encoder"].get(key)
+        if (value is not None or key != "input") and not _is(value, kind):
+            raise IndexError_(
+                f"{gen_dir}: manifest encoder {key} is {_show(value)}, expected {_ONE[kind]}; "
+                "rebuild the index"
+            )
+    return manifest
+
+
+def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
+    """Check every data file against the sha256 the manifest recorded for it."""
+    for name in layout.DATA_FILES:
+        digest = manifest["files"].get(name)
+        path = gen / name
+        if digest is None or not path.is_file() or file_sha256(path) != digest:
+            raise IndexError_(f"{index_dir}: {name} is missing or corrupt; rebuild the index")
+
+
+_ONE: dict[type, str] = {str: "a string", int: "a whole number"}
+_MANY: dict[type, str] = {str: "strings", int: "whole numbers"}
+
+
+def _is(value: object, kind: type) -> bool:
+    # JSON true/false are Python bools, which are ints: never accept them as numbers.
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _show(value: object) -> str:
+    """A value as the user wrote it, short, with what kind of JSON value it is."""
+    if value is None:
+        return "missing (or null)"
+    kind = {str: "a string", list: "a list", dict: "an object", bool: "a boolean"}.get(
+        type(value), "a number"
+    )
+    text = json.dumps(value)
+    return f"{text[:40]}{'…' if len(text) > 40 else ''} ({kind})"
