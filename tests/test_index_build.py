@@ -97,3 +97,15 @@ def test_files_take_the_own_license_when_metadata_also_lists_bundled_ones(
     assert reader.sources[0]["license"] == "BSD-3-Clause AND MIT"
     assert "own_license" not in reader.sources[0]
     assert reader.files[0]["license"] == "BSD-3-Clause"
+
+
+def test_an_extensionless_script_is_indexed_by_its_shebang(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    text = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
+    src = tmp_path / "tool"
+    (src / "bin").mkdir(parents=True)
+    (src / "bin" / "fmt").write_text("#!/usr/bin/env python3\n" + text)
+    (src / "bin" / "run").write_text("#!/bin/sh\necho hi\n")
+    build_index([str(src)], tmp_path / "idx", encoder, encoder.encode)
+    with IndexReader(tmp_path / "idx") as reader:
+        assert [f["path"] for f in reader.files] == ["bin/fmt"]
+        assert len(reader.units) > 5

@@ -25,7 +25,7 @@ from ipscan.index.store import IndexContents
 from ipscan.index.store import collect_old_generations
 from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
-from ipscan.languages import language_for_path
+from ipscan.languages import language_for_file
 from ipscan.licenses import file_license
 from ipscan.licenses.copyright import copyright_statements
 from ipscan.licenses.headers import HEADER_LINES
@@ -135,7 +135,7 @@ def _read_source(
     file_base: int,
 ) -> None:
     for entry in entries:
-        spec = language_for_path(entry.path)
+        spec = language_for_file(entry.path, entry.data)
         if spec is None:
             continue
         gated = gate(entry.path, entry.data, spec.name)
