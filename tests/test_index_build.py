@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from ipscan.errors import UsageError
+from ipscan.index import default
 from ipscan.index.build import build_index
 from ipscan.index.reader import IndexReader
 from tests.conftest import TinyIndexBuild
@@ -109,3 +112,29 @@ def test_an_extensionless_script_is_indexed_by_its_shebang(tmp_path: Path, encod
     with IndexReader(tmp_path / "idx") as reader:
         assert [f["path"] for f in reader.files] == ["bin/fmt"]
         assert len(reader.units) > 5
+
+
+def test_build_default_replaces_only_an_index_and_keeps_readers_working(
+    tmp_path: Path, encoder, source_archives: dict[str, Path], monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`index build-default --index DIR` never deletes a user's folder, and a scan open on the
+    old index keeps working while the rebuilt one goes live (the download is the one step
+    replaced here: the archive comes from the test's own sdist instead of the registry)."""
+
+    pinned = default.PinnedSource("pypi", "click", "0", "", (), ())
+    monkeypatch.setattr(default, "pinned_sources", lambda: [pinned])
+    monkeypatch.setattr(default, "fetch", lambda _s, _d: source_archives["click"])
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError, match="not an ipscan index"):
+        default.build_default(mine, encoder, encoder.encode, lambda _m: None)
+    assert (mine / "notes.txt").read_text() == "keep me"
+    target = tmp_path / "idx"
+    default.build_default(target, encoder, encoder.encode, lambda _m: None)
+    with IndexReader(target) as old:
+        default.build_default(target, encoder, encoder.encode, lambda _m: None)
+        assert old.faiss_index.ntotal == len(old.units) > 20
+        assert len(old.unit_names) == len(old.units)
+    with IndexReader(target) as new:
+        assert new.gen_dir != old.gen_dir and len(new.units) == len(old.units)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -104,7 +103,12 @@ def build_default(
 ) -> Any:
     """Fetch every pinned package and build a fresh index at ``index_dir`` (replaced at the end)."""
     from ipscan.index.build import build_index
+    from ipscan.index.reader import IndexReader
+    from ipscan.index.store import check_index_folder
+    from ipscan.index.store import write_index
+    from ipscan.index.store import writer_lock
 
+    check_index_folder(index_dir)  # before any download: a user's folder is refused at once
     with tempfile.TemporaryDirectory(prefix="ipscan-default-") as tmp:
         work = Path(tmp)
         downloads = work / "downloads"
@@ -124,8 +128,10 @@ def build_default(
                 exclude=source.exclude,
                 origin=f"{source.registry}:{archive.name}",
             )
-        if index_dir.exists():
-            shutil.rmtree(index_dir)
-        index_dir.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staged, index_dir, ignore=shutil.ignore_patterns(".lock"))
+        # The rebuilt index goes live as a new generation of the target, like any build: a
+        # scan running on the old one keeps it, and a folder that is not an index is refused.
+        with IndexReader(staged) as built:
+            contents = built.contents()
+        with writer_lock(index_dir):
+            write_index(index_dir, contents)
         return summary
