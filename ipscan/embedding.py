@@ -34,7 +34,7 @@ def embed_for_index(
     check_encoder(reader.encoder_info, encoder, reader.index_dir)
     texts = [au.encoder_input(encoder.input_format) for au in units]
     keys = [cache_key(encoder.weights_sha256, t) for t in texts]
-    misses = len(set(keys) - set(cache.get_many(keys)))
+    misses = len(set(keys) - set(cache.get_many(keys, dim=encoder.dim)))
     bulk = bulk_device(device, misses)
     if bulk != encoder.device:
         encoder = load_encoder(bulk)

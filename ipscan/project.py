@@ -9,8 +9,11 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
 
+from ipscan.errors import UsageError
 from ipscan.licenses import normalize_license
 from ipscan.licenses import spdx_identifier_in
+from ipscan.policy import expression_problem
+from ipscan.policy import quote_value
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
 from ipscan.sources.records import META_MAX_BYTES
@@ -22,12 +25,17 @@ def project_license(
 ) -> str | None:
     """The SPDX expression the project at ``root`` is under, or None when it declares none.
 
-    ``override`` (command line, then policy) wins. Otherwise the first of: package metadata
-    (pyproject.toml, package.json, Cargo.toml), the LICENSE/COPYING files at the root, and the
-    ``SPDX-License-Identifier`` most of ``file_texts`` (the project's own files) carry.
+    ``override`` (command line, then policy) wins; it must be an SPDX expression (a UsageError
+    otherwise: the policy's was checked when it was loaded, so this names the command line).
+    Otherwise the first of: package metadata (pyproject.toml, package.json, Cargo.toml), the
+    LICENSE/COPYING files at the root, and the ``SPDX-License-Identifier`` most of
+    ``file_texts`` (the project's own files) carry.
     """
     if override:
-        return normalize_license(override) or override
+        problem = expression_problem(override)
+        if problem:
+            raise UsageError(f"--project-license {quote_value(override)}: {problem}")
+        return normalize_license(override) or override.strip()
     files = root_files(root, is_meta_candidate, META_MAX_BYTES)
     info = source_info(files, root.name, str(root), "project", "", None)
     if info.license != NOASSERTION:

@@ -209,7 +209,7 @@ def test_cache_round_trip(enc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     texts = ["def a(): return 1", "def b(): return 2", "def a(): return 1"]
     counting = _Counting(enc)
     with EmbeddingCache() as cache:
-        assert cache.path == tmp_path / "c" / "embeddings-v1.sqlite"
+        assert cache.path == tmp_path / "c" / "embeddings-v2.sqlite"
         first = embed_cached(counting, texts, cache)
     assert counting.seen == texts[:2]  # each distinct text once
     np.testing.assert_allclose(first, enc.encode(texts), atol=2e-3)
@@ -228,33 +228,38 @@ def test_cache_round_trip(enc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_cache_disabled_and_corrupt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IPSCAN_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("IPSCAN_NO_CACHE", "1")
+    unit = np.full(4, 0.5)
     cache = EmbeddingCache()
     assert not cache.enabled
-    cache.put_many([(b"k" * 32, np.ones(4))])
+    cache.put_many([(b"k" * 32, unit)])
     assert cache.get_many([b"k" * 32]) == {}
     monkeypatch.delenv("IPSCAN_NO_CACHE")
-    (tmp_path / "embeddings-v1.sqlite").write_bytes(b"this is not a database" * 100)
+    # A file that is not a database is moved aside and a new cache started (tests in
+    # test_embedding_cache.py).
+    (tmp_path / "embeddings-v2.sqlite").write_bytes(b"this is not a database" * 100)
     cache = EmbeddingCache()
     assert cache.get_many([b"k" * 32]) == {}
-    cache.put_many([(b"k" * 32, np.ones(4))])
-    assert not cache.enabled
+    cache.put_many([(b"k" * 32, unit)])
+    assert cache.enabled
+    assert list(cache.get_many([b"k" * 32])) == [b"k" * 32]
+    assert list(tmp_path.glob("embeddings-v2.sqlite.corrupt-*"))
 
 
 def test_cache_read_only(tmp_path: Path) -> None:
     path = tmp_path / "ro.sqlite"
     with EmbeddingCache(path) as cache:
-        cache.put_many([(b"a" * 32, np.arange(4, dtype=np.float32))])
+        cache.put_many([(b"a" * 32, np.full(4, 0.5, dtype=np.float32))])
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=DELETE")
     conn.close()
     path.chmod(0o444)
     try:
         cache = EmbeddingCache(path)
-        cache.put_many([(b"b" * 32, np.ones(4))])  # must not raise
+        cache.put_many([(b"b" * 32, np.full(4, 0.5))])  # must not raise
         got = cache.get_many([b"a" * 32, b"b" * 32])
         if os.geteuid() != 0:  # root writes anyway
             assert list(got) == [b"a" * 32]
-        np.testing.assert_array_equal(got[b"a" * 32], np.arange(4, dtype=np.float16))
+        np.testing.assert_array_equal(got[b"a" * 32], np.full(4, 0.5, dtype=np.float16))
         cache.close()
     finally:
         path.chmod(0o644)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
 from pathlib import Path
 
 import pytest
 
 from ipscan.errors import UsageError
 from ipscan.policy import DEFAULT_FAIL_ON
+from ipscan.policy import MAX_PATTERNS
+from ipscan.policy import MAX_POLICY_BYTES
 from ipscan.policy import Policy
 from ipscan.policy import license_status
 from ipscan.policy import load_policy
@@ -97,6 +101,42 @@ def test_pyproject_without_a_tool_table_means_defaults(tmp_path: Path) -> None:
             "components[0]: unknown key 'url'",
         ),
         ("threshold = ", "not valid TOML"),
+        ("a = " + "[" * 100_000 + "]" * 100_000, "not valid TOML (nested too deeply)"),
+        ("a = " + "{b = " * 100_000 + "1" + "}" * 100_000, "not valid TOML (nested too deeply)"),
+        ("threshold = 1" + "0" * 5000, "not valid TOML"),
+        (
+            'project-license = "NOT A LICENSE((("',
+            "'project-license' is 'NOT A LICENSE(((': not an SPDX license expression",
+        ),
+        (
+            'project-license = "Apache 2.0"',
+            "not an SPDX license expression (did you mean 'Apache-2.0'?)",
+        ),
+        ('project-license = "MITT"', "unknown license id 'MITT' (did you mean 'MIT'?)"),
+        ('project-license = "MIT AND"', "'project-license' is 'MIT AND': not an SPDX"),
+        ('project-license = "' + "(" * 50 + "MIT" + ")" * 50 + '"', "not an SPDX license"),
+        ('project-license = "MIT\\nfoo"', "'project-license' is 'MIT\\nfoo'"),
+        (
+            '[[components]]\nname = "x"\nlicense = "NOT A LICENSE((("\npaths = ["v/**"]',
+            "components[0]: 'license' is 'NOT A LICENSE(((': not an SPDX license expression",
+        ),
+        (
+            "ignore = [" + '"a",' * (MAX_PATTERNS + 1) + "]",
+            f"'ignore' has {MAX_PATTERNS + 1} entries, more than {MAX_PATTERNS}",
+        ),
+        (
+            "allowed-licenses = [" + '"MIT",' * (MAX_PATTERNS + 1) + "]",
+            f"'allowed-licenses' has {MAX_PATTERNS + 1} entries",
+        ),
+        (
+            '[[components]]\nname = "x"\nlicense = "MIT"\npaths = ['
+            + '"v/**",' * (MAX_PATTERNS // 2 + 1)
+            + ']\n[[components]]\nname = "y"\nlicense = "MIT"\npaths = ['
+            + '"w/**",' * (MAX_PATTERNS // 2)
+            + "]",
+            f"components list more than {MAX_PATTERNS} paths in all",
+        ),
+        ('["unknown\\u001b[31m"]\nx = 1', "unknown key 'unknown\\x1b[31m'"),
     ],
 )
 def test_wrong_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -139,3 +179,93 @@ def test_license_status_follows_the_expression() -> None:
 )
 def test_path_patterns(path: str, patterns: tuple[str, ...], hit: bool) -> None:
     assert path_matches(path, patterns) is hit
+
+
+def test_a_policy_file_too_big_to_be_one_is_an_error(tmp_path: Path) -> None:
+    globs = '"vendor/**/*.js",' * (MAX_POLICY_BYTES // 16)
+    _write(tmp_path, ".ipscan.toml", f"ignore = [{globs}]\n")
+    with pytest.raises(UsageError) as err:
+        load_policy(tmp_path)
+    assert str(err.value) == f"{tmp_path / '.ipscan.toml'}: policy file larger than 1024 KiB"
+
+
+def test_valid_license_expressions_are_kept(tmp_path: Path) -> None:
+    for expr in (
+        "MIT",
+        "(MIT OR Apache-2.0) AND BSD-3-Clause",
+        "GPL-2.0-or-later WITH Classpath-exception-2.0",
+        "GPL-2.0+",
+        "LicenseRef-acme-proprietary",
+    ):
+        _write(tmp_path, ".ipscan.toml", f'project-license = "{expr}"\n')
+        assert load_policy(tmp_path).project_license == expr
+
+
+def _old_path_matches(path: str, patterns: tuple[str, ...]) -> bool:
+    """The matcher as it was before it was compiled: the reference for what a pattern means."""
+    name = path.rsplit("/", 1)[-1]
+    for p in patterns:
+        p = p.strip("/")
+        if "/" not in p and fnmatch.fnmatchcase(name, p):
+            return True
+        if fnmatch.fnmatchcase(path, p) or fnmatch.fnmatchcase(path, p.replace("**/", "")):
+            return True
+        if p.endswith("/**") and (path == p[:-3] or path.startswith(p[:-2])):
+            return True
+        if path.startswith(p + "/"):
+            return True
+    return False
+
+
+PATTERNS = [
+    "vendor/**",
+    "/vendor/",
+    "*.min.js",
+    "src/**/*.py",
+    "src",
+    "x.py",
+    "a/b/c.py",
+    "**",
+    "**/test_*.py",
+    "[ab]*/*.go",
+    "?.c",
+    "docs/*",
+    "build/**/gen/**",
+    "a*b",
+    "*",
+    "[",
+    "src*",
+]
+PATHS = [
+    "vendor",
+    "vendor/a/b.js",
+    "src/vendor/a.js",
+    "x.min.js",
+    "src/deep/x.py",
+    "src/x.py",
+    "docs/x.py",
+    "x.py",
+    "lib/x.py",
+    "a/b/c.py",
+    "a/b/c.pyx",
+    "tests/test_a.py",
+    "test_a.py",
+    "b/main.go",
+    "c/main.go",
+    "a.c",
+    "ab.c",
+    "docs/a/b.md",
+    "build/x/gen/y.c",
+    "src*/a",
+    "axb",
+    "a/xb",
+    "[",
+    "srcx/a.py",
+]
+
+
+def test_compiled_path_patterns_mean_what_each_pattern_meant() -> None:
+    for n in (1, 2, 3):
+        for combo in itertools.combinations(PATTERNS, n):
+            for path in PATHS:
+                assert path_matches(path, combo) is _old_path_matches(path, combo), (path, combo)

@@ -23,6 +23,8 @@ from ipscan.report.json_report import report_dict
 from ipscan.report.json_report import report_from_dict
 from ipscan.report.sarif import render_sarif
 from ipscan.report.text import finding_line
+from ipscan.report.text import render_text
+from ipscan.report.text import summary_line
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SARIF_SCHEMA = SHARED_DATA / "sarif-schema-2.1.0.json"
@@ -243,8 +245,54 @@ def test_github_escapes_newlines_and_percent_in_data() -> None:
     )
     line = render_github(make_report(odd))
     assert line.count("\n") == 1 and "\r" not in line
-    assert "file=a%0Ab.py," in line
-    assert "x%0D%0Ay.py:1-2 (MIT 100%25, 0.97)" in line
+    assert "file=a%0Ab.py," in line  # the runner decodes it back: the annotation lands on a\nb.py
+    assert "x\\r\\ny.py:1-2 (MIT 100%25, 0.97)" in line  # the message shows it, one line
+
+
+# A file name and index fields that try to add lines, rewrite the terminal and reorder text.
+HOSTILE = Finding(
+    **{
+        **COPIED.__dict__,
+        "path": "evil\nname\r\x1b[31mred\x1b[0m\u202e.py",
+        "source": SourceRef(
+            "pkg\x1b]0;owned\x07", "1\u2028", "src/a\\b\x00.py", 1, 2, "MIT\n", "f"
+        ),
+        "license_verdict": "ok",
+        "notice": "Copyright (c) X\x1b[2J\nsecond line\x85",
+    }
+)
+HOSTILE_TEXT = (
+    "evil\\nname\\r\\x1b[31mred\\x1b[0m\\u202e.py:12-48: copied from pkg\\x1b]0;owned\\x07 "
+    "1\\u2028 src/a\\\\b\\x00.py:1-2 (MIT\\n, 0.97) license: ok"
+)
+
+
+def test_text_output_escapes_control_characters_so_a_finding_stays_one_line() -> None:
+    out = render_text(make_report(HOSTILE, COPIED))
+    lines = out.splitlines()
+    assert lines == [
+        HOSTILE_TEXT,
+        "  add notice: Copyright (c) X\\x1b[2J | second line",
+        finding_line(COPIED),
+    ]
+    assert not any(ch in out for ch in "\r\x1b\x00\x07\u2028\u202e")
+    report = Report(**{**make_report().__dict__, "project_license": "MIT\n\x1b[2J"})
+    assert "project license: MIT\\n\\x1b[2J;" in summary_line(report)
+
+
+def test_github_output_escapes_control_characters() -> None:
+    out = render_github(make_report(HOSTILE))
+    assert out.count("\n") == 1
+    assert not any(ch in out for ch in "\r\x1b\x00\x07\u2028\u202e\x85")
+    assert out.startswith("::error file=evil%0Aname%0D\\x1b[31mred\\x1b[0m\\u202e.py,line=12,")
+    assert "title=ipscan%3A copied from pkg\\x1b]0;owned\\x07 (MIT\\n)::" in out
+    assert out.endswith(
+        "::copied from pkg\\x1b]0;owned\\x07 1\\u2028 src/a\\\\b\\x00.py:1-2 (MIT\\n, 0.97)\n"
+    )
+    md = render_step_summary(make_report(HOSTILE))
+    assert not any(ch in md for ch in "\r\x1b\x00\x07\u2028\u202e")
+    (row,) = [ln for ln in md.splitlines() if ln.startswith("| evil")]
+    assert row.startswith("| evil\\\\nname\\\\r\\\\x1b\\[31mred")
 
 
 def test_github_no_findings_prints_nothing() -> None:

@@ -235,6 +235,41 @@ def test_archive_detected_by_content(tmp_path: Path) -> None:
     assert f"src/{CLICK_MODULES[0]}" in files
 
 
+DEEP = 100_000
+HOSTILE_METADATA = {
+    "json-nested-deep": ("package.json", b"[" * DEEP + b"]" * DEEP),
+    "json-object-nested-deep": ("package.json", b'{"license": ' + b'{"a": ' * DEEP + b"1"),
+    "json-huge-number": ("package.json", b'{"name": 1' + b"0" * 10_000 + b"}"),
+    "json-not-an-object": ("package.json", b'["name", "evil"]'),
+    "json-wrong-types": ("package.json", b'{"name": ["x"], "version": 3, "licenses": [1, null]}'),
+    "json-invalid-utf8": ("package.json", b'{"name": "\xff\xfe", "license": "\xc3("}'),
+    "toml-array-nested-deep": ("pyproject.toml", b"a = " + b"[" * DEEP + b"]" * DEEP),
+    "toml-table-nested-deep": ("pyproject.toml", b"a = " + b"{b = " * DEEP + b"1" + b"}" * DEEP),
+    "toml-huge-number": ("pyproject.toml", b"[project]\nname = 1" + b"0" * 10_000),
+    "toml-wrong-types": ("pyproject.toml", b'project = "x"\ntool = [1]\n'),
+    "toml-wrong-field-types": ("pyproject.toml", b"[project]\nname = 5\nlicense = {file = 3}\n"),
+    "cargo-nested-deep": ("Cargo.toml", b"package = " + b"[" * DEEP + b"]" * DEEP),
+    "cargo-package-not-a-table": ("Cargo.toml", b"package = [1, 2]\n"),
+    "pkg-info-binary": ("PKG-INFO", bytes(range(256)) * 64),
+}
+
+
+@pytest.mark.parametrize("name,data", HOSTILE_METADATA.values(), ids=HOSTILE_METADATA.keys())
+def test_unparseable_metadata_is_treated_as_absent(tmp_path: Path, name: str, data: bytes) -> None:
+    """The source still reads, its license from its LICENSE file, its name from the file name."""
+    sdist = _tar(
+        tmp_path / "evil-1.0.tar.gz",
+        [
+            (f"evil-1.0/{name}", data),
+            ("evil-1.0/LICENSE", _MIT.encode()),
+            ("evil-1.0/evil/mod.py", b"def f():\n    return 1\n"),
+        ],
+    )
+    info, files = _read(sdist)
+    assert (info.name, info.version, info.license) == ("evil", "1.0", "MIT")
+    assert "evil/mod.py" in files
+
+
 def test_corrupt_and_unsupported_files(tmp_path: Path) -> None:
     bad = tmp_path / "broken-1.0.tar.gz"
     bad.write_bytes(b"\x1f\x8b not really gzip")

@@ -75,3 +75,35 @@ def test_quiet_drops_the_summary_and_verbose_lists_skipped_files(
     verbose = run_cli("-v", *args)
     assert "ipscan: skipped blob.py (binary)" in verbose.stderr
     assert verbose.stderr.rstrip().splitlines()[-1].startswith("ipscan: ")  # the summary
+
+
+def test_terminal_output_escapes_control_characters_in_names() -> None:
+    """A file name cannot add rows or send its own escape sequences to the terminal."""
+    hostile = Finding(
+        "evil\nname\r\x1b[2J\u202e.py",
+        3,
+        12,
+        0.93,
+        Verdict.COPIED,
+        SourceRef("pkg\x1b]0;owned\x07", "1.0", "src/x\ny.py", 10, 20, "MIT\x1b[0m"),
+        notice="Copyright (c) X\x1b[2J\nsecond",
+    )
+    benign = Finding(
+        "evil_name.py",
+        3,
+        12,
+        0.93,
+        Verdict.COPIED,
+        SourceRef("pkg", "1.0", "src/x_y.py", 10, 20, "MIT"),
+        notice="Copyright (c) X\nsecond",
+    )
+    out = render(Report(**{**REPORT.__dict__, "findings": (hostile,)}), "text", terminal=True)
+    same = render(Report(**{**REPORT.__dict__, "findings": (benign,)}), "text", terminal=True)
+    # Every escape sequence in the output is one of ipscan's own styles.
+    assert out.count("\x1b") == same.count("\x1b")
+    assert not any(ch in out for ch in "\r\x07\u202e")
+    plain = click.unstyle(out).splitlines()
+    assert len(plain) == len(click.unstyle(same).splitlines()) == 4
+    assert plain[0] == "evil\\nname\\r\\x1b[2J\\u202e.py"
+    assert "pkg\\x1b]0;owned\\x07 1.0 src/x\\ny.py:10-20  MIT\\x1b[0m" in plain[1]
+    assert plain[2].strip() == "add notice: Copyright (c) X\\x1b[2J"

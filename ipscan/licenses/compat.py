@@ -94,10 +94,24 @@ def _parse(text: str) -> Node | None:
         pos = m.end()
         while pos < len(text) and text[pos].isspace():
             pos += 1
-    if not tokens:
-        return None
+    if not tokens or len(tokens) > _MAX_TOKENS or _depth(tokens) > _MAX_DEPTH:
+        return None  # also keeps the recursive parser and tree walks far from the stack limit
     node, rest = _parse_or(tokens)
     return node if node is not None and not rest else None
+
+
+# Real expressions have a handful of ids and rarely two levels of parentheses; anything much
+# bigger comes from a hostile or garbled file and is not an expression.
+_MAX_TOKENS = 256
+_MAX_DEPTH = 16
+
+
+def _depth(tokens: list[str]) -> int:
+    depth = deepest = 0
+    for tok in tokens:
+        depth += {"(": 1, ")": -1}.get(tok, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _parse_or(tokens: list[str]) -> tuple[Node | None, list[str]]:

@@ -2,6 +2,13 @@
 
 Paths in a report are relative to the scanned root; GitHub wants them relative to the checkout
 (``$GITHUB_WORKSPACE``), so when the root lies below the workspace its place there is prefixed.
+
+Text from the repository or the index that people read (an annotation's title and message, the
+job summary) goes through ``ipscan.report.text.escape`` (control characters as visible escapes,
+see there) before the runner's own escaping, so a file name can neither end a workflow command
+early and start another, nor add lines to a message or colour the log. The ``file`` property
+keeps CR, LF and backslashes for the runner to decode (its ``%0A`` escapes), so the annotation
+still lands on the file; its other control characters are escaped visibly.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import Verdict
+from ipscan.report.text import escape
 
 # Workflow command per verdict: copied fails, modified-copy warns, similar is a notice.
 COMMANDS = {
@@ -65,14 +73,15 @@ def escape_property(text: str) -> str:
 def annotation(f: Finding, prefix: str = "") -> str:
     """``::error file=app/x.py,line=12,endLine=48,title=...::copied from ...``."""
     title = f"ipscan: {f.verdict.value} from {f.source.package} ({f.source.license})"
+    path = "".join(c if c in "\r\n\\" else escape(c) for c in prefix + f.path)
     props = {
-        "file": prefix + f.path,
+        "file": escape_property(path),
         "line": str(f.start_line),
         "endLine": str(max(f.end_line, f.start_line)),
-        "title": title,
+        "title": escape_property(escape(title)),
     }
-    joined = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
-    return f"::{COMMANDS[f.verdict]} {joined}::{escape_data(finding_message(f))}"
+    joined = ",".join(f"{k}={v}" for k, v in props.items())
+    return f"::{COMMANDS[f.verdict]} {joined}::{escape_data(escape(finding_message(f)))}"
 
 
 def render_github(report: Report) -> str:
@@ -83,7 +92,7 @@ def render_github(report: Report) -> str:
 
 def md_cell(text: str) -> str:
     """Text made safe for a Markdown table cell: one line, Markdown punctuation escaped."""
-    out = " ".join(text.splitlines())
+    out = escape(text)
     for ch in "\\`*_[]<>|~&#!":
         out = out.replace(ch, "\\" + ch)
     return out

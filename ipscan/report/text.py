@@ -1,7 +1,18 @@
-"""Text output: one grep-able line per finding, then a summary line (to stderr in the CLI)."""
+r"""Text output: one grep-able line per finding, then a summary line (to stderr in the CLI).
+
+Whatever comes from the scanned repository or the index (paths, package names and versions,
+licenses, notices) is printed through ``escape``, as are the terminal and GitHub outputs: a
+backslash, control characters (C0, DEL, C1), the Unicode line and paragraph separators,
+bidirectional controls and lone surrogates (file names that are not UTF-8) become visible
+escapes in Python's spelling (``\\``, ``\n``, ``\r``, ``\t``, ``\x1b``, ``\u202e``,
+``\udcff``). So a finding stays one line, and a file name cannot move the cursor, recolour the
+terminal or reorder what is shown. Escaping the backslash keeps the spelling unambiguous: a file
+named ``a\nb.py`` (a backslash and an n) prints as ``a\\nb.py``.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ipscan.records import Finding
@@ -9,26 +20,43 @@ from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.report import fails
 
+_UNPRINTABLE = re.compile(
+    "[\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(m: re.Match[str]) -> str:
+    ch = m.group()
+    code = ord(ch)
+    return _NAMED.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape(text: str) -> str:
+    """``text`` with backslashes and unprintable characters as visible escapes (see above)."""
+    return _UNPRINTABLE.sub(_escaped, text)
+
 
 def finding_line(f: Finding, explain: bool = False) -> str:
     """``path:12-48: copied from pkg 1.0 src/x.py:30-66 (MIT, 0.97)``."""
     scope = " (whole file)" if f.scope is Scope.FILE else ""
+    src = f.source
     line = (
-        f"{f.path}:{f.start_line}-{f.end_line}: {f.verdict.value}{scope} from "
-        f"{f.source.package} {f.source.version} {f.source.path}:"
-        f"{f.source.start_line}-{f.source.end_line} ({f.source.license}, {f.similarity:.2f})"
+        f"{escape(f.path)}:{f.start_line}-{f.end_line}: {f.verdict.value}{scope} from "
+        f"{escape(src.package)} {escape(src.version)} {escape(src.path)}:"
+        f"{src.start_line}-{src.end_line} ({escape(src.license)}, {f.similarity:.2f})"
     )
     if f.license_verdict:
-        line += f" license: {f.license_verdict}"
+        line += f" license: {escape(f.license_verdict)}"
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
         why = ",".join(r.value for r in f.reasons)
         line += f" [{matchers}] ({why}) {feats}"
         if f.license_reason:
-            line += f"\n  license: {f.license_reason}"
+            line += f"\n  license: {escape(f.license_reason)}"
     if f.notice:
-        line += "\n  add notice: " + " | ".join(f.notice.splitlines())
+        line += "\n  add notice: " + " | ".join(map(escape, f.notice.splitlines()))
     return line
 
 
@@ -49,5 +77,5 @@ def summary_line(report: Report) -> str:
     return (
         f"ipscan: {found} in {report.files_scanned} files, {report.units_scanned} units"
         f"{skipped}, {report.elapsed_s:.1f} s; project license: "
-        f"{report.project_license or 'none found'}; {failing} failing the policy"
+        f"{escape(report.project_license or 'none found')}; {failing} failing the policy"
     )

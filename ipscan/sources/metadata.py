@@ -1,4 +1,10 @@
-"""A source's name, version and license, from its package metadata and license files."""
+"""A source's name, version and license, from its package metadata and license files.
+
+Metadata comes from the archive or repository being read, so it is untrusted: a file that does
+not parse (malformed, nested too deeply for the parser, numbers too long, not an object/table)
+is treated as absent, and each field is used only when it has the expected type, so the next
+source of that field (other metadata, the license files, the file name) decides.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ipscan.licenses import detect_license_text
 from ipscan.licenses import normalize_license
@@ -45,6 +52,42 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+# What a parser raises on hostile input: its own decode errors and invalid UTF-8 (ValueError
+# subclasses, as are integers past Python's digit limit) and RecursionError for deep nesting
+# ("[[[[..." in JSON, a = [[[... or {b = {b = ... in TOML).
+_PARSE_ERRORS = (ValueError, RecursionError)
+
+
+def _utf8(data: bytes) -> str:
+    """JSON (RFC 8259) and TOML files must be UTF-8: anything else is not one, not a guess."""
+    return data.decode("utf-8-sig")
+
+
+def _json_object(data: bytes) -> dict[str, Any]:
+    """The JSON object in ``data``; empty when it is not valid JSON or not an object."""
+    try:
+        doc = json.loads(_utf8(data))
+    except _PARSE_ERRORS:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _toml_table(data: bytes) -> dict[str, Any]:
+    """The TOML document in ``data``; empty when it cannot be parsed."""
+    if tomllib is None:
+        return {}
+    try:
+        return tomllib.loads(_utf8(data))
+    except _PARSE_ERRORS:
+        return {}
+
+
+def _table(doc: dict[str, Any], key: str) -> dict[str, Any]:
+    """``doc[key]`` when it is a table/object, else empty."""
+    value = doc.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _core_metadata(data: bytes, meta: _Meta) -> None:
     msg = email.parser.BytesHeaderParser().parsebytes(data)
     lic = None
@@ -66,10 +109,8 @@ def _core_metadata(data: bytes, meta: _Meta) -> None:
 
 
 def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
-    if tomllib is None:
-        return
-    doc = tomllib.loads(_text(data))
-    project = doc.get("project") or {}
+    doc = _toml_table(data)
+    project = _table(doc, "project")
     lic = None
     raw = project.get("license")
     if isinstance(raw, str):
@@ -82,7 +123,7 @@ def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
     if not lic and isinstance(project.get("license-expression"), str):
         lic = normalize_license(project["license-expression"])
     meta.fill(project.get("name"), project.get("version"), lic)
-    poetry = (doc.get("tool") or {}).get("poetry") or {}
+    poetry = _table(_table(doc, "tool"), "poetry")
     if poetry:
         raw = poetry.get("license")
         meta.fill(
@@ -93,9 +134,7 @@ def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
 
 
 def _package_json(data: bytes, meta: _Meta) -> None:
-    doc = json.loads(_text(data))
-    if not isinstance(doc, dict):
-        return
+    doc = _json_object(data)
     lic = None
     raw = doc.get("license")
     if isinstance(raw, dict):
@@ -115,9 +154,7 @@ def _package_json(data: bytes, meta: _Meta) -> None:
 
 
 def _cargo(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
-    if tomllib is None:
-        return
-    package = tomllib.loads(_text(data)).get("package") or {}
+    package = _table(_toml_table(data), "package")
     lic = None
     if isinstance(package.get("license"), str):
         lic = normalize_license(package["license"])
@@ -241,7 +278,7 @@ def _describe(
         if path in files:
             try:
                 read(files[path])
-            except (ValueError, TypeError, AttributeError, UnicodeError):
+            except (*_PARSE_ERRORS, TypeError, AttributeError, LookupError):
                 continue  # malformed metadata: the next source of each field decides
     if not license_files:
         return meta
