@@ -117,7 +117,7 @@ def load_classifier_from(folder: Path) -> Classifier:
 
     try:
         config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ClassifierError(f"{folder / CONFIG}: cannot read ({type(exc).__name__})") from exc
     if config.get("format") != FORMAT or config.get("format_version") != FORMAT_VERSION:
         raise ClassifierError(

@@ -84,3 +84,17 @@ def test_a_file_name_with_control_characters_stays_on_one_line(
     theirs = [ln for ln in lines if ln.startswith("plain.py:")]
     assert ours and len(ours) == len(theirs)
     assert all(ln.startswith(("evil\\nname", "plain.py:", "  ")) for ln in lines), lines
+
+
+def test_a_deeply_nested_report_or_manifest_is_a_one_line_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    res = run_cli("render", str(deep))
+    assert res.returncode == 2 and "nested too deeply" in res.stderr, res.stderr
+    index = tmp_path / "idx"
+    (index / "g-1").mkdir(parents=True)
+    (index / "CURRENT").write_text("g-1\n", encoding="utf-8")
+    (index / "g-1" / "manifest.json").write_text("[" * 100_000, encoding="utf-8")
+    res = run_cli("index", "info", str(index))
+    assert res.returncode == 3 and "internal error" not in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

@@ -102,7 +102,7 @@ def _read_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise EncoderError(f"encoder model folder {path.parent} has no {path.name}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EncoderError(f"{path}: unreadable ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise EncoderError(f"{path}: not a JSON object")
@@ -274,7 +274,7 @@ def weights_sha256(info: ModelInfo) -> str:
         loaded = json.loads(cache_file.read_text(encoding="utf-8"))
         if isinstance(loaded, dict):
             known = {str(k): str(v) for k, v in loaded.items()}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         pass
     digests = []
     changed = False

@@ -44,7 +44,7 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
     """The manifest of a generation, checked for format, version and the type of each field."""
     try:
         manifest = json.loads((gen_dir / layout.MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise IndexError_(
             f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index"
         ) from exc

@@ -54,7 +54,7 @@ class IndexReader:
                 json.loads(line)
                 for line in (self.gen_dir / layout.FILES).read_text(encoding="utf-8").splitlines()
             ]
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise IndexError_(f"{index_dir}: cannot read the index ({exc}); rebuild it") from exc
         if self.units.dtype != layout.UNIT_DTYPE or self.postings.dtype != layout.POSTING_DTYPE:
             raise IndexError_(f"{index_dir}: unexpected array layout; rebuild the index")
@@ -90,7 +90,7 @@ class IndexReader:
         """Unit names by unit id."""
         try:
             text = (self.gen_dir / layout.UNIT_NAMES).read_text(encoding="utf-8")
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise IndexError_(
                 f"{self.index_dir}: cannot read unit names ({exc}); rebuild it"
             ) from exc

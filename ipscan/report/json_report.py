@@ -164,6 +164,8 @@ def load_report(path: Path) -> Report:
         raise UsageError(f"{path}: cannot read the report ({reason})") from exc
     try:
         doc = json.loads(text)
+    except RecursionError as exc:
+        raise UsageError(f"{path}: not a report (nested too deeply)") from exc
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
     try:
