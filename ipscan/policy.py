@@ -211,6 +211,15 @@ def _licenses(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     return patterns
 
 
+@functools.lru_cache(maxsize=256)
+def _on_spdx_list(license_id: str) -> bool:
+    """Whether ``license_id`` is on the SPDX License List (license-expression carries the whole
+    list: a project under BUSL-1.1 or Elastic-2.0 is valid, even where ipscan has no rule)."""
+    from license_expression import get_spdx_licensing
+
+    return not get_spdx_licensing().validate(license_id).errors
+
+
 def _hint(low: str) -> str:
     close = difflib.get_close_matches(low, sorted(_KNOWN_IDS), n=1) if len(low) < 100 else []
     return f" (did you mean '{_display(close[0])}'?)" if close else ""
@@ -242,7 +251,7 @@ def expression_problem(text: str) -> str | None:
             stack += [node[1], node[2]]
             continue
         low = node[1].lower()
-        if low not in _KNOWN_IDS and not low.startswith(_REFS):
+        if low not in _KNOWN_IDS and not low.startswith(_REFS) and not _on_spdx_list(node[1]):
             return f"unknown license id {quote_value(node[1])}{_hint(low)}"
         if node[0] == "with" and not _IDSTRING.fullmatch(node[2]):
             return f"{quote_value(node[2])} is not an SPDX exception id"

@@ -196,6 +196,8 @@ def test_valid_license_expressions_are_kept(tmp_path: Path) -> None:
         "GPL-2.0-or-later WITH Classpath-exception-2.0",
         "GPL-2.0+",
         "LicenseRef-acme-proprietary",
+        "BUSL-1.1",  # on the SPDX list, though ipscan has no compatibility rule for it
+        "Elastic-2.0 OR SSPL-1.0",
     ):
         _write(tmp_path, ".ipscan.toml", f'project-license = "{expr}"\n')
         assert load_policy(tmp_path).project_license == expr
