@@ -54,10 +54,12 @@ class IndexReader:
                 json.loads(line)
                 for line in (self.gen_dir / layout.FILES).read_text(encoding="utf-8").splitlines()
             ]
-        except (OSError, ValueError, RecursionError) as exc:
+        except (OSError, ValueError, EOFError, RecursionError) as exc:
             raise IndexError_(f"{index_dir}: cannot read the index ({exc}); rebuild it") from exc
         if self.units.dtype != layout.UNIT_DTYPE or self.postings.dtype != layout.POSTING_DTYPE:
             raise IndexError_(f"{index_dir}: unexpected array layout; rebuild the index")
+        if self.units.ndim != 1 or self.postings.ndim != 1:
+            raise IndexError_(f"{index_dir}: unexpected array shape; rebuild the index")
         rows = (self.sources, self.files)
         if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
             raise IndexError_(f"{index_dir}: sources or files are not lists of records; rebuild it")
@@ -80,10 +82,15 @@ class IndexReader:
     @cached_property
     def faiss_index(self):  # type: ignore[no-untyped-def]
         """The FAISS index over unit vectors (row number = unit id)."""
-        index = load_faiss(self.gen_dir / layout.VECTORS)
+        index = load_faiss(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
         if index.ntotal != len(self.units):
             raise IndexError_(f"{self.index_dir}: vector count differs from unit count; rebuild it")
         return index
+
+    @property
+    def _dim(self) -> int | None:
+        dim = self.encoder_info.get("dim")
+        return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
 
     @cached_property
     def unit_names(self) -> list[str]:
@@ -110,7 +117,7 @@ class IndexReader:
             units=np.array(self.units),
             unit_names=list(self.unit_names),
             postings=np.array(self.postings),
-            vectors=read_vectors(self.gen_dir / layout.VECTORS),
+            vectors=read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -42,18 +43,59 @@ def write_vectors(path: Path, vectors: np.ndarray) -> None:
     faiss.write_index(build_faiss(vectors), str(path))
 
 
-def load_faiss(path: Path):  # type: ignore[no-untyped-def]
-    """Read the FAISS index file, memory-mapped where FAISS supports it."""
+# The layout FAISS writes for the IndexScalarQuantizer of ``build_faiss``: fourcc, then the
+# index header (d, ntotal, two unused fields, is_trained, metric), the quantizer (type, range
+# statistic and its argument, d, code size), its trained values and the codes, each vector
+# preceded by its length.
+_FOURCC = b"IxSQ"
+_HEADER = struct.Struct("<iqqq?i")
+_QUANTIZER = struct.Struct("<iifQQ")
+_LENGTH = struct.Struct("<Q")
+
+
+def check_faiss_file(path: Path, n_vectors: int, dim: int | None) -> None:
+    """Check a vectors file's own header against the sizes the index expects, before FAISS reads
+    it: FAISS trusts the lengths a file declares, so a crafted one makes it allocate terabytes
+    or loop in C code, where no error or Ctrl-C reaches it."""
+    bad = IndexError_(f"{path}: vectors.faiss does not match the index; rebuild the index")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4 + _HEADER.size + _QUANTIZER.size + _LENGTH.size)
+            size = path.stat().st_size
+            if len(head) < len(_FOURCC) + _HEADER.size + _QUANTIZER.size + _LENGTH.size:
+                raise bad
+            if head[:4] != _FOURCC:
+                raise bad
+            d, ntotal, _, _, _, _ = _HEADER.unpack_from(head, 4)
+            _, _, _, qd, code_size = _QUANTIZER.unpack_from(head, 4 + _HEADER.size)
+            (n_trained,) = _LENGTH.unpack_from(head, 4 + _HEADER.size + _QUANTIZER.size)
+            if d <= 0 or qd != d or code_size != 2 * d or ntotal != n_vectors:
+                raise bad
+            if (dim is not None and d != dim) or n_trained > 2 * d:
+                raise bad
+            fh.seek(len(head) + 4 * n_trained)
+            length = fh.read(_LENGTH.size)
+            if len(length) != _LENGTH.size or _LENGTH.unpack(length)[0] != ntotal * code_size:
+                raise bad
+            if size != fh.tell() + ntotal * code_size:
+                raise bad
+    except OSError as exc:
+        raise IndexError_(f"{path}: cannot read vectors.faiss ({exc.strerror})") from exc
+
+
+def load_faiss(path: Path, n_vectors: int, dim: int | None = None):  # type: ignore[no-untyped-def]
+    """Read the FAISS index file of ``n_vectors`` vectors (of ``dim`` dimensions when known)."""
     faiss = import_faiss()
+    check_faiss_file(path, n_vectors, dim)
     try:
         return faiss.read_index(str(path))
-    except RuntimeError as exc:
+    except (RuntimeError, MemoryError) as exc:
         raise IndexError_(f"{path}: corrupt FAISS index; rebuild the index") from exc
 
 
-def read_vectors(path: Path) -> np.ndarray:
+def read_vectors(path: Path, n_vectors: int, dim: int | None = None) -> np.ndarray:
     """All vectors of a FAISS index file, decoded to float32 (used when extending an index)."""
-    index = load_faiss(path)
+    index = load_faiss(path, n_vectors, dim)
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
     return index.reconstruct_n(0, index.ntotal)

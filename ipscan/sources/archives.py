@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import lzma
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,25 @@ from ipscan.sources.records import Entries
 from ipscan.sources.records import SourceEntry
 from ipscan.sources.records import SourceInfo
 
+# Everything a damaged archive makes the standard library raise (found by tests/fuzz): truncated
+# compressed streams end in EOFError, bad deflate data in zlib.error, bad xz data in LZMAError,
+# zip entries of unknown versions or methods in NotImplementedError.
+_READ_ERRORS = (
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    zlib.error,
+    lzma.LZMAError,
+)
+
+# Random access, not stream mode ("r|*"): skipping a member whose header declares more bytes than
+# the file holds (2**40, found by tests/fuzz) loops over empty reads for hours in stream mode;
+# here the seek stops at the end of the data and tarfile reports the archive as truncated.
+_TAR_MODE = "r:*"
+
 
 def _archive_kind(path: Path) -> str:
     low = path.name.lower()
@@ -38,8 +59,8 @@ def _archive_kind(path: Path) -> str:
     try:
         if tarfile.is_tarfile(path):
             return "tar"
-    except OSError:
-        pass
+    except _READ_ERRORS:
+        pass  # a truncated compressed stream is no archive we can read
     raise SourceError(f"{path}: unsupported source (not a folder, git repository or archive)")
 
 
@@ -59,7 +80,7 @@ def open_archive(path: Path, spec: str) -> tuple[SourceInfo, Entries]:
         if kind == "tar":
             return _open_tar(path, spec, digest)
         return _open_zip(path, spec, digest, kind)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+    except _READ_ERRORS as exc:
         raise SourceError(f"{spec}: cannot read archive: {exc}") from exc
 
 
@@ -76,7 +97,7 @@ def _tar_members(tar: tarfile.TarFile) -> Iterator[tuple[str, tarfile.TarInfo]]:
 def _open_tar(path: Path, spec: str, digest: str) -> tuple[SourceInfo, Entries]:
     names: list[str] = []
     raw_meta: dict[str, bytes] = {}
-    with tarfile.open(path, "r|*") as tar:
+    with tarfile.open(path, _TAR_MODE) as tar:
         for rel, m in _tar_members(tar):
             names.append(rel)
             if rel.count("/") <= 3 and m.size <= META_MAX_BYTES:
@@ -99,7 +120,7 @@ def _open_tar(path: Path, spec: str, digest: str) -> tuple[SourceInfo, Entries]:
 
     def entries() -> Entries:
         try:
-            with tarfile.open(path, "r|*") as tar:
+            with tarfile.open(path, _TAR_MODE) as tar:
                 for rel, m in _tar_members(tar):
                     if not rel.startswith(wrap) or m.size > MAX_FILE_BYTES:
                         continue
@@ -109,7 +130,7 @@ def _open_tar(path: Path, spec: str, digest: str) -> tuple[SourceInfo, Entries]:
                     f = tar.extractfile(m)
                     if f is not None:
                         yield SourceEntry(sub, f.read())
-        except (tarfile.TarError, EOFError, OSError) as exc:
+        except _READ_ERRORS as exc:
             raise SourceError(f"{spec}: cannot read archive: {exc}") from exc
 
     return info, entries()
@@ -155,7 +176,7 @@ def _open_zip(path: Path, spec: str, digest: str, kind: str) -> tuple[SourceInfo
                         data = f.read(MAX_FILE_BYTES + 1)
                     if len(data) <= MAX_FILE_BYTES:
                         yield SourceEntry(sub, data)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except _READ_ERRORS as exc:
             raise SourceError(f"{spec}: cannot read archive: {exc}") from exc
 
     return info, entries()

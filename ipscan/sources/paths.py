@@ -13,6 +13,13 @@ META_NAMES = frozenset({"PKG-INFO", "pyproject.toml", "package.json", "Cargo.tom
 
 def safe_path(name: str) -> str | None:
     """A normalized relative POSIX path, or None for absolute, ``..`` or empty paths."""
+    # tarfile and os.walk hand non-UTF-8 names over as surrogate escapes, which no UTF-8 writer
+    # (the index's files.jsonl, JSON reports) can encode: show the bad bytes as U+FFFD instead.
+    try:
+        raw = name.encode("utf-8", "surrogateescape")  # the original bytes back
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogatepass")  # a lone surrogate of another origin
+    name = raw.decode("utf-8", "replace")
     name = name.replace("\\", "/")
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
         return None
