@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ipscan.encoder import BULK_TEXTS
 from ipscan.encoder import bulk_device
 from ipscan.encoder import load_encoder
+from ipscan.extract.parse import parse_source
 from ipscan.index.build import build_index
-from ipscan.parse import parse_source
 from ipscan.records import SourceFile
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo

@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from ipscan.analyze import AnalyzedUnit  # noqa: E402
-from ipscan.analyze import analyze_file  # noqa: E402
+from ipscan.extract.analyze import AnalyzedUnit  # noqa: E402
+from ipscan.extract.analyze import analyze_file  # noqa: E402
 from ipscan.records import SourceFile  # noqa: E402
 
 _COLD = """

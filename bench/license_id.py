@@ -44,10 +44,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ipscan.licenses.compat import license_ids
-from ipscan.licenses.headers import HEADER_LINES
-from ipscan.licenses.notices import file_license
-from ipscan.licenses.notices import header_license
+from ipscan.licensing.compat import license_ids
+from ipscan.licensing.headers import HEADER_LINES
+from ipscan.licensing.notices import file_license
+from ipscan.licensing.notices import header_license
 from ipscan.sources.metadata import declared_license
 from ipscan.sources.metadata import license_from_files
 from ipscan.sources.metadata import own_license

@@ -140,7 +140,7 @@ class Finding:
     matchers: tuple[Matcher, ...] = ()
     evidence: dict[str, float] = field(default_factory=dict)
     reasons: tuple[Reason, ...] = ()
-    # May the source's license be copied into this project? (ipscan.licenses.compat values)
+    # May the source's license be copied into this project? (ipscan.licensing.compat values)
     license_verdict: str = ""
     obligations: tuple[str, ...] = ()
     license_reason: str = ""  # why that license verdict (table rule, policy, attribution check)
@@ -148,7 +148,7 @@ class Finding:
 
 
 # Verdicts that fail a run unless the policy's `fail-on` says otherwise: license verdicts of
-# copies that are not allowed as they stand (values of ipscan.licenses.compat and the policy).
+# copies that are not allowed as they stand (values of ipscan.licensing.compat and the policy).
 DEFAULT_FAIL_ON = (
     "attribution-required",
     "unknown-license",

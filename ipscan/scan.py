@@ -10,37 +10,37 @@ from pathlib import Path
 
 import numpy as np
 
-from ipscan.aggregate import file_findings
-from ipscan.aggregate import merge_adjacent
-from ipscan.aggregate import sort_findings
-from ipscan.aggregate import unit_findings
-from ipscan.analyze import AnalyzedFile
-from ipscan.analyze import AnalyzedUnit
-from ipscan.analyze import analyze_file
-from ipscan.analyze import touched_units
-from ipscan.classifier import load_classifier
-from ipscan.collect import collect_changed
-from ipscan.collect import collect_sources
-from ipscan.gitchanges import Changes
-from ipscan.gitio import list_scan_files
+from ipscan.decide.aggregate import file_findings
+from ipscan.decide.aggregate import merge_adjacent
+from ipscan.decide.aggregate import sort_findings
+from ipscan.decide.aggregate import unit_findings
+from ipscan.decide.classifier import load_classifier
+from ipscan.extract.analyze import AnalyzedFile
+from ipscan.extract.analyze import AnalyzedUnit
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.analyze import touched_units
+from ipscan.extract.changes import Changes
+from ipscan.extract.collect import collect_changed
+from ipscan.extract.collect import collect_sources
+from ipscan.extract.listing import list_scan_files
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
-from ipscan.license_judge import LicenseContext
-from ipscan.license_judge import judge_licenses
+from ipscan.licensing.judge import LicenseContext
+from ipscan.licensing.judge import judge_licenses
+from ipscan.licensing.policy import Policy
+from ipscan.licensing.policy import load_policy
+from ipscan.licensing.policy import path_matches
+from ipscan.licensing.project import project_license
+from ipscan.licensing.project import project_notice_texts
 from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
+from ipscan.match.pairs import PairCandidate
+from ipscan.match.pairs import decide_pairs
+from ipscan.match.pairs import gather_pairs
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
-from ipscan.pairs import PairCandidate
-from ipscan.pairs import decide_pairs
-from ipscan.pairs import gather_pairs
-from ipscan.policy import Policy
-from ipscan.policy import load_policy
-from ipscan.policy import path_matches
 from ipscan.progress import bar
-from ipscan.project import project_license
-from ipscan.project import project_notice_texts
 from ipscan.records import Report
 from ipscan.records import SkippedFile
 
@@ -170,7 +170,7 @@ def candidate_pairs(
     query_vectors = None
     source_vectors: dict[int, np.ndarray] = {}
     if options.embeddings and queries and len(reader.units):
-        from ipscan.embedding import embed_for_index
+        from ipscan.match.embed_queries import embed_for_index
 
         query_vectors = embed_for_index(queries, reader, options.device, options.progress)
         candidates += embed_candidates(query_vectors, reader.faiss_index)

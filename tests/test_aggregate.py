@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ipscan.aggregate import merge_adjacent
+from ipscan.decide.aggregate import merge_adjacent
 from ipscan.records import Finding
 from ipscan.records import Reason
 from ipscan.records import SourceRef

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ipscan.analyze import analyze_file
-from ipscan.canonical import canonical_text
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.canonical import canonical_text
 from ipscan.records import SourceFile
 from ipscan.records import Token
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ipscan.classifier import CONFIG
-from ipscan.classifier import WEIGHTS
-from ipscan.classifier import ClassifierError
-from ipscan.classifier import load_classifier
-from ipscan.classifier import load_classifier_from
-from ipscan.classifier import save_classifier
+from ipscan.decide.classifier import CONFIG
+from ipscan.decide.classifier import WEIGHTS
+from ipscan.decide.classifier import ClassifierError
+from ipscan.decide.classifier import load_classifier
+from ipscan.decide.classifier import load_classifier_from
+from ipscan.decide.classifier import save_classifier
 from ipscan.training.fit import FEATURES
 from tests.conftest import run_cli
 

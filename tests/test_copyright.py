@@ -6,11 +6,11 @@ import importlib.metadata
 
 import pytest
 
-from ipscan.attribution import license_mentioned
-from ipscan.licenses.copyright import copyright_statements
-from ipscan.licenses.copyright import holder_named
-from ipscan.licenses.copyright import holder_of
-from ipscan.licenses.notices import header_license
+from ipscan.licensing.attribution import license_mentioned
+from ipscan.licensing.copyright import copyright_statements
+from ipscan.licensing.copyright import holder_named
+from ipscan.licensing.copyright import holder_of
+from ipscan.licensing.notices import header_license
 
 
 def _license_text(dist: str) -> str:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ipscan.errors import UsageError
-from ipscan.files import MAX_FILE_BYTES
-from ipscan.files import gate
-from ipscan.gitio import list_scan_files
-from ipscan.gitio import read_listed_file
+from ipscan.extract.gate import MAX_FILE_BYTES
+from ipscan.extract.gate import gate
+from ipscan.extract.listing import list_scan_files
+from ipscan.extract.listing import read_listed_file
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
 from tests.conftest import git

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ipscan.fingerprint import K
-from ipscan.fingerprint import W
-from ipscan.fingerprint import covered_tokens
-from ipscan.fingerprint import kgram_hashes
-from ipscan.fingerprint import token_ids
-from ipscan.fingerprint import unit_evidence
-from ipscan.fingerprint import winnow
+from ipscan.extract.fingerprint import K
+from ipscan.extract.fingerprint import W
+from ipscan.extract.fingerprint import covered_tokens
+from ipscan.extract.fingerprint import kgram_hashes
+from ipscan.extract.fingerprint import token_ids
+from ipscan.extract.fingerprint import unit_evidence
+from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
 
 

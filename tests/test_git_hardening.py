@@ -18,9 +18,9 @@ import pytest
 
 from ipscan.errors import GitError
 from ipscan.errors import UsageError
-from ipscan.gitchanges import parse_range
-from ipscan.gitchanges import range_changes
-from ipscan.gitchanges import staged_changes
+from ipscan.extract.changes import parse_range
+from ipscan.extract.changes import range_changes
+from ipscan.extract.changes import staged_changes
 from ipscan.sources import open_source
 from tests.conftest import git
 from tests.conftest import init_repo

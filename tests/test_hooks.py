@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ipscan.cli.install_hooks import MARKER
+from ipscan.cli.install_hooks import hooks_dir
+from ipscan.cli.install_hooks import install_hooks
 from ipscan.errors import UsageError
-from ipscan.hooks_install import MARKER
-from ipscan.hooks_install import hooks_dir
-from ipscan.hooks_install import install_hooks
-from ipscan.languages import LANGUAGES
+from ipscan.extract.languages import LANGUAGES
 from tests.conftest import git
 from tests.conftest import init_repo
 from tests.conftest import installed_file

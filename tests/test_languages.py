@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from ipscan.languages import LANGUAGES
-from ipscan.languages import get_language
-from ipscan.languages import get_parser
-from ipscan.languages import grammar_language
-from ipscan.languages import language_for_path
+from ipscan.extract.languages import LANGUAGES
+from ipscan.extract.languages import get_language
+from ipscan.extract.languages import get_parser
+from ipscan.extract.languages import grammar_language
+from ipscan.extract.languages import language_for_path
 
 EXTENSIONS = {
     "python": [".py", ".pyi"],

@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 
-from ipscan.licenses.compat import LICENSES
-from ipscan.licenses.compat import NO_LICENSE
-from ipscan.licenses.compat import VERDICT_ORDER
-from ipscan.licenses.compat import Decision
-from ipscan.licenses.compat import Family
-from ipscan.licenses.compat import LicenseVerdict
-from ipscan.licenses.compat import license_verdict
+from ipscan.licensing.compat import LICENSES
+from ipscan.licensing.compat import NO_LICENSE
+from ipscan.licensing.compat import VERDICT_ORDER
+from ipscan.licensing.compat import Decision
+from ipscan.licensing.compat import Family
+from ipscan.licensing.compat import LicenseVerdict
+from ipscan.licensing.compat import license_verdict
 
 OK = "ok"
 ATTR = "attribution-required"

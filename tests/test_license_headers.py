@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ipscan.licenses import file_license
-from ipscan.licenses.compat import license_ids
-from ipscan.licenses.notices import header_license
+from ipscan.licensing import file_license
+from ipscan.licensing.compat import license_ids
+from ipscan.licensing.notices import header_license
 from ipscan.sources.metadata import own_license
 
 _APACHE_NOTICE = (

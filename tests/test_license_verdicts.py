@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ipscan.index.build import build_index
-from ipscan.project import project_license
+from ipscan.licensing.project import project_license
 from tests.conftest import init_repo
 from tests.conftest import installed_file
 from tests.conftest import run_cli

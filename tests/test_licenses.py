@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ipscan.licenses import detect_license_text
-from ipscan.licenses import file_license
-from ipscan.licenses import normalize_license
-from ipscan.licenses import spdx_identifier_in
+from ipscan.licensing import detect_license_text
+from ipscan.licensing import file_license
+from ipscan.licensing import normalize_license
+from ipscan.licensing import spdx_identifier_in
 
 SITE = Path(sysconfig.get_paths()["purelib"])
 COMMON = Path("/usr/share/common-licenses")

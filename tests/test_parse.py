@@ -8,9 +8,9 @@ from textwrap import dedent
 
 import pytest
 
-from ipscan.languages import LANGUAGES
-from ipscan.parse import WINDOW_LINES
-from ipscan.parse import parse_source
+from ipscan.extract.languages import LANGUAGES
+from ipscan.extract.parse import WINDOW_LINES
+from ipscan.extract.parse import parse_source
 from ipscan.records import ParsedFile
 from ipscan.records import SourceFile
 from ipscan.records import Token

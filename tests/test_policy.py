@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from ipscan.errors import UsageError
-from ipscan.policy import DEFAULT_FAIL_ON
-from ipscan.policy import MAX_PATTERNS
-from ipscan.policy import MAX_POLICY_BYTES
-from ipscan.policy import Policy
-from ipscan.policy import license_status
-from ipscan.policy import load_policy
-from ipscan.policy import path_matches
+from ipscan.licensing.policy import DEFAULT_FAIL_ON
+from ipscan.licensing.policy import MAX_PATTERNS
+from ipscan.licensing.policy import MAX_POLICY_BYTES
+from ipscan.licensing.policy import Policy
+from ipscan.licensing.policy import license_status
+from ipscan.licensing.policy import load_policy
+from ipscan.licensing.policy import path_matches
 
 FULL = """
 project-license = "Apache-2.0"

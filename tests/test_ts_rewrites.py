@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ipscan.analyze import analyze_file
+from ipscan.extract.analyze import analyze_file
 from ipscan.records import SourceFile
 from ipscan.training.code_corpus import CodeFunction
 from ipscan.training.encoder_eval import rewritten

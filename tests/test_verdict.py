@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ipscan.align import PairAlignment
-from ipscan.classifier import load_classifier
+from ipscan.decide.classifier import load_classifier
+from ipscan.decide.verdict import PairEvidence
+from ipscan.decide.verdict import decide
+from ipscan.decide.verdict import decide_all
+from ipscan.match.align import PairAlignment
 from ipscan.records import Matcher
 from ipscan.records import Reason
 from ipscan.records import Scope
 from ipscan.records import Verdict
-from ipscan.verdict import PairEvidence
-from ipscan.verdict import decide
-from ipscan.verdict import decide_all
 
 
 def test_contract_strings_are_pinned() -> None:

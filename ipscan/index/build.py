@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ipscan.analyze import AnalyzedUnit
-from ipscan.analyze import analyze_file
-from ipscan.files import gate
+from ipscan.extract.analyze import AnalyzedUnit
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.gate import gate
+from ipscan.extract.languages import language_for_file
 from ipscan.index import layout
 from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
@@ -25,10 +26,9 @@ from ipscan.index.store import IndexContents
 from ipscan.index.store import collect_old_generations
 from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
-from ipscan.languages import language_for_file
-from ipscan.licenses import file_license
-from ipscan.licenses.copyright import copyright_statements
-from ipscan.licenses.headers import HEADER_LINES
+from ipscan.licensing import file_license
+from ipscan.licensing.copyright import copyright_statements
+from ipscan.licensing.headers import HEADER_LINES
 from ipscan.records import SkippedFile
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 from typing import Protocol
 
-from ipscan.canonical import TEXT
 from ipscan.errors import IndexError_
+from ipscan.extract.canonical import TEXT
 
 
 class EncoderLike(Protocol):

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ipscan.errors import IndexError_
-from ipscan.fingerprint import MIN_UNIT_TOKENS
-from ipscan.fingerprint import TOKEN_SCHEME
-from ipscan.fingerprint import K
-from ipscan.fingerprint import W
+from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
+from ipscan.extract.fingerprint import TOKEN_SCHEME
+from ipscan.extract.fingerprint import K
+from ipscan.extract.fingerprint import W
 from ipscan.hashing import file_sha256
 from ipscan.index import layout
 

@@ -1,1 +1,2 @@
-"""Matchers: each proposes Candidates tagged with its name; none decides on its own."""
+"""Stage 2, match: each matcher proposes Candidates tagged with its name (digest, winnow,
+embed); alignment and pairing gather the evidence; none decides on its own."""

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ipscan.fingerprint import UnitEvidence
+from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.records import Candidate
 from ipscan.records import Matcher
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ipscan.fingerprint import UnitEvidence
+from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.records import Candidate
 from ipscan.records import Matcher
 

@@ -76,7 +76,7 @@ def file_bytes(report: Report, path: str) -> bytes:
     """The scanned text of ``path`` as UTF-8: from the report, else from the file under root."""
     text = report.texts.get(path)
     if text is None:
-        from ipscan.files import decode_text
+        from ipscan.extract.gate import decode_text
 
         try:
             text = decode_text((Path(report.root) / path).read_bytes())

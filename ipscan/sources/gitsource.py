@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ipscan.errors import SourceError
 from ipscan.errors import UsageError
-from ipscan.gitrefs import check_rev
+from ipscan.extract.revisions import check_rev
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
 from ipscan.sources.paths import safe_path

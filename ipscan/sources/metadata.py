@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ipscan.licenses import detect_license_text
-from ipscan.licenses import normalize_license
-from ipscan.licenses.compat import license_ids
-from ipscan.licenses.copyright import copyright_statements
-from ipscan.licenses.texts import group
-from ipscan.licenses.texts import mentions_bundled
-from ipscan.licenses.texts import offers_choice
+from ipscan.licensing import detect_license_text
+from ipscan.licensing import normalize_license
+from ipscan.licensing.compat import license_ids
+from ipscan.licensing.copyright import copyright_statements
+from ipscan.licensing.texts import group
+from ipscan.licensing.texts import mentions_bundled
+from ipscan.licensing.texts import offers_choice
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.records import NOASSERTION

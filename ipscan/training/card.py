@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipscan.classifier import WEIGHTS
-from ipscan.classifier import Classifier
+from ipscan.decide.classifier import WEIGHTS
+from ipscan.decide.classifier import Classifier
 
 
 def write_card(folder: Path, clf: Classifier) -> Path:
@@ -32,7 +32,7 @@ def write_card(folder: Path, clf: Classifier) -> Path:
     text = f"""# Verdict classifier
 
 Decides whether a candidate pair (scanned unit, indexed unit) is a copy, from the evidence the
-matchers gathered. Used by every scan (`ipscan/verdict.py`); numpy only at scan time.
+matchers gathered. Used by every scan (`ipscan/decide/verdict.py`); numpy only at scan time.
 
 - **Model:** {shape}, Platt-calibrated; `{WEIGHTS}` is {size:,} bytes of float32
   (safetensors), `classifier.json` holds the feature names, transforms, threshold and this
@@ -47,7 +47,7 @@ matchers gathered. Used by every scan (`ipscan/verdict.py`); numpy only at scan 
   level) as positives; every other candidate pair, and every pair of files of unrelated
   installed packages ({len(trained.get("negative_packages", []))} specs), as negatives.
   Pairs too short to be claimed (under 50 normalized tokens on a side and aligned) are never
-  judged copies (`ipscan.verdict.claimable`) and are left out.
+  judged copies (`ipscan.decide.verdict.claimable`) and are left out.
   Packages are used under their own licenses, read in place, never redistributed.
 - **Split:** by scanned file: 60% train, 20% calibrate, 20% test (seed {trained.get("seed")}).
 - **Why this shape:** a 32-unit tanh network reached a higher pair ROC-AUC on the training

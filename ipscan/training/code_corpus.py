@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ipscan.analyze import AnalyzedUnit
-from ipscan.analyze import analyze_file
 from ipscan.errors import SourceError
-from ipscan.files import gate
-from ipscan.languages import language_for_path
+from ipscan.extract.analyze import AnalyzedUnit
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.gate import gate
+from ipscan.extract.languages import language_for_path
 from ipscan.records import SourceFile
 from ipscan.records import UnitKind
 from ipscan.sources.archives import open_archive

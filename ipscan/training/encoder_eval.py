@@ -21,8 +21,8 @@ from dataclasses import field
 
 import numpy as np
 
-from ipscan.canonical import canonical_text
-from ipscan.parse import parse_source
+from ipscan.extract.canonical import canonical_text
+from ipscan.extract.parse import parse_source
 from ipscan.records import SourceFile
 from ipscan.training.code_corpus import CodeFunction
 from ipscan.training.code_corpus import package_split

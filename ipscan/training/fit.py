@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ipscan.classifier import Classifier
+from ipscan.decide.classifier import Classifier
 from ipscan.errors import UsageError
 from ipscan.training.pair_data import PairData
 

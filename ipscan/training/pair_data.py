@@ -7,7 +7,7 @@ matchers propose becomes one row of features: positive when the indexed unit lie
 and lines the rewrite came from, negative otherwise (nearest non-copies, look-alike idioms and
 boilerplate of unrelated code). A pair whose indexed unit is an exact twin (same normalized
 digest) of the true origin is left out: which twin was copied cannot be known; so are pairs
-too short to be claimed (``ipscan.verdict.claimable``).
+too short to be claimed (``ipscan.decide.verdict.claimable``).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ipscan.analyze import AnalyzedUnit
-from ipscan.analyze import analyze_file
-from ipscan.files import gate
+from ipscan.decide.verdict import claimable
+from ipscan.extract.analyze import AnalyzedUnit
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.gate import gate
 from ipscan.index.build import build_index
 from ipscan.index.reader import IndexReader
 from ipscan.records import SkippedFile
@@ -36,7 +37,6 @@ from ipscan.training.installed import package_modules
 from ipscan.training.rewrites import LEVELS
 from ipscan.training.rewrites import functions
 from ipscan.training.rewrites import rewrite
-from ipscan.verdict import claimable
 
 Say = Callable[[str], None]
 
@@ -155,7 +155,7 @@ def label_pairs(
         if not positive and int(row["digest"]) in origin_digests.get(path, set()):
             continue  # an exact twin of the true origin
         if not claimable(p.evidence):
-            continue  # never judged a copy (ipscan.verdict.claimable), so not learned
+            continue  # never judged a copy (ipscan.decide.verdict.claimable), so not learned
         data.rows.append(p.evidence.features())
         data.labels.append(int(positive))
         data.files.append(path)

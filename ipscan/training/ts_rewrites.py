@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 from tree_sitter import Node
 
-from ipscan.languages import get_language
-from ipscan.languages import get_parser
+from ipscan.extract.languages import get_language
+from ipscan.extract.languages import get_parser
 
 LEVELS = (
     "verbatim",

@@ -11,16 +11,16 @@ from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipscan.licenses import detect_license_text
-from ipscan.licenses import file_license
-from ipscan.licenses import normalize_license
-from ipscan.licenses.compat import expression_tree
-from ipscan.licenses.compat import license_ids
-from ipscan.licenses.compat import license_verdict
-from ipscan.licenses.copyright import copyright_statements
-from ipscan.licenses.copyright import holder_of
-from ipscan.licenses.notices import header_license
-from ipscan.licenses.spdx import parse_spdx_expression
+from ipscan.licensing import detect_license_text
+from ipscan.licensing import file_license
+from ipscan.licensing import normalize_license
+from ipscan.licensing.compat import expression_tree
+from ipscan.licensing.compat import license_ids
+from ipscan.licensing.compat import license_verdict
+from ipscan.licensing.copyright import copyright_statements
+from ipscan.licensing.copyright import holder_of
+from ipscan.licensing.notices import header_license
+from ipscan.licensing.spdx import parse_spdx_expression
 from tests.fuzz.support import ANY_TEXT
 from tests.fuzz.support import NASTY_CHARS
 from tests.fuzz.support import hard_limit
@@ -142,7 +142,7 @@ def test_spdx_expression_round_trip(text: str) -> None:
             assert parse_spdx_expression(canonical) == canonical
 
 
-# Crashers found and fixed (ipscan/licenses/compat.py): its expression parser and tree walks
+# Crashers found and fixed (ipscan/licensing/compat.py): its expression parser and tree walks
 # recursed once per parenthesis and once per operand, so a file whose
 # ``SPDX-License-Identifier:`` line (or a package whose declared license) chained about 1000
 # operands, or nested about 340 parentheses, raised RecursionError when it was judged; such

@@ -13,10 +13,10 @@ from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ipscan.analyze import AnalyzedFile
-from ipscan.analyze import analyze_file
-from ipscan.files import gate
-from ipscan.languages import LANGUAGES
+from ipscan.extract.analyze import AnalyzedFile
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.gate import gate
+from ipscan.extract.languages import LANGUAGES
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
 from tests.fuzz.support import NASTY_BYTES

@@ -18,11 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipscan.errors import UsageError
-from ipscan.policy import POLICY_FILE
-from ipscan.policy import Policy
-from ipscan.policy import license_status
-from ipscan.policy import load_policy
-from ipscan.policy import path_matches
+from ipscan.licensing.policy import POLICY_FILE
+from ipscan.licensing.policy import Policy
+from ipscan.licensing.policy import license_status
+from ipscan.licensing.policy import load_policy
+from ipscan.licensing.policy import path_matches
 from tests.fuzz.support import NASTY_BYTES
 from tests.fuzz.support import NASTY_CHARS
 from tests.fuzz.support import hard_limit
@@ -220,8 +220,8 @@ def test_toml_ish_text(scratch: Path, text: str, pyproject: bool) -> None:
     )
 
 
-# Crashers found and fixed (ipscan/policy.py): tomllib recurses once per nested array or inline
-# table, so ~340 levels raised RecursionError out of load_policy; a pyproject.toml whose
+# Crashers found and fixed (ipscan/licensing/policy.py): tomllib recurses once per nested array
+# or inline table, so ~340 levels raised RecursionError out of load_policy; a pyproject.toml whose
 # ``tool`` is not a table raised AttributeError. Both are now a UsageError naming the file.
 @given(text=DEEP_TOML, pyproject=st.booleans())
 @example(text="tool = 1\n", pyproject=True).via("AttributeError: 'int' object has no 'get'")

@@ -1,0 +1,283 @@
+"""The `ipscan` command line: thin click commands over library functions.
+
+One catch site: IpscanError → its one-line message and exit code; Ctrl-C → 130; anything else →
+one line on screen and the traceback in a log file (on screen with --verbose). Heavy modules
+(numpy, faiss, the encoder) are imported inside commands so `ipscan --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+import click
+
+from ipscan import __version__
+from ipscan.cli.index import DEVICES
+from ipscan.cli.index import index
+from ipscan.cli.model import model
+from ipscan.errors import EXIT_CANNOT_SCAN
+from ipscan.errors import EXIT_CLEAN
+from ipscan.errors import EXIT_FINDINGS
+from ipscan.errors import EXIT_INTERRUPTED
+from ipscan.errors import IpscanError
+
+if TYPE_CHECKING:
+    from ipscan.records import Report
+    from ipscan.scan import ScanOptions
+
+FORMATS = (
+    "text",
+    "json",
+    "sarif",
+    "github",
+    "html",
+    "spdx",
+    "cyclonedx",
+)  # = report.render.FORMATS
+
+
+class IpscanGroup(click.Group):
+    """A click group whose errors follow ipscan's exit-code contract."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        verbose = "--verbose" in sys.argv[1:] or "-v" in sys.argv[1:2]
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("ipscan: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:
+            click.echo("ipscan: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except IpscanError as exc:
+            click.echo(f"ipscan: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:
+            log = _log_traceback()
+            if verbose:
+                traceback.print_exc()
+            click.echo(
+                f"ipscan: internal error: {type(exc).__name__}: {exc} (details: {log})", err=True
+            )
+            sys.exit(EXIT_CANNOT_SCAN)
+        sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
+
+
+def _log_traceback() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(os.environ.get("IPSCAN_CACHE_DIR") or Path(base) / "ipscan") / "last-error.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+    except OSError:
+        return "unavailable"
+    return str(path)
+
+
+@click.group(cls=IpscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ipscan")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="List skipped files; show tracebacks of internal errors."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only the report: no summary, no progress.")
+def main(verbose: bool, quiet: bool) -> None:
+    """Find code copied from licensed open source, and say from where and under which license."""
+
+
+def _root_flag(name: str) -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get(name))
+
+
+def scan_options(f: Callable[..., int]) -> Callable[..., int]:
+    """The options every scanning command shares."""
+    options = [
+        click.option(
+            "--index",
+            "index_dir",
+            type=click.Path(path_type=Path),
+            envvar="IPSCAN_INDEX",
+            help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
+        ),
+        click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Write the report here instead of stdout.",
+        ),
+        click.option("--explain", is_flag=True, help="Show the evidence, and `similar` matches."),
+        click.option(
+            "--device",
+            type=DEVICES,
+            default="auto",
+            show_default=True,
+            help="Where the encoder runs.",
+        ),
+        click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
+        click.option(
+            "--project-license",
+            metavar="SPDX",
+            help="This project's license (default: the policy's, else its metadata and LICENSE).",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Policy file (default: .ipscan.toml, else [tool.ipscan] in pyproject.toml).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _options(opts: dict[str, Any]) -> ScanOptions:
+    """ScanOptions from the options that ``scan_options`` added."""
+    from ipscan.progress import watching
+    from ipscan.scan import ScanOptions
+
+    return ScanOptions(
+        index_dir=opts["index_dir"],
+        device=opts["device"],
+        explain=opts["explain"],
+        embeddings=not opts["no_embeddings"],
+        progress=watching() and not _root_flag("quiet"),
+        project_license=opts["project_license"],
+        config=opts["config"],
+    )
+
+
+def _finish(report: Report, fmt: str, output: Path | None, explain: bool = False) -> int:
+    """Render, write, summarize; the exit code says whether anything failing was found."""
+    from ipscan.report import has_failing
+    from ipscan.report.render import render
+    from ipscan.report.render import write_output
+    from ipscan.report.render import write_step_summary
+    from ipscan.report.text import summary_line
+
+    terminal = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    write_output(render(report, fmt, explain, terminal=terminal), output)
+    if fmt == "github":
+        write_step_summary(report)
+    if _root_flag("verbose"):
+        for skipped in report.skipped:
+            click.echo(f"ipscan: skipped {skipped.path} ({skipped.reason})", err=True)
+    if (fmt == "text" or output is not None) and not _root_flag("quiet"):
+        click.echo(summary_line(report), err=True)
+    return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
+
+
+def _finish_scan(report: Report, opts: dict[str, Any]) -> int:
+    return _finish(report, opts["fmt"], opts["output"], opts["explain"])
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path), default=".")
+@scan_options
+def repo(path: Path, **opts: Any) -> int:
+    """Scan the git-tracked files of PATH (every file when PATH is not a git work tree)."""
+    from ipscan.scan import scan_repo
+
+    return _finish_scan(scan_repo(path, _options(opts)), opts)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--all-units", is_flag=True, help="Report whole files, not only what is staged.")
+@scan_options
+def check(files: Sequence[Path], all_units: bool, **opts: Any) -> int:
+    """Scan the staged content of FILES (what a pre-commit hook passes).
+
+    Only units that the staged change touches are reported, unless --all-units.
+    """
+    from ipscan.extract.changes import staged_changes
+    from ipscan.scan import scan_changes
+
+    changes = staged_changes(Path.cwd(), [str(f) for f in files])
+    return _finish_scan(scan_changes(changes, _options(opts), all_units), opts)
+
+
+@main.command()
+@click.argument("revisions", required=False)
+@click.option("--base", help="Base revision (instead of a BASE..HEAD range).")
+@click.option("--head", help="Head revision (default: HEAD).")
+@click.option(
+    "-C",
+    "--repo",
+    "repo_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="The repository (default: the current directory).",
+)
+@click.option(
+    "--fetch",
+    is_flag=True,
+    help="Fetch a revision that is not here from the remote `origin` (the only network use).",
+)
+@scan_options
+def diff(
+    revisions: str | None,
+    base: str | None,
+    head: str | None,
+    repo_path: Path,
+    fetch: bool,
+    **opts: Any,
+) -> int:
+    """Scan what a range adds: REVISIONS is BASE..HEAD (or BASE...HEAD from the merge base).
+
+    Everything is read locally; a revision missing here is an error unless --fetch is given.
+    """
+    from ipscan.extract.changes import parse_range
+    from ipscan.extract.changes import range_changes
+    from ipscan.scan import scan_changes
+
+    b, h, merge_base = parse_range(revisions, base, head)
+    changes = range_changes(repo_path, b, h, merge_base, fetch=fetch)
+    return _finish_scan(scan_changes(changes, _options(opts)), opts)
+
+
+@main.command("render")
+@click.argument("report_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+def render_cmd(report_file: Path, fmt: str, output: Path | None) -> int:
+    """Turn a JSON report (from --format json) into another format, without scanning again."""
+    from ipscan.report.json_report import load_report
+
+    return _finish(load_report(report_file), fmt, output)
+
+
+@main.command("install-hooks")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option(
+    "--hook",
+    "hooks",
+    multiple=True,
+    type=click.Choice(["pre-commit", "pre-push"]),
+    help="Which hooks (default: both).",
+)
+@click.option("--force", is_flag=True, help="Replace hooks that ipscan did not install.")
+def install_hooks_cmd(path: Path, hooks: Sequence[str], force: bool) -> int:
+    """Install ipscan's plain git hooks (for repositories without the pre-commit framework)."""
+    from ipscan.cli.install_hooks import install_hooks
+
+    for installed in install_hooks(path, tuple(hooks) or ("pre-commit", "pre-push"), force):
+        click.echo(f"installed {installed}")
+    return EXIT_CLEAN
+
+
+main.add_command(index)
+main.add_command(model)

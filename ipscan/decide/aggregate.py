@@ -1,0 +1,229 @@
+"""From decided pairs to findings: the best match per region, and file-level findings.
+
+- Per scanned unit, pairs are taken best first (verdict, then similarity, then matched tokens);
+  a pair whose scanned lines mostly overlap an already kept one is a weaker explanation of the
+  same lines and is dropped. A unit can thus hold two snippets from two different sources.
+- Findings of neighbouring units (at most ``MERGE_GAP_LINES`` apart) from the same source file,
+  in the same order there, are merged into one region: a copied class or block of functions is
+  one finding, not one per method.
+- Where findings cover at least ``FILE_COVERAGE`` of the lines of a file's code (every unit the
+  parser found, short ones included) and most of them (``FILE_DOMINANCE``) come from one source
+  file, one file-level finding is added beside them; its similarity is that share.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ipscan.decide.verdict import RANK
+from ipscan.extract.analyze import AnalyzedFile
+from ipscan.match.pairs import DecidedPair
+from ipscan.records import Finding
+from ipscan.records import Scope
+from ipscan.records import SourceRef
+from ipscan.records import Verdict
+
+MAX_OVERLAP = 0.5
+MERGE_GAP_LINES = 3
+MERGE_SOURCE_GAP_LINES = 12
+FILE_COVERAGE = 0.6
+FILE_DOMINANCE = 0.6
+
+SourceLookup = Callable[[int], SourceRef]
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Share of ``a``'s lines that ``b`` also covers."""
+    inter = min(a[1], b[1]) - max(a[0], b[0]) + 1
+    return max(inter, 0) / (a[1] - a[0] + 1)
+
+
+def _strength(p: DecidedPair, same_name: bool) -> tuple[int, float, int, bool, float]:
+    # Name, then cosine last: of two indexed units with the same normalized form (``major`` /
+    # ``minor`` properties) the one whose name agrees is the source; the encoder reads canonical
+    # text, so its cosine cannot tell such twins apart.
+    a = p.evidence.alignment
+    decision = p.decision
+    return (
+        RANK[decision.verdict],
+        decision.similarity,
+        a.matched_tokens,
+        same_name,
+        p.evidence.cosine,
+    )
+
+
+def _short_name(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def unit_findings(
+    pairs: Sequence[DecidedPair],
+    query_paths: Sequence[str],
+    query_names: Sequence[str],
+    source_of: SourceLookup,
+    include_similar: bool = False,
+) -> list[Finding]:
+    """One finding per distinct matched region of each scanned unit."""
+    by_query: dict[int, list[DecidedPair]] = defaultdict(list)
+    for p in pairs:
+        if include_similar or p.decision.verdict is not Verdict.SIMILAR:
+            by_query[p.query].append(p)
+    findings = []
+    for qi, group in by_query.items():
+        kept: list[tuple[int, int]] = []
+        query_name = _short_name(query_names[qi])
+        ranked = sorted(
+            group,
+            key=lambda p, q=query_name: _strength(
+                p, _short_name(source_of(p.unit_id).unit_name) == q
+            ),  # type: ignore[misc]
+            reverse=True,
+        )
+        for p in ranked:
+            lines = (p.region.query_start, p.region.query_end)
+            if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
+                continue
+            kept.append(lines)
+            base = source_of(p.unit_id)
+            source = replace(base, start_line=p.region.source_start, end_line=p.region.source_end)
+            findings.append(
+                Finding(
+                    path=query_paths[qi],
+                    start_line=lines[0],
+                    end_line=lines[1],
+                    similarity=p.decision.similarity,
+                    verdict=p.decision.verdict,
+                    source=source,
+                    scope=Scope.UNIT,
+                    unit_name=query_names[qi],
+                    matchers=p.matchers,
+                    evidence={**p.evidence.features(), "p_copy": p.decision.probability},
+                    reasons=p.decision.reasons,
+                )
+            )
+    return findings
+
+
+def _mergeable(a: Finding, b: Finding) -> bool:
+    same = (a.path, a.source.package, a.source.version, a.source.path) == (
+        b.path,
+        b.source.package,
+        b.source.version,
+        b.source.path,
+    )
+    if not same or a.verdict is Verdict.SIMILAR or b.verdict is Verdict.SIMILAR:
+        return False
+    scanned_gap = b.start_line - a.end_line - 1
+    source_gap = b.source.start_line - a.source.end_line - 1
+    return (
+        -1 <= scanned_gap <= MERGE_GAP_LINES
+        and b.source.start_line > a.source.start_line
+        and source_gap <= MERGE_SOURCE_GAP_LINES
+    )
+
+
+def merge_adjacent(
+    findings: Sequence[Finding], supporting: Sequence[Finding] = ()
+) -> list[Finding]:
+    """Neighbouring unit findings from the same source file as one finding each run.
+
+    ``supporting`` findings (copies too short to claim alone) join a run that holds a claimed
+    finding; a run of supporting findings only is dropped.
+    """
+    items = [(f, True) for f in findings] + [(f, False) for f in supporting]
+    out: list[Finding] = []
+    claimed: list[bool] = []
+    for f, is_claim in sorted(items, key=lambda it: (it[0].path, it[0].start_line, it[0].end_line)):
+        prev = out[-1] if out else None
+        if prev is None or not _mergeable(prev, f):
+            out.append(f)
+            claimed.append(is_claim)
+            continue
+        claimed[-1] = claimed[-1] or is_claim
+        a_lines = prev.end_line - prev.start_line + 1
+        b_lines = f.end_line - f.start_line + 1
+        similarity = (prev.similarity * a_lines + f.similarity * b_lines) / (a_lines + b_lines)
+        both_copied = prev.verdict is Verdict.COPIED and f.verdict is Verdict.COPIED
+        units = prev.evidence.get("merged_units", 1.0) + f.evidence.get("merged_units", 1.0)
+        out[-1] = replace(
+            prev,
+            end_line=max(prev.end_line, f.end_line),
+            similarity=round(similarity, 4),
+            verdict=Verdict.COPIED if both_copied else Verdict.MODIFIED_COPY,
+            source=replace(
+                prev.source,
+                end_line=max(prev.source.end_line, f.source.end_line),
+                unit_name=prev.source.unit_name if prev.unit_name == f.unit_name else "",
+            ),
+            unit_name=prev.unit_name if prev.unit_name == f.unit_name else "",
+            matchers=tuple(sorted(set(prev.matchers) | set(f.matchers), key=lambda m: m.value)),
+            evidence={**prev.evidence, "merged_units": units},
+            reasons=tuple(dict.fromkeys((*prev.reasons, *f.reasons))),
+        )
+    return [f for f, keep in zip(out, claimed, strict=True) if keep]
+
+
+def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) -> list[Finding]:
+    """A file-level finding for every file that is mostly a copy of one source file."""
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.verdict is not Verdict.SIMILAR:
+            by_path[f.path].append(f)
+    out = []
+    for af in files:
+        found = by_path.get(af.file.path)
+        if not found:
+            continue
+        unit_lines: set[int] = set()
+        for start, end in af.code_spans or [
+            (u.unit.span.start_line, u.unit.span.end_line) for u in af.units
+        ]:
+            unit_lines.update(range(start, end + 1))
+        covered_by: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+        for f in found:
+            key = (f.source.package, f.source.version, f.source.path)
+            covered_by[key].update(unit_lines.intersection(range(f.start_line, f.end_line + 1)))
+        covered = set().union(*covered_by.values())
+        if not unit_lines or len(covered) < FILE_COVERAGE * len(unit_lines):
+            continue
+        key, lines = max(covered_by.items(), key=lambda kv: len(kv[1]))
+        if len(lines) < FILE_DOMINANCE * len(covered):
+            continue
+        mine = [f for f in found if (f.source.package, f.source.version, f.source.path) == key]
+        coverage = len(covered) / len(unit_lines)
+        verbatim = all(f.verdict is Verdict.COPIED for f in mine)
+        first = mine[0].source
+        n_lines = af.file.text.count("\n") + (0 if af.file.text.endswith("\n") else 1)
+        out.append(
+            Finding(
+                path=af.file.path,
+                start_line=1,
+                end_line=max(n_lines, 1),
+                similarity=round(coverage, 4),
+                verdict=Verdict.COPIED if verbatim else Verdict.MODIFIED_COPY,
+                source=replace(
+                    first,
+                    start_line=min(f.source.start_line for f in mine),
+                    end_line=max(f.source.end_line for f in mine),
+                    unit_name="",
+                ),
+                scope=Scope.FILE,
+                matchers=tuple(
+                    sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)
+                ),
+                evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
+                reasons=tuple(dict.fromkeys(r for f in mine for r in f.reasons)),
+            )
+        )
+    return out
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Stable report order: by path, file-level first, then by line."""
+    return sorted(
+        findings, key=lambda f: (f.path, f.scope is not Scope.FILE, f.start_line, f.end_line)
+    )

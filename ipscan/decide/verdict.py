@@ -1,0 +1,161 @@
+"""The verdict of one pair: the trained classifier's calibrated P(copy), then its reasons.
+
+0. Only a *claimable* pair can be a copy: both units hold at least ``MIN_CLAIM_TOKENS``
+   normalized tokens, or at least that many tokens align (a snippet inside larger units).
+   Shorter agreement is a stock idiom as often as a copy (``__exit__`` bodies, getters); the
+   classifier is trained on claimable pairs only. A short pair the classifier accepts is kept
+   as *supporting*: it joins a neighbouring claimed copy from the same source file, and is
+   dropped otherwise.
+1. ``copied`` / ``modified-copy``: the classifier (``ipscan.decide.classifier``, trained by
+   ``ipscan model train-classifier`` on rewritten copies of real code and on unrelated code)
+   puts P(copy) at or above its threshold. ``copied`` when the token streams are identical or
+   both sides (or the matched region, for a pasted snippet) are covered to ``FULL_COVERAGE``;
+   anything less is ``modified-copy``.
+2. ``similar``: below the threshold, but the embeddings agree closely
+   (``EMBED_SIMILAR_COSINE``). Reported only with ``--explain``; never fails a run by default.
+
+Reasons name the evidence that fired, as stable strings (``Reason``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ipscan.decide.classifier import Classifier
+from ipscan.extract.fingerprint import W
+from ipscan.match.align import PairAlignment
+from ipscan.records import Reason
+from ipscan.records import Verdict
+
+FULL_COVERAGE = 0.9
+MIN_CLAIM_TOKENS = 50
+EMBED_SIMILAR_COSINE = 0.97
+# Thresholds of the reasons (what is reported as having fired; the classifier decides).
+COVER_UNIT = 0.5
+COVER_REGION = 0.5
+REGION_MIN_TOKENS = 40
+EMBED_AGREES = 0.93
+BOILERPLATE_SHARE = 0.5
+
+RANK = {Verdict.COPIED: 3, Verdict.MODIFIED_COPY: 2, Verdict.SIMILAR: 1}
+
+
+def _expected_fps(fps: int, tokens: int) -> float:
+    """How many fingerprints a unit of ``tokens`` tokens holds: winnowing keeps about
+    2/(W+1) of the k-grams. A data table holds far fewer (literal-only k-grams are not
+    fingerprinted), and its few shared ones must not count as containing it."""
+    return max(float(fps), 2.0 * tokens / (W + 1), 1.0)
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """Everything known about one (scanned unit, indexed unit) pair."""
+
+    digest_equal: bool
+    cosine: float
+    query_tokens: int
+    source_tokens: int
+    alignment: PairAlignment
+    query_fps: int = 0  # distinct fingerprints of the scanned unit
+    source_fps: int = 0  # fingerprints of the indexed unit
+    common_share: float = 0.0  # share of the shared fingerprints that are common in the index
+
+    def features(self) -> dict[str, float]:
+        """The evidence as named numbers, for ``--explain``, the JSON report and the classifier."""
+        a = self.alignment
+        shared = float(a.shared_fps)
+        q_contain = min(shared / _expected_fps(self.query_fps, self.query_tokens), 1.0)
+        s_contain = min(shared / _expected_fps(self.source_fps, self.source_tokens), 1.0)
+        return {
+            "digest_equal": float(self.digest_equal),
+            "cosine": round(self.cosine, 4),
+            "matched_tokens": float(a.matched_tokens),
+            "shared_fingerprints": shared,
+            "query_coverage": round(a.query_coverage, 4),
+            "source_coverage": round(a.source_coverage, 4),
+            "region_coverage": round(a.region_coverage, 4),
+            "query_containment": round(q_contain, 4),
+            "source_containment": round(s_contain, 4),
+            "common_share": round(self.common_share, 4),
+            "query_tokens": float(self.query_tokens),
+            "source_tokens": float(self.source_tokens),
+            # Shares weighted by how much evidence backs them: three shared fingerprints cover
+            # all of a short window by chance, never by chance all of a long function.
+            "weighted_containment": round(q_contain * math.log1p(shared), 4),
+            "weighted_region": round(a.region_coverage * math.log1p(a.matched_tokens), 4),
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A verdict, the similarity (0-1) that goes with it, P(copy) and the reasons."""
+
+    verdict: Verdict
+    similarity: float
+    probability: float = 0.0
+    reasons: tuple[Reason, ...] = ()
+    # A copy too short to claim alone: reported only as part of a neighbouring claimed copy
+    # from the same source file (a short method of a copied class).
+    supporting: bool = False
+
+
+def reasons(ev: PairEvidence) -> tuple[Reason, ...]:
+    """The evidence that fired for a pair, strongest first."""
+    a = ev.alignment
+    out = []
+    if ev.digest_equal:
+        out.append(Reason.IDENTICAL_TOKENS)
+    if min(a.query_coverage, a.source_coverage) >= COVER_UNIT:
+        out.append(Reason.FINGERPRINTS_COVER_UNIT)
+    elif a.matched_tokens >= REGION_MIN_TOKENS and a.region_coverage >= COVER_REGION:
+        out.append(Reason.FINGERPRINTS_COVER_REGION)
+    if ev.cosine >= EMBED_AGREES:
+        out.append(Reason.EMBEDDING_AGREES)
+    if a.shared_fps and ev.common_share >= BOILERPLATE_SHARE:
+        out.append(Reason.BOILERPLATE)
+    return tuple(out)
+
+
+def claimable(ev: PairEvidence) -> bool:
+    """Whether a pair holds enough code for a copy to be claimed at all."""
+    return (
+        min(ev.query_tokens, ev.source_tokens) >= MIN_CLAIM_TOKENS
+        or ev.alignment.matched_tokens >= MIN_CLAIM_TOKENS
+    )
+
+
+def decide(ev: PairEvidence, probability: float, threshold: float) -> Decision | None:
+    """The verdict of one pair given the classifier's P(copy), or None."""
+    a = ev.alignment
+    why = reasons(ev)
+    if probability >= threshold:
+        full = (
+            ev.digest_equal
+            or min(a.query_coverage, a.source_coverage) >= FULL_COVERAGE
+            or a.region_coverage >= FULL_COVERAGE
+        )
+        if ev.digest_equal:
+            similarity = 1.0
+        elif a.matched_tokens:
+            similarity = max(a.query_coverage, a.source_coverage, a.region_coverage)
+        else:
+            similarity = ev.cosine
+        verdict = Verdict.COPIED if full else Verdict.MODIFIED_COPY
+        return Decision(
+            verdict,
+            round(min(similarity, 1.0), 4),
+            round(probability, 4),
+            why,
+            supporting=not claimable(ev),
+        )
+    if ev.cosine >= EMBED_SIMILAR_COSINE:
+        return Decision(Verdict.SIMILAR, round(ev.cosine, 4), round(probability, 4), why)
+    return None
+
+
+def decide_all(evidence: Sequence[PairEvidence], clf: Classifier) -> list[Decision | None]:
+    """Verdicts for many pairs with one batched classifier call."""
+    probs = clf.probability([ev.features() for ev in evidence])
+    return [decide(ev, float(p), clf.threshold) for ev, p in zip(evidence, probs, strict=True)]

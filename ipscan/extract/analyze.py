@@ -1,0 +1,67 @@
+"""From a SourceFile to the units worth matching, each with its fingerprint evidence."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ipscan.extract.canonical import CANONICAL
+from ipscan.extract.canonical import canonical_text
+from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
+from ipscan.extract.fingerprint import UnitEvidence
+from ipscan.extract.fingerprint import unit_evidence
+from ipscan.extract.parse import parse_source
+from ipscan.records import SourceFile
+from ipscan.records import Unit
+
+
+@dataclass(frozen=True)
+class AnalyzedUnit:
+    """A unit with enough tokens to be evidence, and its digest and fingerprints."""
+
+    unit: Unit
+    evidence: UnitEvidence
+    canonical: str = ""  # what a canonical-input encoder reads (ipscan.extract.canonical)
+
+    def encoder_input(self, input_format: str) -> str:
+        """The text an encoder with ``input_format`` embeds for this unit."""
+        return self.canonical if input_format == CANONICAL else self.unit.text
+
+
+@dataclass(frozen=True)
+class AnalyzedFile:
+    """The evidence-bearing units of one file."""
+
+    file: SourceFile
+    units: tuple[AnalyzedUnit, ...]
+    has_errors: bool
+    # Lines of every unit the parser found, evidence or not: what "most of the file" is out of.
+    code_spans: tuple[tuple[int, int], ...] = ()
+
+
+def analyze_file(file: SourceFile) -> AnalyzedFile:
+    """Parse ``file`` and fingerprint every unit that has at least MIN_UNIT_TOKENS tokens."""
+    parsed = parse_source(file)
+    starts = [t.start_byte for t in parsed.tokens]
+    data = file.text.encode("utf-8", "surrogatepass")
+    units = []
+    for unit in parsed.units:
+        lo = bisect.bisect_left(starts, unit.span.start_byte)
+        hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
+        if hi - lo < MIN_UNIT_TOKENS:
+            continue
+        tokens = parsed.tokens[lo:hi]
+        units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
+    spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
+    return AnalyzedFile(file, tuple(units), parsed.has_errors, spans)
+
+
+def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> AnalyzedFile:
+    """Only the units of ``af`` that overlap one of the ``added`` line ranges."""
+    units = tuple(
+        au
+        for au in af.units
+        if any(a <= au.unit.span.end_line and b >= au.unit.span.start_line for a, b in added)
+    )
+    return AnalyzedFile(af.file, units, af.has_errors, af.code_spans)

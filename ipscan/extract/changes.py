@@ -1,0 +1,254 @@
+"""What a commit or a range changes: file contents and the line ranges it added.
+
+- staged: the blobs in git's index (what `git commit` will record, not the working tree), and the
+  lines the index adds over HEAD (an unborn branch adds every line);
+- range: the blobs at HEAD of ``BASE..HEAD`` and the lines added since BASE (renames followed,
+  deleted files dropped). A revision that is not here is an error naming ``--fetch``; only with
+  it is the revision fetched from ``origin`` (see ``ipscan.extract.revisions``).
+
+Submodules are listed, never read (their code is another repository's); symlinks carry no code.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ipscan.errors import GitError
+from ipscan.errors import UsageError
+from ipscan.extract.revisions import check_rev
+from ipscan.extract.revisions import ensure_commit
+
+LineRange = tuple[int, int]
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
+_EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
+_REGULAR = (0o100644, 0o100755)
+_SUBMODULE = 0o160000
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """A file's new content and the 1-based inclusive line ranges the change added to it."""
+
+    path: str  # POSIX, relative to the repository root
+    data: bytes
+    added: tuple[LineRange, ...]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The changed files of a commit or range, with the repository root they are relative to."""
+
+    root: Path
+    files: tuple[ChangedFile, ...]
+    not_staged: tuple[str, ...] = ()  # asked-for paths that git's index does not hold
+    submodules: tuple[str, ...] = ()  # changed paths that are submodules (not scanned)
+
+
+# A scanned repository's own config must not run commands: core.fsmonitor names a program
+# that git runs on index reads, diff drivers (external, textconv) run on diffs.
+SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.quotepath=off")
+
+
+def _git(root: Path, *args: str) -> bytes:
+    """Run git in ``root``; GitError with git's own message on failure."""
+    cmd = ["git", "-C", str(root), *SAFE_CONFIG, *args]
+    try:
+        res = subprocess.run(cmd, capture_output=True, check=True)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed") from exc
+    except subprocess.CalledProcessError as exc:
+        msg = exc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else exc.returncode}") from exc
+    return res.stdout
+
+
+def repo_root(path: Path) -> Path:
+    """The top of the work tree containing ``path``, or a UsageError."""
+    try:
+        out = _git(path, "rev-parse", "--show-toplevel")
+    except GitError as exc:
+        raise UsageError(f"{path}: not inside a git work tree") from exc
+    return Path(out.decode().strip())
+
+
+def added_lines(diff: bytes) -> tuple[LineRange, ...]:
+    """Added line ranges of the new side from a ``-U0`` diff (pure deletions add nothing)."""
+    out = []
+    for m in _HUNK.finditer(diff):
+        start = int(m.group(1))
+        count = 1 if m.group(2) is None else int(m.group(2))
+        if count:
+            out.append((start, start + count - 1))
+    return tuple(out)
+
+
+def _has_head(root: Path) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except GitError:
+        return False
+    return True
+
+
+def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
+    """Staged content of ``paths`` (relative to ``cwd``) and the lines staging added to them."""
+    import git  # gitpython reads the index; imported here so `ipscan --help` stays instant
+
+    root = repo_root(cwd)
+    prefix = _git(cwd, "rev-parse", "--show-prefix").decode().strip()
+    repo = git.Repo(root)
+    base = "HEAD" if _has_head(root) else _EMPTY_TREE
+    # `git commit -a` and `git commit PATH` stage into a temporary index that hooks see through
+    # GIT_INDEX_FILE; the index in .git/ is not what will be committed then.
+    index_file = os.environ.get("GIT_INDEX_FILE")
+    index = git.IndexFile(repo, str((cwd / index_file).resolve())) if index_file else repo.index
+    entries = index.entries
+    renamed = _staged_renames(root, base)
+    files = []
+    missing = []
+    submodules = []
+    for p in paths:
+        if Path(p).is_absolute():
+            rel = Path(os.path.relpath(os.path.realpath(p), os.path.realpath(root))).as_posix()
+        else:
+            rel = posixpath.normpath(posixpath.join(prefix, Path(p).as_posix()))
+        if rel.startswith("../"):
+            raise UsageError(f"{p}: outside the repository {root}")
+        entry = entries.get((rel, 0))
+        if entry is None:
+            missing.append(rel)  # deleted, or a path git does not track
+            continue
+        if entry.mode & 0o170000 == _SUBMODULE:
+            submodules.append(rel)
+            continue
+        if entry.mode & 0o170000 != 0o100000:
+            continue  # symlinks carry no code of their own
+        data = repo.odb.stream(entry.binsha).read()
+        # A rename is diffed against its old path, so only what the rename changed is added.
+        paths = (renamed[rel], rel) if rel in renamed else (rel,)
+        diff = _git(
+            root,
+            "diff",
+            "--cached",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            base,
+            "--",
+            *paths,
+        )
+        files.append(ChangedFile(rel, data, added_lines(diff)))
+    return Changes(root, tuple(files), tuple(missing), tuple(submodules))
+
+
+def _staged_renames(root: Path, base: str) -> dict[str, str]:
+    """new path → old path for the renames staged over ``base`` (as `git commit` would record)."""
+    out = _git(
+        root,
+        "diff",
+        "--cached",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        base,
+    )
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    renames: dict[str, str] = {}
+    i = 0
+    while i < len(fields) - 1:
+        code = fields[i]
+        if code.startswith(("R", "C")):
+            if code.startswith("R"):
+                renames[fields[i + 2]] = fields[i + 1]
+            i += 3
+        else:
+            i += 2
+    return renames
+
+
+def parse_range(spec: str | None, base: str | None, head: str | None) -> tuple[str, str, bool]:
+    """(base, head, merge_base) from ``BASE..HEAD``, ``BASE...HEAD`` or --base/--head."""
+    if spec:
+        if base or head:
+            raise UsageError("give either a range BASE..HEAD or --base/--head, not both")
+        three = "..." in spec
+        left, _, right = spec.partition("..." if three else "..")
+        if not _ or not left:
+            raise UsageError(f"{spec}: expected a range like BASE..HEAD")
+        return check_rev(left, "base"), check_rev(right or "HEAD", "head"), three
+    if not base:
+        raise UsageError("give a range BASE..HEAD or --base REF")
+    return check_rev(base, "base"), check_rev(head or "HEAD", "head"), False
+
+
+def range_changes(
+    cwd: Path, base: str, head: str, merge_base: bool = False, fetch: bool = False
+) -> Changes:
+    """Files added or modified from ``base`` to ``head`` (renames followed, deletions dropped).
+
+    A revision missing here is fetched from ``origin`` only when ``fetch`` is true.
+    """
+    root = repo_root(cwd)
+    head_sha = ensure_commit(_git, root, head, fetch)
+    base_sha = ensure_commit(_git, root, base, fetch)
+    if merge_base:
+        base_sha = _git(root, "merge-base", base_sha, head_sha).decode().strip()
+    status = _git(
+        root,
+        "diff",
+        "--name-status",
+        "-z",
+        "-M",
+        "--no-ext-diff",
+        "--no-textconv",
+        base_sha,
+        head_sha,
+    )
+    fields = status.decode("utf-8", "surrogateescape").split("\0")
+    files = []
+    submodules = []
+    i = 0
+    while i < len(fields) - 1:
+        code = fields[i]
+        if code.startswith(("R", "C")):
+            old, new = fields[i + 1], fields[i + 2]
+            i += 3
+        else:
+            old = new = fields[i + 1]
+            i += 2
+        if code.startswith("D"):
+            continue
+        mode_and_blob = _git(root, "ls-tree", "-z", head_sha, "--", new).split(maxsplit=3)
+        mode = int(mode_and_blob[0], 8) if mode_and_blob else 0
+        if mode == _SUBMODULE:
+            submodules.append(new)
+            continue
+        if mode not in _REGULAR:
+            continue  # symlinks carry no code of their own
+        data = _git(root, "cat-file", "blob", mode_and_blob[2].decode())
+        paths = (old, new) if old != new else (new,)
+        diff = _git(
+            root,
+            "diff",
+            "-U0",
+            "-M",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            base_sha,
+            head_sha,
+            "--",
+            *paths,
+        )
+        files.append(ChangedFile(new, data, added_lines(diff)))
+    return Changes(root, tuple(files), submodules=tuple(submodules))

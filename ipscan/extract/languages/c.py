@@ -1,0 +1,34 @@
+"""C, and the node types C++ shares with it."""
+
+from __future__ import annotations
+
+import tree_sitter_c
+
+from ipscan.extract.languages.base import LanguageSpec
+
+C_IDENTIFIER_TYPES = frozenset(
+    {"identifier", "field_identifier", "statement_identifier", "type_identifier"}
+)
+C_LITERAL_TYPES = frozenset(
+    {
+        "string_literal",
+        "concatenated_string",
+        "char_literal",
+        "number_literal",
+        "system_lib_string",
+        "true",
+        "false",
+        "null",
+    }
+)
+
+C = LanguageSpec(
+    name="c",
+    extensions=(".c", ".h"),
+    grammar=tree_sitter_c.language,
+    function_types=frozenset({"function_definition"}),
+    class_types=frozenset(),
+    identifier_types=C_IDENTIFIER_TYPES,
+    literal_types=C_LITERAL_TYPES,
+    comment_types=frozenset({"comment"}),
+)

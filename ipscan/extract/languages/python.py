@@ -1,0 +1,22 @@
+"""Python."""
+
+from __future__ import annotations
+
+import tree_sitter_python
+
+from ipscan.extract.languages.base import LanguageSpec
+
+PYTHON = LanguageSpec(
+    name="python",
+    extensions=(".py", ".pyi"),
+    grammar=tree_sitter_python.language,
+    function_types=frozenset({"function_definition"}),
+    class_types=frozenset({"class_definition"}),
+    identifier_types=frozenset({"identifier"}),
+    literal_types=frozenset(
+        {"string", "concatenated_string", "integer", "float", "true", "false", "none"}
+    ),
+    comment_types=frozenset({"comment"}),
+    wrapper_types=frozenset({"decorated_definition"}),
+    skip_types=frozenset({"line_continuation"}),
+)

@@ -1,0 +1,92 @@
+"""A file's own license: its ``SPDX-License-Identifier:`` line or license header, else its
+package's license."""
+
+from __future__ import annotations
+
+import re
+
+from ipscan.licensing.compat import license_ids
+from ipscan.licensing.headers import and_terms
+from ipscan.licensing.headers import join_and
+from ipscan.licensing.headers import names_new_family
+from ipscan.licensing.headers import read_header
+from ipscan.licensing.spdx import parse_spdx_expression
+
+NOASSERTION = "NOASSERTION"  # SPDX: the license was not determined
+
+__all__ = ["file_license", "header_license", "spdx_identifier_in", "spdx_identifiers"]
+
+_SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*(.+)", re.IGNORECASE)
+
+
+def spdx_identifiers(text: str, max_lines: int | None = None) -> list[str]:
+    """Every ``SPDX-License-Identifier:`` expression of ``text`` (its first ``max_lines``)."""
+    out = []
+    lines = text.splitlines()
+    for line in lines[:max_lines] if max_lines else lines:
+        m = _SPDX_LINE.search(line)
+        if not m:
+            continue
+        value = m.group(1).strip()
+        # Trailing comment closers: "*/", "-->", "*)", "#}".
+        value = re.sub(r"\s*(\*/|-->|\*\)|#\}|%>|\*+)\s*$", "", value).strip()
+        value = value.strip("'\"`;,").strip()
+        if value:
+            out.append(parse_spdx_expression(value) or value)
+    return out
+
+
+def spdx_identifier_in(text: str) -> str | None:
+    """The ``SPDX-License-Identifier:`` expression in the first 40 lines of a file, or None."""
+    found = spdx_identifiers(text, max_lines=40)
+    return found[0] if found else None
+
+
+def header_license(text: str) -> str | None:
+    """The license a file's header declares: its SPDX line, else every license statement of
+    its first lines (license texts, notices such as "Licensed under the Apache License,
+    Version 2.0", names such as ":license: MIT") and of the legal comments of libraries it
+    bundles, joined with ``AND``; None when it states none."""
+    return spdx_identifier_in(text) or read_header(text).expr
+
+
+def file_license(text: str, default: str) -> str:
+    """A file's own license when it states one, else its package's (``default``).
+
+    The package's license also fills in what the file leaves open: the variant of "a
+    BSD-style license", the rest of a file whose statements cover a part ("Portions of this
+    module ...", "modified from", a notice among the code, a bundled library's legal comment)
+    unless they already name that license family, and whether two licenses named in one
+    clause ("Released under the Apache license 2.0 and Mozilla Public License 2.0") are a
+    choice: the package's expression when it names exactly those two."""
+    found = spdx_identifier_in(text)
+    if found:
+        return found
+    header = read_header(text)
+    package = default if default and default != NOASSERTION else ""
+    statements = [
+        package if s in header.named_together and _same_ids_choice(s, package) else s
+        for s in header.statements
+    ]
+    if header.bsd_family and package:
+        bsd = [i for i in license_ids(package) if i.startswith("BSD-")]
+        if bsd and (statements or " OR " not in package):
+            statements.append(join_and(bsd) or "")
+    if not statements:
+        return default
+    if header.partial and package and names_new_family(package, statements):
+        statements.append(package)
+    terms = [t for s in statements for t in and_terms(s)]
+    return join_and(list(dict.fromkeys(terms))) or default
+
+
+def _same_ids_choice(statement: str, package: str) -> bool:
+    """Whether ``package`` is a plain choice (no exception) between the licenses
+    ``statement`` names."""
+    return (
+        bool(package)
+        and " OR " in package
+        and " AND " not in package
+        and " WITH " not in package
+        and set(license_ids(statement)) == set(license_ids(package))
+    )
