@@ -21,7 +21,7 @@ class UsageError(IpscanError):
     exit_code = EXIT_USAGE
 
 
-class IndexError_(IpscanError):
+class IpscanIndexError(IpscanError):
     """The index is missing, corrupt, or does not fit this ipscan or encoder."""
 
 
@@ -35,3 +35,7 @@ class GitError(IpscanError):
 
 class EncoderError(IpscanError):
     """The encoder model could not be loaded."""
+
+
+class ClassifierError(IpscanError):
+    """The verdict classifier is missing or does not load."""

@@ -11,10 +11,10 @@ import pytest
 
 from ipscan.decide.classifier import CONFIG
 from ipscan.decide.classifier import WEIGHTS
-from ipscan.decide.classifier import ClassifierError
 from ipscan.decide.classifier import load_classifier
 from ipscan.decide.classifier import load_classifier_from
 from ipscan.decide.classifier import save_classifier
+from ipscan.errors import ClassifierError
 from ipscan.training.fit import FEATURES
 from tests.conftest import run_cli
 

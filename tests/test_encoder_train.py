@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ipscan.encoder import load_encoder
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.index.compat import check_encoder
 from ipscan.training.encoder_train import Pair
 from ipscan.training.encoder_train import with_hard_negatives
@@ -86,6 +86,6 @@ def test_an_index_of_text_vectors_refuses_a_canonical_encoder(tmp_path: Path) ->
     built = {"id": encoder.encoder_id, "weights_sha256": encoder.weights_sha256}
     if encoder.input_format == "text":
         pytest.skip("the default encoder reads text")
-    with pytest.raises(IndexError_, match="rebuild the index"):
+    with pytest.raises(IpscanIndexError, match="rebuild the index"):
         check_encoder(built, encoder, tmp_path)  # no "input" key: built before canonical input
     check_encoder({**built, "input": encoder.input_format}, encoder, tmp_path)

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.build import build_index
@@ -355,7 +355,7 @@ def test_a_bad_index_folder_is_a_one_line_error(tmp_path: Path, case: str) -> No
     idx = tmp_path / "idx"
     write_index(idx, contents())
     corrupt(idx)
-    with pytest.raises(IndexError_, match=message):
+    with pytest.raises(IpscanIndexError, match=message):
         IndexReader(idx)
     res = invoke("index", "info", str(idx))
     assert res.exit_code == 3
@@ -393,7 +393,7 @@ def test_a_full_disk_leaves_the_previous_index(
     before = snapshot(idx)
     record = generations.recorded(idx)
     monkeypatch.setattr(where, _no_space)
-    with pytest.raises(IndexError_, match="no space left on device; the index is unchanged"):
+    with pytest.raises(IpscanIndexError, match="no space left on device; the index is unchanged"):
         build_index([str(source_archives["packaging"])], idx, encoder, embed)
     monkeypatch.undo()
     assert snapshot(idx) == before
@@ -460,7 +460,7 @@ def test_a_read_only_index_folder_is_a_one_line_error(
     before = snapshot(idx)
     _read_only(idx, monkeypatch)
     try:
-        with pytest.raises(IndexError_, match="the folder is not writable"):
+        with pytest.raises(IpscanIndexError, match="the folder is not writable"):
             build_index([str(source_archives["packaging"])], idx, encoder, embed)
         res = invoke("index", "build", str(source_archives["packaging"]), "--index", str(idx))
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
@@ -66,7 +66,7 @@ def test_a_corrupt_file_is_a_one_line_error(tmp_path: Path, victim: str) -> None
     gen = write_index(tmp_path / "idx", contents())
     with (gen / victim).open("ab") as fh:
         fh.write(b"x")
-    with pytest.raises(IndexError_, match="missing or corrupt; rebuild"):
+    with pytest.raises(IpscanIndexError, match="missing or corrupt; rebuild"):
         IndexReader(tmp_path / "idx")
 
 
@@ -75,19 +75,19 @@ def test_a_newer_format_is_refused_with_what_to_do(tmp_path: Path) -> None:
     manifest = json.loads((gen / layout.MANIFEST).read_text())
     manifest["format_version"] = 99
     (gen / layout.MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(IndexError_, match="format 99"):
+    with pytest.raises(IpscanIndexError, match="format 99"):
         IndexReader(tmp_path / "idx")
 
 
 def test_not_an_index(tmp_path: Path) -> None:
-    with pytest.raises(IndexError_, match="not an ipscan index"):
+    with pytest.raises(IpscanIndexError, match="not an ipscan index"):
         IndexReader(tmp_path)
 
 
 def test_two_writers_are_kept_apart(tmp_path: Path) -> None:
     with (
         writer_lock(tmp_path),
-        pytest.raises(IndexError_, match="another ipscan process"),
+        pytest.raises(IpscanIndexError, match="another ipscan process"),
         writer_lock(tmp_path),
     ):
         pass

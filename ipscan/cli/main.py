@@ -46,9 +46,11 @@ FORMATS = (
 class IpscanGroup(click.Group):
     """A click group whose errors follow ipscan's exit-code contract."""
 
+    verbose = False  # set from -v by the group's callback, read at the catch site
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        verbose = "--verbose" in sys.argv[1:] or "-v" in sys.argv[1:2]
+        self.verbose = False
         try:
             code = super().main(*args, **kwargs)
         except click.exceptions.Abort:
@@ -65,7 +67,7 @@ class IpscanGroup(click.Group):
             sys.exit(exc.exit_code)
         except Exception as exc:
             log = _log_traceback()
-            if verbose:
+            if self.verbose:
                 traceback.print_exc()
             click.echo(
                 f"ipscan: internal error: {type(exc).__name__}: {exc} (details: {log})", err=True
@@ -75,8 +77,9 @@ class IpscanGroup(click.Group):
 
 
 def _log_traceback() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(os.environ.get("IPSCAN_CACHE_DIR") or Path(base) / "ipscan") / "last-error.log"
+    from ipscan.encoder.cache import cache_dir
+
+    path = cache_dir() / "last-error.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(traceback.format_exc(), encoding="utf-8")
@@ -93,6 +96,9 @@ def _log_traceback() -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Only the report: no summary, no progress.")
 def main(verbose: bool, quiet: bool) -> None:
     """Find code copied from licensed open source, and say from where and under which license."""
+    group = click.get_current_context().command
+    if isinstance(group, IpscanGroup):
+        group.verbose = verbose
 
 
 def _root_flag(name: str) -> bool:

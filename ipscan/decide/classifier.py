@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ipscan.errors import IpscanError
+from ipscan.errors import ClassifierError
 
 FORMAT = "ipscan-classifier"
 FORMAT_VERSION = 1
@@ -36,10 +36,6 @@ TENSORS = ("mean", "scale", "w1", "b1", "w2", "b2", "platt")
 LOG_FEATURES = frozenset({"matched_tokens", "shared_fingerprints", "query_tokens", "source_tokens"})
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # ipscan/
-
-
-class ClassifierError(IpscanError):
-    """The verdict classifier is missing or does not load."""
 
 
 def model_dirs() -> list[Path]:

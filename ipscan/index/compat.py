@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from typing import Protocol
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.extract.canonical import TEXT
 
 
@@ -34,14 +34,14 @@ def encoder_info(encoder: EncoderLike) -> dict[str, Any]:
 def check_encoder(index_encoder: dict[str, Any], encoder: EncoderLike, where: Path) -> None:
     """Vectors from another encoder are meaningless to this one: say so in one line."""
     if index_encoder.get("weights_sha256") != encoder.weights_sha256:
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{where}: built with encoder {index_encoder.get('id')} "
             f"(weights {str(index_encoder.get('weights_sha256'))[:12]}), this ipscan uses "
             f"{encoder.encoder_id} (weights {encoder.weights_sha256[:12]}); rebuild the index"
         )
     built_with = index_encoder.get("input", TEXT)  # indexes before the key read raw text
     if built_with != encoder.input_format:
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{where}: vectors made from the unit's {built_with} input, this encoder reads "
             f"{encoder.input_format}; rebuild the index"
         )

@@ -1,7 +1,7 @@
 """A generation's manifest: what it must hold, checked field by field before anything trusts it.
 
 An index folder can come from anywhere (a cache, an archive, a colleague), so every field the
-code reads is checked for its type here, and a wrong one is a one-line IndexError_ saying what
+code reads is checked for its type here, and a wrong one is a one-line IpscanIndexError saying what
 is there, never an internal error further on.
 """
 
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
 from ipscan.extract.fingerprint import TOKEN_SCHEME
 from ipscan.extract.fingerprint import K
@@ -45,35 +45,37 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((gen_dir / layout.MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError) as exc:
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index"
         ) from exc
     if not isinstance(manifest, dict) or manifest.get("format") != layout.FORMAT:
-        raise IndexError_(f"{gen_dir}: not an ipscan index manifest")
+        raise IpscanIndexError(f"{gen_dir}: not an ipscan index manifest")
     version = manifest.get("format_version")
     if not _is(version, int):
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{gen_dir}: manifest format_version is {_show(version)}, not a whole number; "
             "rebuild the index with `ipscan index build`"
         )
     if version != layout.FORMAT_VERSION:
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{gen_dir}: index format {version} but this ipscan reads "
             f"format {layout.FORMAT_VERSION}; rebuild it with `ipscan index build`"
         )
     if manifest.get("fingerprints") != fingerprint_params():
-        raise IndexError_(f"{gen_dir}: fingerprint parameters differ from this ipscan; rebuild it")
+        raise IpscanIndexError(
+            f"{gen_dir}: fingerprint parameters differ from this ipscan; rebuild it"
+        )
     for key, (kind, item) in _FIELDS.items():
         value = manifest.get(key)
         if not _is(value, kind) or (item and not all(_is(v, item) for v in value.values())):
-            raise IndexError_(
+            raise IpscanIndexError(
                 f"{gen_dir}: manifest {key} is {_show(value)}, expected an object"
                 f"{' of ' + _MANY[item] if item else ''}; rebuild the index"
             )
     for key, kind in _ENCODER_FIELDS.items():
         value = manifest["encoder"].get(key)
         if (value is not None or key != "input") and not _is(value, kind):
-            raise IndexError_(
+            raise IpscanIndexError(
                 f"{gen_dir}: manifest encoder {key} is {_show(value)}, expected {_ONE[kind]}; "
                 "rebuild the index"
             )
@@ -86,7 +88,7 @@ def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
         digest = manifest["files"].get(name)
         path = gen / name
         if digest is None or not path.is_file() or file_sha256(path) != digest:
-            raise IndexError_(f"{index_dir}: {name} is missing or corrupt; rebuild the index")
+            raise IpscanIndexError(f"{index_dir}: {name} is missing or corrupt; rebuild the index")
 
 
 _ONE: dict[type, str] = {str: "a string", int: "a whole number"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.reader import IndexReader
 from ipscan.records import SourceRef
@@ -18,11 +18,13 @@ def open_index(index_dir: Path | None) -> IndexReader:
     where = index_dir if index_dir is not None else DEFAULT_INDEX_DIR
     if not (where / layout.CURRENT).is_file():
         if index_dir is None:
-            raise IndexError_(
+            raise IpscanIndexError(
                 f"the default index is missing from this installation ({where}); "
                 "pass --index DIR or reinstall ipscan"
             )
-        raise IndexError_(f"{where}: not an ipscan index (build one with `ipscan index build`)")
+        raise IpscanIndexError(
+            f"{where}: not an ipscan index (build one with `ipscan index build`)"
+        )
     return IndexReader(where)
 
 

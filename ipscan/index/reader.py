@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.manifest import read_manifest
@@ -55,14 +55,18 @@ class IndexReader:
                 for line in (self.gen_dir / layout.FILES).read_text(encoding="utf-8").splitlines()
             ]
         except (OSError, ValueError, EOFError, RecursionError) as exc:
-            raise IndexError_(f"{index_dir}: cannot read the index ({exc}); rebuild it") from exc
+            raise IpscanIndexError(
+                f"{index_dir}: cannot read the index ({exc}); rebuild it"
+            ) from exc
         if self.units.dtype != layout.UNIT_DTYPE or self.postings.dtype != layout.POSTING_DTYPE:
-            raise IndexError_(f"{index_dir}: unexpected array layout; rebuild the index")
+            raise IpscanIndexError(f"{index_dir}: unexpected array layout; rebuild the index")
         if self.units.ndim != 1 or self.postings.ndim != 1:
-            raise IndexError_(f"{index_dir}: unexpected array shape; rebuild the index")
+            raise IpscanIndexError(f"{index_dir}: unexpected array shape; rebuild the index")
         rows = (self.sources, self.files)
         if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
-            raise IndexError_(f"{index_dir}: sources or files are not lists of records; rebuild it")
+            raise IpscanIndexError(
+                f"{index_dir}: sources or files are not lists of records; rebuild it"
+            )
 
     def close(self) -> None:
         """Let builds remove this generation once it is no longer live (also done on GC)."""
@@ -84,7 +88,9 @@ class IndexReader:
         """The FAISS index over unit vectors (row number = unit id)."""
         index = load_faiss(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
         if index.ntotal != len(self.units):
-            raise IndexError_(f"{self.index_dir}: vector count differs from unit count; rebuild it")
+            raise IpscanIndexError(
+                f"{self.index_dir}: vector count differs from unit count; rebuild it"
+            )
         return index
 
     @property
@@ -98,7 +104,7 @@ class IndexReader:
         try:
             text = (self.gen_dir / layout.UNIT_NAMES).read_text(encoding="utf-8")
         except (OSError, ValueError, RecursionError) as exc:
-            raise IndexError_(
+            raise IpscanIndexError(
                 f"{self.index_dir}: cannot read unit names ({exc}); rebuild it"
             ) from exc
         return text.splitlines()
@@ -132,4 +138,4 @@ def _open_live(index_dir: Path) -> tuple[Path, generations.ReaderLock]:
         lock = generations.hold_shared(gen_dir)
         if lock is not None:
             return gen_dir, lock
-    raise IndexError_(f"{index_dir}: the index kept changing while it was opened; try again")
+    raise IpscanIndexError(f"{index_dir}: the index kept changing while it was opened; try again")

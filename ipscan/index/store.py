@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ipscan import __version__
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 from ipscan.errors import UsageError
 from ipscan.hashing import file_sha256
 from ipscan.index import generations
@@ -48,12 +48,14 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         index_dir.mkdir(parents=True, exist_ok=True)
         fh = (index_dir / layout.LOCK).open("a")
     except OSError as exc:
-        raise IndexError_(f"{index_dir}: cannot write the index: {_reason(exc)}") from exc
+        raise IpscanIndexError(f"{index_dir}: cannot write the index: {_reason(exc)}") from exc
     with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexError_(f"{index_dir}: another ipscan process is writing this index") from exc
+            raise IpscanIndexError(
+                f"{index_dir}: another ipscan process is writing this index"
+            ) from exc
         try:
             check_index_folder(index_dir)  # again, now that no other writer can change it
             yield
@@ -68,7 +70,9 @@ def check_index_folder(index_dir: Path) -> None:
     try:
         ours = generations.is_index_folder(index_dir)
     except OSError as exc:
-        raise IndexError_(f"{index_dir}: cannot read the index folder: {_reason(exc)}") from exc
+        raise IpscanIndexError(
+            f"{index_dir}: cannot read the index folder: {_reason(exc)}"
+        ) from exc
     if not ours:
         raise UsageError(
             f"{index_dir}: not an ipscan index and not empty; give a new or empty folder"
@@ -102,7 +106,7 @@ def write_index(index_dir: Path, contents: IndexContents) -> Path:
         os.replace(pointer, index_dir / layout.CURRENT)  # the new index is live from here on
     except OSError as exc:
         _discard(index_dir, gen)
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{index_dir}: cannot write the index: {_reason(exc)}; the index is unchanged"
         ) from exc
     except BaseException:
@@ -190,23 +194,27 @@ def _reason(exc: OSError) -> str:
 
 
 def live_generation(index_dir: Path) -> Path:
-    """The folder of the live generation, or an IndexError_ saying what is wrong."""
+    """The folder of the live generation, or an IpscanIndexError saying what is wrong."""
     if not index_dir.is_dir():
-        raise IndexError_(f"{index_dir}: no index here; build one with `ipscan index build`")
+        raise IpscanIndexError(f"{index_dir}: no index here; build one with `ipscan index build`")
     try:
         gen = generations.read_current(index_dir)
     except OSError as exc:
-        raise IndexError_(f"{index_dir}: not an ipscan index (no {layout.CURRENT} file)") from exc
+        raise IpscanIndexError(
+            f"{index_dir}: not an ipscan index (no {layout.CURRENT} file)"
+        ) from exc
     except ValueError as exc:
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{index_dir}: {layout.CURRENT} is not text (invalid UTF-8); rebuild the index"
         ) from exc
     if not generations.READABLE_NAME.fullmatch(gen):
-        raise IndexError_(
+        raise IpscanIndexError(
             f"{index_dir}: {layout.CURRENT} holds {gen[:60]!r}, not a generation name; "
             "rebuild the index"
         )
     path = index_dir / gen
     if not path.is_dir():
-        raise IndexError_(f"{index_dir}: {layout.CURRENT} names a missing generation; rebuild it")
+        raise IpscanIndexError(
+            f"{index_dir}: {layout.CURRENT} names a missing generation; rebuild it"
+        )
     return path

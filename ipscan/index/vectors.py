@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ipscan.errors import IndexError_
+from ipscan.errors import IpscanIndexError
 
 
 def import_faiss():  # type: ignore[no-untyped-def]
@@ -15,7 +15,7 @@ def import_faiss():  # type: ignore[no-untyped-def]
     try:
         import faiss
     except ImportError as exc:
-        raise IndexError_(
+        raise IpscanIndexError(
             "faiss is not installed: `pip install 'ipscan[cpu]'` (or `ipscan[gpu]`, never both)"
         ) from exc
     return faiss
@@ -57,7 +57,7 @@ def check_faiss_file(path: Path, n_vectors: int, dim: int | None) -> None:
     """Check a vectors file's own header against the sizes the index expects, before FAISS reads
     it: FAISS trusts the lengths a file declares, so a crafted one makes it allocate terabytes
     or loop in C code, where no error or Ctrl-C reaches it."""
-    bad = IndexError_(f"{path}: vectors.faiss does not match the index; rebuild the index")
+    bad = IpscanIndexError(f"{path}: vectors.faiss does not match the index; rebuild the index")
     try:
         with path.open("rb") as fh:
             head = fh.read(4 + _HEADER.size + _QUANTIZER.size + _LENGTH.size)
@@ -80,7 +80,7 @@ def check_faiss_file(path: Path, n_vectors: int, dim: int | None) -> None:
             if size != fh.tell() + ntotal * code_size:
                 raise bad
     except OSError as exc:
-        raise IndexError_(f"{path}: cannot read vectors.faiss ({exc.strerror})") from exc
+        raise IpscanIndexError(f"{path}: cannot read vectors.faiss ({exc.strerror})") from exc
 
 
 def load_faiss(path: Path, n_vectors: int, dim: int | None = None):  # type: ignore[no-untyped-def]
@@ -90,7 +90,7 @@ def load_faiss(path: Path, n_vectors: int, dim: int | None = None):  # type: ign
     try:
         return faiss.read_index(str(path))
     except (RuntimeError, MemoryError) as exc:
-        raise IndexError_(f"{path}: corrupt FAISS index; rebuild the index") from exc
+        raise IpscanIndexError(f"{path}: corrupt FAISS index; rebuild the index") from exc
 
 
 def read_vectors(path: Path, n_vectors: int, dim: int | None = None) -> np.ndarray:

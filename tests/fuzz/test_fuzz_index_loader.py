@@ -245,8 +245,8 @@ except IpscanError:
 
 @pytest.mark.parametrize("crafted", [FAISS_OOM, FAISS_HANG], ids=["bad-alloc", "hang"])
 def test_crafted_faiss_file(pristine: Path, scratch: Path, crafted: bytes) -> None:
-    """A re-signed crafted vectors.faiss: an IndexError_ within 2 s, in a child process so a hang
-    in C code cannot hang the suite."""
+    """A re-signed crafted vectors.faiss: an IpscanIndexError within 2 s, in a child process so a
+    hang in C code cannot hang the suite."""
     index_dir, gen = _copy(pristine, scratch)
     (gen / layout.VECTORS).write_bytes(crafted)
     _resign(gen)
