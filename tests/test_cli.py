@@ -70,3 +70,24 @@ def test_internal_error_is_one_line_with_a_log(
     err = capsys.readouterr().err
     assert err.startswith("ipscan: internal error: ValueError: boom")
     assert "Traceback" not in err
+
+
+def test_verbose_shows_the_traceback_of_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-v is read from the parsed options (not sys.argv): given to main() directly, it still
+    shows the traceback."""
+    import ipscan.scan
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(ipscan.scan, "scan_repo", broken)
+    monkeypatch.setattr(sys, "argv", ["python"])
+    monkeypatch.setenv("IPSCAN_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["-v", "repo", str(tmp_path)])
+    assert exc.value.code == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ValueError: boom" in err
+    assert (tmp_path / "cache" / "last-error.log").is_file()
