@@ -308,6 +308,7 @@ def pre_commit_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.registry  # pre-commit installs the hook environment from the package registry
 def test_pre_commit_framework_blocks_a_copy(
     tmp_path: Path, tiny_index: Path, hook_repo: tuple[Path, str], pre_commit_env: dict[str, str]
 ) -> None:
