@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from ipscan.extract.languages import LANGUAGES
@@ -23,10 +25,17 @@ EXTENSIONS = {
 }
 
 
-def test_registry_names() -> None:
-    assert sorted(LANGUAGES) == sorted(EXTENSIONS)
+def test_every_registered_extension_routes_to_its_own_language() -> None:
+    """A file with an extension a language declares is parsed as that language: no extension
+    is claimed twice, and each spec is found under its own name."""
+    owners: dict[str, str] = {}
     for name, spec in LANGUAGES.items():
         assert spec.name == name
+        assert spec.extensions, name
+        for ext in spec.extensions:
+            assert owners.setdefault(ext, name) == name, (ext, owners[ext], name)
+            found = language_for_path(f"pkg/module{ext}")
+            assert found is spec, (ext, found)
 
 
 @pytest.mark.parametrize("name", sorted(EXTENSIONS))
@@ -75,5 +84,11 @@ def test_spec_node_types_exist_in_grammar(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(EXTENSIONS))
 def test_grammar_and_parser_are_cached(name: str) -> None:
-    assert grammar_language(name) is grammar_language(name)
-    assert get_parser(name) is get_parser(name)
+    """One grammar for the process; one parser per thread (tree-sitter parsers are not
+    thread-safe), reused on later calls."""
+    mine = (grammar_language(name), get_parser(name))
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(lambda: (grammar_language(name), get_parser(name))).result()
+    assert other[0] is mine[0]
+    assert other[1] is not mine[1]
+    assert get_parser(name) is mine[1]
