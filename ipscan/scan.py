@@ -26,11 +26,12 @@ from ipscan.extract.listing import list_scan_files
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
+from ipscan.index.vectors import stored_vector
 from ipscan.licensing.judge import LicenseContext
 from ipscan.licensing.judge import judge_licenses
+from ipscan.licensing.path_patterns import path_matches
 from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import load_policy
-from ipscan.licensing.policy import path_matches
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
 from ipscan.match.digest import match_digests
@@ -175,7 +176,8 @@ def candidate_pairs(
         query_vectors = embed_for_index(queries, reader, options.device, options.progress)
         candidates += embed_candidates(query_vectors, reader.faiss_index)
         wanted = sorted({c.unit_id for c in candidates})
-        source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}
+        index = reader.faiss_index
+        source_vectors = {uid: stored_vector(index, uid) for uid in wanted}
     return gather_pairs(
         queries, candidates, hits, reader.postings, reader.units, query_vectors, source_vectors
     )

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from ipscan.errors import UsageError
+from ipscan.licensing.path_patterns import path_matches
 from ipscan.licensing.policy import DEFAULT_FAIL_ON
 from ipscan.licensing.policy import MAX_PATTERNS
 from ipscan.licensing.policy import MAX_POLICY_BYTES
 from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import license_status
 from ipscan.licensing.policy import load_policy
-from ipscan.licensing.policy import path_matches
 
 FULL = """
 project-license = "Apache-2.0"

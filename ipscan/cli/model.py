@@ -5,11 +5,20 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from ipscan.errors import EXIT_CLEAN
+
+if TYPE_CHECKING:  # the commands import the training code when they run
+    from ipscan.encoder.model_dir import ModelInfo
+    from ipscan.training.encoder_eval import EvalSet
+    from ipscan.training.encoder_train import Pair
+    from ipscan.training.encoder_train import TrainOptions
 
 DEFAULT_CLASSIFIER_DIR = Path("models") / "classifier"
 DEFAULT_ENCODER_DIR = Path("models") / "encoder"
@@ -193,12 +202,9 @@ def train_encoder(
     control_swapped: bool,
 ) -> int:
     """Fine-tune the code encoder contrastively on rewritten copies (LoRA adapter, GPU if any)."""
-    from ipscan.encoder.model_dir import BASE_ID
     from ipscan.encoder.model_dir import base_package_dir
     from ipscan.encoder.model_dir import describe_model_dir
     from ipscan.encoder.model_dir import find_model_dir
-    from ipscan.encoder.model_dir import weights_sha256
-    from ipscan.extract.canonical import CANONICAL
     from ipscan.training.code_corpus import LANGUAGES
     from ipscan.training.code_corpus import corpus_functions
     from ipscan.training.encoder_train import TRAIN_LEVELS
@@ -230,21 +236,39 @@ def train_encoder(
     tensors, summary = train_adapter(
         pairs, str(base.path), options, say, None if minutes is None else minutes * 60
     )
+    save_adapter(out, tensors, _encoder_manifest(base, pairs, options, summary, levels))
+    say(f"encoder adapter written to {out} ({find_model_dir(out)[0]})")
+    return EXIT_CLEAN
+
+
+def _encoder_manifest(
+    base: ModelInfo,
+    pairs: Sequence[Pair],
+    options: TrainOptions,
+    summary: dict[str, Any],
+    levels: Sequence[str],
+) -> dict[str, Any]:
+    """The trained adapter's ipscan-encoder.json: its base model, how it embeds, and how it
+    was trained (per-language pair counts, levels, options, corpus packages)."""
+    from ipscan.encoder.model_dir import BASE_ID
+    from ipscan.encoder.model_dir import weights_sha256
+    from ipscan.extract.canonical import CANONICAL
+
     languages: dict[str, int] = {}
     for p in pairs:
         languages[p.language] = languages.get(p.language, 0) + 1
-    manifest = {
-        "id": f"ipscan-code-{BASE_ID}-l{layers}-lora{rank}",
+    return {
+        "id": f"ipscan-code-{BASE_ID}-l{options.layers}-lora{options.rank}",
         "base": {
             "package": base.base_package,
             "version": base.base_version,
             "weights_sha256": weights_sha256(base),
         },
         "adapter": "adapter.safetensors",
-        "layers": layers,
+        "layers": options.layers,
         "pooling": "mean",
         "normalize": True,
-        "max_length": max_length,
+        "max_length": options.max_length,
         "dim": base.dim,
         "input": CANONICAL,
         "training": {
@@ -255,9 +279,6 @@ def train_encoder(
             "corpus_packages": sorted({p.package for p in pairs}),
         },
     }
-    save_adapter(out, tensors, manifest)
-    say(f"encoder adapter written to {out} ({find_model_dir(out)[0]})")
-    return EXIT_CLEAN
 
 
 @model.command("eval")
@@ -350,6 +371,12 @@ def eval_encoder(
         }
         click.echo(json.dumps({"sets": sizes, "results": rows}, indent=1))
         return EXIT_CLEAN
+    _echo_eval_table(sets, rows)
+    return EXIT_CLEAN
+
+
+def _echo_eval_table(sets: Sequence[EvalSet], rows: list[dict[str, object]]) -> None:
+    """Each set's sizes, then one table line per encoder, language, input and level."""
     for d in sets:
         click.echo(
             f"{d.language}: {len(d.originals)} functions indexed with {len(d.distractors)} "
@@ -369,4 +396,3 @@ def eval_encoder(
             f"{name[:36]:36} {lang:11} {mode:9} {level:16} {int(n):4d} {r1:6.3f} {mrr:6.3f} "
             f"{auc:6.3f} {tpr:7.3f}"
         )
-    return EXIT_CLEAN

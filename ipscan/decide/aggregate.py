@@ -9,6 +9,8 @@
 - Where findings cover at least ``FILE_COVERAGE`` of the lines of a file's code (every unit the
   parser found, short ones included) and most of them (``FILE_DOMINANCE``) come from one source
   file, one file-level finding is added beside them; its similarity is that share.
+
+The numbers named here live in ``ipscan.tuning`` and are recorded with the classifier.
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ from ipscan.records import Finding
 from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
-
-MAX_OVERLAP = 0.5
-MERGE_GAP_LINES = 3
-MERGE_SOURCE_GAP_LINES = 12
-FILE_COVERAGE = 0.6
-FILE_DOMINANCE = 0.6
+from ipscan.tuning import FILE_COVERAGE
+from ipscan.tuning import FILE_DOMINANCE
+from ipscan.tuning import MAX_OVERLAP
+from ipscan.tuning import MERGE_GAP_LINES
+from ipscan.tuning import MERGE_SOURCE_GAP_LINES
 
 SourceLookup = Callable[[int], SourceRef]
 

@@ -7,6 +7,12 @@ layer over standardized features (or none: ``"activation": "linear"`` is a logis
 output is calibrated by Platt scaling fitted on held-out
 pairs, so the probability means what it says. Inference is numpy: a scan never imports torch.
 
+The JSON also records, under ``"tuning"``, the constants of ``ipscan.tuning`` the classifier was
+trained with (they shape its evidence and what its verdicts become). A classifier whose recorded
+values differ from the running ipscan's, or that records none (written before they were
+recorded), is refused with a ClassifierError that says to retrain: it would load, but its
+threshold and calibration would be wrong, silently.
+
 Lookup: ``$IPSCAN_CLASSIFIER_DIR``, ``<repo>/models/classifier/``, ``ipscan/data/classifier/``.
 """
 
@@ -24,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ipscan import tuning
 from ipscan.errors import ClassifierError
 
 FORMAT = "ipscan-classifier"
@@ -32,6 +39,8 @@ CONFIG = "classifier.json"
 WEIGHTS = "classifier.safetensors"
 ENV_DIR = "IPSCAN_CLASSIFIER_DIR"
 TENSORS = ("mean", "scale", "w1", "b1", "w2", "b2", "platt")
+TUNING = "tuning"  # the key of the recorded ipscan.tuning constants
+RETRAIN = "retrain it with `ipscan model train-classifier`"
 # Counts enter the network as log1p(count); everything else is a share or a cosine already.
 LOG_FEATURES = frozenset({"matched_tokens", "shared_fingerprints", "query_tokens", "source_tokens"})
 
@@ -73,14 +82,16 @@ class Classifier:
         h = z @ w["w1"] + w["b1"]
         if self.config.get("activation", "tanh") == "tanh":
             h = np.tanh(h)
-        return (h @ w["w2"] + w["b2"]).reshape(-1)
+        out: np.ndarray = (h @ w["w2"] + w["b2"]).reshape(-1)
+        return out
 
     def probability(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Calibrated P(copy) for each evidence dictionary."""
         if not rows:
             return np.zeros(0)
         a, b = self.weights["platt"]
-        return 1.0 / (1.0 + np.exp(-(a * self.logits(self.matrix(rows)) + b)))
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-(a * self.logits(self.matrix(rows)) + b)))
+        return p
 
 
 def save_classifier(folder: Path, clf: Classifier) -> None:
@@ -134,7 +145,33 @@ def load_classifier_from(folder: Path) -> Classifier:
     threshold = float(config.get("threshold", math.nan))
     if not 0.0 < threshold < 1.0:
         raise ClassifierError(f"{folder / CONFIG}: threshold must be between 0 and 1")
+    check_tuning(config.get(TUNING), folder / CONFIG)
     return Classifier(features, threshold, weights, config, folder)
+
+
+def check_tuning(recorded: object, where: Path) -> None:
+    """ClassifierError naming the first constant of ``ipscan.tuning`` whose value differs from
+    the one ``recorded`` at training (or that was not recorded), saying to retrain."""
+    if not isinstance(recorded, dict):
+        # Refused, not warned about: a model that cannot show which constants it was calibrated
+        # with is exactly the silent miscalibration this check exists to stop.
+        raise ClassifierError(
+            f"{where}: records no tuning constants (trained by an older ipscan); {RETRAIN}"
+        )
+    current = tuning.recorded()
+    for name in [*current, *(n for n in recorded if n not in current)]:
+        if name not in recorded:
+            raise ClassifierError(f"{where}: was trained before tuning constant {name}; {RETRAIN}")
+        if name not in current:
+            raise ClassifierError(
+                f"{where}: was trained with tuning constant {name}, which ipscan no longer has; "
+                f"{RETRAIN}"
+            )
+        if recorded[name] != current[name]:
+            raise ClassifierError(
+                f"{where}: was trained with {name}={recorded[name]!r}, but ipscan.tuning has "
+                f"{name}={current[name]!r}; {RETRAIN}"
+            )
 
 
 @lru_cache(maxsize=4)

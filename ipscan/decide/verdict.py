@@ -14,7 +14,8 @@
 2. ``similar``: below the threshold, but the embeddings agree closely
    (``EMBED_SIMILAR_COSINE``). Reported only with ``--explain``; never fails a run by default.
 
-Reasons name the evidence that fired, as stable strings (``Reason``).
+Reasons name the evidence that fired, as stable strings (``Reason``). The numbers named here
+live in ``ipscan.tuning`` and are recorded with the classifier.
 """
 
 from __future__ import annotations
@@ -24,20 +25,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ipscan.decide.classifier import Classifier
-from ipscan.extract.fingerprint import W
 from ipscan.match.align import PairAlignment
 from ipscan.records import Reason
 from ipscan.records import Verdict
-
-FULL_COVERAGE = 0.9
-MIN_CLAIM_TOKENS = 50
-EMBED_SIMILAR_COSINE = 0.97
-# Thresholds of the reasons (what is reported as having fired; the classifier decides).
-COVER_UNIT = 0.5
-COVER_REGION = 0.5
-REGION_MIN_TOKENS = 40
-EMBED_AGREES = 0.93
-BOILERPLATE_SHARE = 0.5
+from ipscan.tuning import BOILERPLATE_SHARE
+from ipscan.tuning import COVER_REGION
+from ipscan.tuning import COVER_UNIT
+from ipscan.tuning import EMBED_AGREES
+from ipscan.tuning import EMBED_SIMILAR_COSINE
+from ipscan.tuning import FULL_COVERAGE
+from ipscan.tuning import MIN_CLAIM_TOKENS
+from ipscan.tuning import REGION_MIN_TOKENS
+from ipscan.tuning import W
 
 RANK = {Verdict.COPIED: 3, Verdict.MODIFIED_COPY: 2, Verdict.SIMILAR: 1}
 

@@ -282,7 +282,7 @@ class EmbeddingCache:
                 self._failed(exc)
             except sqlite3.Error as exc:
                 self._failed(exc)
-            if self._conn is None or attempt:
+            if not self.enabled or attempt:  # _failed may have closed it
                 return  # a new, empty cache gets the rows once more
 
     def close(self) -> None:
@@ -301,9 +301,10 @@ class EmbeddingCache:
 
 def _fp16_normalized(vectors: np.ndarray) -> np.ndarray:
     v = np.asarray(vectors, dtype=np.float16).astype(np.float32)
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    norms: np.ndarray = np.linalg.norm(v, axis=1, keepdims=True)
     np.maximum(norms, np.float32(1e-12), out=norms)
-    return v / norms
+    unit: np.ndarray = v / norms
+    return unit
 
 
 def embed_cached(

@@ -145,7 +145,8 @@ def _manifest(path: Path, config: dict[str, Any]) -> dict[str, Any]:
         not isinstance(layers, int) or isinstance(layers, bool) or layers < 1
     ):
         raise EncoderError(f"{where}: 'layers' must be a positive integer")
-    base = m.get("base") if isinstance(m.get("base"), dict) else {}
+    given_base = m.get("base")
+    base: dict[str, Any] = given_base if isinstance(given_base, dict) else {}
     return {
         "input": input_format,
         "adapter": adapter,

@@ -168,7 +168,7 @@ class NumpyBert:
         b, s = ids.shape
         if s > self.max_positions:
             raise ValueError(f"sequence of {s} tokens exceeds {self.max_positions} positions")
-        x = self.word[ids]
+        x: np.ndarray = self.word[ids]
         x += self.pos[:s]
         x += self.tok_type0
         _layer_norm_(x, self.emb_ln_g, self.emb_ln_b, self.eps)
@@ -213,6 +213,7 @@ class NumpyBert:
         """Mean of the last hidden states over the attention mask: (batch, hidden) float32."""
         hs = self.hidden_states(ids, mask)
         m = mask.astype(np.float32)
-        summed = np.einsum("bsh,bs->bh", hs, m)
+        summed: np.ndarray = np.einsum("bsh,bs->bh", hs, m)
         counts = np.maximum(m.sum(axis=1, keepdims=True), np.float32(1e-9))
-        return (summed / counts).astype(np.float32)
+        mean: np.ndarray = summed / counts
+        return mean.astype(np.float32)

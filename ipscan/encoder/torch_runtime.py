@@ -85,7 +85,8 @@ class TorchRuntime:
             m = t_mask.unsqueeze(-1).to(torch.float32)
             summed = (hidden.to(torch.float32) * m).sum(dim=1)
             pooled = summed / m.sum(dim=1).clamp(min=1e-9)
-            return pooled.cpu().numpy().astype(np.float32)
+            out: np.ndarray = pooled.cpu().numpy()
+            return out.astype(np.float32)
 
 
 def _load_model(info: ModelInfo, auto_model: Any) -> Any:

@@ -1,4 +1,9 @@
-"""From a SourceFile to the units worth matching, each with its fingerprint evidence."""
+"""From a file's bytes or a SourceFile to the units worth matching, each with its evidence.
+
+``gate_bytes`` and ``analyze_bytes`` are the one way every reader (a scan, an index build, the
+training corpora) turns a path and its bytes into code: the language by extension or shebang
+line, the gate, then parsing and fingerprinting.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,10 @@ from ipscan.extract.canonical import canonical_text
 from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.extract.fingerprint import unit_evidence
+from ipscan.extract.gate import gate
+from ipscan.extract.languages import language_for_file
 from ipscan.extract.parse import parse_source
+from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
 from ipscan.records import Unit
 
@@ -55,6 +63,28 @@ def analyze_file(file: SourceFile) -> AnalyzedFile:
         units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
     return AnalyzedFile(file, tuple(units), parsed.has_errors, spans)
+
+
+def gate_bytes(path: str, data: bytes) -> SourceFile | SkippedFile | None:
+    """The file as code: a SourceFile in its language (by extension, or by shebang line for a
+    file without one), a SkippedFile saying why the gate passed it over, or None when it is not
+    in a language ipscan parses."""
+    spec = language_for_file(path, data)
+    if spec is None:
+        return None
+    return gate(path, data, spec.name)
+
+
+def analyze_bytes(path: str, data: bytes) -> AnalyzedFile | SkippedFile | None:
+    """``gate_bytes``, then ``analyze_file`` for a file that passes the gate.
+
+    A scan gates first and parses later, behind a progress bar (``ipscan.extract.collect``);
+    index builds and training corpora call this.
+    """
+    gated = gate_bytes(path, data)
+    if not isinstance(gated, SourceFile):
+        return gated
+    return analyze_file(gated)
 
 
 def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> AnalyzedFile:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ipscan.extract.analyze import gate_bytes
 from ipscan.extract.changes import ChangedFile
-from ipscan.extract.gate import gate
 from ipscan.extract.languages import has_extension
-from ipscan.extract.languages import language_for_file
 from ipscan.extract.languages import language_for_path
 from ipscan.extract.listing import FileListing
 from ipscan.extract.listing import read_listed_file
@@ -25,13 +24,10 @@ class Collected:
 
 
 def _gate_one(rel: str, data: bytes, files: list[SourceFile], skipped: list[SkippedFile]) -> None:
-    spec = language_for_file(rel, data)
-    if spec is None:
-        return
-    gated = gate(rel, data, spec.name)
+    gated = gate_bytes(rel, data)
     if isinstance(gated, SkippedFile):
         skipped.append(gated)
-    else:
+    elif gated is not None:
         files.append(gated)
 
 

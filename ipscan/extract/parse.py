@@ -1,14 +1,5 @@
-"""From a SourceFile to its units and its normalized token stream, with tree-sitter.
-
-Tokens. Every leaf of the syntax tree, in byte order, except comments and the formatting-only
-leaves a language lists in ``skip_types`` (Python line continuations, shebang lines). Identifier
-leaves become ``ID``; a literal node (string with its interpolations, number, char, boolean,
-null, regex) becomes one ``LIT`` and is not descended into; every other leaf keeps its node type,
-which for keywords and operators is their text and for named leaves such as C's
-``primitive_type`` is the type name. Dropped as formatting: ``;`` (inserted or removed by
-formatters and automatic semicolon insertion), the newline that ends a C preprocessor line,
-zero-width leaves (tree-sitter MISSING nodes) and
-childless ERROR nodes. Trailing commas are kept.
+"""From a SourceFile to its units and its normalized token stream, with tree-sitter (the tokens
+themselves: ``ipscan.extract.tokens``).
 
 Units. Every outermost function, method or constructor (including ones reached through
 decorators, ``export``, templates, or an assignment such as ``const f = () => {...}``) is one
@@ -32,10 +23,10 @@ from tree_sitter import Node
 from ipscan.extract.languages import get_language
 from ipscan.extract.languages import get_parser
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.tokens import tokenize
 from ipscan.records import ParsedFile
 from ipscan.records import SourceFile
 from ipscan.records import Span
-from ipscan.records import Token
 from ipscan.records import Unit
 from ipscan.records import UnitKind
 
@@ -43,16 +34,11 @@ from ipscan.records import UnitKind
 WINDOW_LINES = 60
 # A function longer than this that contains functions is cut up like a module (see _open_body).
 OPEN_FUNCTION_LINES = 150
-# An expression function (arrow, lambda, closure) inside a top-level statement splits that
-# statement into parts only when it spans at least this many lines.
-_MIN_EXPRESSION_FUNCTION_LINES = 3
 # How deep wrapper nodes are looked through for the function or class they wrap.
 _WRAPPER_DEPTH = 6
 # Fields of a wrapper node that name what it wraps (``const f = ...``, ``x.y = ...``).
 _HOLDER_FIELDS = ("name", "property", "key", "left", "declarator")
 _MAX_NAME_CHARS = 200
-# Anonymous leaves dropped from the token stream as formatting.
-_DROPPED = frozenset({";", "\n"})
 ANONYMOUS = "<anonymous>"
 TOP_LEVEL = "<top-level>"
 
@@ -71,57 +57,9 @@ def parse_source(file: SourceFile) -> ParsedFile:
     if not data.strip():
         return ParsedFile(file, (), (), False)
     root = get_parser(spec.name).parse(data).root_node
-    tokens, func_starts = _tokenize(root, spec)
+    tokens, func_starts = tokenize(root, spec)
     units = _UnitBuilder(file, spec, data, func_starts).build(root)
     return ParsedFile(file, units, tokens, root.has_error)
-
-
-def _tokenize(root: Node, spec: LanguageSpec) -> tuple[tuple[Token, ...], list[int]]:
-    """The normalized tokens under ``root``, and the start bytes of functions that count.
-
-    A function counts when it has a body and, if it is an expression function, spans at least
-    ``_MIN_EXPRESSION_FUNCTION_LINES`` lines. Walks with one TreeCursor: no recursion.
-    """
-    identifiers = spec.identifier_types
-    literals = spec.literal_types
-    skipped = spec.comment_types | spec.skip_types
-    functions = spec.function_types
-    expression_functions = spec.expression_function_types
-    tokens: list[Token] = []
-    add = tokens.append
-    func_starts: list[int] = []
-    if root.child_count == 0:
-        return (), func_starts
-    cursor = root.walk()
-    while True:
-        node = cursor.node
-        kind = node.type
-        if kind in literals or kind in identifiers:
-            start = node.start_byte
-            end = node.end_byte
-            if end > start:
-                add(Token("LIT" if kind in literals else "ID", node.start_point[0] + 1, start, end))
-        elif kind not in skipped:
-            if kind in functions and _counts(node, kind in expression_functions):
-                func_starts.append(node.start_byte)
-            if cursor.goto_first_child():
-                continue
-            start = node.start_byte
-            end = node.end_byte
-            if end > start and kind not in _DROPPED and kind != "ERROR":
-                add(Token(kind, node.start_point[0] + 1, start, end))
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return tuple(tokens), func_starts
-
-
-def _counts(node: Node, expression: bool) -> bool:
-    """Whether a function node found inside a statement makes the statement worth opening."""
-    if node.child_by_field_name("body") is None:
-        return False
-    if not expression:
-        return True
-    return node.end_point[0] - node.start_point[0] + 1 >= _MIN_EXPRESSION_FUNCTION_LINES
 
 
 @dataclass
@@ -272,7 +210,9 @@ class _UnitBuilder:
                 if body is None:
                     self._function(member, quals, in_class)
                 else:
-                    name = self._function_name(body.parent) or member.holder
+                    fn = body.parent
+                    assert fn is not None  # the body is a field of the function node
+                    name = self._function_name(fn) or member.holder
                     stack.append((body, (*quals, name) if name else quals, in_class))
             elif role == _DESCEND:
                 stack.append((member.node, quals, in_class))

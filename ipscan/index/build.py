@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.analyze import analyze_file
-from ipscan.extract.gate import gate
-from ipscan.extract.languages import language_for_file
+from ipscan.extract.analyze import analyze_bytes
 from ipscan.index import layout
 from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
@@ -29,7 +28,6 @@ from ipscan.index.store import writer_lock
 from ipscan.licensing import file_license
 from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.headers import HEADER_LINES
-from ipscan.records import SkippedFile
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
 
@@ -135,22 +133,18 @@ def _read_source(
     file_base: int,
 ) -> None:
     for entry in entries:
-        spec = language_for_file(entry.path, entry.data)
-        if spec is None:
+        analyzed = analyze_bytes(entry.path, entry.data)
+        # Not code, passed over by the gate, or no unit worth indexing: nothing to record.
+        if not isinstance(analyzed, AnalyzedFile) or not analyzed.units:
             continue
-        gated = gate(entry.path, entry.data, spec.name)
-        if isinstance(gated, SkippedFile):
-            continue
-        analyzed = analyze_file(gated)
-        if not analyzed.units:
-            continue
+        text = analyzed.file.text
         file_id = file_base + len(pending.files)
         record: dict[str, object] = {
             "path": entry.path,
             "source": source_id,
-            "license": file_license(gated.text, default_license),
+            "license": file_license(text, default_license),
         }
-        statements = copyright_statements(gated.text, max_lines=HEADER_LINES)
+        statements = copyright_statements(text, max_lines=HEADER_LINES)
         if statements:
             record["copyright"] = list(statements)
         pending.files.append(record)

@@ -67,7 +67,10 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
         )
     for key, (kind, item) in _FIELDS.items():
         value = manifest.get(key)
-        if not _is(value, kind) or (item and not all(_is(v, item) for v in value.values())):
+        items_ok = item is None or (
+            isinstance(value, dict) and all(_is(v, item) for v in value.values())
+        )
+        if not _is(value, kind) or not items_ok:
             raise IpscanIndexError(
                 f"{gen_dir}: manifest {key} is {_show(value)}, expected an object"
                 f"{' of ' + _MANY[item] if item else ''}; rebuild the index"

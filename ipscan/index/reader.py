@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,9 @@ from ipscan.index.store import IndexContents
 from ipscan.index.store import live_generation
 from ipscan.index.vectors import load_faiss
 from ipscan.index.vectors import read_vectors
+
+if TYPE_CHECKING:
+    import faiss
 
 
 class IndexReader:
@@ -84,7 +88,7 @@ class IndexReader:
         return dict(self.manifest.get("encoder", {}))
 
     @cached_property
-    def faiss_index(self):  # type: ignore[no-untyped-def]
+    def faiss_index(self) -> faiss.Index:
         """The FAISS index over unit vectors (row number = unit id)."""
         index = load_faiss(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
         if index.ntotal != len(self.units):

@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
+import importlib
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ipscan.errors import IpscanIndexError
 
+if TYPE_CHECKING:
+    import faiss
 
-def import_faiss():  # type: ignore[no-untyped-def]
-    """The faiss module, or a one-line error on how to install exactly one build of it."""
+
+def require_faiss() -> None:
+    """Import faiss, or fail with a one-line error on how to install exactly one build of it.
+
+    Callers then ``import faiss`` themselves (already loaded), so its types reach the checker.
+    """
     try:
-        import faiss
+        importlib.import_module("faiss")
     except ImportError as exc:
         raise IpscanIndexError(
             "faiss is not installed: `pip install 'ipscan[cpu]'` (or `ipscan[gpu]`, never both)"
         ) from exc
-    return faiss
 
 
-def build_faiss(vectors: np.ndarray):  # type: ignore[no-untyped-def]
+def build_faiss(vectors: np.ndarray) -> faiss.IndexScalarQuantizer:
     """A flat inner-product index over fp16-coded vectors (exact search; 2 bytes a dimension).
 
     fp16 codes halve the size of a float32 flat index with no measurable change in ranking of
     L2-normalized vectors, and decode exactly, so merging indexes never drifts.
     """
-    faiss = import_faiss()
+    require_faiss()
+    import faiss
+
     dim = vectors.shape[1]
     index = faiss.IndexScalarQuantizer(
         dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
@@ -39,7 +48,9 @@ def build_faiss(vectors: np.ndarray):  # type: ignore[no-untyped-def]
 
 def write_vectors(path: Path, vectors: np.ndarray) -> None:
     """Write vectors (n, dim) as a FAISS index file."""
-    faiss = import_faiss()
+    require_faiss()
+    import faiss
+
     faiss.write_index(build_faiss(vectors), str(path))
 
 
@@ -83,9 +94,11 @@ def check_faiss_file(path: Path, n_vectors: int, dim: int | None) -> None:
         raise IpscanIndexError(f"{path}: cannot read vectors.faiss ({exc.strerror})") from exc
 
 
-def load_faiss(path: Path, n_vectors: int, dim: int | None = None):  # type: ignore[no-untyped-def]
+def load_faiss(path: Path, n_vectors: int, dim: int | None = None) -> faiss.Index:
     """Read the FAISS index file of ``n_vectors`` vectors (of ``dim`` dimensions when known)."""
-    faiss = import_faiss()
+    require_faiss()
+    import faiss
+
     check_faiss_file(path, n_vectors, dim)
     try:
         return faiss.read_index(str(path))
@@ -98,4 +111,12 @@ def read_vectors(path: Path, n_vectors: int, dim: int | None = None) -> np.ndarr
     index = load_faiss(path, n_vectors, dim)
     if index.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
-    return index.reconstruct_n(0, index.ntotal)
+    vectors: np.ndarray = index.reconstruct_n(0, index.ntotal)  # typed Any in faiss's stubs
+    return vectors
+
+
+def stored_vector(index: faiss.Index, row: int) -> np.ndarray:
+    """Vector ``row`` of a FAISS index, decoded to float32."""
+    # The output array faiss would make itself, passed explicitly: faiss's stubs type the call
+    # without one as returning a torch.Tensor.
+    return index.reconstruct(row, np.empty(index.d, dtype=np.float32))

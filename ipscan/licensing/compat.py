@@ -29,6 +29,8 @@ The table itself (families, notices, clashes, cited reasons) is in ``compat_tabl
 from __future__ import annotations
 
 import re
+from typing import Literal
+from typing import TypeAlias
 
 from ipscan.licensing.compat_table import COPYLEFT
 from ipscan.licensing.compat_table import LICENSES
@@ -50,6 +52,7 @@ __all__ = [
     "Family",
     "LicenseInfo",
     "LicenseVerdict",
+    "Node",
     "expression_tree",
     "license_ids",
     "license_verdict",
@@ -64,7 +67,11 @@ _GNU_OLD = re.compile(r"^(a?gpl|lgpl)-(\d\.\d)(\+?)$", re.IGNORECASE)
 _BY_LOWER = {k.lower(): k for k in LICENSES} | SPDX_IDS
 
 # A parsed expression: ("id", name) | ("with", name, exception) | ("and"|"or", left, right).
-Node = tuple
+# Walks narrow it with ``node[0] == "..."`` (mypy does not narrow through ``in`` or a variable).
+IdNode: TypeAlias = tuple[Literal["id"], str]
+WithNode: TypeAlias = tuple[Literal["with"], str, str]
+OpNode: TypeAlias = tuple[Literal["and", "or"], "Node", "Node"]
+Node: TypeAlias = IdNode | WithNode | OpNode
 
 
 def _canonical(token: str) -> str:
@@ -141,14 +148,13 @@ def _parse_with(tokens: list[str]) -> tuple[Node | None, list[str]]:
         return inner, rest[1:]
     if head == ")" or head.lower() in ("and", "or", "with"):
         return None, tokens
-    node: Node = ("id", _canonical(head))
+    name = _canonical(head)
     rest = tokens[1:]
     if rest and rest[0].lower() == "with":
         if len(rest) < 2 or rest[1] in ("(", ")") or rest[1].lower() in ("and", "or", "with"):
             return None, rest
-        node = ("with", node[1], rest[1])
-        rest = rest[2:]
-    return node, rest
+        return ("with", name, rest[1]), rest[2:]
+    return ("id", name), rest
 
 
 # --- Judging -------------------------------------------------------------------------------------
@@ -192,17 +198,16 @@ def _judge_atom(lic: str, out: str | None) -> Decision:
     if info.family is Family.PERMISSIVE:
         if not info.notice:
             return Decision(LicenseVerdict.OK, (), f"{head}: {info.reason}")
-        obligations = [_KEEP_NOTICE]
+        notice = [_KEEP_NOTICE]
         if lic in ("Apache-2.0", "ECL-2.0"):
-            obligations += ["keep the NOTICE file's attributions", "mark the files you changed"]
+            notice += ["keep the NOTICE file's attributions", "mark the files you changed"]
         return Decision(
-            LicenseVerdict.ATTRIBUTION_REQUIRED, tuple(obligations), f"{head}: {info.reason}"
+            LicenseVerdict.ATTRIBUTION_REQUIRED, tuple(notice), f"{head}: {info.reason}"
         )
     if info.family is Family.WEAKCOPYLEFT:
-        obligations = (_KEEP_NOTICE, f"the copied file stays under {lic}; publish changes to it")
         return Decision(
             LicenseVerdict.ATTRIBUTION_REQUIRED,
-            obligations,
+            (_KEEP_NOTICE, f"the copied file stays under {lic}; publish changes to it"),
             f"{head}: file-level copyleft allows it ({info.reason})",
         )
     if out is not None and (out == lic or out in info.into):
@@ -222,30 +227,30 @@ def _judge_atom(lic: str, out: str | None) -> Decision:
 
 
 def _judge_inbound(node: Node, out: str | None) -> Decision:
-    kind = node[0]
-    if kind == "id":
+    if node[0] == "id":
         return _judge_atom(node[1], out)
-    if kind == "with":
+    if node[0] == "with":
         base = _judge_atom(node[1], out)
         note = f" [{node[2]} noted: exceptions cover linking or runtime use, not copied source]"
         return Decision(base.verdict, base.obligations, base.reason + note)
     left = _judge_inbound(node[1], out)
     right = _judge_inbound(node[2], out)
-    return _best([left, right]) if kind == "or" else _worst([left, right])
+    return _best([left, right]) if node[0] == "or" else _worst([left, right])
 
 
 def _outbound_ids(node: Node | None) -> list[str | None]:
     """The outbound licenses the inbound code must satisfy (None: proprietary)."""
     if node is None:
         return [None]
-    kind = node[0]
-    if kind in ("id", "with"):
+    if node[0] == "id" or node[0] == "with":
         lic = node[1]
         return [lic if lic in LICENSES and lic.lower() not in NOT_A_LICENSE else None]
-    if kind == "or":
+    if node[0] == "or":
         return _outbound_ids(node[1]) + _outbound_ids(node[2])
     parts = _outbound_ids(node[1]) + _outbound_ids(node[2])
-    copyleft = [p for p in parts if p is not None and LICENSES[p].family in COPYLEFT]
+    copyleft: list[str | None] = [
+        p for p in parts if p is not None and LICENSES[p].family in COPYLEFT
+    ]
     return copyleft or parts
 
 
@@ -258,7 +263,7 @@ def license_ids(text: str) -> list[str]:
     """The license ids an SPDX expression names, in order (exceptions left out)."""
 
     def walk(node: Node) -> list[str]:
-        if node[0] in ("id", "with"):
+        if node[0] == "id" or node[0] == "with":
             return [node[1]]
         return walk(node[1]) + walk(node[2])
 

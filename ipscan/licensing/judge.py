@@ -22,12 +22,12 @@ from ipscan.licensing.compat import LicenseVerdict
 from ipscan.licensing.compat import license_ids
 from ipscan.licensing.compat import license_verdict
 from ipscan.licensing.compat_table import COPYLEFT
+from ipscan.licensing.path_patterns import path_matches
 from ipscan.licensing.policy import DENIED
 from ipscan.licensing.policy import FLAGGED
 from ipscan.licensing.policy import Component
 from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import license_status
-from ipscan.licensing.policy import path_matches
 from ipscan.records import Finding
 
 # The table's verdicts best first, with the policy's: `flagged` just after attribution (it asks

@@ -140,10 +140,7 @@ def normalize_license(declared: str) -> str | None:
         parts = re.split(sep, text, flags=re.IGNORECASE)
         if len(parts) < 2:
             continue
-        names = [_name_to_spdx(p) for p in parts]
-        if all(names):
-            return f" {op} ".join(
-                n if " " not in n else f"({n})"
-                for n in names  # type: ignore[misc]
-            )
+        names = [n for n in (_name_to_spdx(p) for p in parts) if n]
+        if len(names) == len(parts):
+            return f" {op} ".join(n if " " not in n else f"({n})" for n in names)
     return None

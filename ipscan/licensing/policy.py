@@ -16,14 +16,16 @@ License patterns are SPDX ids, case-insensitive, with ``*`` as a wildcard (``GPL
 expression, ``A OR B`` is allowed when one option is, denied only when every option is; ``A AND
 B`` is allowed only when both are, denied when either is. Path patterns are globs over POSIX
 paths relative to the project root (``**`` crosses folders, a pattern without ``/`` matches the
-file name anywhere). ``project-license`` and each component's ``license`` must be SPDX
-expressions over license ids ipscan knows (or ``LicenseRef-``), parsed by the same parser that
-later judges them (``ipscan.licensing.compat.expression_tree``).
+file name anywhere; ``ipscan.licensing.path_patterns`` matches them). ``project-license`` and
+each component's ``license`` must be SPDX expressions over license ids ipscan knows (or
+``LicenseRef-``), parsed by the same parser that later judges them
+(``ipscan.licensing.compat.expression_tree``).
 
 A wrong key or value is a UsageError naming the file and the key. The file is read by people and
 by CI alike, so it is bounded: at most ``MAX_POLICY_BYTES`` and ``MAX_PATTERNS`` patterns a list
 (a 40 MB file of two million globs once made a one-file scan take minutes); path patterns are
-compiled once into one matcher per list (literal ones looked up, globs as one regex).
+compiled once into one matcher per list (``path_patterns``: literal ones looked up, globs as one
+regex).
 """
 
 from __future__ import annotations
@@ -33,17 +35,17 @@ import fnmatch
 import functools
 import re
 import tomllib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from typing import NamedTuple
 
 from ipscan.errors import UsageError
 from ipscan.licensing import normalize_license
 from ipscan.licensing.compat import LICENSES
 from ipscan.licensing.compat import LicenseVerdict
+from ipscan.licensing.compat import Node
 from ipscan.licensing.compat import expression_tree
+from ipscan.licensing.path_patterns import union_regex
 from ipscan.licensing.spdx import SPDX_IDS
 from ipscan.records import DEFAULT_FAIL_ON
 from ipscan.records import Verdict
@@ -244,10 +246,10 @@ def expression_problem(text: str) -> str | None:
         meant = normalize_license(text)
         hint = f" (did you mean '{meant}'?)" if meant and expression_tree(meant) else ""
         return f"not an SPDX license expression{hint}"
-    stack = [tree]
+    stack: list[Node] = [tree]
     while stack:
         node = stack.pop()
-        if node[0] in ("and", "or"):
+        if node[0] == "and" or node[0] == "or":  # mypy narrows through ==, not through in
             stack += [node[1], node[2]]
             continue
         low = node[1].lower()
@@ -303,68 +305,6 @@ def _components(value: Any, where: str) -> tuple[Component, ...]:
     return tuple(out)
 
 
-def path_matches(path: str, patterns: Sequence[str]) -> bool:
-    """True when the POSIX ``path`` matches one of the glob ``patterns``."""
-    return _path_matcher(tuple(patterns)).matches(path)
-
-
-class _PathMatcher(NamedTuple):
-    """A list of path patterns compiled once: literal ones in sets, globs in one regex each."""
-
-    names: frozenset[str]  # a literal pattern without "/": the file name anywhere
-    paths: frozenset[str]  # a literal pattern: the path itself
-    dirs: frozenset[str]  # the path or any folder above it ("src", "vendor/**")
-    name_glob: re.Pattern[str] | None
-    path_glob: re.Pattern[str] | None
-
-    def matches(self, path: str) -> bool:
-        name = path.rsplit("/", 1)[-1]
-        if name in self.names or path in self.paths or path in self.dirs:
-            return True
-        if self.dirs:
-            parts = path.split("/")
-            if any("/".join(parts[:i]) in self.dirs for i in range(1, len(parts))):
-                return True
-        if self.name_glob is not None and self.name_glob.match(name):
-            return True
-        return self.path_glob is not None and self.path_glob.match(path) is not None
-
-
-_GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-@functools.lru_cache(maxsize=2 * MAX_PATTERNS)  # one per component at most: never evicted
-def _path_matcher(patterns: tuple[str, ...]) -> _PathMatcher:
-    """The tests of each pattern: its name (no "/"), the whole path (also with "**/" matching no
-    folder), a folder prefix ("vendor/**" and "src" cover what is below)."""
-    names: set[str] = set()
-    paths: set[str] = set()
-    dirs: set[str] = set()
-    name_globs: list[str] = []
-    path_globs: list[str] = []
-    for raw in patterns:
-        p = raw.strip("/")
-        dirs.add(p)
-        if p.endswith("/**"):
-            dirs.add(p[:-3])
-        if not _GLOB_CHARS.search(p):
-            (names if "/" not in p else paths).add(p)
-            continue
-        if "/" not in p:
-            name_globs.append(fnmatch.translate(p))
-        path_globs.append(fnmatch.translate(p))
-        if "**/" in p:
-            path_globs.append(fnmatch.translate(p.replace("**/", "")))
-    return _PathMatcher(
-        frozenset(names), frozenset(paths), frozenset(dirs), _union(name_globs), _union(path_globs)
-    )
-
-
-def _union(regexes: list[str]) -> re.Pattern[str] | None:
-    unique = list(dict.fromkeys(regexes))
-    return re.compile("|".join(f"(?:{r})" for r in unique)) if unique else None
-
-
 def license_status(expression: str, policy: Policy) -> str | None:
     """``denied``, ``allowed``, ``flagged`` or None: what the policy says about a license."""
     tree = expression_tree(expression)
@@ -376,12 +316,11 @@ def license_status(expression: str, policy: Policy) -> str | None:
 _ORDER = ("allowed", None, FLAGGED, DENIED)  # best first
 
 
-def _status(node: tuple, policy: Policy) -> str | None:
-    kind = node[0]
-    if kind in ("id", "with"):
+def _status(node: Node, policy: Policy) -> str | None:
+    if node[0] == "id" or node[0] == "with":
         return _atom_status(node[1], policy)
     left, right = _status(node[1], policy), _status(node[2], policy)
-    pick = min if kind == "or" else max
+    pick = min if node[0] == "or" else max
     return pick((left, right), key=_ORDER.index)
 
 
@@ -403,4 +342,4 @@ def _atom_status(lic: str, policy: Policy) -> str | None:
 @functools.lru_cache(maxsize=16)
 def _license_glob(patterns: tuple[str, ...]) -> re.Pattern[str]:
     """License patterns, case-insensitive, as one regex (``(?!)`` matches nothing)."""
-    return _union([fnmatch.translate(p.lower()) for p in patterns]) or re.compile("(?!)")
+    return union_regex([fnmatch.translate(p.lower()) for p in patterns]) or re.compile("(?!)")

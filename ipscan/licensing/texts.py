@@ -17,6 +17,9 @@ import re
 
 from ipscan.licensing.gnu import gnu_name
 from ipscan.licensing.gnu import gnu_text
+from ipscan.licensing.permissive_texts import NEAR
+from ipscan.licensing.permissive_texts import PERMISSIVE_TEXTS
+from ipscan.licensing.permissive_texts import LicenseText
 
 _GNU_PLUS = re.compile(r"(gpl[\s-]*v?\s*\d(?:\.\d)?)\+")
 
@@ -61,7 +64,7 @@ _BSD_GRANT = re.compile(
 
 def _bsd_texts(text: str) -> list[tuple[int, str]]:
     """Every BSD-style text of normalized ``text``, with its variant and position."""
-    found = []
+    found: list[tuple[int, str]] = []
     for m in _BSD_GRANT.finditer(text):
         # The clauses of this text only: a file may hold another BSD text (another variant)
         # for bundled or older code further down.
@@ -87,144 +90,28 @@ def _bsd_variant(clauses: str) -> str:
 
 
 def _permissive(text: str) -> list[tuple[int, str]]:
+    """Every license of ``PERMISSIVE_TEXTS`` and every BSD-style text in normalized ``text``,
+    with its position, less those that are part of another's text."""
     found: list[tuple[int, str]] = []
-
-    def add(spdx: str, pos: int) -> None:
-        if pos >= 0:
-            found.append((pos, spdx))
-
-    def add_grant(grants: tuple[str, ...], notice: str, kept: str, dropped: str) -> None:
-        """A grant whose license keeps the notice (MIT, ISC) or waives it (MIT-0, 0BSD)."""
-        pos = _find(text, *grants)
-        if pos >= 0:
-            add(kept if _find(text, notice) >= 0 else dropped, pos)
-
-    add_grant(
-        (
-            "permission is hereby granted free of charge to any person obtaining a copy of this "
-            "software",
-        ),
-        "the above copyright notice and this permission notice",
-        "MIT",
-        "MIT-0",
-    )
-    add_grant(
-        (
-            "permission to use copy modify and or distribute this software for any purpose with "
-            "or without fee is hereby granted",
-            "permission to use copy modify and distribute this software for any purpose with or "
-            "without fee is hereby granted",
-        ),
-        "provided that the above copyright notice and this permission notice appear in all copies",
-        "ISC",
-        "0BSD",
-    )
-    add(
-        "Zlib",
-        _all(
-            text,
-            "permission is granted to anyone to use this software for any purpose including "
-            "commercial applications and to alter it and redistribute it freely",
-            "the origin of this software must not be misrepresented",
-        ),
-    )
-    add(
-        "Apache-2.0",
-        _find(
-            text,
-            "apache license version 2 0 january 2004",
-            "licensed under the apache license version 2 0",
-        ),
-    )
-    add("Apache-1.1", _find(text, "the apache software license version 1 1"))
-    add(
-        "MPL-2.0",
-        _find(
-            text,
-            "mozilla public license version 2 0",
-            "subject to the terms of the mozilla public license v 2 0",
-        ),
-    )
-    add("MPL-1.1", _find(text, "mozilla public license version 1 1"))
-    add(
-        "EPL-2.0",
-        _find(text, "eclipse public license v 2 0", "eclipse public license version 2 0"),
-    )
-    add(
-        "EPL-1.0",
-        _find(text, "eclipse public license v 1 0", "eclipse public license version 1 0"),
-    )
-    add(
-        "Unlicense",
-        _find(text, "is free and unencumbered software released into the public domain"),
-    )
-    add("CC0-1.0", _find(text, "cc0 1 0 universal"))
-    add(
-        "PSF-2.0",
-        _find(
-            text,
-            "python software foundation license version 2",
-            "psf license agreement for python",
-            "this license agreement is between the python software foundation",
-        ),
-    )
-    # The PSF's agreement with another licensor's name (matplotlib's): "This LICENSE
-    # AGREEMENT is between <licensor>, and the Individual or Organization ("Licensee")
-    # accessing and otherwise using <software>". CNRI's and BeOpen's agreements in the Python
-    # license stack share the form; CNRI's alone is its own license.
-    psf_form = _find(text, "and the individual or organization licensee accessing and otherwise")
-    if psf_form >= 0 and _find(text[max(0, psf_form - 300) : psf_form + 1], "cnri") < 0:
-        add("PSF-2.0", psf_form)
-    add("BSL-1.0", _find(text, "boost software license version 1 0"))
-    add(
-        "CNRI-Python",
-        _find(text, "cnri license agreement for python 1 6", "cnri s python 1 6 license"),
-    )
-    add("AFL-2.1", _find(text, "academic free license version 2 1", "academic free license v2 1"))
-    add(
-        "TCL",
-        _find(
-            text,
-            "the authors hereby grant permission to use copy modify distribute and license this "
-            "software and its documentation for any purpose",
-        ),
-    )
-    add(
-        "HPND-Markus-Kuhn",
-        _find(
-            text,
-            "permission to use copy modify and distribute this software for any purpose and "
-            "without fee is hereby granted the author disclaims all warranties with regard to "
-            "this software",
-        ),
-    )
-    artistic = _find(
-        text, "the intent of this document is to state the conditions under which a package may"
-    )
-    if artistic >= 0:
-        # Perl's Artistic License carries the "aggregation with a commercial distribution"
-        # clause the OSI's Artistic-1.0 text lacks.
-        perl = _find(text, "aggregation of this package with a commercial distribution")
-        add("Artistic-1.0-Perl" if perl >= 0 else "Artistic-1.0", artistic)
-    add("BlueOak-1.0.0", _all(text, "blue oak model license", "version 1 0 0"))
-    add("ZPL-2.1", _find(text, "zope public license zpl version 2 1"))
-    add("ZPL-2.0", _find(text, "zope public license zpl version 2 0"))
-    hpnd = _find(
-        text,
-        "permission to use copy modify and distribute this software and its documentation for "
-        "any purpose and without fee is hereby granted",
-        "permission to use copy modify and distribute this software and its associated "
-        "documentation for any purpose and without fee is hereby granted",
-    )
-    if hpnd >= 0:
-        cmu = _find(text, "by obtaining using and or copying this software and or its associated")
-        add("MIT-CMU" if 0 <= cmu < hpnd else "HPND", hpnd)
-    add(
-        "WTFPL",
-        _find(text, "do what the fuck you want to public license"),
-    )
+    for rule in PERMISSIVE_TEXTS:
+        pos = _all(text, *rule.phrases) if rule.every else _find(text, *rule.phrases)
+        if pos < 0:
+            continue
+        if rule.unless_near and _find(text[max(0, pos - NEAR) : pos + 1], rule.unless_near) >= 0:
+            continue
+        found.append((pos, _text_id(text, pos, rule)))
     found += _bsd_texts(text)
     return [f for f in found if not _part_of_another(f, found)]
+
+
+def _text_id(text: str, pos: int, rule: LicenseText) -> str:
+    """The id of ``rule``'s text found at ``pos``: its variant's when the variant's phrase
+    occurs where it must."""
+    if rule.variant is None:
+        return rule.spdx
+    at = _find(text, rule.variant.phrase)
+    hit = 0 <= at < pos if rule.variant.before else at >= 0
+    return rule.variant.spdx if hit else rule.spdx
 
 
 # Licenses whose text holds another's phrases: the ZPL's conditions are BSD-style, and the

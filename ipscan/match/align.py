@@ -4,7 +4,8 @@ Shared winnowing fingerprints are sorted by their position in the scanned unit a
 clusters: a gap of more than ``MAX_GAP_TOKENS`` between two shared fingerprints starts a new
 cluster, and clusters that cover fewer than ``MIN_CLUSTER_TOKENS`` tokens are dropped as chance
 agreement. What is left gives the matched line ranges on both sides, so a 15-line snippet inside a
-long function is reported with its own lines, not the function's.
+long function is reported with its own lines, not the function's. The numbers named here live
+in ``ipscan.tuning`` and are recorded with the classifier.
 """
 
 from __future__ import annotations
@@ -13,19 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ipscan.extract.fingerprint import K
 from ipscan.extract.fingerprint import UnitEvidence
-from ipscan.extract.fingerprint import W
 from ipscan.extract.fingerprint import covered_tokens
-
-# Two shared fingerprints further apart than this (in scanned-unit tokens) belong to different
-# copied regions: about five lines of code that do not match.
-MAX_GAP_TOKENS = 40
-MIN_CLUSTER_TOKENS = 20
-# Winnowing keeps about 2/(W+1) of the k-grams, so each distinct fingerprint vouches for about
-# (W+1)/2 tokens; allow twice that. A run of one repeated idiom (``self.a = a`` forty times)
-# covers many tokens with few distinct hashes and must not count as a long copy.
-TOKENS_PER_DISTINCT_FP = W + 1
+from ipscan.tuning import MAX_GAP_TOKENS
+from ipscan.tuning import MIN_CLUSTER_TOKENS
+from ipscan.tuning import TOKENS_PER_DISTINCT_FP
+from ipscan.tuning import K
 
 
 @dataclass(frozen=True)

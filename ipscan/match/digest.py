@@ -9,9 +9,7 @@ import numpy as np
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.records import Candidate
 from ipscan.records import Matcher
-
-# An identical normalized form shared by more indexed units than this is a stock idiom.
-MAX_DIGEST_FANOUT = 20
+from ipscan.tuning import MAX_DIGEST_FANOUT
 
 
 def digest64(evidence: UnitEvidence) -> int:

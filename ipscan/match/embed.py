@@ -8,10 +8,8 @@ import numpy as np
 
 from ipscan.records import Candidate
 from ipscan.records import Matcher
-
-TOP_K = 5
-# Below this cosine a neighbour is not worth a look (all-MiniLM puts unrelated code at 0.3-0.7).
-MIN_COSINE = 0.85
+from ipscan.tuning import MIN_COSINE
+from ipscan.tuning import TOP_K
 
 
 def embed_candidates(

@@ -21,6 +21,7 @@ from ipscan.match.digest import digest64
 from ipscan.match.winnow import FingerprintHits
 from ipscan.records import Candidate
 from ipscan.records import Matcher
+from ipscan.tuning import COMMON_FANOUT
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,6 @@ class DecidedPair(PairCandidate):
     """A candidate pair with the verdict it reached."""
 
     decision: Decision
-
-
-# A fingerprint posted this many times in the index is common (idioms, boilerplate).
-COMMON_FANOUT = 3
 
 
 def gather_pairs(

@@ -10,14 +10,14 @@ import numpy as np
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.records import Candidate
 from ipscan.records import Matcher
-
-# Fewer shared fingerprints than this is noise, not a candidate (about 20 shared tokens).
-MIN_SHARED = 3
+from ipscan.tuning import MIN_POSTING_FANOUT
+from ipscan.tuning import MIN_SHARED
+from ipscan.tuning import UNITS_PER_POSTING_FANOUT
 
 
 def max_posting_fanout(n_units: int) -> int:
     """Fingerprints in more indexed units than this are boilerplate (MOSS drops such too)."""
-    return max(10, n_units // 500)
+    return max(MIN_POSTING_FANOUT, n_units // UNITS_PER_POSTING_FANOUT)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from ipscan import __version__
@@ -26,6 +27,13 @@ from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import Verdict
 from ipscan.report.github import source_text
+
+if TYPE_CHECKING:  # spdx-tools is imported when rendering only
+    from spdx_tools.spdx.model import CreationInfo
+    from spdx_tools.spdx.model import File
+    from spdx_tools.spdx.model import Package
+    from spdx_tools.spdx.model import Relationship
+    from spdx_tools.spdx.model import Snippet
 
 PROJECT_ID = "SPDXRef-Package-Project"
 # A unique URI that need not resolve, as SPDX 2.3 allows.
@@ -119,28 +127,45 @@ def relationship_type(verdict: Verdict) -> Any:
 def render_spdx(report: Report) -> str:
     """The report as an SPDX 2.3 JSON document (ends with a newline)."""
     try:
-        from spdx_tools.spdx.model import Actor
-        from spdx_tools.spdx.model import ActorType
-        from spdx_tools.spdx.model import Checksum
-        from spdx_tools.spdx.model import ChecksumAlgorithm
-        from spdx_tools.spdx.model import CreationInfo
         from spdx_tools.spdx.model import Document
-        from spdx_tools.spdx.model import File
-        from spdx_tools.spdx.model import FileType
-        from spdx_tools.spdx.model import Package
         from spdx_tools.spdx.model import Relationship
         from spdx_tools.spdx.model import RelationshipType
-        from spdx_tools.spdx.model import Snippet
-        from spdx_tools.spdx.model import SpdxNoAssertion
         from spdx_tools.spdx.spdx_element_utils import calculate_package_verification_code
         from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
     except ImportError as exc:
         raise UsageError(MISSING_EXTRA.format(fmt="spdx")) from exc
 
-    created = datetime.now(UTC).replace(microsecond=0)
     name = project_name(report.root)
+    info = _creation_info(report, name)
+    relationships = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, PROJECT_ID)]
+    sources = _source_packages(report)
+    files, snippets, copied = _copied_elements(report, sources)
+    relationships += copied
+    project = _project_package(report, name, bool(files))
+    if files:
+        # Files have SHA1 checksums, so no file is read from disk here.
+        project.verification_code = calculate_package_verification_code(list(files.values()))
+    document = Document(
+        creation_info=info,
+        packages=[project, *sources.values()],
+        files=list(files.values()),
+        snippets=snippets,
+        relationships=relationships,
+    )
+    out = io.StringIO()
+    write_document_to_stream(document, out, validate=False)
+    return out.getvalue() + "\n"
+
+
+def _creation_info(report: Report, name: str) -> CreationInfo:
+    """The document's creation info: created now, in a namespace unique to the root and time."""
+    from spdx_tools.spdx.model import Actor
+    from spdx_tools.spdx.model import ActorType
+    from spdx_tools.spdx.model import CreationInfo
+
+    created = datetime.now(UTC).replace(microsecond=0)
     seed = f"{report.root}\0{created.isoformat()}"
-    info = CreationInfo(
+    return CreationInfo(
         spdx_version="SPDX-2.3",
         spdx_id="SPDXRef-DOCUMENT",
         name=f"ipscan report of {name}",
@@ -149,7 +174,13 @@ def render_spdx(report: Report) -> str:
         created=created,
         creator_comment="Findings of code copied from licensed open source, by ipscan.",
     )
-    relationships = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, PROJECT_ID)]
+
+
+def _source_packages(report: Report) -> dict[tuple[str, str], Package]:
+    """A Package (not analyzed) for each matched source package, in order of first finding,
+    under the licenses of all its matched files."""
+    from spdx_tools.spdx.model import Package
+    from spdx_tools.spdx.model import SpdxNoAssertion
 
     licenses: dict[tuple[str, str], list[str]] = {}
     for f in report.findings:
@@ -171,22 +202,25 @@ def render_spdx(report: Report) -> str:
             license_comment=lic_comment,
             comment="Open-source package that code in the scanned project was matched to.",
         )
+    return sources
+
+
+def _copied_elements(
+    report: Report, sources: dict[tuple[str, str], Package]
+) -> tuple[dict[str, File], list[Snippet], list[Relationship]]:
+    """The File of each file with findings, a Snippet for each unit-level finding, and the
+    relationships: the project CONTAINS each file, each copied region points at its source."""
+    from spdx_tools.spdx.model import Relationship
+    from spdx_tools.spdx.model import RelationshipType
 
     files: dict[str, File] = {}
     snippets: list[Snippet] = []
+    relationships: list[Relationship] = []
     for f in report.findings:
         data: bytes | None = None
         if f.path not in files:
             data = file_bytes(report, f.path)
-            files[f.path] = File(
-                name=f"./{f.path}",
-                spdx_id=f"SPDXRef-File-{len(files) + 1}",
-                checksums=[
-                    Checksum(ChecksumAlgorithm.SHA1, hashlib.sha1(data).hexdigest()),
-                    Checksum(ChecksumAlgorithm.SHA256, hashlib.sha256(data).hexdigest()),
-                ],
-                file_types=[FileType.SOURCE],
-            )
+            files[f.path] = _file_element(f.path, data, len(files) + 1)
             relationships.append(
                 Relationship(PROJECT_ID, RelationshipType.CONTAINS, files[f.path].spdx_id)
             )
@@ -196,32 +230,62 @@ def render_spdx(report: Report) -> str:
             element_id = file_id
         else:
             data = data if data is not None else file_bytes(report, f.path)
-            lic, lic_comment = parse_license(f.source.license)
             element_id = f"SPDXRef-Snippet-{len(snippets) + 1}"
-            snippets.append(
-                Snippet(
-                    spdx_id=element_id,
-                    file_spdx_id=file_id,
-                    byte_range=byte_range(data, f.start_line, f.end_line),
-                    line_range=(max(f.start_line, 1), max(f.end_line, f.start_line, 1)),
-                    license_concluded=lic,
-                    license_comment=lic_comment,
-                    comment=finding_comment(f),
-                    name=f.unit_name or None,
-                    attribution_texts=[f"{source_text(f)} ({f.source.license})"],
-                )
-            )
+            snippets.append(_snippet(f, data, element_id, file_id))
         relationships.append(
             Relationship(
                 element_id, relationship_type(f.verdict), source.spdx_id, finding_comment(f)
             )
         )
+    return files, snippets, relationships
 
-    project = Package(
+
+def _file_element(path: str, data: bytes, number: int) -> File:
+    """The SPDX File of a scanned source file, with its SHA1 and SHA256 checksums."""
+    from spdx_tools.spdx.model import Checksum
+    from spdx_tools.spdx.model import ChecksumAlgorithm
+    from spdx_tools.spdx.model import File
+    from spdx_tools.spdx.model import FileType
+
+    return File(
+        name=f"./{path}",
+        spdx_id=f"SPDXRef-File-{number}",
+        checksums=[
+            Checksum(ChecksumAlgorithm.SHA1, hashlib.sha1(data).hexdigest()),
+            Checksum(ChecksumAlgorithm.SHA256, hashlib.sha256(data).hexdigest()),
+        ],
+        file_types=[FileType.SOURCE],
+    )
+
+
+def _snippet(f: Finding, data: bytes, element_id: str, file_id: str) -> Snippet:
+    """The Snippet of a unit-level finding: its byte and line ranges in its file's ``data``."""
+    from spdx_tools.spdx.model import Snippet
+
+    lic, lic_comment = parse_license(f.source.license)
+    return Snippet(
+        spdx_id=element_id,
+        file_spdx_id=file_id,
+        byte_range=byte_range(data, f.start_line, f.end_line),
+        line_range=(max(f.start_line, 1), max(f.end_line, f.start_line, 1)),
+        license_concluded=lic,
+        license_comment=lic_comment,
+        comment=finding_comment(f),
+        name=f.unit_name or None,
+        attribution_texts=[f"{source_text(f)} ({f.source.license})"],
+    )
+
+
+def _project_package(report: Report, name: str, files_analyzed: bool) -> Package:
+    """The Package of the scanned project, with what was scanned in its comment."""
+    from spdx_tools.spdx.model import Package
+    from spdx_tools.spdx.model import SpdxNoAssertion
+
+    return Package(
         spdx_id=PROJECT_ID,
         name=name,
         download_location=SpdxNoAssertion(),
-        files_analyzed=bool(files),
+        files_analyzed=files_analyzed,
         license_concluded=SpdxNoAssertion(),
         license_declared=SpdxNoAssertion(),
         copyright_text=SpdxNoAssertion(),
@@ -231,16 +295,3 @@ def render_spdx(report: Report) -> str:
             "findings are listed."
         ),
     )
-    if files:
-        # Files have SHA1 checksums, so no file is read from disk here.
-        project.verification_code = calculate_package_verification_code(list(files.values()))
-    document = Document(
-        creation_info=info,
-        packages=[project, *sources.values()],
-        files=list(files.values()),
-        snippets=snippets,
-        relationships=relationships,
-    )
-    out = io.StringIO()
-    write_document_to_stream(document, out, validate=False)
-    return out.getvalue() + "\n"

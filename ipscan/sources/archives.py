@@ -9,9 +9,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 from ipscan.errors import SourceError
-from ipscan.sources.folder import file_sha256
+from ipscan.hashing import file_sha256
 from ipscan.sources.metadata import source_info
 from ipscan.sources.metadata import split_stem
 from ipscan.sources.paths import LICENSE_NAME
@@ -43,7 +44,7 @@ _READ_ERRORS = (
 # Random access, not stream mode ("r|*"): skipping a member whose header declares more bytes than
 # the file holds (2**40, found by tests/fuzz) loops over empty reads for hours in stream mode;
 # here the seek stops at the end of the data and tarfile reports the archive as truncated.
-_TAR_MODE = "r:*"
+_TAR_MODE: Final = "r:*"
 
 
 def _archive_kind(path: Path) -> str:

@@ -94,12 +94,12 @@ def open_git(
         except git.GitCommandError:
             version = ""
         version = version or commit.hexsha[:12]
-        blobs = []
+        blobs: list[tuple[str, git.Blob]] = []
         files: dict[str, bytes] = {}
         for item in commit.tree.traverse():
-            if item.type != "blob" or item.mode not in (0o100644, 0o100755, 0o100664):
+            if not isinstance(item, git.Blob) or item.mode not in (0o100644, 0o100755, 0o100664):
                 continue  # trees, submodules, symlinks
-            rel = safe_path(item.path)
+            rel = safe_path(str(item.path))  # typed str | PathLike; a str in a tree walk
             if rel is None or skipped_dir(rel.split("/")[:-1]):
                 continue
             blobs.append((rel, item))
@@ -132,11 +132,10 @@ def open_git_url(spec: str, rev: str | None) -> Iterator[tuple[SourceInfo, Entri
     env = {"GIT_TERMINAL_PROMPT": "0"}
     with tempfile.TemporaryDirectory(prefix="ipscan-clone-") as tmp:
         dest = Path(tmp) / "repo.git"
-        options = {"bare": True}
-        if rev is None:
-            options["depth"] = 1
         try:
-            git.Repo.clone_from(spec, str(dest), env=env, **options)
+            # Shallow unless a revision is asked for; GitPython leaves out options set to None.
+            depth = 1 if rev is None else None
+            git.Repo.clone_from(spec, str(dest), env=env, bare=True, depth=depth)
         except (git.exc.UnsafeProtocolError, git.exc.UnsafeOptionError) as exc:
             raise UsageError(f"{spec}: unsupported or unsafe URL scheme") from exc
         except git.GitCommandError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.parser
 import json
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +27,6 @@ from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.records import NOASSERTION
 from ipscan.sources.records import SourceInfo
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: pyproject.toml and Cargo.toml are not read
-    tomllib = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -74,8 +70,6 @@ def _json_object(data: bytes) -> dict[str, Any]:
 
 def _toml_table(data: bytes) -> dict[str, Any]:
     """The TOML document in ``data``; empty when it cannot be parsed."""
-    if tomllib is None:
-        return {}
     try:
         return tomllib.loads(_utf8(data))
     except _PARSE_ERRORS:

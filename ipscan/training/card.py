@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ipscan import tuning
+from ipscan.decide.classifier import TUNING
 from ipscan.decide.classifier import WEIGHTS
 from ipscan.decide.classifier import Classifier
 
@@ -14,6 +16,8 @@ def write_card(folder: Path, clf: Classifier) -> Path:
     ev = cfg.get("evaluation", {})
     trained = cfg.get("trained_on", {})
     fit = cfg.get("fit", {})
+    tuned = cfg.get(TUNING, {})
+    claim = tuned.get("MIN_CLAIM_TOKENS", tuning.MIN_CLAIM_TOKENS)
     size = (folder / WEIGHTS).stat().st_size
     levels = ev.get("file_recall_per_level", {})
     rows = "\n".join(f"| {lv} | {r:.3f} |" for lv, r in levels.items())
@@ -41,12 +45,15 @@ matchers gathered. Used by every scan (`ipscan/decide/verdict.py`); numpy only a
 - **Threshold:** P(copy) ≥ {clf.threshold:.4f}: the lowest value reaching finding precision
   {fit.get("target_precision")} on the calibration split and flagging at most
   {fit.get("max_negative_file_rate")} of its unrelated files.
+- **Tuning:** `classifier.json` records under `{TUNING}` the {len(tuned)} constants of
+  `ipscan/tuning.py` its pairs were gathered and are judged with; ipscan refuses to load it
+  when one differs from the running code (retrain with `ipscan model train-classifier`).
 - **Training data** (nothing committed; rebuilt by `ipscan model train-classifier`): an index
   of the installed packages {", ".join(trained.get("index_packages", []))}; their functions
   rewritten at every level of `ipscan/training/rewrites.py` ({trained.get("per_level")} per
   level) as positives; every other candidate pair, and every pair of files of unrelated
   installed packages ({len(trained.get("negative_packages", []))} specs), as negatives.
-  Pairs too short to be claimed (under 50 normalized tokens on a side and aligned) are never
+  Pairs too short to be claimed (under {claim} normalized tokens on a side and aligned) are never
   judged copies (`ipscan.decide.verdict.claimable`) and are left out.
   Packages are used under their own licenses, read in place, never redistributed.
 - **Split:** by scanned file: 60% train, 20% calibrate, 20% test (seed {trained.get("seed")}).

@@ -21,19 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ipscan.errors import SourceError
+from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.analyze import analyze_file
-from ipscan.extract.gate import gate
+from ipscan.extract.analyze import analyze_bytes
 from ipscan.extract.languages import language_for_path
 from ipscan.records import SourceFile
 from ipscan.records import UnitKind
 from ipscan.sources.archives import open_archive
 from ipscan.sources.records import MAX_FILE_BYTES
+from ipscan.tuning import MIN_CLAIM_TOKENS
 
 LANGUAGES = ("python", "javascript", "typescript", "tsx", "java", "go", "rust", "c", "cpp")
 ARCHIVE_SUFFIXES = (".tgz", ".tar.gz", ".whl", ".zip", ".tar.bz2", ".tar.xz")
 # Functions shorter than this many normalized tokens are too short to call copies (verdict.py).
-MIN_TOKENS = 50
+MIN_TOKENS = MIN_CLAIM_TOKENS
 # Functions longer than this many lines are mostly generated tables or whole modules.
 MAX_LINES = 150
 # Files read per package at most: enough functions, and one huge package does not dominate.
@@ -78,15 +79,15 @@ def stdlib_files() -> list[Path]:
 
 
 def _functions_of(package: str, path: str, data: bytes) -> Iterator[CodeFunction]:
-    spec = language_for_path(path)
-    if spec is None or any(part.lower() in _SKIP_PARTS for part in Path(path).parts[:-1]):
-        return
-    gated = gate(path, data, spec.name)
-    if not isinstance(gated, SourceFile):
+    # Every caller passes only paths whose extension names a language, so the language found
+    # here is the extension's (a shebang is read only for files without an extension).
+    if any(part.lower() in _SKIP_PARTS for part in Path(path).parts[:-1]):
         return
     try:
-        analyzed = analyze_file(gated)
+        analyzed = analyze_bytes(path, data)
     except (RecursionError, ValueError):
+        return
+    if not isinstance(analyzed, AnalyzedFile):
         return
     for au in analyzed.units:
         unit = au.unit
@@ -94,7 +95,7 @@ def _functions_of(package: str, path: str, data: bytes) -> Iterator[CodeFunction
             continue
         if unit.span.end_line - unit.span.start_line + 1 > MAX_LINES:
             continue
-        yield CodeFunction(package, spec.name, gated, au)
+        yield CodeFunction(package, analyzed.file.language, analyzed.file, au)
 
 
 def _language(path: str) -> str | None:

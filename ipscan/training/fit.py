@@ -5,6 +5,10 @@ the network (full-batch Adam on class-balanced cross-entropy with L2), 20% calib
 scaling, then the lowest threshold whose precision on those pairs reaches
 ``target_precision`` and that flags at most ``max_negative_file_rate`` of the unrelated
 files), 20% test it. Everything is numpy and deterministic for a given seed.
+
+The classifier's config records the constants of ``ipscan.tuning`` the pairs were gathered and
+will be judged with (``"tuning"``); loading it under other values is refused
+(``ipscan.decide.classifier.check_tuning``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ipscan import tuning
+from ipscan.decide.classifier import TUNING
 from ipscan.decide.classifier import Classifier
 from ipscan.errors import UsageError
 from ipscan.training.pair_data import PairData
@@ -254,6 +260,7 @@ def fit_classifier(
         "hidden": opts.hidden,
         "activation": "linear" if opts.hidden == 0 else "tanh",
         "fit": opts.__dict__,
+        TUNING: tuning.recorded(),
         "evaluation": evaluation,
     }
     return Classifier(FEATURES, threshold, weights, config), evaluation

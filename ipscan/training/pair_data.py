@@ -20,16 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ipscan.decide.verdict import claimable
+from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.analyze import analyze_file
-from ipscan.extract.gate import gate
+from ipscan.extract.analyze import analyze_bytes
 from ipscan.index.build import build_index
 from ipscan.index.reader import IndexReader
-from ipscan.records import SkippedFile
 from ipscan.scan import ScanOptions
 from ipscan.scan import candidate_pairs
 from ipscan.training.installed import make_sdist
@@ -37,6 +37,9 @@ from ipscan.training.installed import package_modules
 from ipscan.training.rewrites import LEVELS
 from ipscan.training.rewrites import functions
 from ipscan.training.rewrites import rewrite
+
+if TYPE_CHECKING:
+    from ipscan.encoder import Encoder
 
 Say = Callable[[str], None]
 
@@ -81,7 +84,7 @@ def make_corpus(
     negative_specs: Sequence[str],
     per_level: int,
     seed: int,
-    encoder,  # type: ignore[no-untyped-def]
+    encoder: Encoder,
     say: Say = lambda _m: None,
 ) -> tuple[Path, dict[str, str], dict[str, Truth]]:
     """Build the index and write the scanned files; returns (index, scanned texts, truth)."""
@@ -131,10 +134,11 @@ def label_pairs(
     files = reader.files
     queries: list[AnalyzedUnit] = []
     for path, text in scanned.items():
-        gated = gate(path, text.encode("utf-8"), "python")
-        if isinstance(gated, SkippedFile):
-            continue
-        queries.extend(analyze_file(gated).units)
+        # Every scanned name ends in .py (rewritten files and package_modules' .py files), so
+        # this reads Python, as a scan of the same files would.
+        analyzed = analyze_bytes(path, text.encode("utf-8"))
+        if isinstance(analyzed, AnalyzedFile):
+            queries.extend(analyzed.units)
     pairs = candidate_pairs(
         queries, reader, ScanOptions(index_dir=index_dir, embeddings=embeddings)
     )

@@ -18,11 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ipscan.errors import UsageError
+from ipscan.licensing.path_patterns import path_matches
 from ipscan.licensing.policy import POLICY_FILE
 from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import license_status
 from ipscan.licensing.policy import load_policy
-from ipscan.licensing.policy import path_matches
 from tests.fuzz.support import NASTY_BYTES
 from tests.fuzz.support import NASTY_CHARS
 from tests.fuzz.support import hard_limit

@@ -1,0 +1,92 @@
+"""Every tuning constant of matching and deciding, in one place, recorded with the classifier.
+
+These numbers shape the evidence the verdict classifier is trained on and sees at scan time
+(what is fingerprinted, which pairs become candidates, how they are aligned), or what its
+P(copy) becomes in the report (verdicts, reasons, merged and file-level findings). The
+classifier's threshold and calibration were fitted with one set of them, so
+``ipscan model train-classifier`` records every upper-case number of this module under
+``"tuning"`` in ``classifier.json`` (``recorded()``), and loading a classifier whose recorded
+values differ from these is an error that says to retrain (``ipscan.decide.classifier``).
+Changing a value here therefore means retraining; adding one means recording it too.
+
+This module sits at the package root, beside ``records`` and ``errors``, and imports nothing:
+the stages that read it (extract, match, decide, training) then never import a later stage,
+or each other, for a number (STYLE.md 1-2).
+"""
+
+from __future__ import annotations
+
+# --- Fingerprints (ipscan.extract.fingerprint; also recorded in every index manifest) -------
+# Winnowing (Schleimer, Wilkerson and Aiken, SIGMOD 2003): k-grams of K normalized tokens, the
+# minimum of every window of W; any shared run of K + W - 1 = 20 tokens yields a shared
+# fingerprint. Why these values: the docstring of ipscan/extract/fingerprint.py.
+K = 15
+W = 6
+# Units with fewer normalized tokens than this are not evidence of copying (getters, `pass`,
+# one-line wrappers): every codebase has them.
+MIN_UNIT_TOKENS = 30
+
+# --- Candidates: which pairs the matchers propose (ipscan.match.digest, winnow, embed) -------
+# An identical normalized form shared by more indexed units than this is a stock idiom.
+MAX_DIGEST_FANOUT = 20
+# Fewer shared fingerprints than this is noise, not a candidate (about 20 shared tokens).
+MIN_SHARED = 3
+# A fingerprint posted in more than max(MIN_POSTING_FANOUT, units // UNITS_PER_POSTING_FANOUT)
+# indexed units is boilerplate and not looked up (MOSS drops such fingerprints too).
+MIN_POSTING_FANOUT = 10
+UNITS_PER_POSTING_FANOUT = 500
+# Nearest neighbours asked of the vector index per scanned unit.
+TOP_K = 5
+# Below this cosine a neighbour is not worth a look (all-MiniLM puts unrelated code at 0.3-0.7).
+MIN_COSINE = 0.85
+
+# --- Alignment and pair evidence (ipscan.match.align, ipscan.match.pairs) --------------------
+# Two shared fingerprints further apart than this (in scanned-unit tokens) belong to different
+# copied regions: about five lines of code that do not match.
+MAX_GAP_TOKENS = 40
+# A cluster of shared fingerprints covering fewer tokens than this is chance agreement.
+MIN_CLUSTER_TOKENS = 20
+# Winnowing keeps about 2/(W+1) of the k-grams, so each distinct fingerprint vouches for about
+# (W+1)/2 tokens; allow twice that. A run of one repeated idiom (``self.a = a`` forty times)
+# covers many tokens with few distinct hashes and must not count as a long copy.
+TOKENS_PER_DISTINCT_FP = W + 1
+# A fingerprint posted this many times in the index is common (idioms, boilerplate).
+COMMON_FANOUT = 3
+
+# --- Verdicts (ipscan.decide.verdict) --------------------------------------------------------
+# Only a pair with this many normalized tokens on both sides, or aligned, can be claimed a copy;
+# shorter agreement is a stock idiom as often as a copy. The classifier is trained on claimable
+# pairs only (ipscan.training.pair_data).
+MIN_CLAIM_TOKENS = 50
+# ``copied`` rather than ``modified-copy`` from this coverage on (both sides, or the region).
+FULL_COVERAGE = 0.9
+# Below the classifier's threshold, ``similar`` from this cosine on (reported with --explain).
+EMBED_SIMILAR_COSINE = 0.97
+# Thresholds of the reasons (what is reported as having fired; the classifier decides).
+COVER_UNIT = 0.5
+COVER_REGION = 0.5
+REGION_MIN_TOKENS = 40
+EMBED_AGREES = 0.93
+BOILERPLATE_SHARE = 0.5
+
+# --- Findings (ipscan.decide.aggregate) ------------------------------------------------------
+# A kept finding's scanned lines overlapping an earlier one's by more than this share is a
+# weaker explanation of the same lines.
+MAX_OVERLAP = 0.5
+# Neighbouring unit findings at most this many lines apart (scanned side, source side) from the
+# same source file merge into one region.
+MERGE_GAP_LINES = 3
+MERGE_SOURCE_GAP_LINES = 12
+# A file-level finding where findings cover this share of the file's code lines and this share
+# of those come from one source file.
+FILE_COVERAGE = 0.6
+FILE_DOMINANCE = 0.6
+
+
+def recorded() -> dict[str, int | float]:
+    """Every tuning constant by name, in definition order: what ``classifier.json`` records."""
+    return {
+        name: value
+        for name, value in globals().items()
+        if name.isupper() and isinstance(value, int | float) and not isinstance(value, bool)
+    }
