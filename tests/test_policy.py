@@ -271,3 +271,14 @@ def test_compiled_path_patterns_mean_what_each_pattern_meant() -> None:
         for combo in itertools.combinations(PATTERNS, n):
             for path in PATHS:
                 assert path_matches(path, combo) is _old_path_matches(path, combo), (path, combo)
+
+
+def test_a_policy_file_linked_from_outside_the_project_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text('project-license = "MIT"\n')
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / ".ipscan.toml").symlink_to(outside)
+    with pytest.raises(UsageError, match="links outside the project"):
+        load_policy(root)
+    assert load_policy(root, outside).project_license == "MIT"  # named on purpose: fine

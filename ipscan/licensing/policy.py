@@ -96,10 +96,13 @@ def load_policy(root: Path, config: Path | None = None) -> Policy:
         if not config.is_file():
             raise UsageError(f"{config}: no such policy file")
         return _from_file(config, pyproject=config.name == "pyproject.toml")
-    if (root / POLICY_FILE).is_file():
-        return _from_file(root / POLICY_FILE, pyproject=False)
-    if (root / "pyproject.toml").is_file():
-        return _from_file(root / "pyproject.toml", pyproject=True)
+    for name in (POLICY_FILE, "pyproject.toml"):
+        path = root / name
+        if path.is_file():
+            # The scanned tree's own file: a link out of the project is not its policy.
+            if not path.resolve().is_relative_to(root.resolve()):
+                raise UsageError(f"{path}: links outside the project; pass --config to use it")
+            return _from_file(path, pyproject=name == "pyproject.toml")
     return Policy()
 
 
