@@ -141,7 +141,8 @@ def _from_file(path: Path, pyproject: bool) -> Policy:
     return _parse(table, where, str(path))
 
 
-_KEYS = (
+# Every key a policy may hold.
+KEYS = (
     "project-license",
     "allowed-licenses",
     "flagged-licenses",
@@ -155,9 +156,9 @@ _KEYS = (
 
 def _parse(table: dict[str, Any], where: str, origin: str) -> Policy:
     for key in table:
-        if key not in _KEYS:
-            close = difflib.get_close_matches(key, _KEYS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(_KEYS)})"
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(KEYS)})"
             raise UsageError(f"{where}: unknown key {quote_value(key)}{hint}")
     project = table.get("project-license")
     if project is not None:

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 from ipscan.errors import IpscanError
 from ipscan.index import layout
 from ipscan.index.open import open_index
-from ipscan.index.store import IndexContents
 from ipscan.index.store import write_index
 from tests.fuzz.support import NASTY_BYTES
 from tests.fuzz.support import hard_limit
+from tests.test_index_store import contents
 
 JSON_VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
@@ -52,35 +52,11 @@ _DTYPES = [
 ]
 
 
-def _contents(n_units: int = 5, dim: int = 8) -> IndexContents:
-    """A small index written by the real writer (as tests/test_index_store.py does)."""
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(n_units, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    units = np.zeros(n_units, layout.UNIT_DTYPE)
-    units["start_line"] = np.arange(n_units) * 10 + 1
-    units["end_line"] = units["start_line"] + 8
-    units["n_tokens"] = 50
-    units["digest"] = rng.integers(0, 2**63, n_units, dtype=np.int64).astype(np.uint64)
-    postings = np.zeros(3 * n_units, layout.POSTING_DTYPE)
-    postings["hash"] = rng.integers(0, 2**63, len(postings), dtype=np.int64).astype(np.uint64)
-    postings["unit"] = np.repeat(np.arange(n_units), 3)
-    return IndexContents(
-        encoder={"id": "test", "weights_sha256": "0" * 64, "dim": dim, "max_length": 8},
-        sources=[{"name": "pkg", "version": "1.0", "license": "MIT", "digest": "d"}],
-        files=[{"path": "a.py", "source": 0, "license": "MIT"}],
-        units=units,
-        unit_names=[f"f{i}" for i in range(n_units)],
-        postings=postings,
-        vectors=vectors,
-    )
-
-
 @pytest.fixture(scope="module")
 def pristine() -> Iterator[Path]:
     """One tiny real index, built once; every input works on a copy."""
     root = Path(tempfile.mkdtemp(prefix="fuzz-index-"))
-    write_index(root / "idx", _contents())
+    write_index(root / "idx", contents(5))
     yield root / "idx"
     shutil.rmtree(root, ignore_errors=True)
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from ipscan.errors import UsageError
 from ipscan.licensing.path_patterns import path_matches
+from ipscan.licensing.policy import KEYS
 from ipscan.licensing.policy import POLICY_FILE
 from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import license_status
@@ -27,16 +28,6 @@ from tests.fuzz.support import NASTY_BYTES
 from tests.fuzz.support import NASTY_CHARS
 from tests.fuzz.support import hard_limit
 
-_KEYS = [
-    "project-license",
-    "allowed-licenses",
-    "flagged-licenses",
-    "denied-licenses",
-    "ignore",
-    "components",
-    "threshold",
-    "fail-on",
-]
 _STRINGS = st.one_of(
     st.sampled_from(
         [
@@ -71,7 +62,7 @@ _VALUES = st.recursive(
     _SCALARS,
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
-        st.dictionaries(st.one_of(st.sampled_from(_KEYS), _STRINGS), inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), _STRINGS), inner, max_size=4),
     ),
     max_leaves=20,
 )
@@ -79,7 +70,7 @@ _COMPONENT = st.dictionaries(
     st.sampled_from(["name", "license", "paths", "version", "other"]), _VALUES, max_size=5
 )
 POLICY_TABLE = st.dictionaries(
-    st.sampled_from(_KEYS),
+    st.sampled_from(KEYS),
     st.one_of(_VALUES, st.lists(_COMPONENT, max_size=3), st.lists(_STRINGS, max_size=4)),
     max_size=8,
 )
