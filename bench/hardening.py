@@ -46,8 +46,11 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ),
     (
         "3",
-        "a tracked folder replaced by a symlink to outside the repository",
-        ("test_git_hardening::test_a_tracked_folder_replaced_by_a_link_outside_is_not_read",),
+        "a tracked folder, or the policy file, linked to outside the repository",
+        (
+            "test_git_hardening::test_a_tracked_folder_replaced_by_a_link_outside_is_not_read",
+            "test_policy::test_a_policy_file_linked_from_outside_the_project_is_refused",
+        ),
     ),
     (
         "4",
