@@ -260,3 +260,38 @@ def test_the_scanned_repositorys_config_runs_no_command(tmp_path: Path, tiny_ind
     assert run_cli("diff", "HEAD~1..HEAD", "-C", str(repo), *idx).returncode == 0
     assert run_cli("index", "build", str(repo), "--index", str(tmp_path / "idx")).returncode == 0
     assert [m.name for m in marks.values() if m.exists()] == []
+
+
+@pytest.mark.parametrize("name", [":/evil.py", ":(exclude)*.py", "[ab].py"])
+def test_file_names_are_never_read_as_pathspec_patterns(tmp_path: Path, name: str) -> None:
+    """Paths from git's own output go back to it literally: a new file named like a pathspec
+    pattern is neither dropped nor mixed up with another file."""
+    repo = init_repo(tmp_path / "r", {"a.py": HOST, "evil.py": HOST})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    target = repo / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(COPY)
+    git(repo, "add", "--", f":(literal){name}")
+    staged = staged_changes(repo, [name])
+    assert [(f.path, f.added) for f in staged.files] == [(name, ((1, len(COPY.splitlines())),))]
+    git(repo, "commit", "-qm", "odd name")
+    ranged = range_changes(repo, base, "HEAD")
+    assert [(f.path, f.added) for f in ranged.files] == [(name, ((1, len(COPY.splitlines())),))]
+
+
+def test_a_partial_clone_never_fetches_missing_blobs_without_fetch(tmp_path: Path) -> None:
+    """A blob missing from a partial clone is not fetched from the remote the repository's own
+    config names (which could be any transport, ext:: included)."""
+    up, _ = _clone_with_origin(tmp_path)
+    git(up, "config", "uploadpack.allowFilter", "true")
+    (up / "c.py").write_text(COPY)
+    git(up, "add", "-A")
+    git(up, "commit", "-qm", "third")
+    clone = tmp_path / "partial"
+    git(tmp_path, "clone", "-q", "--no-checkout", "--filter=blob:none", f"file://{up}", str(clone))
+    pwned = tmp_path / "pwned"
+    git(clone, "config", "remote.origin.url", f"ext::sh -c touch% {pwned}")
+    git(clone, "config", "protocol.ext.allow", "always")
+    with pytest.raises(GitError):
+        range_changes(clone, "HEAD~1", "HEAD")
+    assert not pwned.exists()

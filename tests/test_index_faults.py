@@ -597,3 +597,20 @@ def test_a_killed_build_leaves_the_old_index_and_a_rerun_finishes(
     assert names == {"click", "packaging"}
     assert leftovers(idx) == []
     assert not np.isnan(np.frombuffer(snapshot(idx)["vectors"], np.float32)).any()
+
+
+def test_a_folder_of_another_program_with_a_current_file_is_not_an_index(tmp_path: Path) -> None:
+    """A LevelDB/RocksDB folder keeps a CURRENT file too: a build must not take it for an
+    index and overwrite it; a first build killed while writing its record is ours to redo."""
+    from ipscan.index.generations import is_index_folder
+
+    leveldb = tmp_path / "db"
+    leveldb.mkdir()
+    (leveldb / "CURRENT").write_text("MANIFEST-000004\n")
+    (leveldb / "MANIFEST-000004").write_bytes(b"\0" * 16)
+    assert not is_index_folder(leveldb)
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / ".lock").touch()
+    (killed / ".GENERATIONS.tmp").write_text("g-20260101T000000-abcdef\n")
+    assert is_index_folder(killed)

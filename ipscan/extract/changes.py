@@ -18,11 +18,15 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ipscan.errors import GitError
 from ipscan.errors import UsageError
 from ipscan.extract.revisions import check_rev
 from ipscan.extract.revisions import ensure_commit
+
+if TYPE_CHECKING:
+    import git
 
 LineRange = tuple[int, int]
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
@@ -51,15 +55,32 @@ class Changes:
 
 
 # A scanned repository's own config must not run commands: core.fsmonitor names a program
-# that git runs on index reads, diff drivers (external, textconv) run on diffs.
-SAFE_CONFIG = ("-c", "core.fsmonitor=false", "-c", "core.quotepath=off")
+# that git runs on index reads, diff drivers (external, textconv) run on diffs. Paths from git's
+# output go back to it literally (a file named ':/x.py' or '[ab].py' is not a pattern).
+SAFE_CONFIG = ("--literal-pathspecs", "-c", "core.fsmonitor=false", "-c", "core.quotepath=off")
+# Without --fetch no transport is allowed: a partial clone's lazy fetch of missing blobs would
+# otherwise reach the network, through a remote URL the repository's own config chooses.
+NO_NETWORK = ("-c", "protocol.allow=never")
+NO_NETWORK_ENV = {"GIT_NO_LAZY_FETCH": "1"}  # git >= 2.44 refuses lazy fetches outright
 
 
-def _git(root: Path, *args: str) -> bytes:
-    """Run git in ``root``; GitError with git's own message on failure."""
-    cmd = ["git", "-C", str(root), *SAFE_CONFIG, *args]
+def harden(repo: git.Repo) -> git.Repo:
+    """``repo`` with its GitPython commands run like ``_git``'s: literal paths, no command from
+    the repository's config, no transport."""
+    repo.git.set_persistent_git_options(
+        literal_pathspecs=True, c=["core.fsmonitor=false", "protocol.allow=never"]
+    )
+    repo.git.update_environment(**NO_NETWORK_ENV)
+    return repo
+
+
+def _git(root: Path, *args: str, network: bool = False) -> bytes:
+    """Run git in ``root`` (no transport unless ``network``); GitError with git's message."""
+    offline = () if network else NO_NETWORK
+    cmd = ["git", "-C", str(root), *SAFE_CONFIG, *offline, *args]
+    env = {**os.environ, **({} if network else NO_NETWORK_ENV)}
     try:
-        res = subprocess.run(cmd, capture_output=True, check=True)
+        res = subprocess.run(cmd, capture_output=True, check=True, env=env)
     except FileNotFoundError as exc:
         raise GitError("git is not installed") from exc
     except subprocess.CalledProcessError as exc:
@@ -102,7 +123,7 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
 
     root = repo_root(cwd)
     prefix = _git(cwd, "rev-parse", "--show-prefix").decode().strip()
-    repo = git.Repo(root)
+    repo = harden(git.Repo(root))
     base = "HEAD" if _has_head(root) else _EMPTY_TREE
     # `git commit -a` and `git commit PATH` stage into a temporary index that hooks see through
     # GIT_INDEX_FILE; the index in .git/ is not what will be committed then.

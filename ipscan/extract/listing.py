@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ipscan.errors import GitError
 from ipscan.errors import UsageError
+from ipscan.extract.changes import harden
 from ipscan.extract.gate import MAX_FILE_BYTES
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -55,8 +56,8 @@ def _git_tracked(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
-    # The scanned repository's config must not run commands (core.fsmonitor on index reads).
-    repo.git.set_persistent_git_options(c="core.fsmonitor=false")
+    # Literal paths, no command from the repository's config, no transport (see harden).
+    harden(repo)
     if repo.bare:
         raise UsageError(f"{root}: is a bare git repository; scan a work tree")
     try:

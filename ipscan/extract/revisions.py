@@ -65,7 +65,17 @@ def ensure_commit(git: Git, root: Path, rev: str, fetch: bool) -> str:
         raise UsageError(f"{rev!r}: --fetch takes a commit sha or a branch or tag name")
     depth = ("--depth=1",) if shallow else ()
     try:
-        git(root, "fetch", "--quiet", "--no-tags", *depth, "--end-of-options", "origin", rev)
+        git(
+            root,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            *depth,
+            "--end-of-options",
+            "origin",
+            rev,
+            network=True,
+        )
     except GitError as exc:
         raise GitError(f"{rev}: no such commit here and `git fetch origin` failed: {exc}") from exc
     # A fetched branch name may have no local ref of that name: FETCH_HEAD holds what came.

@@ -86,9 +86,15 @@ def is_index_folder(index_dir: Path) -> bool:
     if not index_dir.exists():
         return True
     names = {p.name for p in index_dir.iterdir()}
-    if layout.CURRENT in names or layout.GENERATIONS in names:
+    if layout.GENERATIONS in names:
         return True
-    return not names - {layout.LOCK}  # a first build that failed leaves only its lock
+    if layout.CURRENT in names:
+        # Other programs keep a CURRENT file too (LevelDB, RocksDB): ours names a generation
+        # folder that holds a manifest.
+        gen = live_name(index_dir)
+        return gen is not None and (index_dir / gen / layout.MANIFEST).is_file()
+    # A first build that failed or was killed leaves only its lock and a half-written record.
+    return not names - {layout.LOCK, f".{layout.GENERATIONS}.tmp"}
 
 
 def _lock_target(gen: Path) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ipscan.errors import SourceError
 from ipscan.errors import UsageError
+from ipscan.extract.changes import harden
 from ipscan.extract.revisions import check_rev
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
@@ -79,8 +80,8 @@ def open_git(
         repo = git.Repo(path)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise SourceError(f"{spec}: not a git repository") from exc
-    # An indexed repository's config must not run commands (core.fsmonitor, see gitchanges).
-    repo.git.set_persistent_git_options(c="core.fsmonitor=false")
+    # Literal paths, no command from the repository's config, no transport (see harden).
+    harden(repo)
     with repo:
         if rev is not None:
             check_rev(rev, "--rev")
