@@ -57,27 +57,26 @@ class Changes:
 # A scanned repository's own config must not run commands: core.fsmonitor names a program
 # that git runs on index reads, diff drivers (external, textconv) run on diffs. Paths from git's
 # output go back to it literally (a file named ':/x.py' or '[ab].py' is not a pattern).
-SAFE_CONFIG = ("--literal-pathspecs", "-c", "core.fsmonitor=false", "-c", "core.quotepath=off")
+SAFE_SETTINGS = ("core.fsmonitor=false", "core.quotepath=off")
 # Without --fetch no transport is allowed: a partial clone's lazy fetch of missing blobs would
 # otherwise reach the network, through a remote URL the repository's own config chooses.
-NO_NETWORK = ("-c", "protocol.allow=never")
+OFFLINE_SETTING = "protocol.allow=never"
 NO_NETWORK_ENV = {"GIT_NO_LAZY_FETCH": "1"}  # git >= 2.44 refuses lazy fetches outright
 
 
 def harden(repo: git.Repo) -> git.Repo:
     """``repo`` with its GitPython commands run like ``_git``'s: literal paths, no command from
     the repository's config, no transport."""
-    repo.git.set_persistent_git_options(
-        literal_pathspecs=True, c=["core.fsmonitor=false", "protocol.allow=never"]
-    )
+    repo.git.set_persistent_git_options(literal_pathspecs=True, c=[*SAFE_SETTINGS, OFFLINE_SETTING])
     repo.git.update_environment(**NO_NETWORK_ENV)
     return repo
 
 
 def _git(root: Path, *args: str, network: bool = False) -> bytes:
     """Run git in ``root`` (no transport unless ``network``); GitError with git's message."""
-    offline = () if network else NO_NETWORK
-    cmd = ["git", "-C", str(root), *SAFE_CONFIG, *offline, *args]
+    settings = SAFE_SETTINGS if network else (*SAFE_SETTINGS, OFFLINE_SETTING)
+    config = [part for setting in settings for part in ("-c", setting)]
+    cmd = ["git", "-C", str(root), "--literal-pathspecs", *config, *args]
     env = {**os.environ, **({} if network else NO_NETWORK_ENV)}
     try:
         res = subprocess.run(cmd, capture_output=True, check=True, env=env)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from ipscan.extract.analyze import gate_bytes
 from ipscan.extract.changes import ChangedFile
-from ipscan.extract.languages import has_extension
 from ipscan.extract.languages import language_for_path
+from ipscan.extract.languages import may_be_code
 from ipscan.extract.listing import FileListing
 from ipscan.extract.listing import read_listed_file
 from ipscan.records import SkippedFile
@@ -45,14 +45,11 @@ def collect_sources(listing: FileListing) -> Collected:
     files: list[SourceFile] = []
     skipped: list[SkippedFile] = [SkippedFile(p, "submodule") for p in listing.submodules]
     for rel in listing.paths:
-        # Files without an extension are read for a shebang line (scripts).
-        maybe_script = not has_extension(rel)
-        if language_for_path(rel) is None and not maybe_script:
+        if not may_be_code(rel):
             continue
         data = read_listed_file(listing, rel)
-        if isinstance(data, str):
-            if not maybe_script:
-                skipped.append(SkippedFile(rel, data))
-        else:
+        if not isinstance(data, str):
             _gate_one(rel, data, files, skipped)
+        elif language_for_path(rel) is not None:  # an unreadable extensionless file: not code
+            skipped.append(SkippedFile(rel, data))
     return Collected(tuple(files), tuple(skipped))

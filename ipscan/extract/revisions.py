@@ -23,13 +23,18 @@ Git = Callable[..., bytes]
 _FETCHABLE = re.compile(r"^(?:[0-9a-fA-F]{7,64}|[A-Za-z0-9_][A-Za-z0-9_./-]*)$")
 
 
+def has_control_chars(text: str) -> bool:
+    """Whether ``text`` holds a C0 control character or DEL (never part of a ref or URL)."""
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def check_rev(rev: str, what: str = "revision") -> str:
     """``rev`` unchanged, or a UsageError when git could read it as an option or is malformed."""
     if not rev or not rev.strip():
         raise UsageError(f"empty {what}")
     if rev.startswith("-"):
         raise UsageError(f"{rev!r}: a {what} cannot start with '-'")
-    if any(ord(c) < 32 or ord(c) == 127 for c in rev):
+    if has_control_chars(rev):
         raise UsageError(f"{rev!r}: a {what} cannot hold control characters")
     return rev
 

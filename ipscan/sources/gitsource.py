@@ -12,6 +12,7 @@ from ipscan.errors import SourceError
 from ipscan.errors import UsageError
 from ipscan.extract.changes import harden
 from ipscan.extract.revisions import check_rev
+from ipscan.extract.revisions import has_control_chars
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
 from ipscan.sources.paths import safe_path
@@ -42,7 +43,7 @@ def check_git_url(spec: str) -> str:
     """
     if spec.startswith("-"):
         raise UsageError(f"{spec!r}: a source cannot start with '-'")
-    if any(ord(c) < 32 or ord(c) == 127 for c in spec):
+    if has_control_chars(spec):
         raise UsageError(f"{spec!r}: a git URL cannot hold control characters")
     scheme = spec.split("://", 1)[0].lower() if "://" in spec else None
     if _TRANSPORT.match(spec) or (scheme is not None and scheme not in SAFE_SCHEMES):

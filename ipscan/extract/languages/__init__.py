@@ -27,6 +27,7 @@ __all__ = [
     "grammar_language",
     "language_for_file",
     "language_for_path",
+    "may_be_code",
 ]
 
 LANGUAGES: dict[str, LanguageSpec] = {
@@ -55,6 +56,12 @@ _SHEBANG_TAGS = {"python": "python", "javascript": "javascript"}
 def has_extension(path: str) -> bool:
     """Whether the file name has an extension (``.bashrc`` and ``Makefile`` have none)."""
     return bool(posixpath.splitext(path.replace("\\", "/"))[1])
+
+
+def may_be_code(path: str) -> bool:
+    """Whether ``language_for_file`` can find a language for this path: a supported extension,
+    or none at all (a script, typed by its shebang), so other files need not be read."""
+    return language_for_path(path) is not None or not has_extension(path)
 
 
 def language_for_file(path: str, data: bytes) -> LanguageSpec | None:
