@@ -93,13 +93,18 @@ class Reason(StrEnum):
     FINGERPRINTS_COVER_REGION = "fingerprints-cover-region"
     EMBEDDING_AGREES = "embedding-agrees"
     BOILERPLATE = "common-fingerprints"
+    IDENTICAL_FILE = "identical-file"
+    IDENTICAL_FILE_CODE = "identical-file-code"
+    VERBATIM_REGION = "verbatim-region"
 
 
 class Matcher(StrEnum):
     """Which matcher proposed a candidate."""
 
+    FILE = "0-file"
     HASH = "1-hash"
     WINNOW = "2-winnow"
+    VERBATIM = "2-verbatim"
     EMBED = "3-embed"
 
 

@@ -15,6 +15,9 @@ from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
 from ipscan.decide.classifier import load_classifier
+from ipscan.decide.verbatim_findings import identical_file_findings
+from ipscan.decide.verbatim_findings import region_findings
+from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import analyze_file
@@ -23,6 +26,7 @@ from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
 from ipscan.extract.listing import list_scan_files
+from ipscan.index.open import file_lookup
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
@@ -39,11 +43,15 @@ from ipscan.match.embed import embed_candidates
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
+from ipscan.match.verbatim import identical_files
+from ipscan.match.verbatim import verbatim_regions
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
 from ipscan.progress import bar
+from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import SkippedFile
+from ipscan.records import SourceRef
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,13 @@ def scan_analyzed(
         unit_findings(claimed, paths, names, lookup, include_similar=options.explain),
         unit_findings(supporting, paths, names, lookup),
     )
-    found += file_findings(whole_files if whole_files is not None else analyzed, found)
+    identical = _identical(analyzed, reader)
+    found += _regions(analyzed, reader, found, identical)
+    found = without_file_level(
+        found + file_findings(whole_files if whole_files is not None else analyzed, found),
+        identical,
+    )
+    found += identical
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
@@ -158,6 +172,36 @@ def scan_analyzed(
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
     )
+
+
+def _identical(analyzed: Sequence[AnalyzedFile], reader: IndexReader) -> list[Finding]:
+    """File-level findings for scanned files that are indexed files (matcher 0-file)."""
+    matches = identical_files([af.raw for af in analyzed], reader.file_keys)
+    return identical_file_findings(matches, analyzed, file_lookup(reader))
+
+
+def _regions(
+    analyzed: Sequence[AnalyzedFile],
+    reader: IndexReader,
+    found: Sequence[Finding],
+    identical: Sequence[Finding],
+) -> list[Finding]:
+    """Findings for verbatim regions (matcher 2-verbatim) that no finding explains yet.
+
+    A file already reported as an identical file needs no regions from that same source file.
+    """
+    regions = verbatim_regions([af.raw for af in analyzed], reader.file_postings)
+    paths = [af.file.path for af in analyzed]
+    lookup = file_lookup(reader)
+    whole = {(f.path, f.source.package, f.source.version, f.source.path) for f in identical}
+    regions = [
+        r for r in regions if (paths[r.query], *_source_key(lookup(r.file_id, 0, 0))) not in whole
+    ]
+    return region_findings(regions, analyzed, found, lookup)
+
+
+def _source_key(ref: SourceRef) -> tuple[str, str, str]:
+    return (ref.package, ref.version, ref.path)
 
 
 def candidate_pairs(

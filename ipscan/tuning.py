@@ -82,6 +82,28 @@ MERGE_SOURCE_GAP_LINES = 12
 FILE_COVERAGE = 0.6
 FILE_DOMINANCE = 0.6
 
+# --- The verbatim matchers (ipscan.extract.raw_fingerprint, ipscan.match.verbatim) -------------
+# These do not feed the classifier: a whole-file identity or a long run of identical raw tokens
+# (names and literal values kept) is a copy by itself, as SCANOSS and winnowing tools report it.
+# Raw tokens are finer than normalized ones (``self . x = x`` is five), so k-grams are shorter:
+# RAW_K + RAW_W - 1 = 19 shared raw tokens (about two lines) always yield a shared fingerprint.
+RAW_K = 12
+RAW_W = 8
+# A file with fewer raw tokens than this is too small to call a copy of a file by its digest
+# (an empty ``__init__.py``, a one-line version module).
+MIN_FILE_TOKENS = 25
+# A file digest or raw fingerprint found in more indexed files than this is boilerplate
+# (generated stubs, a license-check snippet every package carries).
+MAX_FILE_FANOUT = 8
+# A verbatim region must cover this many raw tokens: about 150 characters of code, the size at
+# which assistant filters (GitHub Copilot's duplicate detection) call a suggestion public code.
+MIN_VERBATIM_TOKENS = 40
+# ... with at least this many distinct fingerprints, so that one repeated idiom is not a region.
+MIN_VERBATIM_FPS = 3
+# Shared raw fingerprints further apart than this (scanned tokens), or whose offset between the
+# two files drifts by more than this, start a new region: a patch of a few lines keeps a region.
+VERBATIM_GAP_TOKENS = 60
+
 
 def recorded() -> dict[str, int | float]:
     """Every tuning constant by name, in definition order: what ``classifier.json`` records."""

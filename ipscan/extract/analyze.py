@@ -19,6 +19,9 @@ from ipscan.extract.fingerprint import unit_evidence
 from ipscan.extract.gate import gate
 from ipscan.extract.languages import language_for_file
 from ipscan.extract.parse import parse_source
+from ipscan.extract.raw_fingerprint import EMPTY
+from ipscan.extract.raw_fingerprint import FileEvidence
+from ipscan.extract.raw_fingerprint import file_evidence
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
 from ipscan.records import Unit
@@ -39,13 +42,16 @@ class AnalyzedUnit:
 
 @dataclass(frozen=True)
 class AnalyzedFile:
-    """The evidence-bearing units of one file."""
+    """The evidence-bearing units of one file, and the whole file's raw-token evidence."""
 
     file: SourceFile
     units: tuple[AnalyzedUnit, ...]
     has_errors: bool
     # Lines of every unit the parser found, evidence or not: what "most of the file" is out of.
     code_spans: tuple[tuple[int, int], ...] = ()
+    raw: FileEvidence = EMPTY
+    # The line ranges a scan asks about (the lines a change added); None: the whole file.
+    scan_lines: tuple[tuple[int, int], ...] | None = None
 
 
 def analyze_file(file: SourceFile) -> AnalyzedFile:
@@ -62,7 +68,8 @@ def analyze_file(file: SourceFile) -> AnalyzedFile:
         tokens = parsed.tokens[lo:hi]
         units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
-    return AnalyzedFile(file, tuple(units), parsed.has_errors, spans)
+    raw = file_evidence(parsed.tokens, data, file.text)
+    return AnalyzedFile(file, tuple(units), parsed.has_errors, spans, raw)
 
 
 def gate_bytes(path: str, data: bytes) -> SourceFile | SkippedFile | None:
@@ -94,4 +101,4 @@ def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> Analyze
         for au in af.units
         if any(a <= au.unit.span.end_line and b >= au.unit.span.start_line for a, b in added)
     )
-    return AnalyzedFile(af.file, units, af.has_errors, af.code_spans)
+    return AnalyzedFile(af.file, units, af.has_errors, af.code_spans, af.raw, tuple(added))

@@ -16,6 +16,7 @@ import numpy as np
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import analyze_bytes
+from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index import layout
 from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
@@ -30,6 +31,7 @@ from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.headers import HEADER_LINES
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
+from ipscan.tuning import MIN_FILE_TOKENS
 
 # A file's own copyright statements are read from its header: the first lines.
 
@@ -53,6 +55,7 @@ class BuildSummary:
 class _Pending:
     files: list[dict[str, object]] = field(default_factory=list)
     units: list[tuple[int, AnalyzedUnit]] = field(default_factory=list)
+    file_evidence: list[tuple[int, FileEvidence]] = field(default_factory=list)
 
 
 def build_index(
@@ -109,6 +112,7 @@ def build_index(
         contents.files.extend(pending.files)
         if pending.units:
             _append_units(contents, pending, embed, encoder.input_format)
+        _append_file_evidence(contents, pending.file_evidence)
         summary.units_added = len(pending.units)
         summary.files_added = len(pending.files)
         summary.total_units = len(contents.units)
@@ -134,8 +138,11 @@ def _read_source(
 ) -> None:
     for entry in entries:
         analyzed = analyze_bytes(entry.path, entry.data)
-        # Not code, passed over by the gate, or no unit worth indexing: nothing to record.
-        if not isinstance(analyzed, AnalyzedFile) or not analyzed.units:
+        # Not code, passed over by the gate, or too small to be evidence: nothing to record.
+        if not isinstance(analyzed, AnalyzedFile):
+            continue
+        has_raw = analyzed.raw.n_tokens >= MIN_FILE_TOKENS
+        if not analyzed.units and not has_raw:
             continue
         text = analyzed.file.text
         file_id = file_base + len(pending.files)
@@ -149,6 +156,29 @@ def _read_source(
             record["copyright"] = list(statements)
         pending.files.append(record)
         pending.units.extend((file_id, au) for au in analyzed.units)
+        if has_raw:
+            pending.file_evidence.append((file_id, analyzed.raw))
+
+
+def _append_file_evidence(
+    contents: IndexContents, evidence: Sequence[tuple[int, FileEvidence]]
+) -> None:
+    """The new files' digests and raw-token fingerprints (the verbatim channel)."""
+    if not evidence:
+        return
+    keys = np.zeros(len(evidence), dtype=layout.FILE_KEY_DTYPE)
+    parts = []
+    for i, (file_id, ev) in enumerate(evidence):
+        keys[i] = (file_id, ev.n_tokens, ev.n_lines, ev.text_digest, ev.code_digest)
+        part = np.zeros(len(ev.hashes), dtype=layout.FILE_POSTING_DTYPE)
+        part["hash"] = ev.hashes
+        part["file"] = file_id
+        part["tok"] = ev.token_pos
+        part["line0"] = ev.start_lines
+        part["line1"] = ev.end_lines
+        parts.append(part)
+    contents.file_keys = np.concatenate([contents.file_keys, keys])
+    contents.file_postings = np.concatenate([contents.file_postings, *parts])
 
 
 def _append_units(

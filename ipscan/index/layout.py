@@ -25,6 +25,11 @@ UNIT_NAMES = "unit_names.txt"
 FILES = "files.jsonl"
 SOURCES = "sources.json"
 DATA_FILES = (VECTORS, POSTINGS, UNITS, UNIT_NAMES, FILES, SOURCES)
+# The verbatim channel (whole-file digests, raw-token fingerprints). Indexes built before it
+# lack these files and the manifest's "file_fingerprints"; they scan without the channel.
+FILE_KEYS = "file_keys.npy"
+FILE_POSTINGS = "file_postings.npy"
+FILE_CHANNEL_FILES = (FILE_KEYS, FILE_POSTINGS)
 
 # One row per winnowing fingerprint, sorted by hash; lines are relative to the unit's first line.
 POSTING_DTYPE = np.dtype(
@@ -40,4 +45,18 @@ UNIT_DTYPE = np.dtype(
         ("n_fps", "<u4"),
         ("digest", "<u8"),
     ]
+)
+# One row per indexed file that has raw-token evidence; ``file`` is its row in ``files.jsonl``.
+FILE_KEY_DTYPE = np.dtype(
+    [
+        ("file", "<u4"),
+        ("n_tokens", "<u4"),
+        ("n_lines", "<u4"),
+        ("text_digest", "<u8"),
+        ("code_digest", "<u8"),
+    ]
+)
+# One row per raw-token fingerprint of a whole file, sorted by hash; lines are absolute.
+FILE_POSTING_DTYPE = np.dtype(
+    [("hash", "<u8"), ("file", "<u4"), ("tok", "<u4"), ("line0", "<u4"), ("line1", "<u4")]
 )

@@ -16,8 +16,12 @@ from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
 from ipscan.extract.fingerprint import TOKEN_SCHEME
 from ipscan.extract.fingerprint import K
 from ipscan.extract.fingerprint import W
+from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.hashing import file_sha256
 from ipscan.index import layout
+from ipscan.tuning import MIN_FILE_TOKENS
+from ipscan.tuning import RAW_K
+from ipscan.tuning import RAW_W
 
 # Field → (type its value must have, type of each value inside it, or None).
 _FIELDS: dict[str, tuple[type, type | None]] = {
@@ -38,6 +42,16 @@ _ENCODER_FIELDS: dict[str, type] = {
 def fingerprint_params() -> dict[str, int]:
     """The parameters fingerprints depend on; an index is only usable with equal ones."""
     return {"k": K, "w": W, "min_unit_tokens": MIN_UNIT_TOKENS, "token_scheme": TOKEN_SCHEME}
+
+
+def file_fingerprint_params() -> dict[str, int]:
+    """The parameters of the verbatim channel's digests and raw-token fingerprints."""
+    return {"k": RAW_K, "w": RAW_W, "min_file_tokens": MIN_FILE_TOKENS, "scheme": RAW_SCHEME}
+
+
+def has_file_channel(manifest: dict[str, Any]) -> bool:
+    """Whether the generation holds the verbatim channel (indexes built before it do not)."""
+    return "file_fingerprints" in manifest
 
 
 def read_manifest(gen_dir: Path) -> dict[str, Any]:
@@ -65,6 +79,10 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
         raise IpscanIndexError(
             f"{gen_dir}: fingerprint parameters differ from this ipscan; rebuild it"
         )
+    if has_file_channel(manifest) and manifest["file_fingerprints"] != file_fingerprint_params():
+        raise IpscanIndexError(
+            f"{gen_dir}: file fingerprint parameters differ from this ipscan; rebuild it"
+        )
     for key, (kind, item) in _FIELDS.items():
         value = manifest.get(key)
         items_ok = item is None or (
@@ -87,7 +105,8 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
 
 def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
     """Check every data file against the sha256 the manifest recorded for it."""
-    for name in layout.DATA_FILES:
+    names = layout.DATA_FILES + (layout.FILE_CHANNEL_FILES if has_file_channel(manifest) else ())
+    for name in names:
         digest = manifest["files"].get(name)
         path = gen / name
         if digest is None or not path.is_file() or file_sha256(path) != digest:

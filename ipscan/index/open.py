@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ipscan.errors import IpscanIndexError
@@ -28,21 +29,35 @@ def open_index(index_dir: Path | None) -> IndexReader:
     return IndexReader(where)
 
 
+FileLookup = Callable[[int, int, int], SourceRef]
+
+
 def source_lookup(reader: IndexReader) -> Callable[[int], SourceRef]:
     """unit id → where that unit lives (package, version, path, lines, license)."""
+    of_file = file_lookup(reader)
 
     def lookup(unit_id: int) -> SourceRef:
         row = reader.units[unit_id]
-        file = reader.files[int(row["file"])]
+        ref = of_file(int(row["file"]), int(row["start_line"]), int(row["end_line"]))
+        return replace(ref, unit_name=reader.unit_names[unit_id])
+
+    return lookup
+
+
+def file_lookup(reader: IndexReader) -> FileLookup:
+    """(file id, first line, last line) → where those lines live (package, path, license)."""
+
+    def lookup(file_id: int, start_line: int, end_line: int) -> SourceRef:
+        file = reader.files[file_id]
         source = reader.sources[int(file["source"])]
         return SourceRef(
             package=str(source["name"]),
             version=str(source["version"]),
             path=str(file["path"]),
-            start_line=int(row["start_line"]),
-            end_line=int(row["end_line"]),
+            start_line=start_line,
+            end_line=end_line,
             license=str(file.get("license") or source.get("license") or "NOASSERTION"),
-            unit_name=reader.unit_names[unit_id],
+            unit_name="",
             copyright=tuple(
                 str(c) for c in (file.get("copyright") or source.get("copyright") or ())
             ),

@@ -18,6 +18,7 @@ import numpy as np
 from ipscan.errors import IpscanIndexError
 from ipscan.index import generations
 from ipscan.index import layout
+from ipscan.index.manifest import has_file_channel
 from ipscan.index.manifest import read_manifest
 from ipscan.index.manifest import verify_files
 from ipscan.index.store import IndexContents
@@ -58,19 +59,37 @@ class IndexReader:
                 json.loads(line)
                 for line in (self.gen_dir / layout.FILES).read_text(encoding="utf-8").splitlines()
             ]
+            self.file_keys, self.file_postings = self._file_channel()
         except (OSError, ValueError, EOFError, RecursionError) as exc:
             raise IpscanIndexError(
                 f"{index_dir}: cannot read the index ({exc}); rebuild it"
             ) from exc
-        if self.units.dtype != layout.UNIT_DTYPE or self.postings.dtype != layout.POSTING_DTYPE:
+        if (
+            self.units.dtype != layout.UNIT_DTYPE
+            or self.postings.dtype != layout.POSTING_DTYPE
+            or self.file_keys.dtype != layout.FILE_KEY_DTYPE
+            or self.file_postings.dtype != layout.FILE_POSTING_DTYPE
+        ):
             raise IpscanIndexError(f"{index_dir}: unexpected array layout; rebuild the index")
-        if self.units.ndim != 1 or self.postings.ndim != 1:
+        arrays = (self.units, self.postings, self.file_keys, self.file_postings)
+        if any(a.ndim != 1 for a in arrays):
             raise IpscanIndexError(f"{index_dir}: unexpected array shape; rebuild the index")
         rows = (self.sources, self.files)
         if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
             raise IpscanIndexError(
                 f"{index_dir}: sources or files are not lists of records; rebuild it"
             )
+
+    def _file_channel(self) -> tuple[np.ndarray, np.ndarray]:
+        """The verbatim channel's arrays; empty for an index built before the channel."""
+        if not has_file_channel(self.manifest):
+            return (
+                np.zeros(0, layout.FILE_KEY_DTYPE),
+                np.zeros(0, layout.FILE_POSTING_DTYPE),
+            )
+        keys = np.load(self.gen_dir / layout.FILE_KEYS, allow_pickle=False)
+        postings = np.load(self.gen_dir / layout.FILE_POSTINGS, allow_pickle=False, mmap_mode="r")
+        return keys, postings
 
     def close(self) -> None:
         """Let builds remove this generation once it is no longer live (also done on GC)."""
@@ -127,6 +146,8 @@ class IndexReader:
             units=np.array(self.units),
             unit_names=list(self.unit_names),
             postings=np.array(self.postings),
+            file_keys=np.array(self.file_keys),
+            file_postings=np.array(self.file_postings),
             vectors=read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim),
         )
 

@@ -23,6 +23,7 @@ from ipscan.errors import UsageError
 from ipscan.hashing import file_sha256
 from ipscan.index import generations
 from ipscan.index import layout
+from ipscan.index.manifest import file_fingerprint_params
 from ipscan.index.manifest import fingerprint_params
 from ipscan.index.vectors import write_vectors
 
@@ -38,6 +39,10 @@ class IndexContents:
     unit_names: list[str] = field(default_factory=list)
     postings: np.ndarray = field(default_factory=lambda: np.zeros(0, layout.POSTING_DTYPE))
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    file_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, layout.FILE_KEY_DTYPE))
+    file_postings: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, layout.FILE_POSTING_DTYPE)
+    )
 
 
 @contextlib.contextmanager
@@ -128,6 +133,9 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
     order = np.argsort(contents.postings["hash"], kind="stable")
     np.save(tmp / layout.POSTINGS, contents.postings[order], allow_pickle=False)
     np.save(tmp / layout.UNITS, contents.units, allow_pickle=False)
+    np.save(tmp / layout.FILE_KEYS, contents.file_keys, allow_pickle=False)
+    file_order = np.argsort(contents.file_postings["hash"], kind="stable")
+    np.save(tmp / layout.FILE_POSTINGS, contents.file_postings[file_order], allow_pickle=False)
     write_vectors(tmp / layout.VECTORS, contents.vectors)
     (tmp / layout.UNIT_NAMES).write_text(
         "".join(n.replace("\n", " ") + "\n" for n in contents.unit_names), encoding="utf-8"
@@ -146,13 +154,18 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         "encoder": contents.encoder,
         "metric": "inner-product-of-l2-normalized",
         "fingerprints": fingerprint_params(),
+        "file_fingerprints": file_fingerprint_params(),
         "counts": {
             "sources": len(contents.sources),
             "files": len(contents.files),
             "units": len(contents.units),
             "postings": len(contents.postings),
+            "file_keys": len(contents.file_keys),
+            "file_postings": len(contents.file_postings),
         },
-        "files": {name: file_sha256(tmp / name) for name in layout.DATA_FILES},
+        "files": {
+            name: file_sha256(tmp / name) for name in layout.DATA_FILES + layout.FILE_CHANNEL_FILES
+        },
     }
     (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     for p in tmp.iterdir():

@@ -80,8 +80,10 @@ def component(findings: list[Finding], ref: str) -> Any:
     from packageurl import PackageURL
 
     techniques = {
+        Matcher.FILE: AnalysisTechnique.HASH_COMPARISON,
         Matcher.HASH: AnalysisTechnique.HASH_COMPARISON,
         Matcher.WINNOW: AnalysisTechnique.SOURCE_CODE_ANALYSIS,
+        Matcher.VERBATIM: AnalysisTechnique.SOURCE_CODE_ANALYSIS,
         Matcher.EMBED: AnalysisTechnique.OTHER,
     }
     first = findings[0]

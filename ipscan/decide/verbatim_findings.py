@@ -1,0 +1,118 @@
+"""Findings of the verbatim matchers: identical files, and verbatim regions not yet explained.
+
+An identical file is reported as one file-level finding (the answer a user who vendored a
+library expects first). A verbatim region becomes a finding unless most of its lines are already
+a finding from the same source file (the unit matchers found it too, with unit names). In a scan
+of changes, only what the change added counts: an identical file that the change touched, and a
+region whose lines are mostly added lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ipscan.extract.analyze import AnalyzedFile
+from ipscan.index.open import FileLookup
+from ipscan.match.verbatim import IdenticalFile
+from ipscan.match.verbatim import VerbatimRegion
+from ipscan.records import Finding
+from ipscan.records import Matcher
+from ipscan.records import Reason
+from ipscan.records import Scope
+from ipscan.records import SourceRef
+from ipscan.records import Verdict
+from ipscan.tuning import FULL_COVERAGE
+from ipscan.tuning import MAX_OVERLAP
+
+_SourceKey = tuple[str, str, str]
+
+
+def _key(f: Finding) -> _SourceKey:
+    return (f.source.package, f.source.version, f.source.path)
+
+
+def _n_lines(text: str) -> int:
+    return max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+
+
+def _in_scan(af: AnalyzedFile, lines: frozenset[int]) -> int:
+    """How many of ``lines`` the scan asks about."""
+    if af.scan_lines is None:
+        return len(lines)
+    return sum(1 for n in lines if any(a <= n <= b for a, b in af.scan_lines))
+
+
+def identical_file_findings(
+    matches: Sequence[IdenticalFile], files: Sequence[AnalyzedFile], source_of: FileLookup
+) -> list[Finding]:
+    """One file-level finding per scanned file that is an indexed file."""
+    out = []
+    for m in matches:
+        af = files[m.query]
+        if af.scan_lines is not None and not af.scan_lines:
+            continue  # the change added no line to this file
+        reason = Reason.IDENTICAL_FILE if m.same_text else Reason.IDENTICAL_FILE_CODE
+        out.append(
+            Finding(
+                path=af.file.path,
+                start_line=1,
+                end_line=_n_lines(af.file.text),
+                similarity=1.0,
+                verdict=Verdict.COPIED,
+                source=source_of(m.file_id, 1, max(m.n_lines, 1)),
+                scope=Scope.FILE,
+                matchers=(Matcher.FILE,),
+                evidence={"file_coverage": 1.0},
+                reasons=(reason,),
+            )
+        )
+    return out
+
+
+def region_findings(
+    regions: Sequence[VerbatimRegion],
+    files: Sequence[AnalyzedFile],
+    existing: Sequence[Finding],
+    source_of: FileLookup,
+) -> list[Finding]:
+    """A finding for each verbatim region that no finding from its source file explains."""
+    explained: dict[tuple[str, _SourceKey], set[int]] = {}
+    for f in existing:
+        if f.verdict is not Verdict.SIMILAR and f.scope is not Scope.FILE:
+            lines = explained.setdefault((f.path, _key(f)), set())
+            lines.update(range(f.start_line, f.end_line + 1))
+    out = []
+    for r in sorted(regions, key=lambda r: -r.covered_tokens):
+        af = files[r.query]
+        if _in_scan(af, r.covered_lines) < (1 - MAX_OVERLAP) * len(r.covered_lines):
+            continue
+        source = source_of(r.file_id, r.source_start, r.source_end)
+        finding = _region_finding(af.file.path, r, source)
+        known = explained.setdefault((finding.path, _key(finding)), set())
+        if len(r.covered_lines & known) > MAX_OVERLAP * len(r.covered_lines):
+            continue
+        known.update(range(r.query_start, r.query_end + 1))
+        out.append(finding)
+    return out
+
+
+def _region_finding(path: str, r: VerbatimRegion, source: SourceRef) -> Finding:
+    similarity = round(min(r.covered_tokens / max(r.span_tokens, 1), 1.0), 4)
+    return Finding(
+        path=path,
+        start_line=r.query_start,
+        end_line=r.query_end,
+        similarity=similarity,
+        verdict=Verdict.COPIED if similarity >= FULL_COVERAGE else Verdict.MODIFIED_COPY,
+        source=source,
+        scope=Scope.UNIT,
+        matchers=(Matcher.VERBATIM,),
+        evidence={"raw_tokens": float(r.covered_tokens), "raw_span": float(r.span_tokens)},
+        reasons=(Reason.VERBATIM_REGION,),
+    )
+
+
+def without_file_level(findings: Sequence[Finding], identical: Sequence[Finding]) -> list[Finding]:
+    """``findings`` less the file-level ones for files already reported as identical files."""
+    paths = {f.path for f in identical}
+    return [f for f in findings if not (f.scope is Scope.FILE and f.path in paths)]

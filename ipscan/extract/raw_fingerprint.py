@@ -1,0 +1,109 @@
+"""Evidence from a whole file's raw tokens: two file digests and verbatim fingerprints.
+
+The normalized channel (``ipscan.extract.fingerprint``) turns names into ``ID`` and literals into
+``LIT`` and works per unit, which finds renamed copies but cannot see a copied data table, a
+short method, or a run of short methods that no unit holds alone. This channel keeps what a
+verbatim copy keeps: the raw text of every identifier and literal, over the whole file, unit
+boundaries ignored (as copydetect and Dolos fingerprint whole files).
+
+- ``text_digest``: the file's text, line endings and trailing blanks aside: the same file.
+- ``code_digest``: the raw token stream: the same code, comments and layout aside.
+- winnowing fingerprints (Schleimer et al., SIGMOD 2003) over raw-token k-grams, ``RAW_K`` and
+  ``RAW_W`` from ``ipscan.tuning``; a string literal counts by its contents, so a formatter that
+  swaps quote characters does not hide a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipscan.extract.fingerprint import kgram_hashes
+from ipscan.extract.fingerprint import winnow
+from ipscan.records import Token
+from ipscan.tuning import RAW_K
+from ipscan.tuning import RAW_W
+
+# Bump when raw tokens or their hashing change: fingerprints of different schemes never match.
+RAW_SCHEME = 1
+_QUOTES = "'\"`"
+# Normalized tokens whose raw text is what makes them this token and not another.
+_RAW_KINDS = frozenset({"ID", "LIT"})
+
+
+@dataclass(frozen=True)
+class FileEvidence:
+    """The raw-token evidence of one whole file."""
+
+    n_tokens: int
+    n_lines: int
+    text_digest: int  # 64-bit prefix of sha256
+    code_digest: int  # 64-bit prefix of sha256
+    hashes: np.ndarray  # uint64, winnowed raw k-gram hashes
+    token_pos: np.ndarray  # int64, token offset of each fingerprint's k-gram
+    start_lines: np.ndarray  # int64, line of the k-gram's first token
+    end_lines: np.ndarray  # int64, line of the k-gram's last token
+    token_lines: np.ndarray  # int64, line of every raw token
+
+
+def _digest64(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+
+
+def raw_token_texts(tokens: Sequence[Token], data: bytes) -> list[str]:
+    """Each token's raw text: names and literal values as written, other tokens as they are."""
+    out = []
+    for t in tokens:
+        if t.text not in _RAW_KINDS or t.end_byte < 0:
+            out.append(t.text)
+            continue
+        raw = data[t.start_byte : t.end_byte].decode("utf-8", "surrogatepass")
+        if t.text == "LIT":
+            raw = "L" + raw.strip(_QUOTES)  # tagged, so a literal never equals a keyword
+        out.append(raw)
+    return out
+
+
+def _ids(texts: Sequence[str]) -> np.ndarray:
+    # Raw texts are too many and varied for a process-wide cache; one per file is enough.
+    seen: dict[str, int] = {}
+    ids = np.empty(len(texts), dtype=np.uint64)
+    for i, text in enumerate(texts):
+        tid = seen.get(text)
+        if tid is None:
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
+            tid = seen[text] = int.from_bytes(digest.digest(), "little")
+        ids[i] = tid
+    return ids
+
+
+def text_digest(text: str) -> int:
+    """The digest of ``text`` with line endings, trailing blanks and blank edges ignored."""
+    lines = [line.rstrip() for line in text.lstrip("\ufeff").splitlines()]
+    return _digest64("\n".join(lines).strip("\n").encode("utf-8", "surrogatepass"))
+
+
+def file_evidence(tokens: Sequence[Token], data: bytes, text: str) -> FileEvidence:
+    """Digests and raw-token winnowing fingerprints of a whole file."""
+    texts = raw_token_texts(tokens, data)
+    ids = _ids(texts)
+    hashes = kgram_hashes(ids, RAW_K)
+    pos = winnow(hashes, RAW_W)
+    lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
+    return FileEvidence(
+        n_tokens=len(tokens),
+        n_lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
+        text_digest=text_digest(text),
+        code_digest=_digest64("\x1f".join(texts).encode("utf-8", "surrogatepass")),
+        hashes=hashes[pos],
+        token_pos=pos,
+        start_lines=lines[pos] if len(pos) else pos,
+        end_lines=lines[pos + RAW_K - 1] if len(pos) else pos,
+        token_lines=lines,
+    )
+
+
+EMPTY = file_evidence((), b"", "")

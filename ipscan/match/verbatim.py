@@ -1,0 +1,198 @@
+"""Matchers 0-file and 2-verbatim: whole files by digest, and runs of identical raw tokens.
+
+- ``identical_files``: a scanned file whose text digest (or raw-token digest: same code,
+  comments and layout aside) equals an indexed file's is that file, when it is big enough to
+  mean something and the digest is not in many indexed files.
+- ``verbatim_regions``: shared raw-token fingerprints of a scanned file and one indexed file,
+  chained in order on both sides (a new chain where they jump), become regions; a region that
+  covers ``MIN_VERBATIM_TOKENS`` raw tokens with ``MIN_VERBATIM_FPS`` distinct fingerprints is
+  a verbatim copy, whatever the unit boundaries: a data table, a short method, a run of them.
+
+Fingerprints posted in more than ``MAX_FILE_FANOUT`` indexed files are boilerplate and ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipscan.extract.raw_fingerprint import FileEvidence
+from ipscan.tuning import MAX_FILE_FANOUT
+from ipscan.tuning import MIN_FILE_TOKENS
+from ipscan.tuning import MIN_VERBATIM_FPS
+from ipscan.tuning import MIN_VERBATIM_TOKENS
+from ipscan.tuning import RAW_K
+from ipscan.tuning import VERBATIM_GAP_TOKENS
+
+# How much further than VERBATIM_GAP_TOKENS a region continues where both sides stay aligned.
+_ALIGNED_GAP_FACTOR = 8
+# Chains still open to a new shared fingerprint: the most recent ones (bounds the work).
+_OPEN_CHAINS = 32
+
+
+@dataclass(frozen=True)
+class IdenticalFile:
+    """A scanned file that is an indexed file."""
+
+    query: int  # position of the scanned file in the queries
+    file_id: int  # the indexed file
+    same_text: bool  # the text too, not only the code, is the same
+    n_lines: int  # the indexed file's lines
+
+
+@dataclass(frozen=True)
+class VerbatimRegion:
+    """A run of raw tokens that a scanned file shares with one indexed file."""
+
+    query: int
+    file_id: int
+    query_start: int
+    query_end: int
+    source_start: int
+    source_end: int
+    covered_tokens: int  # scanned tokens inside shared k-grams
+    span_tokens: int  # scanned tokens from the region's first k-gram to its last
+    covered_lines: frozenset[int]  # scanned lines with a token inside a shared k-gram
+    first_token: int  # scanned token offsets of the region's first and last token
+    last_token: int
+
+
+def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[IdenticalFile]:
+    """Every scanned file whose text or code digest is an indexed file's (boilerplate aside)."""
+    out: list[IdenticalFile] = []
+    if not len(keys):
+        return out
+    for qi, ev in enumerate(queries):
+        if ev.n_tokens < MIN_FILE_TOKENS:
+            continue
+        same_text = keys["text_digest"] == np.uint64(ev.text_digest)
+        rows = np.nonzero(same_text | (keys["code_digest"] == np.uint64(ev.code_digest)))[0]
+        if not 0 < len(rows) <= MAX_FILE_FANOUT:
+            continue
+        # The one to report: the same text before the same code, then the first indexed.
+        best = min(rows, key=lambda r: (not same_text[r], int(r)))
+        out.append(
+            IdenticalFile(
+                qi, int(keys["file"][best]), bool(same_text[best]), int(keys["n_lines"][best])
+            )
+        )
+    return out
+
+
+def verbatim_regions(queries: Sequence[FileEvidence], postings: np.ndarray) -> list[VerbatimRegion]:
+    """Regions of identical raw tokens between scanned files and indexed files."""
+    out: list[VerbatimRegion] = []
+    if not queries or not len(postings):
+        return out
+    column = postings["hash"]
+    for qi, ev in enumerate(queries):
+        if not len(ev.hashes):
+            continue
+        lo = np.searchsorted(column, ev.hashes, side="left")
+        hi = np.searchsorted(column, ev.hashes, side="right")
+        counts = hi - lo
+        keep = (counts > 0) & (counts <= MAX_FILE_FANOUT)
+        if int(keep.sum()) < MIN_VERBATIM_FPS:
+            continue
+        kept = counts[keep]
+        fp = np.repeat(np.nonzero(keep)[0], kept)
+        # Position of each expanded hit inside its [lo, hi) range of postings.
+        offsets = np.arange(len(fp)) - np.repeat(np.cumsum(kept) - kept, kept)
+        rows = postings[lo[fp] + offsets]
+        for file_id in np.unique(rows["file"]):
+            mine = rows["file"] == file_id
+            if len(np.unique(fp[mine])) < MIN_VERBATIM_FPS:
+                continue
+            out.extend(_regions(qi, int(file_id), ev, fp[mine], rows[mine]))
+    return out
+
+
+def _regions(
+    qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray
+) -> list[VerbatimRegion]:
+    """Chain one file pair's shared fingerprints in scanned order into regions."""
+    q_tok = ev.token_pos[fp]
+    order = np.lexsort((rows["tok"], q_tok))
+    chains: list[list[int]] = []
+    for i in order:
+        q, s = int(q_tok[i]), int(rows["tok"][i])
+        best, best_drift = None, 0
+        for chain in chains[-_OPEN_CHAINS:]:
+            last = chain[-1]
+            q_gap = q - int(q_tok[last])
+            drift = abs((s - int(rows["tok"][last])) - q_gap)
+            # A stretch that is the same length on both sides (no drift) continues the region
+            # further: repeated data (``None,`` forty times) has no usable fingerprints.
+            near = q_gap <= VERBATIM_GAP_TOKENS and drift <= VERBATIM_GAP_TOKENS
+            aligned = q_gap <= _ALIGNED_GAP_FACTOR * VERBATIM_GAP_TOKENS and drift == 0
+            if q_gap > 0 and (near or aligned) and (best is None or drift < best_drift):
+                best, best_drift = chain, drift
+        if best is None:
+            chains.append([int(i)])
+        else:
+            best.append(int(i))
+    out = []
+    for chain in chains:
+        idx = np.array(chain)
+        region = _region(qi, file_id, ev, fp[idx], rows[idx])
+        if region is not None:
+            out.append(region)
+    return _merge_overlapping(out)
+
+
+def _region(
+    qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray
+) -> VerbatimRegion | None:
+    if len(np.unique(ev.hashes[fp])) < MIN_VERBATIM_FPS:
+        return None
+    starts = ev.token_pos[fp]
+    covered = np.zeros(ev.n_tokens + RAW_K, dtype=bool)
+    for offset in range(RAW_K):
+        covered[starts + offset] = True
+    covered = covered[: ev.n_tokens]
+    n_covered = int(covered.sum())
+    if n_covered < MIN_VERBATIM_TOKENS:
+        return None
+    first, last = int(starts.min()), int(starts.max()) + RAW_K - 1
+    return VerbatimRegion(
+        query=qi,
+        file_id=file_id,
+        query_start=int(ev.start_lines[fp].min()),
+        query_end=int(ev.end_lines[fp].max()),
+        source_start=int(rows["line0"].min()),
+        source_end=int(rows["line1"].max()),
+        covered_tokens=n_covered,
+        span_tokens=min(last, ev.n_tokens - 1) - first + 1,
+        covered_lines=frozenset(int(x) for x in np.unique(ev.token_lines[covered])),
+        first_token=first,
+        last_token=min(last, ev.n_tokens - 1),
+    )
+
+
+def _merge_overlapping(regions: list[VerbatimRegion]) -> list[VerbatimRegion]:
+    """One region for chains of one file pair whose scanned lines overlap, in the same order on
+    both sides (repetitive data can split one copied stretch into interleaved chains)."""
+    out: list[VerbatimRegion] = []
+    for r in sorted(regions, key=lambda r: (r.query_start, r.query_end)):
+        prev = out[-1] if out else None
+        if prev is None or r.query_start > prev.query_end or r.source_end <= prev.source_start:
+            out.append(r)
+            continue
+        first = min(prev.first_token, r.first_token)
+        last = max(prev.last_token, r.last_token)
+        out[-1] = VerbatimRegion(
+            query=prev.query,
+            file_id=prev.file_id,
+            query_start=prev.query_start,
+            query_end=max(prev.query_end, r.query_end),
+            source_start=min(prev.source_start, r.source_start),
+            source_end=max(prev.source_end, r.source_end),
+            covered_tokens=min(prev.covered_tokens + r.covered_tokens, last - first + 1),
+            span_tokens=last - first + 1,
+            covered_lines=prev.covered_lines | r.covered_lines,
+            first_token=first,
+            last_token=last,
+        )
+    return out

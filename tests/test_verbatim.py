@@ -1,0 +1,229 @@
+"""The verbatim matchers: identical files, copied data, short methods and runs of them."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from ipscan.index.build import build_index
+from ipscan.index.layout import FILE_CHANNEL_FILES
+from ipscan.index.layout import MANIFEST
+from ipscan.index.reader import IndexReader
+from ipscan.records import Finding
+from ipscan.records import Matcher
+from ipscan.records import Reason
+from ipscan.records import Report
+from ipscan.records import Scope
+from ipscan.scan import ScanOptions
+from ipscan.scan import scan_repo
+from tests.conftest import git
+from tests.conftest import init_repo
+from tests.conftest import run_cli
+
+# A class of short methods: no unit reaches the normalized channel's size bar on its own.
+SHORT_METHODS = '''\
+"""A tally of named counters (written for this test)."""
+
+
+class Tally:
+    def __init__(self):
+        self.counts = {}
+
+    def add(self, name, n=1):
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def drop(self, name):
+        return self.counts.pop(name, 0)
+
+    def top(self):
+        return max(self.counts, key=self.counts.get)
+
+    def total(self):
+        return sum(self.counts.values())
+
+    def names(self):
+        return sorted(self.counts)
+
+    def share(self, name):
+        return self.counts.get(name, 0) / max(self.total(), 1)
+
+    def merged(self, other):
+        out = Tally()
+        out.counts = {**self.counts, **other.counts}
+        return out
+
+    def __len__(self):
+        return len(self.counts)
+'''
+
+
+def _table(name: str, first: int, rows: int) -> str:
+    """A data table of real values: code points and their Unicode names."""
+    body = "".join(
+        f"    ({cp:#06x}, {unicodedata.name(chr(cp))!r}),\n" for cp in range(first, first + rows)
+    )
+    return f"{name} = [\n{body}]\n"
+
+
+TABLE = _table("LETTERS", 0x41, 26)
+OTHER_TABLE = _table("KANA", 0x3042, 26)
+
+OWN_CODE = """\
+import os
+import sys
+
+
+def main(argv):
+    target = argv[1] if len(argv) > 1 else os.getcwd()
+    for entry in sorted(os.listdir(target)):
+        print(entry)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
+"""
+
+
+@pytest.fixture(scope="module")
+def verbatim_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  # type: ignore[no-untyped-def]
+    src = tmp_path_factory.mktemp("tally-src") / "tally"
+    src.mkdir()
+    (src / "tally.py").write_text(SHORT_METHODS, encoding="utf-8")
+    (src / "letters.py").write_text('"""Letters."""\n\n' + TABLE, encoding="utf-8")
+    (src / "LICENSE").write_text("MIT License\n\nCopyright (c) 2020 Tally Authors\n")
+    index_dir = tmp_path_factory.mktemp("tally-index") / "idx"
+    build_index([str(src)], index_dir, encoder, encoder.encode)
+    return index_dir
+
+
+def _scan(tmp_path: Path, files: dict[str, str], index_dir: Path) -> Report:
+    repo = init_repo(tmp_path / "repo", files)
+    return scan_repo(repo, ScanOptions(index_dir=index_dir, embeddings=False))
+
+
+def _on(report: Report, path: str) -> list[Finding]:
+    return [f for f in report.findings if f.path == path]
+
+
+def _regions_on(report: Report, path: str) -> list[Finding]:
+    return [f for f in _on(report, path) if f.scope is Scope.UNIT]
+
+
+def test_a_file_copied_as_is_is_that_file(tmp_path: Path, verbatim_index: Path) -> None:
+    report = _scan(tmp_path, {"vendor/tally.py": SHORT_METHODS}, verbatim_index)
+    [file_level] = [f for f in _on(report, "vendor/tally.py") if f.scope is Scope.FILE]
+    assert file_level.source.path.endswith("tally.py")
+    assert file_level.reasons == (Reason.IDENTICAL_FILE,)
+    assert file_level.matchers == (Matcher.FILE,)
+    assert file_level.similarity == 1.0
+    lines = (file_level.source.start_line, file_level.source.end_line)
+    assert lines == (1, len(SHORT_METHODS.splitlines()))
+
+
+def test_the_same_code_with_other_comments_and_layout_is_that_file(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    edited = "# vendored from tally 1.0\n" + SHORT_METHODS.replace("\n\n    def", "\n    def")
+    report = _scan(tmp_path, {"third_party/tally.py": edited}, verbatim_index)
+    [file_level] = [f for f in _on(report, "third_party/tally.py") if f.scope is Scope.FILE]
+    assert file_level.reasons == (Reason.IDENTICAL_FILE_CODE,)
+
+
+def test_a_run_of_short_methods_inside_other_code_is_one_region(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    methods = SHORT_METHODS.split("class Tally:\n", 1)[1]
+    host = OWN_CODE + "\n\nclass Counter:\n" + methods
+    report = _scan(tmp_path, {"app/counter.py": host}, verbatim_index)
+    [region] = _regions_on(report, "app/counter.py")
+    assert region.reasons == (Reason.VERBATIM_REGION,)
+    assert region.source.path.endswith("tally.py")
+    first = host.splitlines().index("    def __init__(self):") + 1
+    assert region.start_line == first
+    assert region.end_line == len(host.splitlines())
+
+
+def test_a_copied_data_table_counts_and_another_table_does_not(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    report = _scan(
+        tmp_path,
+        {"app/copy.py": OWN_CODE + "\n\n" + TABLE, "app/kana.py": OWN_CODE + "\n\n" + OTHER_TABLE},
+        verbatim_index,
+    )
+    [region] = _regions_on(report, "app/copy.py")
+    assert region.source.path.endswith("letters.py")
+    assert region.reasons == (Reason.VERBATIM_REGION,)
+    assert _on(report, "app/kana.py") == []
+
+
+def test_unrelated_code_is_not_flagged(tmp_path: Path, verbatim_index: Path) -> None:
+    assert _scan(tmp_path, {"app/main.py": OWN_CODE}, verbatim_index).findings == ()
+
+
+def test_a_diff_reports_a_region_only_where_it_added_it(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    repo = init_repo(tmp_path / "repo", {"app/copy.py": OWN_CODE + "\n\n" + TABLE})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "app" / "copy.py").write_text(
+        "# a comment\n" + OWN_CODE + "\n\n" + TABLE + "\nDONE = True\n", encoding="utf-8"
+    )
+    git(repo, "commit", "-qam", "small edit")
+    small = _diff(repo, f"{base}..HEAD", verbatim_index)
+    assert small == []
+    (repo / "app" / "more.py").write_text(OWN_CODE + "\n\n" + TABLE, encoding="utf-8")
+    git(repo, "add", "app/more.py")
+    git(repo, "commit", "-qm", "copy the table again")
+    added = _diff(repo, "HEAD~1..HEAD", verbatim_index)
+    assert {(f["path"], f["scope"], tuple(f["reasons"])) for f in added} == {
+        ("app/more.py", "unit", ("verbatim-region",)),
+        ("app/more.py", "file", ("verbatim-region",)),  # the table is most of the file
+    }
+
+
+def _diff(repo: Path, revs: str, index_dir: Path) -> list[dict[str, object]]:
+    result = run_cli(
+        "diff", revs, "--index", str(index_dir), "--no-embeddings", "--format", "json", cwd=repo
+    )
+    assert result.returncode in (0, 1), result.stderr
+    findings: list[dict[str, object]] = json.loads(result.stdout)["findings"]
+    return findings
+
+
+def test_an_index_built_before_the_channel_scans_without_it(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(verbatim_index, old)
+    gen = old / (old / "CURRENT").read_text().strip()
+    manifest = json.loads((gen / MANIFEST).read_text())
+    del manifest["file_fingerprints"]
+    for name in FILE_CHANNEL_FILES:
+        del manifest["files"][name]
+        (gen / name).unlink()
+    (gen / MANIFEST).write_text(json.dumps(manifest))
+    assert len(IndexReader(old).file_keys) == 0
+    report = _scan(tmp_path, {"vendor/tally.py": SHORT_METHODS}, old)
+    assert all(Matcher.FILE not in f.matchers for f in report.findings)
+
+
+def test_a_short_function_copied_verbatim_is_found(tmp_path: Path, verbatim_index: Path) -> None:
+    merged = textwrap.dedent(
+        """\
+        def merged(self, other):
+            out = Tally()
+            out.counts = {**self.counts, **other.counts}
+            return out
+        """
+    )
+    report = _scan(tmp_path, {"app/short.py": OWN_CODE + "\n\n" + merged}, verbatim_index)
+    # Four lines are below the size bar (about 150 characters of code): not a finding.
+    assert _on(report, "app/short.py") == []
