@@ -17,7 +17,7 @@ from ipscan.records import Verdict
 
 def test_contract_strings_are_pinned() -> None:
     assert [v.value for v in Verdict] == ["copied", "modified-copy", "similar"]
-    assert [m.value for m in Matcher] == ["1-hash", "2-winnow", "3-embed"]
+    assert [m.value for m in Matcher] == ["0-file", "1-hash", "2-winnow", "2-verbatim", "3-embed"]
     assert [s.value for s in Scope] == ["unit", "file"]
     assert [r.value for r in Reason] == [
         "identical-normalized-tokens",
@@ -25,6 +25,9 @@ def test_contract_strings_are_pinned() -> None:
         "fingerprints-cover-region",
         "embedding-agrees",
         "common-fingerprints",
+        "identical-file",
+        "identical-file-code",
+        "verbatim-region",
     ]
 
 

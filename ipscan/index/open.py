@@ -48,6 +48,11 @@ def file_lookup(reader: IndexReader) -> FileLookup:
     """(file id, first line, last line) → where those lines live (package, path, license)."""
 
     def lookup(file_id: int, start_line: int, end_line: int) -> SourceRef:
+        if not 0 <= file_id < len(reader.files):
+            raise IpscanIndexError(
+                f"{reader.index_dir}: a fingerprint names file {file_id}, which the index "
+                "does not hold; rebuild it"
+            )
         file = reader.files[file_id]
         source = reader.sources[int(file["source"])]
         return SourceRef(
