@@ -81,9 +81,9 @@ def test_license_mentions() -> None:
         ("# Licensed under the GPL: https://www.gnu.org/licenses/old-licenses/gpl-2.0.html",
          "GPL-2.0-only"),
         ("# This module has been placed in the public domain.", "LicenseRef-public-domain"),
-        # A choice whose names cannot both be read: the package's license decides.
+        # PyCA's dual-license boilerplate: its "BSD License" is the 2-clause text (issue #16).
         ("# This file is dual licensed under the terms of the Apache License, Version\n"
-         "# 2.0, and the BSD License.", None),
+         "# 2.0, and the BSD License.", "Apache-2.0 OR BSD-2-Clause"),
         ("# This license is fine; see the same license as Django", None),
         ("def license(): pass", None),
     ],

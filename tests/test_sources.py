@@ -20,7 +20,7 @@ from ipscan.sources import SourceEntry
 from ipscan.sources import SourceInfo
 from ipscan.sources import open_source
 from ipscan.sources import split_stem
-from ipscan.sources.metadata import _is_component_license_file
+from ipscan.sources.license_files import is_component_license_file
 from tests.conftest import CLICK_MODULES
 from tests.conftest import git
 from tests.conftest import init_repo
@@ -167,7 +167,7 @@ def test_a_bundled_librarys_license_file_is_not_the_package_license(tmp_path: Pa
     ],
 )
 def test_license_file_names_of_bundled_libraries(name: str, component: bool) -> None:
-    assert _is_component_license_file(name) is component
+    assert is_component_license_file(name) is component
 
 
 def test_npm_tarball(tmp_path: Path) -> None:

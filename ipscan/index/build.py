@@ -103,7 +103,7 @@ def build_index(
                 before = len(pending.units)
                 wanted = (e for e in entries if _selected(e.path, include, exclude))
                 _read_source(
-                    source_id, info.file_default_license, wanted, pending, len(contents.files)
+                    source_id, info.default_license_for, wanted, pending, len(contents.files)
                 )
                 n_units = len(pending.units) - before
                 contents.sources.append({**info.stored(), "units": n_units})
@@ -131,7 +131,7 @@ def _selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool
 
 def _read_source(
     source_id: int,
-    default_license: str,
+    default_license: Callable[[str], str],
     entries: Iterable[SourceEntry],
     pending: _Pending,
     file_base: int,
@@ -149,7 +149,7 @@ def _read_source(
         record: dict[str, object] = {
             "path": entry.path,
             "source": source_id,
-            "license": file_license(text, default_license),
+            "license": file_license(text, default_license(entry.path)),
         }
         statements = copyright_statements(text, max_lines=HEADER_LINES)
         if statements:

@@ -2,7 +2,9 @@
 
 ``normalize_license`` maps what packages declare (SPDX ids and expressions, trove classifiers,
 free-form names such as "Apache 2.0" or "GPLv2+") to an SPDX expression, or None when the string
-is unknown or ambiguous ("BSD", "GPL" without a version).
+is unknown or ambiguous ("BSD", "GPL" without a version); with ``families=True`` a BSD of no
+variant is ``LicenseRef-BSD-unknown-variant``, which ``families.refine`` replaces when a license
+text says the variant.
 
 ``detect_license_text`` recognizes a license file by distinctive phrases of the common licenses.
 Choices worth knowing:

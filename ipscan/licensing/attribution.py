@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ipscan.licensing.compat import license_ids
+from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.copyright import holder_named
 from ipscan.licensing.copyright import holder_of
@@ -26,6 +27,7 @@ _NAMES: dict[str, tuple[str, ...]] = {
     "MIT": ("mit license", "mit licence", "mit"),
     "BSD-2-Clause": ("bsd license", "simplified bsd", "bsd 2 clause", "2 clause bsd"),
     "BSD-3-Clause": ("bsd license", "new bsd", "bsd 3 clause", "3 clause bsd", "modified bsd"),
+    BSD_UNKNOWN_VARIANT: ("bsd license", "bsd style license", "bsd 2 clause", "bsd 3 clause"),
     "Apache-2.0": ("apache license version 2 0", "apache license 2 0", "apache 2 0", "apache v2"),
     "ISC": ("isc license",),
     "MPL-2.0": ("mozilla public license",),

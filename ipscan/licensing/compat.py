@@ -19,9 +19,10 @@ Verdicts, from best to worst (``A OR B`` takes the best option, ``A AND B`` the 
   relicensed under the inbound copyleft license.
 * ``incompatible``: the two licenses' terms cannot both be met, whatever the project does.
 
-An unknown outbound (None, NOASSERTION, a LicenseRef) is treated as proprietary. An outbound
-``A OR B`` must stay compatible with every option (worst); an outbound ``A AND B`` is judged
-against its copyleft parts when it has any (they govern the whole), else against every part.
+An unknown outbound (None, NOASSERTION, a LicenseRef not in the table) is treated as
+proprietary. An outbound ``A OR B`` must stay compatible with every option (worst); an outbound
+``A AND B`` is judged against its copyleft parts when it has any (they govern the whole), else
+against every part.
 
 The table itself (families, notices, clashes, cited reasons) is in ``compat_table``.
 """

@@ -14,6 +14,9 @@ from enum import StrEnum
 
 NO_LICENSE = "NOASSERTION"
 NOT_A_LICENSE = frozenset({"", "noassertion", "none"})
+# A BSD license whose variant the package does not say ("License: BSD", the "BSD License"
+# classifier, ":license: BSD") and no license text of it says either (issue #16).
+BSD_UNKNOWN_VARIANT = "LicenseRef-BSD-unknown-variant"
 
 
 class LicenseVerdict(StrEnum):
@@ -143,6 +146,13 @@ LICENSES: dict[str, LicenseInfo] = {
     "HPND-Markus-Kuhn": _perm("HPND-style permission notice (license text)"),
     "BSD-3-Clause": _perm("FSF license list: GPL-compatible; ASF policy: Category A"),
     "BSD-3-Clause-Clear": _perm("FSF license list: GPL-compatible (no patent grant)"),
+    # Judged as the 2- and 3-clause texts are: every BSD variant asks for its notice. The
+    # 4-clause text's advertising clause (rescinded by the University of California in 1999)
+    # is rare in code that names no variant.
+    BSD_UNKNOWN_VARIANT: _perm(
+        "a BSD license, variant unsaid: permissive with notice like BSD-2-Clause and "
+        "BSD-3-Clause (FSF license list: GPL-compatible); read the source's license text"
+    ),
     "BSD-4-Clause": _perm(
         "advertising clause (license text, clause 3)",
         not_into=_against(_GNU, "FSF license list: GPL-incompatible (advertising clause)"),

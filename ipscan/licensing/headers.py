@@ -29,10 +29,12 @@ from dataclasses import dataclass
 from ipscan.licensing.bundled import comment_statements
 from ipscan.licensing.bundled import later_license_texts
 from ipscan.licensing.bundled import legal_comments
+from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 from ipscan.licensing.header_window import code_comments
 from ipscan.licensing.header_window import flatten
 from ipscan.licensing.header_window import header_end
 from ipscan.licensing.header_window import paragraphs
+from ipscan.licensing.known_headers import known_bsd_variant
 from ipscan.licensing.statements import DUAL
 from ipscan.licensing.statements import MENTIONS
 from ipscan.licensing.statements import bare_name
@@ -72,12 +74,14 @@ class HeaderLicense:
     Apache license 2.0 and Mozilla Public License 2.0"), where whether it is a choice is the
     package's to say; ``bsd_family``: a statement names "a BSD-style license" without its
     variant; ``partial``: a statement covers only part of the file, so its package's license
-    covers the rest."""
+    covers the rest; ``bsd_hint``: the BSD variant a well-known boilerplate that names no
+    variant stands for (``known_headers``), for when the package says none."""
 
     statements: tuple[str, ...] = ()
     named_together: tuple[str, ...] = ()
     bsd_family: bool = False
     partial: bool = False
+    bsd_hint: str | None = None
 
     @property
     def expr(self) -> str | None:
@@ -113,7 +117,7 @@ def read_header(text: str) -> HeaderLicense:
     # statement ("the Apache License, Version 2.0, and the BSD License"): there the package's
     # license keeps the choice.
     bsd_family = (
-        _BSD_FAMILY.search(prose) is not None
+        _BSD_FAMILY.search(flatten(prose)) is not None
         and not DUAL.search(prose)
         and not any("BSD-" in e for e in exprs)
     )
@@ -123,6 +127,7 @@ def read_header(text: str) -> HeaderLicense:
         named_together=tuple(e for e in found.named_together if e in exprs),
         bsd_family=bsd_family,
         partial=found.partial or marked,
+        bsd_hint=known_bsd_variant(flatten(header)),
     )
 
 
@@ -207,5 +212,7 @@ def _distinct(exprs: list[str]) -> list[str]:
 def _family(expr: str) -> frozenset[str]:
     ids = re.findall(r"[A-Za-z0-9.+-]+", expr)
     return frozenset(
-        re.sub(r"-(?:\d.*|only|or-later)$", "", i) for i in ids if i not in ("AND", "OR", "WITH")
+        "BSD" if i == BSD_UNKNOWN_VARIANT else re.sub(r"-(?:\d.*|only|or-later)$", "", i)
+        for i in ids
+        if i not in ("AND", "OR", "WITH")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 from ipscan.licensing.gnu import gnu_name
 from ipscan.licensing.spdx import parse_spdx_expression
 from ipscan.licensing.texts import detect_license_text
@@ -78,6 +79,9 @@ _ALIASES = {
     "hpnd": "HPND",
 }
 
+# Names of the BSD family that say no variant: "BSD", "BSD License", "BSD-style license".
+_BSD_FAMILY_KEYS = frozenset({"bsd", "bsd style", "bsd like", "bsd type", "bsdl"})
+
 _FILLER = frozenset({"the", "license", "licensed", "version", "ver", "v", "software", "agreement"})
 _CLASSIFIER_SKIP = ("license", "osi approved", "dfsg approved", "fsf approved")
 
@@ -98,7 +102,7 @@ def _classifier_name(text: str) -> str:
     return parts[-1] if parts else ""
 
 
-def _name_to_spdx(text: str) -> str | None:
+def _name_to_spdx(text: str, families: bool = False) -> str | None:
     """One free-form license name (no operators) to an SPDX expression."""
     expr = parse_spdx_expression(text)
     if expr is not None:
@@ -106,6 +110,8 @@ def _name_to_spdx(text: str) -> str | None:
     key = _alias_key(text)
     if key in _ALIASES:
         return _ALIASES[key]
+    if families and key in _BSD_FAMILY_KEYS:
+        return BSD_UNKNOWN_VARIANT
     paren = re.search(r"\(([^()]*)\)\s*$", text)
     if paren:
         for candidate in (paren.group(1), text[: paren.start()]):
@@ -118,8 +124,13 @@ def _name_to_spdx(text: str) -> str | None:
     return gnu_name(text)
 
 
-def normalize_license(declared: str) -> str | None:
-    """The SPDX expression for a declared license string, or None when unknown or ambiguous."""
+def normalize_license(declared: str, families: bool = False) -> str | None:
+    """The SPDX expression for a declared license string, or None when unknown or ambiguous.
+
+    ``families``: a name of the BSD family that says no variant ("BSD", the "BSD License"
+    classifier) is ``LicenseRef-BSD-unknown-variant`` instead of None; for what a package or
+    a file declares, where more specific evidence (its license text) may say the variant
+    (``ipscan.licensing.families.refine``)."""
     text = (declared or "").strip()
     if not text:
         return None
@@ -132,7 +143,7 @@ def normalize_license(declared: str) -> str | None:
             return None
     if text.lower() in ("unknown", "none", "noassertion", "other", "proprietary", "unlicensed"):
         return None
-    found = _name_to_spdx(text)
+    found = _name_to_spdx(text, families)
     if found is not None:
         return found
     # "MIT/Apache-2.0", "MIT or Apache 2.0", "BSD-3-Clause and MIT".
@@ -140,7 +151,7 @@ def normalize_license(declared: str) -> str | None:
         parts = re.split(sep, text, flags=re.IGNORECASE)
         if len(parts) < 2:
             continue
-        names = [n for n in (_name_to_spdx(p) for p in parts) if n]
+        names = [n for n in (_name_to_spdx(p, families) for p in parts) if n]
         if len(names) == len(parts):
             return f" {op} ".join(n if " " not in n else f"({n})" for n in names)
     return None

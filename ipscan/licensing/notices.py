@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 
 from ipscan.licensing.compat import license_ids
+from ipscan.licensing.families import BSD_UNKNOWN_VARIANT
+from ipscan.licensing.families import bsd_variant
+from ipscan.licensing.families import with_bsd_variant
 from ipscan.licensing.headers import and_terms
 from ipscan.licensing.headers import join_and
 from ipscan.licensing.headers import names_new_family
@@ -46,8 +49,13 @@ def header_license(text: str) -> str | None:
     """The license a file's header declares: its SPDX line, else every license statement of
     its first lines (license texts, notices such as "Licensed under the Apache License,
     Version 2.0", names such as ":license: MIT") and of the legal comments of libraries it
-    bundles, joined with ``AND``; None when it states none."""
-    return spdx_identifier_in(text) or read_header(text).expr
+    bundles, joined with ``AND``; None when it states none. "The BSD License" of a known
+    boilerplate is the variant its project ships (``known_headers``)."""
+    found = spdx_identifier_in(text)
+    if found:
+        return found
+    header = read_header(text)
+    return with_bsd_variant(header.expr, header.bsd_hint) if header.expr else None
 
 
 def file_license(text: str, default: str) -> str:
@@ -64,14 +72,20 @@ def file_license(text: str, default: str) -> str:
         return found
     header = read_header(text)
     package = default if default and default != NOASSERTION else ""
+    # "the BSD License": the package's BSD variant, else the one a known boilerplate means.
+    variant = bsd_variant(package) or header.bsd_hint
     statements = [
         package if s in header.named_together and _same_ids_choice(s, package) else s
         for s in header.statements
     ]
+    statements = [with_bsd_variant(s, variant) for s in statements]
     if header.bsd_family and package:
         bsd = [i for i in license_ids(package) if i.startswith("BSD-")]
         if bsd and (statements or " OR " not in package):
             statements.append(join_and(bsd) or "")
+    elif header.bsd_family and not statements:
+        # "governed by a BSD-style license" in a package that names no license: the family.
+        statements.append(variant or BSD_UNKNOWN_VARIANT)
     if not statements:
         return default
     if header.partial and package and names_new_family(package, statements):

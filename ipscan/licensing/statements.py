@@ -38,6 +38,14 @@ _DUAL_NAMES = re.compile(
 )
 # A statement naming its licenses up to the end of its clause: "Released under the Apache
 # license 2.0 and Mozilla Public License 2.0 | github.com/...".
+_VERSION_AFTER_COMMA = re.compile(r"(?i),\s*(version\s+\d)")
+_NAME_SPLIT = re.compile(r"(?i)\s*,?\s+(?:and|or)\s+|\s*[,/]\s*")
+# "licensed under both A and B. You may select, at your option, one of ...": a choice.
+_BOTH_CHOICE = re.compile(
+    r"(?i)\blicen[cs]ed\s+under\s+both\s+(.{1,80}?)\s+and\s+(.{1,80}?)\s*[.;]\s*"
+    r"(?:you\s+may\s+(?:select|choose|elect)|at\s+your\s+option)"
+)
+_ASIDE = re.compile(r"\s*\([^()]{0,200}\)")
 _UNDER_CLAUSE = re.compile(
     r"(?i)(?:licen[cs]ed|released|distributed|available)\s+under\s+(?:the\s+)?"
     r"(?:terms\s+of\s+(?:the\s+)?)?((?:[^\n|;:(,.]|\.(?=\d))+)"
@@ -101,6 +109,9 @@ def paragraph_statements(para: str, grants_only: bool = False) -> list[str]:
         return [*out, dual] if dual else out
     if out:
         return out  # the contribution line or the dedication is this paragraph's license
+    both = _choice_of_both(flat)
+    if both:
+        return [both]
     together = clause_names(flat)
     if together:
         return [together]
@@ -114,7 +125,7 @@ def paragraph_statements(para: str, grants_only: bool = False) -> list[str]:
 def module_license(line: str) -> str | None:
     """The license a ``__license__ = "..."`` line grants, normalized to SPDX, or None."""
     m = _MODULE_LICENSE.match(line.strip())
-    return normalize_license(m.group(1)) if m else None
+    return normalize_license(m.group(1), families=True) if m else None
 
 
 def clause_names(flat: str) -> str | None:
@@ -124,7 +135,7 @@ def clause_names(flat: str) -> str | None:
         names = _strip_license_word(m.group(1))
         if not re.search(r"(?i)\s(?:and|or)\s|/", names):
             continue
-        found = normalize_license(names)
+        found = normalize_license(names, families=True)
         if found and (" AND " in found or " OR " in found):
             return found
     return None
@@ -132,13 +143,30 @@ def clause_names(flat: str) -> str | None:
 
 def _dual_names(flat: str) -> str | None:
     m = _DUAL_NAMES.search(flat)
-    if not m:
-        return None
-    names = re.split(r"(?i)\s+(?:and|or)\s+|\s*[,/]\s*", _strip_license_word(m.group(1)))
-    ids = [i for n in names if n.strip() and (i := normalize_license(n))]
-    if len(ids) < 2 or len(ids) < len([n for n in names if n.strip()]):
+    return _choice(m.group(1)) if m else None
+
+
+def _choice(text: str) -> str | None:
+    """The licenses a choice names ("the Apache License, Version 2.0, and the BSD License"),
+    joined with OR; None unless every name is known and there are at least two."""
+    # "Apache License, Version 2.0": a version after a comma belongs to the name before it.
+    text = _VERSION_AFTER_COMMA.sub(r" \1", _strip_license_word(text))
+    names = [n for n in _NAME_SPLIT.split(text) if n.strip()]
+    ids = [i for n in names if (i := normalize_license(n, families=True))]
+    if len(ids) < 2 or len(ids) < len(names):
         return None
     return " OR ".join(group(i) for i in ids)
+
+
+def _choice_of_both(flat: str) -> str | None:
+    """ "licensed under both the BSD-style license (found in ...) and the GPLv2 (found in ...).
+    You may select, at your option, one of the above-listed licenses." (zstd): a choice."""
+    m = _BOTH_CHOICE.search(_ASIDE.sub(" ", flat))
+    if not m:
+        return None
+    names = [_strip_license_word(m.group(i)) for i in (1, 2)]
+    ids = [i for n in names if (i := normalize_license(n, families=True))]
+    return " OR ".join(group(i) for i in ids) if len(ids) == 2 else None
 
 
 def _strip_license_word(names: str) -> str:
@@ -153,7 +181,9 @@ def _granted_name(para: str) -> str | None:
     for i, pattern in enumerate(_GRANTS):
         for m in pattern.finditer(para if i < _LINE_GRANTS else flat):
             name = _CUT.split(m.group(1).strip(), maxsplit=1)[0].strip(" .*/#-")
-            found = _GRANT_NAMES.get(name.lower()) or (normalize_license(name) if name else None)
+            found = _GRANT_NAMES.get(name.lower()) or (
+                normalize_license(name, families=True) if name else None
+            )
             if found:
                 return found
     return None

@@ -54,10 +54,11 @@ def _all(text: str, *phrases: str) -> int:
 _BSD_CLAUSES_SPAN = 1500
 
 
-# "Redistribution and use in source and binary forms[ of the theme], with or without
-# modification": where each BSD-style text's conditions start.
+# "Redistribution and use in source and binary forms[ of the theme | of the software as well
+# as documentation (the Pocoo projects' text)], with or without modification": where each
+# BSD-style text's conditions start.
 _BSD_GRANT = re.compile(
-    r" redistribution and use in source and binary forms(?: [a-z]+){0,3} with or without "
+    r" redistribution and use in source and binary forms(?: [a-z]+){0,8} with or without "
     r"modification "
 )
 

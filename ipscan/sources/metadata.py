@@ -1,5 +1,12 @@
 """A source's name, version and license, from its package metadata and license files.
 
+The name is the one its ecosystem knows (``ecosystem_names``): a Python distribution's
+normalized name, a Go module path, a crate's or npm package's name; else Debian's
+Upstream-Name, else the folder or archive name. A license declared loosely (a classifier,
+"LGPLv2+", "BSD") is made specific by the package's license text of the same family
+(``ipscan.licensing.families.refine``); a Debian copyright file (``debian_copyright``) gives
+the package's license when nothing else does, and each file's default license.
+
 Metadata comes from the archive or repository being read, so it is untrusted: a file that does
 not parse (malformed, nested too deeply for the parser, numbers too long, not an object/table)
 is treated as absent, and each field is used only when it has the expected type, so the next
@@ -18,15 +25,23 @@ from typing import Any
 
 from ipscan.licensing import detect_license_text
 from ipscan.licensing import normalize_license
-from ipscan.licensing.compat import license_ids
-from ipscan.licensing.copyright import copyright_statements
+from ipscan.licensing.families import refine
+from ipscan.licensing.spdx import parse_spdx_expression
 from ipscan.licensing.texts import group
-from ipscan.licensing.texts import mentions_bundled
-from ipscan.licensing.texts import offers_choice
+from ipscan.sources.debian_copyright import FileLicenses
+from ipscan.sources.debian_copyright import read_copyright
+from ipscan.sources.ecosystem_names import debian_go_roots
+from ipscan.sources.ecosystem_names import go_name
+from ipscan.sources.ecosystem_names import pypi_name
+from ipscan.sources.license_files import copyright_from_files
+from ipscan.sources.license_files import license_from_files
+from ipscan.sources.license_files import own_license
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
-from ipscan.sources.paths import LICENSE_NAME
+from ipscan.sources.paths import DEBIAN_COPYRIGHT
 from ipscan.sources.records import NOASSERTION
 from ipscan.sources.records import SourceInfo
+
+__all__ = ["declared_license", "license_from_files", "own_license", "source_info", "split_stem"]
 
 
 @dataclass
@@ -34,14 +49,31 @@ class _Meta:
     name: str | None = None
     version: str | None = None
     license: str | None = None
+    # The license came from a classifier or a free-form name ("LGPLv2+", "BSD"), not an SPDX
+    # expression: the license text may say its version or variant more precisely.
+    loose: bool = False
 
-    def fill(self, name: object, version: object, license_: str | None) -> None:
+    def fill(
+        self, name: object, version: object, license_: str | None, loose: bool = False
+    ) -> None:
         if not self.name and isinstance(name, str) and name.strip():
             self.name = name.strip()
         if not self.version and isinstance(version, str) and version.strip():
             self.version = version.strip()
         if not self.license and license_:
-            self.license = license_
+            self.license, self.loose = license_, loose
+
+
+def _declared(raw: object) -> tuple[str | None, bool]:
+    """A declared license string in SPDX (a BSD of no variant as its family), and whether it
+    was loose (not already an SPDX expression)."""
+    if not isinstance(raw, str):
+        return None, False
+    return normalize_license(raw, families=True), parse_spdx_expression(raw.strip()) is None
+
+
+def _python_name(raw: object) -> str | None:
+    return pypi_name(raw) if isinstance(raw, str) and raw.strip() else None
 
 
 def _text(data: bytes) -> str:
@@ -84,160 +116,75 @@ def _table(doc: dict[str, Any], key: str) -> dict[str, Any]:
 
 def _core_metadata(data: bytes, meta: _Meta) -> None:
     msg = email.parser.BytesHeaderParser().parsebytes(data)
-    lic = None
+    lic, loose = None, False
     expr = msg.get("License-Expression")
     if expr:
         lic = normalize_license(str(expr))
     if not lic and msg.get("License"):
-        lic = normalize_license(str(msg.get("License")))
+        lic, loose = _declared(str(msg.get("License")))
     if not lic:
         found = []
         for c in msg.get_all("Classifier") or []:
             if str(c).startswith("License ::"):
-                n = normalize_license(str(c))
+                n = normalize_license(str(c), families=True)
                 if n and n not in found:
                     found.append(n)
         if found:
             lic = " OR ".join(found if len(found) == 1 else [group(f) for f in found])
-    meta.fill(msg.get("Name"), msg.get("Version"), lic)
+            loose = True
+    meta.fill(_python_name(msg.get("Name")), msg.get("Version"), lic, loose)
 
 
 def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
     doc = _toml_table(data)
     project = _table(doc, "project")
-    lic = None
+    lic, loose = None, False
     raw = project.get("license")
     if isinstance(raw, str):
-        lic = normalize_license(raw)
+        lic, loose = _declared(raw)
     elif isinstance(raw, dict):
         if isinstance(raw.get("text"), str):
-            lic = normalize_license(raw["text"])
+            lic, loose = _declared(raw["text"])
         elif isinstance(raw.get("file"), str) and raw["file"] in files:
             lic = detect_license_text(_text(files[raw["file"]]))
     if not lic and isinstance(project.get("license-expression"), str):
-        lic = normalize_license(project["license-expression"])
-    meta.fill(project.get("name"), project.get("version"), lic)
+        lic, loose = normalize_license(project["license-expression"]), False
+    meta.fill(_python_name(project.get("name")), project.get("version"), lic, loose)
     poetry = _table(_table(doc, "tool"), "poetry")
     if poetry:
-        raw = poetry.get("license")
-        meta.fill(
-            poetry.get("name"),
-            poetry.get("version"),
-            normalize_license(raw) if isinstance(raw, str) else None,
-        )
+        lic, loose = _declared(poetry.get("license"))
+        meta.fill(_python_name(poetry.get("name")), poetry.get("version"), lic, loose)
 
 
 def _package_json(data: bytes, meta: _Meta) -> None:
     doc = _json_object(data)
-    lic = None
+    lic, loose = None, False
     raw = doc.get("license")
     if isinstance(raw, dict):
         raw = raw.get("type")
     if isinstance(raw, str):
-        lic = normalize_license(raw)
+        lic, loose = _declared(raw)
     elif isinstance(doc.get("licenses"), list):
         names = []
         for item in doc["licenses"]:
             value = item.get("type") if isinstance(item, dict) else item
-            n = normalize_license(value) if isinstance(value, str) else None
+            n = _declared(value)[0]
             if n and n not in names:
                 names.append(n)
         if names:
             lic = " OR ".join(group(n) for n in names) if len(names) > 1 else names[0]
-    meta.fill(doc.get("name"), doc.get("version"), lic)
+            loose = True
+    meta.fill(doc.get("name"), doc.get("version"), lic, loose)
 
 
 def _cargo(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
     package = _table(_toml_table(data), "package")
-    lic = None
+    lic, loose = None, False
     if isinstance(package.get("license"), str):
-        lic = normalize_license(package["license"])
+        lic, loose = _declared(package["license"])
     elif isinstance(package.get("license-file"), str) and package["license-file"] in files:
         lic = detect_license_text(_text(files[package["license-file"]]))
-    meta.fill(package.get("name"), package.get("version"), lic)
-
-
-def _license_files(files: dict[str, bytes]) -> list[str]:
-    """The root license files (or a wheel's dist-info licenses), sorted."""
-    root = sorted(p for p in files if "/" not in p and LICENSE_NAME.match(p))
-    if not root:
-        root = sorted(p for p in files if "/" in p and LICENSE_NAME.match(p.rsplit("/", 1)[1]))
-    return root
-
-
-def _copyright_from_files(files: dict[str, bytes]) -> tuple[str, ...]:
-    """The copyright statements of the root license files, in order, unique."""
-    found: dict[str, None] = {}
-    for p in _license_files(files):
-        for line in copyright_statements(_text(files[p]), license_file=True):
-            found.setdefault(line)
-    return tuple(found)[:12]
-
-
-def _license_from_files(files: dict[str, bytes]) -> str | None:
-    """The license of the root license files (or a wheel's dist-info licenses), leaving out a
-    bundled library's own file (shapely's LICENSE_GEOS beside its LICENSE.txt)."""
-    root = _license_files(files)
-    detected = {p: detect_license_text(_text(files[p])) for p in root}
-    own = [p for p in root if not _is_component_license_file(p)]
-    if any(detected[p] for p in own):
-        root = own
-    found: list[str] = []
-    for p in root:
-        lic = detected[p]
-        if lic and lic not in found:
-            found.append(lic)
-    if not found:
-        return None
-    # COPYING + COPYING.LESSER: the LGPL is the license, the GPL text is what it builds on.
-    if any(f.startswith("LGPL-") for f in found):
-        found = [f for f in found if not f.startswith("GPL-")]
-    if len(found) == 1:
-        return found[0]
-    return f" {'OR' if _offered_as_choice(files, root) else 'AND'} ".join(group(f) for f in found)
-
-
-# License file names that say which license they hold: LICENSE-MIT, LICENSE.APACHE, ...
-_LICENSE_WORDS = (
-    r"(?:mit|apache|apache[-_.]?2(?:[-_.]?0)?|bsd|bsd[-_.]?[23]|isc|mpl|mpl[-_.]?2(?:\.0)?|gpl|"
-    r"lgpl|zlib|unlicense|cc0|bsl|boost|psf|python)"
-)
-_NAMED_LICENSE_FILE = re.compile(rf"(?i)licen[cs]e[-_.]{_LICENSE_WORDS}(?:\.(?:txt|md))?$")
-# What a license file's name adds after LICENSE/COPYING: a license (LICENSE-MIT,
-# LICENSE-GPL-2.0, COPYING.LGPLv3, LICENSE.0BSD), the LGPL's COPYING.LESSER/COPYING.LIB, or a
-# format (LICENSE.txt); anything else names a bundled library (LICENSE_GEOS,
-# LICENSE-THIRD-PARTY, numpy's LICENSES_bundled.txt).
-_LICENSE_FILE_PARTS = re.compile(r"(?i)^(?:licen[cs]es?|copying)[-_.](.+)$")
-_FORMAT_SUFFIX = re.compile(r"(?i)\.(?:txt|md|rst|html?|markdown|adoc|rtf)$")
-_LICENSE_WORD = re.compile(
-    r"(?i)^(?:mit|apache|asl|bsd|0bsd|isc|mpl|[al]?gpl|zlib|unlicense|cc[0-]|bsl|boost|psf"
-    r"|python|epl|cddl|artistic|wtfpl|ofl|upl|zpl|afl|eupl|x11|postgresql|lesser|lib|library)"
-)
-
-
-def _is_component_license_file(path: str) -> bool:
-    """Whether a license file's name says it is a bundled library's, not the package's."""
-    m = _LICENSE_FILE_PARTS.match(path.rsplit("/", 1)[-1])
-    if not m:
-        return False
-    suffix = _FORMAT_SUFFIX.sub("", m.group(1))
-    if not suffix or _FORMAT_SUFFIX.match(f".{suffix}"):
-        return False
-    return not (_LICENSE_WORD.match(suffix) or normalize_license(suffix.replace("_", "-")))
-
-
-def _offered_as_choice(files: dict[str, bytes], paths: list[str]) -> bool:
-    """Several license files are a choice (OR) when one says so ("either of", "at your
-    option") or when each is named for its license (LICENSE-MIT + LICENSE-APACHE); otherwise
-    the package holds code under each of them (AND)."""
-    named = [p for p in paths if not _is_pointer(files[p])]
-    if all(_NAMED_LICENSE_FILE.match(p.rsplit("/", 1)[-1]) for p in named):
-        return True
-    return any(offers_choice(_text(files[p])) for p in paths)
-
-
-def _is_pointer(data: bytes) -> bool:
-    return len(data) < 600 and detect_license_text(_text(data)) is None
+    meta.fill(package.get("name"), package.get("version"), lic, loose)
 
 
 def declared_license(files: dict[str, bytes]) -> str | None:
@@ -245,15 +192,15 @@ def declared_license(files: dict[str, bytes]) -> str | None:
     return _describe(files, "", "", license_files=False).license
 
 
-def license_from_files(files: dict[str, bytes]) -> str | None:
-    """The license of a package's license files alone (root, or a wheel's dist-info)."""
-    return _license_from_files(files)
-
-
 def _describe(
-    files: dict[str, bytes], fallback_name: str, fallback_version: str, license_files: bool = True
+    files: dict[str, bytes],
+    fallback_name: str,
+    fallback_version: str,
+    license_files: bool = True,
+    debian: FileLicenses | None = None,
 ) -> _Meta:
-    """Name, version and license from the first metadata that gives each."""
+    """Name, version and license from the first metadata that gives each; a loose license
+    made specific by the license files (or Debian's copyright file) of its family."""
     meta = _Meta()
     readers: list[tuple[str, Callable[[bytes], None]]] = [
         ("PKG-INFO", lambda d: _core_metadata(d, meta)),
@@ -264,6 +211,7 @@ def _describe(
         if re.fullmatch(r"[^/]+\.dist-info/METADATA", p)
     ]
     readers += [
+        ("go.mod", lambda d: meta.fill(go_name(files), None, None)),
         ("pyproject.toml", lambda d: _pyproject(d, files, meta)),
         ("package.json", lambda d: _package_json(d, meta)),
         ("Cargo.toml", lambda d: _cargo(d, files, meta)),
@@ -276,11 +224,28 @@ def _describe(
                 continue  # malformed metadata: the next source of each field decides
     if not license_files:
         return meta
-    if not meta.license:
-        meta.license = _license_from_files(files)
+    whole = debian.whole if debian else None
+    evidence = license_from_files(files) or (whole.license if whole else None)
+    if meta.license and meta.loose:
+        meta.license = refine(meta.license, evidence)
+    meta.license = meta.license or evidence
+    # A Go module as Debian installs it, then the upstream name Debian records.
+    meta.fill(go_name(files) or (debian.upstream_name if debian else None), None, None)
     meta.fill(fallback_name, fallback_version, None)
     meta.license = meta.license or NOASSERTION
     return meta
+
+
+def _debian_copyright(files: dict[str, bytes]) -> FileLicenses | None:
+    """The source's Debian copyright file (a source package's, else a binary package's)."""
+    found = sorted(
+        (p for p in files if DEBIAN_COPYRIGHT.match(p)), key=lambda p: (p != "debian/copyright", p)
+    )
+    if not found:
+        return None
+    binary = found[0] != "debian/copyright"
+    roots = debian_go_roots(files) if binary else []
+    return read_copyright(files[found[0]], roots, binary)
 
 
 def split_stem(stem: str) -> tuple[str, str | None]:
@@ -304,8 +269,10 @@ def source_info(
 ) -> SourceInfo:
     """The ``SourceInfo`` of a source from its metadata ``files``, falling back on ``stem``."""
     name, stem_version = split_stem(stem)
-    meta = _describe(files, name, version or stem_version or "unknown")
+    debian = _debian_copyright(files)
+    meta = _describe(files, name, version or stem_version or "unknown", debian=debian)
     license_ = meta.license or NOASSERTION
+    whole = debian.whole if debian else None
     return SourceInfo(
         name=meta.name or name,
         version=meta.version or "unknown",
@@ -313,27 +280,7 @@ def source_info(
         origin=origin,
         kind=kind,
         digest=digest,
-        copyright=_copyright_from_files(files),
+        copyright=copyright_from_files(files) or (whole.copyright if whole else ()),
         own_license=own_license(files, license_),
-    )
-
-
-def own_license(files: dict[str, bytes], declared: str) -> str | None:
-    """The license of a package's own files when its metadata declares more: the license
-    files' expression, when they name only some of the declared licenses and say they bundle
-    other code (numpy's metadata lists its bundled libraries' licenses); else None. Not when
-    the declared expression offers a choice or an exception, which the files' may drop."""
-    from_files = _license_from_files(files)
-    if not from_files or " OR " in declared or " WITH " in declared:
-        return None
-    own, everything = set(license_ids(from_files)), set(license_ids(declared))
-    if not own or not own < everything or not _says_it_bundles(files):
-        return None
-    return from_files
-
-
-def _says_it_bundles(files: dict[str, bytes]) -> bool:
-    root = _license_files(files)
-    return any(_is_component_license_file(p) for p in root) or any(
-        mentions_bundled(_text(files[p])) for p in root
+        file_licenses=debian,
     )

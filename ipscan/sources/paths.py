@@ -8,7 +8,13 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar")
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, ".zip", ".whl")
 LICENSE_NAME = re.compile(r"^(?:un)?licen[cs]e|^copying", re.IGNORECASE)
-META_NAMES = frozenset({"PKG-INFO", "pyproject.toml", "package.json", "Cargo.toml", "METADATA"})
+META_NAMES = frozenset(
+    {"PKG-INFO", "pyproject.toml", "package.json", "Cargo.toml", "METADATA", "go.mod", "copyright"}
+)
+# Debian's machine-readable copyright file (source or binary package), and a Go module as a
+# golang-*-dev binary package installs it.
+DEBIAN_COPYRIGHT = re.compile(r"^(?:debian|usr/share/doc/[^/]+)/copyright$")
+DEBIAN_GO_MOD = re.compile(r"^usr/share/gocode/src/(?:[^/]+/){1,6}go\.mod$")
 
 
 def safe_path(name: str) -> str | None:
@@ -35,7 +41,10 @@ def skipped_dir(parts: tuple[str, ...] | list[str]) -> bool:
 
 
 def is_meta_candidate(rel: str) -> bool:
-    """Files read for name/version/license: root metadata, root license files, dist-info."""
+    """Files read for name/version/license: root metadata, root license files, dist-info,
+    Debian's copyright file and a Debian Go package's go.mod."""
+    if DEBIAN_COPYRIGHT.match(rel) or DEBIAN_GO_MOD.match(rel):
+        return True
     parts = rel.split("/")
     base = parts[-1]
     if len(parts) == 1:
