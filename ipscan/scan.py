@@ -14,6 +14,7 @@ from ipscan.decide.aggregate import file_findings
 from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
+from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import load_classifier
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import region_findings
@@ -151,7 +152,7 @@ def scan_analyzed(
         found + file_findings(whole_files if whole_files is not None else analyzed, found),
         identical,
     )
-    found += identical
+    found = without_twins(found + identical)
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}

@@ -92,6 +92,10 @@ RAW_W = 8
 # A file with fewer raw tokens than this is too small to call a copy of a file by its digest
 # (an empty ``__init__.py``, a one-line version module).
 MIN_FILE_TOKENS = 25
+# ... unless its whole text, comments included, is identical and has this many characters
+# that are not blanks: a 20-line header of ``#include`` lines under a copyright notice is
+# still that upstream file.
+MIN_FILE_CHARS = 150
 # A file digest or raw fingerprint found in more indexed files than this is boilerplate
 # (generated stubs, a license-check snippet every package carries).
 MAX_FILE_FANOUT = 8

@@ -89,12 +89,42 @@ if __name__ == "__main__":
 """
 
 
+# A module that is mostly its notice: too little code to match by its code alone.
+NOTICE_MODULE = """\
+# Copyright (c) 2020 Tally Authors. All rights reserved.
+#
+# Permission is hereby granted, free of charge, to any person obtaining a copy of this
+# software, to deal in the Software without restriction, subject to the conditions above.
+
+from tally.tally import Tally
+
+__all__ = ["Tally"]
+"""
+
+# The twin of Tally.merged that upstream keeps in a second module.
+TWIN = '''\
+"""Merging helpers."""
+
+
+def merged(self, other):
+    out = Tally()
+    out.counts = {**self.counts, **other.counts}
+    return out
+
+
+def share(self, name):
+    return self.counts.get(name, 0) / max(self.total(), 1)
+'''
+
+
 @pytest.fixture(scope="module")
 def verbatim_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  # type: ignore[no-untyped-def]
     src = tmp_path_factory.mktemp("tally-src") / "tally"
     src.mkdir()
     (src / "tally.py").write_text(SHORT_METHODS, encoding="utf-8")
     (src / "letters.py").write_text('"""Letters."""\n\n' + TABLE, encoding="utf-8")
+    (src / "__init__.py").write_text(NOTICE_MODULE, encoding="utf-8")
+    (src / "merging.py").write_text(TWIN, encoding="utf-8")
     (src / "LICENSE").write_text("MIT License\n\nCopyright (c) 2020 Tally Authors\n")
     index_dir = tmp_path_factory.mktemp("tally-index") / "idx"
     build_index([str(src)], index_dir, encoder, encoder.encode)
@@ -227,3 +257,24 @@ def test_a_short_function_copied_verbatim_is_found(tmp_path: Path, verbatim_inde
     report = _scan(tmp_path, {"app/short.py": OWN_CODE + "\n\n" + merged}, verbatim_index)
     # Four lines are below the size bar (about 150 characters of code): not a finding.
     assert _on(report, "app/short.py") == []
+
+
+def test_a_small_module_copied_with_its_notice_is_that_file(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    other_notice = NOTICE_MODULE.replace("2020 Tally Authors", "2024 Someone Else")
+    report = _scan(
+        tmp_path,
+        {"vendor/tally/__init__.py": NOTICE_MODULE, "pkg/__init__.py": other_notice},
+        verbatim_index,
+    )
+    [found] = _on(report, "vendor/tally/__init__.py")
+    assert (found.scope, found.reasons) == (Scope.FILE, (Reason.IDENTICAL_FILE,))
+    assert _on(report, "pkg/__init__.py") == []  # the same two lines of code: not a copy
+
+
+def test_a_copied_file_names_its_own_source_not_the_twins_upstream_keeps(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    report = _scan(tmp_path, {"vendor/tally.py": SHORT_METHODS}, verbatim_index)
+    assert {f.source.path for f in _on(report, "vendor/tally.py")} == {"tally.py"}

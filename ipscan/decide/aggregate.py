@@ -223,6 +223,37 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
     return out
 
 
+def _source_key(f: Finding) -> tuple[str, str, str]:
+    return (f.source.package, f.source.version, f.source.path)
+
+
+def without_twins(findings: Sequence[Finding]) -> list[Finding]:
+    """Drop unit findings that name another source file than the one a file-level finding
+    names, on lines that file already explains.
+
+    Upstream often holds the same code twice (a float and a double variant, sibling headers),
+    so a copy of one file also matches pieces of its siblings; the file it is a copy of is the
+    answer for those lines. A piece that only another file explains stays.
+    """
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_path[f.path].append(f)
+    out: list[Finding] = []
+    for group in by_path.values():
+        mains = {_source_key(f) for f in group if f.scope is Scope.FILE}
+        explained: set[int] = set()
+        for f in group:
+            if _source_key(f) in mains and f.verdict is not Verdict.SIMILAR:
+                explained.update(range(f.start_line, f.end_line + 1))
+        for f in group:
+            lines = range(f.start_line, f.end_line + 1)
+            twin = f.scope is Scope.UNIT and mains and _source_key(f) not in mains
+            if twin and len(explained.intersection(lines)) > MAX_OVERLAP * len(lines):
+                continue
+            out.append(f)
+    return out
+
+
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
     """Stable report order: by path, file-level first, then by line."""
     return sorted(

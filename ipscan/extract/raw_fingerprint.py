@@ -24,6 +24,8 @@ import numpy as np
 from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
+from ipscan.tuning import MIN_FILE_CHARS
+from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 
@@ -40,6 +42,7 @@ class FileEvidence:
 
     n_tokens: int
     n_lines: int
+    n_chars: int  # characters of the text that are not blanks
     text_digest: int  # 64-bit prefix of sha256
     code_digest: int  # 64-bit prefix of sha256
     hashes: np.ndarray  # uint64, winnowed raw k-gram hashes
@@ -47,6 +50,16 @@ class FileEvidence:
     start_lines: np.ndarray  # int64, line of the k-gram's first token
     end_lines: np.ndarray  # int64, line of the k-gram's last token
     token_lines: np.ndarray  # int64, line of every raw token
+
+    @property
+    def code_is_evidence(self) -> bool:
+        """Whether the code alone is big enough to call a copy of a file by its digest."""
+        return self.n_tokens >= MIN_FILE_TOKENS
+
+    @property
+    def text_is_evidence(self) -> bool:
+        """Whether the whole text is: big code, or a text (comments included) of some size."""
+        return self.code_is_evidence or self.n_chars >= MIN_FILE_CHARS
 
 
 def _digest64(data: bytes) -> int:
@@ -96,6 +109,7 @@ def file_evidence(tokens: Sequence[Token], data: bytes, text: str) -> FileEviden
     return FileEvidence(
         n_tokens=len(tokens),
         n_lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
+        n_chars=len(text) - sum(text.count(c) for c in " \t\r\n\f\v"),
         text_digest=text_digest(text),
         code_digest=_digest64("\x1f".join(texts).encode("utf-8", "surrogatepass")),
         hashes=hashes[pos],

@@ -31,7 +31,6 @@ from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.headers import HEADER_LINES
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
-from ipscan.tuning import MIN_FILE_TOKENS
 
 # A file's own copyright statements are read from its header: the first lines.
 
@@ -141,7 +140,7 @@ def _read_source(
         # Not code, passed over by the gate, or too small to be evidence: nothing to record.
         if not isinstance(analyzed, AnalyzedFile):
             continue
-        has_raw = analyzed.raw.n_tokens >= MIN_FILE_TOKENS
+        has_raw = analyzed.raw.text_is_evidence
         if not analyzed.units and not has_raw:
             continue
         text = analyzed.file.text

@@ -19,6 +19,7 @@ from ipscan.extract.fingerprint import W
 from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.hashing import file_sha256
 from ipscan.index import layout
+from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
@@ -46,7 +47,13 @@ def fingerprint_params() -> dict[str, int]:
 
 def file_fingerprint_params() -> dict[str, int]:
     """The parameters of the verbatim channel's digests and raw-token fingerprints."""
-    return {"k": RAW_K, "w": RAW_W, "min_file_tokens": MIN_FILE_TOKENS, "scheme": RAW_SCHEME}
+    return {
+        "k": RAW_K,
+        "w": RAW_W,
+        "min_file_tokens": MIN_FILE_TOKENS,
+        "min_file_chars": MIN_FILE_CHARS,
+        "scheme": RAW_SCHEME,
+    }
 
 
 def has_file_channel(manifest: dict[str, Any]) -> bool:

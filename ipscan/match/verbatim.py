@@ -20,7 +20,6 @@ import numpy as np
 
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.tuning import MAX_FILE_FANOUT
-from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import MIN_VERBATIM_FPS
 from ipscan.tuning import MIN_VERBATIM_TOKENS
 from ipscan.tuning import RAW_K
@@ -65,10 +64,11 @@ def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[I
     if not len(keys):
         return out
     for qi, ev in enumerate(queries):
-        if ev.n_tokens < MIN_FILE_TOKENS:
+        if not ev.text_is_evidence:
             continue
         same_text = keys["text_digest"] == np.uint64(ev.text_digest)
-        rows = np.nonzero(same_text | (keys["code_digest"] == np.uint64(ev.code_digest)))[0]
+        same = same_text | (keys["code_digest"] == np.uint64(ev.code_digest))
+        rows = np.nonzero(same if ev.code_is_evidence else same_text)[0]
         if not 0 < len(rows) <= MAX_FILE_FANOUT:
             continue
         # The one to report: the same text before the same code, then the first indexed.
