@@ -3,7 +3,9 @@
 Index: the sources of installed, licensed packages (``--index-packages``). Positives: functions of
 those packages, each written into its own file after one rewrite of
 ``ipscan.training.rewrites.LEVELS`` (verbatim, reformatted, renamed, renamed-edited,
-statement-added, reordered, and a 15+ line snippet pasted into a function of unrelated code).
+statement-added, reordered, a 15+ line snippet pasted into a function of unrelated code, and
+control-flow: control structures rewritten, renamed and one statement edited; issue #16), or of
+the levels named by ``--levels``.
 The verdict classifier is trained on other packages (``ipscan model train-classifier``).
 
 Negatives: whole files of other installed packages that are not in the index (``--negative-
@@ -17,7 +19,7 @@ Caveat: the ``snippet`` level pastes the copied lines into one fixed host functi
 (``ipscan.training.rewrites.HOST``), the same template the verdict classifier's training uses,
 so that level's recall is optimistic for snippets pasted into real code.
 
-    python bench/detection.py [--n 150] [--seed 0]
+    python bench/detection.py [--n 150] [--seed 0] [--levels verbatim,control-flow]
 """
 
 from __future__ import annotations
@@ -66,7 +68,15 @@ def main() -> None:
     )
     ap.add_argument("--rescan", type=Path, help="reuse the corpus and index of an earlier run")
     ap.add_argument("--misses", action="store_true", help="print missed positives")
+    ap.add_argument(
+        "--levels",
+        default=",".join(LEVELS),
+        help="comma-separated rewrite levels to make (a rescan reports the corpus's own levels)",
+    )
     args = ap.parse_args()
+    levels = [lv for lv in args.levels.split(",") if lv]
+    if unknown := sorted(set(levels) - set(LEVELS)):
+        ap.error(f"unknown levels {', '.join(unknown)}; known: {', '.join(LEVELS)}")
     if args.rescan:
         work = args.rescan
         meta = json.loads((work / "truth.json").read_text())
@@ -101,7 +111,7 @@ def main() -> None:
     rng.shuffle(pool)
     made: dict[str, int] = defaultdict(int)
     for path, fn in pool:
-        for level in LEVELS:
+        for level in levels:
             if made[level] >= args.n:
                 continue
             out = rewrite(sources[path][1], fn, level, rng)
@@ -112,7 +122,7 @@ def main() -> None:
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             (repo / name).write_text(out[0], encoding="utf-8")
             truth[name] = (level, path, out[1], out[2])
-        if all(made[lv] >= args.n for lv in LEVELS):
+        if all(made[lv] >= args.n for lv in levels):
             break
     n_neg = 0
     for item in args.negative_packages.split(","):
@@ -191,7 +201,7 @@ def evaluate(work: Path, truth: dict, n_neg: int, args: argparse.Namespace) -> N
             if f.path.startswith("neg/"):
                 neg_files_flagged.add(f.path)
     print(f"{'level':16} {'n':>5} {'recall':>7}")
-    for level in LEVELS:
+    for level in [lv for lv in LEVELS if any(t[0] == lv for t in truth.values())]:
         files = [p for p, t in truth.items() if t[0] == level]
         hit = sum(1 for p in files if found.get(p))
         print(f"{level:16} {len(files):5d} {hit / max(len(files), 1):7.3f}")

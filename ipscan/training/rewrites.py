@@ -9,7 +9,10 @@ Each rewrite keeps the function valid Python (checked with ``ast``), or returns 
 - ``renamed-edited``: renamed, with one one-line statement of the body removed;
 - ``statement-added``: renamed, with a dead statement inserted in the body;
 - ``reordered``: two adjacent independent one-line statements swapped;
-- ``snippet``: 15+ lines of consecutive body statements pasted into a host function.
+- ``snippet``: 15+ lines of consecutive body statements pasted into a host function;
+- ``control-flow``: control structures rewritten (``control_flow``: loops as ``while``, if/else
+  swapped, comprehensions and conditional expressions written out, ...), then one one-line
+  statement removed or one dead statement added, then renamed (issue #16).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import textwrap
 import tokenize
 from collections.abc import Callable
 
+from ipscan.training.control_flow import control_flow_rewrite
+
 LEVELS = (
     "verbatim",
     "reformatted",
@@ -30,6 +35,7 @@ LEVELS = (
     "statement-added",
     "reordered",
     "snippet",
+    "control-flow",
 )
 SNIPPET_LINES = 15
 HOST = """\
@@ -157,6 +163,7 @@ def rewrite(
         "renamed-edited": lambda: _then_rename(_drop(code, parsed, rng)),
         "statement-added": lambda: _then_rename(_add(code, parsed, rng)),
         "reordered": lambda: _reorder(code, parsed, rng),
+        "control-flow": lambda: _control_flow(code, rng),
     }
     out: str | None
     if level == "snippet":
@@ -175,6 +182,21 @@ def rewrite(
     except (SyntaxError, ValueError):
         return None
     return out, lo, hi
+
+
+def _control_flow(code: str, rng: random.Random) -> str | None:
+    """Control structures rewritten, one statement removed or added at random, then renamed."""
+    rewritten = control_flow_rewrite(code, rng)
+    parsed = _parse_function(rewritten) if rewritten is not None else None
+    if rewritten is None or parsed is None:
+        return None
+    edits = [_drop, _add]
+    rng.shuffle(edits)
+    for edit in edits:
+        edited = edit(rewritten, parsed, rng)
+        if edited is not None:
+            return _then_rename(edited)
+    return None
 
 
 def _then_rename(code: str | None) -> str | None:
