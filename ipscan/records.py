@@ -105,6 +105,7 @@ class Matcher(StrEnum):
     HASH = "1-hash"
     WINNOW = "2-winnow"
     VERBATIM = "2-verbatim"
+    STRUCTURE = "2-structure"
     EMBED = "3-embed"
 
 

@@ -44,6 +44,8 @@ from ipscan.match.embed import embed_candidates
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
+from ipscan.match.structure import structure_candidates
+from ipscan.match.structure import structure_shared
 from ipscan.match.verbatim import identical_files
 from ipscan.match.verbatim import verbatim_regions
 from ipscan.match.winnow import find_hits
@@ -213,6 +215,8 @@ def candidate_pairs(
     candidates = match_digests(evidence, reader.units["digest"], reader.digest_order)
     hits = find_hits(evidence, reader.postings, len(reader.units))
     candidates += winnow_candidates(hits)
+    structure = structure_shared(evidence, reader.structure_postings, len(reader.units))
+    candidates += structure_candidates(structure)
     query_vectors = None
     source_vectors: dict[int, np.ndarray] = {}
     if options.embeddings and queries and len(reader.units):
@@ -224,7 +228,14 @@ def candidate_pairs(
         index = reader.faiss_index
         source_vectors = {uid: stored_vector(index, uid) for uid in wanted}
     return gather_pairs(
-        queries, candidates, hits, reader.postings, reader.units, query_vectors, source_vectors
+        queries,
+        candidates,
+        hits,
+        reader.postings,
+        reader.units,
+        query_vectors,
+        source_vectors,
+        structure,
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from ipscan.index.build import build_index
 from ipscan.index.layout import FILE_CHANNEL_FILES
 from ipscan.index.layout import MANIFEST
+from ipscan.index.layout import STRUCTURE_POSTINGS
 from ipscan.index.reader import IndexReader
 from ipscan.records import Finding
 from ipscan.records import Matcher
@@ -226,7 +227,7 @@ def _diff(repo: Path, revs: str, index_dir: Path) -> list[dict[str, object]]:
     return findings
 
 
-def test_an_index_built_before_the_channel_scans_without_it(
+def test_an_index_built_before_the_channels_scans_without_them(
     tmp_path: Path, verbatim_index: Path
 ) -> None:
     import shutil
@@ -236,11 +237,13 @@ def test_an_index_built_before_the_channel_scans_without_it(
     gen = old / (old / "CURRENT").read_text().strip()
     manifest = json.loads((gen / MANIFEST).read_text())
     del manifest["file_fingerprints"]
-    for name in FILE_CHANNEL_FILES:
+    del manifest["structure_fingerprints"]
+    for name in (*FILE_CHANNEL_FILES, STRUCTURE_POSTINGS):
         del manifest["files"][name]
         (gen / name).unlink()
     (gen / MANIFEST).write_text(json.dumps(manifest))
-    assert len(IndexReader(old).file_keys) == 0
+    reader = IndexReader(old)
+    assert len(reader.file_keys) == len(reader.structure_postings) == 0
     report = _scan(tmp_path, {"vendor/tally.py": SHORT_METHODS}, old)
     assert all(Matcher.FILE not in f.matchers for f in report.findings)
 

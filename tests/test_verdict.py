@@ -17,7 +17,14 @@ from ipscan.records import Verdict
 
 def test_contract_strings_are_pinned() -> None:
     assert [v.value for v in Verdict] == ["copied", "modified-copy", "similar"]
-    assert [m.value for m in Matcher] == ["0-file", "1-hash", "2-winnow", "2-verbatim", "3-embed"]
+    assert [m.value for m in Matcher] == [
+        "0-file",
+        "1-hash",
+        "2-winnow",
+        "2-verbatim",
+        "2-structure",
+        "3-embed",
+    ]
     assert [s.value for s in Scope] == ["unit", "file"]
     assert [r.value for r in Reason] == [
         "identical-normalized-tokens",

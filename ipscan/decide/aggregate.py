@@ -29,6 +29,7 @@ from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILE_DOMINANCE
+from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import MAX_OVERLAP
 from ipscan.tuning import MERGE_GAP_LINES
 from ipscan.tuning import MERGE_SOURCE_GAP_LINES
@@ -229,18 +230,25 @@ def _source_key(f: Finding) -> tuple[str, str, str]:
 
 def without_twins(findings: Sequence[Finding]) -> list[Finding]:
     """Drop unit findings that name another source file than the one a file-level finding
-    names, on lines that file already explains.
+    names, on lines that file already explains, where that file-level finding is sure: the
+    same file, or nearly all of it (``FULL_COVERAGE``).
 
     Upstream often holds the same code twice (a float and a double variant, sibling headers),
     so a copy of one file also matches pieces of its siblings; the file it is a copy of is the
-    answer for those lines. A piece that only another file explains stays.
+    answer for those lines. A piece that only another file explains stays, and so does
+    everything in a file that is only partly a copy (a snippet pasted into other code), where
+    the file-level finding may name a twin itself.
     """
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_path[f.path].append(f)
     out: list[Finding] = []
     for group in by_path.values():
-        mains = {_source_key(f) for f in group if f.scope is Scope.FILE}
+        mains = {
+            _source_key(f)
+            for f in group
+            if f.scope is Scope.FILE and f.similarity >= FULL_COVERAGE
+        }
         explained: set[int] = set()
         for f in group:
             if _source_key(f) in mains and f.verdict is not Verdict.SIMILAR:

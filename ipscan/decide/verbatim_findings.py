@@ -75,12 +75,15 @@ def region_findings(
     existing: Sequence[Finding],
     source_of: FileLookup,
 ) -> list[Finding]:
-    """A finding for each verbatim region that no finding from its source file explains."""
+    """A finding for each verbatim region that no finding from its source file explains, and
+    that no longer region (from any source file) already covers: upstream often holds the
+    same code twice, and the longer run names the file the code came from."""
     explained: dict[tuple[str, _SourceKey], set[int]] = {}
     for f in existing:
         if f.verdict is not Verdict.SIMILAR and f.scope is not Scope.FILE:
             lines = explained.setdefault((f.path, _key(f)), set())
             lines.update(range(f.start_line, f.end_line + 1))
+    by_regions: dict[str, set[int]] = {}
     out = []
     for r in sorted(regions, key=lambda r: -r.covered_tokens):
         af = files[r.query]
@@ -89,9 +92,12 @@ def region_findings(
         source = source_of(r.file_id, r.source_start, r.source_end)
         finding = _region_finding(af.file.path, r, source)
         known = explained.setdefault((finding.path, _key(finding)), set())
-        if len(r.covered_lines & known) > MAX_OVERLAP * len(r.covered_lines):
+        longer = by_regions.setdefault(finding.path, set())
+        limit = MAX_OVERLAP * len(r.covered_lines)
+        if len(r.covered_lines & known) > limit or len(r.covered_lines & longer) > limit:
             continue
         known.update(range(r.query_start, r.query_end + 1))
+        longer.update(r.covered_lines)
         out.append(finding)
     return out
 

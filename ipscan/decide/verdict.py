@@ -36,6 +36,7 @@ from ipscan.tuning import EMBED_SIMILAR_COSINE
 from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import MIN_CLAIM_TOKENS
 from ipscan.tuning import REGION_MIN_TOKENS
+from ipscan.tuning import STRUCTURE_W
 from ipscan.tuning import W
 
 RANK = {Verdict.COPIED: 3, Verdict.MODIFIED_COPY: 2, Verdict.SIMILAR: 1}
@@ -60,6 +61,9 @@ class PairEvidence:
     query_fps: int = 0  # distinct fingerprints of the scanned unit
     source_fps: int = 0  # fingerprints of the indexed unit
     common_share: float = 0.0  # share of the shared fingerprints that are common in the index
+    structure_shared: int = 0  # distinct structure-insensitive fingerprints shared
+    query_structure: int = 0  # distinct structure-insensitive fingerprints of the scanned unit
+    query_structure_tokens: int = 0  # tokens of the scanned unit's structure-insensitive stream
 
     def features(self) -> dict[str, float]:
         """The evidence as named numbers, for ``--explain``, the JSON report and the classifier."""
@@ -84,7 +88,20 @@ class PairEvidence:
             # all of a short window by chance, never by chance all of a long function.
             "weighted_containment": round(q_contain * math.log1p(shared), 4),
             "weighted_region": round(a.region_coverage * math.log1p(a.matched_tokens), 4),
+            # Of the scanned unit's structure-insensitive fingerprints, the share the indexed
+            # unit holds; never below the main channel's containment, so that an index built
+            # before this channel (no structure fingerprints) scores a copy as before.
+            "structure_containment": round(max(self._structure_containment(), q_contain), 4),
         }
+
+
+    def _structure_containment(self) -> float:
+        # Out of the fingerprints a stream of that many tokens holds: a data table keeps few
+        # (data-only k-grams are left out), and two shared ones must not count as all of it.
+        expected = max(
+            float(self.query_structure), 2.0 * self.query_structure_tokens / (STRUCTURE_W + 1), 1.0
+        )
+        return min(self.structure_shared / expected, 1.0)
 
 
 @dataclass(frozen=True)

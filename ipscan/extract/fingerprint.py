@@ -20,11 +20,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 
 from ipscan.records import Token
 from ipscan.tuning import MIN_UNIT_TOKENS as MIN_UNIT_TOKENS
+from ipscan.tuning import STRUCTURE_K
+from ipscan.tuning import STRUCTURE_W
 from ipscan.tuning import K as K
 from ipscan.tuning import W as W
 
@@ -38,6 +41,18 @@ TOKEN_SCHEME = 2
 # program structure, and two unrelated tables share such k-grams all the time. Such k-grams are
 # not fingerprinted; winnowing still runs over all k-grams, so the guarantee holds for code.
 DATA_TOKENS = frozenset({"LIT", ",", ":", "[", "]", "{", "}", "(", ")"})
+# Left out of the structure-insensitive stream: what a copier changes when rewriting control flow
+# (loops, branches, negation, short-circuit logic) and the brackets that go with it, in every
+# parsed language. What stays is the straight-line code: calls, assignments, expressions.
+STRUCTURE_DROPPED = frozenset(
+    {
+        "for", "while", "do", "loop", "if", "elif", "else", "unless", "switch", "case",
+        "match", "break", "continue", "not", "!", "and", "or", "&&", "||", "in", "of",
+        "True", "False", "true", "false", ":", "{", "}", "(", ")", "=>", "->",
+    }
+)  # fmt: skip
+# Comparisons flip when a test is negated (``==``/``!=``, ``<``/``>=``): one token for all.
+STRUCTURE_COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">=", "===", "!==", "is"})
 
 _MASK64 = (1 << 64) - 1
 _BASE = np.uint64(1_099_511_628_211)  # an odd 64-bit multiplier (the FNV-1 prime)
@@ -99,6 +114,9 @@ class UnitEvidence:
     token_pos: np.ndarray  # int64, token offset of each fingerprint's k-gram
     start_lines: np.ndarray  # int64, absolute line of the k-gram's first token
     end_lines: np.ndarray  # int64, absolute line of the k-gram's last token
+    # Distinct structure-insensitive fingerprints (uint64, sorted): see STRUCTURE_DROPPED.
+    structure: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    structure_tokens: int = 0  # tokens of the unit left in the structure-insensitive stream
 
 
 def normalized_digest(tokens: Sequence[Token]) -> bytes:
@@ -118,6 +136,8 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
         pos = pos[runs[pos] < k]
     lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
     return UnitEvidence(
+        structure=structure_fingerprints(tokens),
+        structure_tokens=sum(1 for t in tokens if t.text not in STRUCTURE_DROPPED),
         n_tokens=len(tokens),
         digest=normalized_digest(tokens),
         hashes=hashes[pos],
@@ -125,6 +145,24 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
         start_lines=lines[pos] if len(pos) else pos,
         end_lines=lines[pos + k - 1] if len(pos) else pos,
     )
+
+
+def structure_fingerprints(tokens: Sequence[Token]) -> np.ndarray:
+    """Distinct winnowed fingerprints of the tokens left when control flow is taken out."""
+    kept = [
+        "CMP" if t.text in STRUCTURE_COMPARISONS else t.text
+        for t in tokens
+        if t.text not in STRUCTURE_DROPPED
+    ]
+    ids = np.fromiter((token_id(text) for text in kept), dtype=np.uint64, count=len(kept))
+    hashes = kgram_hashes(ids, STRUCTURE_K)
+    pos = winnow(hashes, STRUCTURE_W)
+    if len(pos):
+        data = np.fromiter((text in DATA_TOKENS for text in kept), dtype=bool, count=len(kept))
+        runs = np.convolve(data.astype(np.int32), np.ones(STRUCTURE_K, dtype=np.int32), "valid")
+        pos = pos[runs[pos] < STRUCTURE_K]
+    # Salted, so a structure fingerprint never equals a fingerprint of the main channel.
+    return np.unique(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001))
 
 
 def covered_tokens(positions: np.ndarray, n_tokens: int, k: int = K) -> int:

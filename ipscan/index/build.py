@@ -186,6 +186,7 @@ def _append_units(
     base = len(contents.units)
     rows = np.zeros(len(pending.units), dtype=layout.UNIT_DTYPE)
     post_parts = []
+    structure_parts = []
     for i, (file_id, au) in enumerate(pending.units):
         ev, span = au.evidence, au.unit.span
         rows[i] = (
@@ -203,8 +204,13 @@ def _append_units(
         part["line0"] = np.clip(ev.start_lines - span.start_line, 0, 65535)
         part["line1"] = np.clip(ev.end_lines - span.start_line, 0, 65535)
         post_parts.append(part)
+        structure = np.zeros(len(ev.structure), dtype=layout.STRUCTURE_POSTING_DTYPE)
+        structure["hash"] = ev.structure
+        structure["unit"] = base + i
+        structure_parts.append(structure)
     vectors = embed([au.encoder_input(input_format) for _, au in pending.units])
     contents.units = np.concatenate([contents.units, rows])
     contents.unit_names.extend(au.unit.name for _, au in pending.units)
     contents.postings = np.concatenate([contents.postings, *post_parts])
+    contents.structure_postings = np.concatenate([contents.structure_postings, *structure_parts])
     contents.vectors = np.concatenate([contents.vectors.astype(np.float32), vectors])

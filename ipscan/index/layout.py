@@ -30,6 +30,9 @@ DATA_FILES = (VECTORS, POSTINGS, UNITS, UNIT_NAMES, FILES, SOURCES)
 FILE_KEYS = "file_keys.npy"
 FILE_POSTINGS = "file_postings.npy"
 FILE_CHANNEL_FILES = (FILE_KEYS, FILE_POSTINGS)
+# The structure-insensitive channel: indexes built before it lack this file and the manifest's
+# "structure_fingerprints"; they scan without the channel.
+STRUCTURE_POSTINGS = "structure_postings.npy"
 
 # One row per winnowing fingerprint, sorted by hash; lines are relative to the unit's first line.
 POSTING_DTYPE = np.dtype(
@@ -60,3 +63,5 @@ FILE_KEY_DTYPE = np.dtype(
 FILE_POSTING_DTYPE = np.dtype(
     [("hash", "<u8"), ("file", "<u4"), ("tok", "<u4"), ("line0", "<u4"), ("line1", "<u4")]
 )
+# One row per distinct structure-insensitive fingerprint of a unit, sorted by hash.
+STRUCTURE_POSTING_DTYPE = np.dtype([("hash", "<u8"), ("unit", "<u4")])

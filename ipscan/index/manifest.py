@@ -23,6 +23,8 @@ from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
+from ipscan.tuning import STRUCTURE_K
+from ipscan.tuning import STRUCTURE_W
 
 # Field → (type its value must have, type of each value inside it, or None).
 _FIELDS: dict[str, tuple[type, type | None]] = {
@@ -54,6 +56,16 @@ def file_fingerprint_params() -> dict[str, int]:
         "min_file_chars": MIN_FILE_CHARS,
         "scheme": RAW_SCHEME,
     }
+
+
+def structure_fingerprint_params() -> dict[str, int]:
+    """The parameters of the structure-insensitive channel."""
+    return {"k": STRUCTURE_K, "w": STRUCTURE_W, "scheme": TOKEN_SCHEME}
+
+
+def has_structure_channel(manifest: dict[str, Any]) -> bool:
+    """Whether the generation holds the structure-insensitive channel."""
+    return "structure_fingerprints" in manifest
 
 
 def has_file_channel(manifest: dict[str, Any]) -> bool:
@@ -90,6 +102,11 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
         raise IpscanIndexError(
             f"{gen_dir}: file fingerprint parameters differ from this ipscan; rebuild it"
         )
+    structure = manifest.get("structure_fingerprints")
+    if has_structure_channel(manifest) and structure != structure_fingerprint_params():
+        raise IpscanIndexError(
+            f"{gen_dir}: structure fingerprint parameters differ from this ipscan; rebuild it"
+        )
     for key, (kind, item) in _FIELDS.items():
         value = manifest.get(key)
         items_ok = item is None or (
@@ -113,6 +130,8 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
 def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
     """Check every data file against the sha256 the manifest recorded for it."""
     names = layout.DATA_FILES + (layout.FILE_CHANNEL_FILES if has_file_channel(manifest) else ())
+    if has_structure_channel(manifest):
+        names += (layout.STRUCTURE_POSTINGS,)
     for name in names:
         digest = manifest["files"].get(name)
         path = gen / name

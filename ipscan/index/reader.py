@@ -19,6 +19,7 @@ from ipscan.errors import IpscanIndexError
 from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.manifest import has_file_channel
+from ipscan.index.manifest import has_structure_channel
 from ipscan.index.manifest import read_manifest
 from ipscan.index.manifest import verify_files
 from ipscan.index.store import IndexContents
@@ -60,6 +61,7 @@ class IndexReader:
                 for line in (self.gen_dir / layout.FILES).read_text(encoding="utf-8").splitlines()
             ]
             self.file_keys, self.file_postings = self._file_channel()
+            self.structure_postings = self._structure_channel()
         except (OSError, ValueError, EOFError, RecursionError) as exc:
             raise IpscanIndexError(
                 f"{index_dir}: cannot read the index ({exc}); rebuild it"
@@ -69,9 +71,16 @@ class IndexReader:
             or self.postings.dtype != layout.POSTING_DTYPE
             or self.file_keys.dtype != layout.FILE_KEY_DTYPE
             or self.file_postings.dtype != layout.FILE_POSTING_DTYPE
+            or self.structure_postings.dtype != layout.STRUCTURE_POSTING_DTYPE
         ):
             raise IpscanIndexError(f"{index_dir}: unexpected array layout; rebuild the index")
-        arrays = (self.units, self.postings, self.file_keys, self.file_postings)
+        arrays = (
+            self.units,
+            self.postings,
+            self.file_keys,
+            self.file_postings,
+            self.structure_postings,
+        )
         if any(a.ndim != 1 for a in arrays):
             raise IpscanIndexError(f"{index_dir}: unexpected array shape; rebuild the index")
         rows = (self.sources, self.files)
@@ -90,6 +99,14 @@ class IndexReader:
         keys = np.load(self.gen_dir / layout.FILE_KEYS, allow_pickle=False)
         postings = np.load(self.gen_dir / layout.FILE_POSTINGS, allow_pickle=False, mmap_mode="r")
         return keys, postings
+
+    def _structure_channel(self) -> np.ndarray:
+        """The structure-insensitive postings; empty for an index built before the channel."""
+        if not has_structure_channel(self.manifest):
+            return np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
+        path = self.gen_dir / layout.STRUCTURE_POSTINGS
+        postings: np.ndarray = np.load(path, allow_pickle=False, mmap_mode="r")
+        return postings
 
     def close(self) -> None:
         """Let builds remove this generation once it is no longer live (also done on GC)."""
@@ -148,6 +165,7 @@ class IndexReader:
             postings=np.array(self.postings),
             file_keys=np.array(self.file_keys),
             file_postings=np.array(self.file_postings),
+            structure_postings=np.array(self.structure_postings),
             vectors=read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim),
         )
 

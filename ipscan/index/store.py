@@ -25,6 +25,7 @@ from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.manifest import file_fingerprint_params
 from ipscan.index.manifest import fingerprint_params
+from ipscan.index.manifest import structure_fingerprint_params
 from ipscan.index.vectors import write_vectors
 
 
@@ -42,6 +43,9 @@ class IndexContents:
     file_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, layout.FILE_KEY_DTYPE))
     file_postings: np.ndarray = field(
         default_factory=lambda: np.zeros(0, layout.FILE_POSTING_DTYPE)
+    )
+    structure_postings: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
     )
 
 
@@ -136,6 +140,9 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
     np.save(tmp / layout.FILE_KEYS, contents.file_keys, allow_pickle=False)
     file_order = np.argsort(contents.file_postings["hash"], kind="stable")
     np.save(tmp / layout.FILE_POSTINGS, contents.file_postings[file_order], allow_pickle=False)
+    structure = contents.structure_postings
+    structure = structure[np.argsort(structure["hash"], kind="stable")]
+    np.save(tmp / layout.STRUCTURE_POSTINGS, structure, allow_pickle=False)
     write_vectors(tmp / layout.VECTORS, contents.vectors)
     (tmp / layout.UNIT_NAMES).write_text(
         "".join(n.replace("\n", " ") + "\n" for n in contents.unit_names), encoding="utf-8"
@@ -155,6 +162,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         "metric": "inner-product-of-l2-normalized",
         "fingerprints": fingerprint_params(),
         "file_fingerprints": file_fingerprint_params(),
+        "structure_fingerprints": structure_fingerprint_params(),
         "counts": {
             "sources": len(contents.sources),
             "files": len(contents.files),
@@ -162,9 +170,11 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
             "postings": len(contents.postings),
             "file_keys": len(contents.file_keys),
             "file_postings": len(contents.file_postings),
+            "structure_postings": len(contents.structure_postings),
         },
         "files": {
-            name: file_sha256(tmp / name) for name in layout.DATA_FILES + layout.FILE_CHANNEL_FILES
+            name: file_sha256(tmp / name)
+            for name in (*layout.DATA_FILES, *layout.FILE_CHANNEL_FILES, layout.STRUCTURE_POSTINGS)
         },
     }
     (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")

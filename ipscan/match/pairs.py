@@ -18,6 +18,7 @@ from ipscan.match.align import Region
 from ipscan.match.align import align_pair
 from ipscan.match.align import whole_units
 from ipscan.match.digest import digest64
+from ipscan.match.structure import SharedCounts
 from ipscan.match.winnow import FingerprintHits
 from ipscan.records import Candidate
 from ipscan.records import Matcher
@@ -50,6 +51,7 @@ def gather_pairs(
     units: np.ndarray,
     query_vectors: np.ndarray | None,
     source_vectors: dict[int, np.ndarray],
+    structure: SharedCounts | None = None,
 ) -> list[PairCandidate]:
     """The evidence of every distinct (query, indexed unit) pair the matchers proposed."""
     matchers: dict[tuple[int, int], set[Matcher]] = defaultdict(set)
@@ -89,6 +91,9 @@ def gather_pairs(
             query_fps=len(np.unique(au.evidence.hashes)),
             source_fps=int(row["n_fps"]),
             common_share=common,
+            structure_shared=(structure or {}).get((qi, uid), 0),
+            query_structure=len(au.evidence.structure),
+            query_structure_tokens=au.evidence.structure_tokens,
         )
         span = au.unit.span
         region = alignment.region

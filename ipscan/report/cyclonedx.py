@@ -84,6 +84,7 @@ def component(findings: list[Finding], ref: str) -> Any:
         Matcher.HASH: AnalysisTechnique.HASH_COMPARISON,
         Matcher.WINNOW: AnalysisTechnique.SOURCE_CODE_ANALYSIS,
         Matcher.VERBATIM: AnalysisTechnique.SOURCE_CODE_ANALYSIS,
+        Matcher.STRUCTURE: AnalysisTechnique.SOURCE_CODE_ANALYSIS,
         Matcher.EMBED: AnalysisTechnique.OTHER,
     }
     first = findings[0]
