@@ -281,3 +281,34 @@ def test_a_copied_file_names_its_own_source_not_the_twins_upstream_keeps(
 ) -> None:
     report = _scan(tmp_path, {"vendor/tally.py": SHORT_METHODS}, verbatim_index)
     assert {f.source.path for f in _on(report, "vendor/tally.py")} == {"tally.py"}
+
+
+# Thirteen import lines (about 70 raw tokens): as long as a copied region, but only imports.
+IMPORTS = "".join(
+    f"from {module} import {names}\n"
+    for module, names in (
+        ("os", "path, sep"),
+        ("re", "compile, escape"),
+        ("sys", "argv, exit"),
+        ("json", "dumps, loads"),
+        ("time", "monotonic, sleep"),
+        ("shutil", "copyfile, rmtree"),
+        ("logging", "getLogger, DEBUG"),
+        ("hashlib", "sha256, blake2b"),
+        ("pathlib", "Path, PurePath"),
+        ("collections", "defaultdict, OrderedDict"),
+        ("typing", "Any, Optional"),
+        ("itertools", "chain, islice"),
+        ("functools", "partial, reduce"),
+    )
+)
+
+
+def test_the_same_imports_in_the_same_order_are_not_a_copy(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    src = tmp_path / "lib"
+    src.mkdir()
+    (src / "lib.py").write_text(IMPORTS + "\n\n" + SHORT_METHODS, encoding="utf-8")
+    index_dir = tmp_path / "idx"
+    build_index([str(src)], index_dir, encoder, encoder.encode)
+    report = _scan(tmp_path, {"app/main.py": IMPORTS + "\n\n" + OWN_CODE}, index_dir)
+    assert report.findings == ()

@@ -30,7 +30,11 @@ from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 
 # Bump when raw tokens or their hashing change: fingerprints of different schemes never match.
-RAW_SCHEME = 1
+RAW_SCHEME = 2
+# Lines starting with these are imports (Python, JavaScript/TypeScript, Java, Go, Rust, C/C++):
+# they are left out of the fingerprints (not of the digests). The same ten imports in the same
+# order open many unrelated files, and a run of them is not a copy.
+_IMPORT_STARTS = frozenset({"import", "from", "#include", "use", "package", "using"})
 _QUOTES = "'\"`"
 # Normalized tokens whose raw text is what makes them this token and not another.
 _RAW_KINDS = frozenset({"ID", "LIT"})
@@ -49,7 +53,7 @@ class FileEvidence:
     token_pos: np.ndarray  # int64, token offset of each fingerprint's k-gram
     start_lines: np.ndarray  # int64, line of the k-gram's first token
     end_lines: np.ndarray  # int64, line of the k-gram's last token
-    token_lines: np.ndarray  # int64, line of every raw token
+    token_lines: np.ndarray  # int64, line of every fingerprinted token (imports left out)
 
     @property
     def code_is_evidence(self) -> bool:
@@ -99,13 +103,26 @@ def text_digest(text: str) -> int:
     return _digest64("\n".join(lines).strip("\n").encode("utf-8", "surrogatepass"))
 
 
+def _not_imports(tokens: Sequence[Token]) -> list[int]:
+    """Positions of the tokens that are not on a line that starts an import."""
+    skipped: set[int] = set()
+    line = None
+    for t in tokens:
+        if t.line != line:
+            line = t.line
+            if t.text in _IMPORT_STARTS:
+                skipped.add(line)
+    return [i for i, t in enumerate(tokens) if t.line not in skipped]
+
+
 def file_evidence(tokens: Sequence[Token], data: bytes, text: str) -> FileEvidence:
-    """Digests and raw-token winnowing fingerprints of a whole file."""
+    """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports."""
     texts = raw_token_texts(tokens, data)
-    ids = _ids(texts)
+    kept = _not_imports(tokens)
+    ids = _ids([texts[i] for i in kept])
     hashes = kgram_hashes(ids, RAW_K)
     pos = winnow(hashes, RAW_W)
-    lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
+    lines = np.fromiter((tokens[i].line for i in kept), dtype=np.int64, count=len(kept))
     return FileEvidence(
         n_tokens=len(tokens),
         n_lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1),

@@ -148,10 +148,11 @@ def _region(
     if len(np.unique(ev.hashes[fp])) < MIN_VERBATIM_FPS:
         return None
     starts = ev.token_pos[fp]
-    covered = np.zeros(ev.n_tokens + RAW_K, dtype=bool)
+    n_tokens = len(ev.token_lines)
+    covered = np.zeros(n_tokens + RAW_K, dtype=bool)
     for offset in range(RAW_K):
         covered[starts + offset] = True
-    covered = covered[: ev.n_tokens]
+    covered = covered[:n_tokens]
     n_covered = int(covered.sum())
     if n_covered < MIN_VERBATIM_TOKENS:
         return None
@@ -164,10 +165,10 @@ def _region(
         source_start=int(rows["line0"].min()),
         source_end=int(rows["line1"].max()),
         covered_tokens=n_covered,
-        span_tokens=min(last, ev.n_tokens - 1) - first + 1,
+        span_tokens=min(last, n_tokens - 1) - first + 1,
         covered_lines=frozenset(int(x) for x in np.unique(ev.token_lines[covered])),
         first_token=first,
-        last_token=min(last, ev.n_tokens - 1),
+        last_token=min(last, n_tokens - 1),
     )
 
 
