@@ -1,0 +1,871 @@
+"""Natural-copy benchmark: ipscan and copydetect on real vendored, bundled and forked files.
+
+Each case of bench/natural_copies.toml names a published package that vendors code (a PyPI sdist
+or wheel, an npm tarball, a Debian package), the folders inside it that came from elsewhere, and
+the upstream packages they came from. Everything is fetched from the package registries (cached
+under /tmp/natural/cache) and unpacked.
+
+Ground truth, from provenance and the text alone:
+- positive: a code file under a vendored folder whose best upstream file (same basename first,
+  else any upstream file of the same language) holds at least half of its non-blank stripped
+  lines; "verbatim" when identical up to trailing whitespace and line endings, else "patched";
+- negative: a scanned file outside the vendored folders that shares under 10% of its distinctive
+  lines (8+ characters) with every upstream file; other files count for neither side.
+
+Every tool gets every upstream of the run: ipscan as one index (`ipscan index build`, run
+without its embedding cache), copydetect as reference files (CopyDetector, default noise and
+guarantee thresholds, one run per language) and, when installed, Dolos (@dodona/dolos-lib, default
+options, one run per language). A file-pair tool claims a (scanned, upstream) pair when the
+share of the scanned file it covers exceeds copydetect's default display threshold, 0.33. All are
+scored by the same rules: a positive file is found when a claim on it names its upstream file
+(same package, path ending in that file's path); a claim on a negative file or naming another
+file is false; claims on files that are neither are not counted. ipscan's claims are its findings
+(a file-scope finding that repeats a unit finding's source file counts once).
+
+Setup, once: `python3 -m venv /tmp/natural/cdvenv && /tmp/natural/cdvenv/bin/pip install
+copydetect`; optionally `cd /tmp/natural/dolos && npm install @dodona/dolos-lib`. Then:
+
+    nice -n 10 .venv/bin/python bench/natural_copies.py [--full] [--only LANG] [--keep]
+
+Prints a markdown table; /tmp/natural/result.json lists every miss and false positive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from license_corpus import fetch as fetch_archive  # noqa: E402
+
+from ipscan.extract.languages import language_for_path  # noqa: E402
+from ipscan.index.reader import IndexReader  # noqa: E402
+from ipscan.sources.paths import SKIP_DIRS  # noqa: E402
+from ipscan.sources.records import MAX_FILE_BYTES  # noqa: E402
+
+WORK = Path("/tmp/natural")
+CACHE = WORK / "cache"
+CASES = HERE / "natural_copies.toml"
+IPSCAN = Path(sys.executable).parent / "ipscan"
+CD_PYTHON = WORK / "cdvenv" / "bin" / "python"  # python3 -m venv; pip install copydetect
+DOLOS_DIR = WORK / "dolos"  # npm install @dodona/dolos-lib
+DISPLAY_T = 0.33  # copydetect's default display threshold, on the test file's side
+POSITIVE_T = 0.5  # share of a vendored file's lines found in its upstream file
+NEGATIVE_T = 0.1  # a negative shares less than this with every upstream file
+BIG_FILE = 20  # recall is also shown for vendored files of at least this many non-blank lines
+DISTINCT_CHARS = 8  # lines shorter than this ("}", "else:") say nothing about provenance
+
+# Never fetched, indexed or scanned, not even as negatives (issue #16).
+OFF_LIMITS_NAMES = frozenset(
+    {
+        "ir-plag", "irplag", "pip", "setuptools", "pkg-resources", "pipenv", "boltons",
+        "markdown", "brotlicffi", "c-blosc", "blosc", "srsly", "python-rapidjson", "nbclassic",
+        "nu-ansi-term", "memmap2", "indexmap", "dirs-next", "dirs-sys-next", "@colors/colors",
+        "@xmldom/xmldom", "postman-request", "terser", "source-map-js", "querystring-es3",
+        "golang-go", "golang-src", "rust-src", "rust-web-src", "rustc", "backtrace",
+    }
+)  # fmt: skip
+OFF_LIMITS_PATTERNS = (
+    re.compile(r"^lodash\.[a-z]+$"),  # the lodash.<name> modular packages
+    re.compile(r"^golang-1\.\d+(-src|-go)?$"),  # the Go distribution (its vendor trees)
+    re.compile(r"ir-?plag", re.IGNORECASE),
+)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One registry package: KIND:SPEC (sdist:six==1.16.0, npm:chalk@5.3.0, deb:libxxhash-dev)."""
+
+    kind: str
+    spec: str
+    keep: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return re.split(r"==|(?<=.)@|=", self.spec, maxsplit=1)[0]
+
+    @property
+    def slug(self) -> str:
+        tail = "+".join(self.keep)
+        return slugify(f"{self.kind}-{self.spec}{'-' + tail if tail else ''}")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    langs: tuple[str, ...]
+    copy: Artifact
+    vendored: tuple[str, ...]
+    upstream: tuple[Artifact, ...]
+    scan: tuple[str, ...]
+    ignore: tuple[str, ...]
+    full: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Truth:
+    """A positive: a vendored file and the upstream file it came from."""
+
+    case: str
+    path: str
+    language: str
+    upstream: str  # the upstream artifact, KIND:SPEC
+    package: str  # the upstream's name as ipscan's index records it (once it is built)
+    source: str  # the upstream file, relative to the upstream's root
+    overlap: float
+    label: str  # verbatim | patched
+    lines: int  # non-blank lines of the vendored file
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a tool says about one scanned file: copied from this package's file."""
+
+    case: str
+    path: str
+    package: str
+    source: str
+    license: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Labels:
+    positives: dict[tuple[str, str], Truth] = field(default_factory=dict)  # (case, path) ->
+    negatives: dict[tuple[str, str], str] = field(default_factory=dict)  # (case, path) -> lang
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^\w.+-]+", "_", text)
+
+
+def norm_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.lower())
+
+
+def refuse_off_limits(case: Case) -> None:
+    """Stop on a case that names a package or vendored tree that is off limits."""
+    names = [case.copy.name, *(u.name for u in case.upstream)]
+    parts = [p for path in (*case.vendored, *case.scan) for p in path.split("/")]
+    for raw in (*names, *parts):
+        name = norm_name(raw)
+        bare = re.sub(r"^(librust-|golang-github-[^-]+-|python3?-|node-)|-dev$", "", name)
+        if {name, bare} & OFF_LIMITS_NAMES or any(
+            p.search(raw) or p.search(bare) for p in OFF_LIMITS_PATTERNS
+        ):
+            raise SystemExit(f"case {case.id}: {raw} is off limits for this benchmark")
+
+
+def parse_artifact(text: str, keep: Iterable[str] = ()) -> Artifact:
+    kind, _, spec = text.partition(":")
+    if kind not in ("sdist", "wheel", "npm", "deb") or not spec:
+        raise SystemExit(f"bad artifact {text!r}: expected sdist:|wheel:|npm:|deb:SPEC")
+    return Artifact(kind, spec, tuple(keep) if kind == "deb" else ())
+
+
+def load_cases(path: Path, full: bool, only: str | None) -> list[Case]:
+    cases = []
+    for raw in tomllib.loads(path.read_text(encoding="utf-8"))["case"]:
+        case = Case(
+            id=raw["id"],
+            langs=tuple(raw["lang"]),
+            copy=parse_artifact(raw["copy"]),
+            vendored=tuple(raw["vendored"]),
+            upstream=tuple(parse_artifact(u, raw.get("keep", ())) for u in raw["upstream"]),
+            scan=tuple(raw.get("scan", ())),
+            ignore=tuple(raw.get("ignore", ())),
+            full=bool(raw.get("full", False)),
+            note=raw.get("note", ""),
+        )
+        refuse_off_limits(case)
+        if (full or not case.full) and (only is None or only in case.langs):
+            cases.append(case)
+    return cases
+
+
+# --- fetching and unpacking ------------------------------------------------------------------
+
+
+def fetch(art: Artifact) -> tuple[Path, str]:
+    """The artifact's archive in the cache (downloaded once) and its version."""
+    lock = CACHE / "fetched.json"
+    known = json.loads(lock.read_text()) if lock.exists() else {}
+    key = f"{art.kind}:{art.spec}"
+    if key in known and Path(known[key][0]).exists():
+        return Path(known[key][0]), known[key][1]
+    kind = {"wheel": "pypi"}.get(art.kind, art.kind)  # license_corpus's name for wheels
+    got = fetch_archive(kind, art.spec, CACHE / "archives")
+    if got is None:
+        raise SystemExit(f"cannot fetch {key}")
+    known[key] = [str(got[0]), got[1]]
+    lock.write_text(json.dumps(known, indent=1))
+    return got
+
+
+def wanted(rel: str, keep: tuple[str, ...]) -> bool:
+    if not keep or re.fullmatch(r"usr/share/doc/[^/]+/copyright", rel):
+        return True
+    return any(rel == k or rel.startswith(k.rstrip("/") + "/") for k in keep)
+
+
+def archive_members(archive: Path) -> Iterable[tuple[str, bytes]]:
+    """(path, bytes) of the regular files of a tar or zip archive."""
+    import tarfile
+    import zipfile
+
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                if not info.is_dir():
+                    yield info.filename, zf.read(info)
+        return
+    with tarfile.open(archive) as tf:
+        for member in tf:
+            fh = tf.extractfile(member) if member.isreg() else None
+            if fh is not None:
+                yield member.name, fh.read()
+
+
+def unpack(art: Artifact) -> tuple[Path, str]:
+    """The artifact unpacked under the cache as NAME-VERSION (without an sdist's or npm
+    tarball's wrapper folder; a Debian package trimmed to its `keep` paths), and its version."""
+    archive, version = fetch(art)
+    dest = CACHE / "unpacked" / art.slug / slugify(f"{art.name}-{version}")
+    if dest.exists():
+        return dest, version
+    files = [(n.removeprefix("./"), data) for n, data in archive_members(archive)]
+    files = [(n, d) for n, d in files if n and not n.startswith("/") and ".." not in n.split("/")]
+    tops = {n.split("/", 1)[0] for n, _ in files}
+    strip = art.kind in ("sdist", "npm") and len(tops) == 1 and all("/" in n for n, _ in files)
+    tmp = Path(tempfile.mkdtemp(dir=CACHE))
+    for name, data in files:
+        rel = name.split("/", 1)[1] if strip else name
+        if wanted(rel, art.keep):
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(data)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, dest)
+    return dest, version
+
+
+def expand(root: Path, patterns: Iterable[str]) -> list[str]:
+    """The relative paths below ``root`` that glob patterns name ("." for the root itself)."""
+    out = []
+    for pattern in patterns:
+        hits = [root] if pattern in (".", "") else sorted(root.glob(pattern))
+        if not hits:
+            raise SystemExit(f"{root}: nothing matches {pattern!r}")
+        out += [h.relative_to(root).as_posix() for h in hits]
+    return out
+
+
+def under(rel: str, prefixes: Iterable[str]) -> bool:
+    return any(p == "." or rel == p or rel.startswith(p + "/") for p in prefixes)
+
+
+def code_files(root: Path) -> dict[str, str]:
+    """Relative path -> language of the code files below ``root`` that ipscan would read."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d != "node_modules")
+        for fn in filenames:
+            p = Path(dirpath) / fn
+            spec = language_for_path(fn)
+            if spec and p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_FILE_BYTES:
+                lang = "typescript" if spec.name == "tsx" else spec.name
+                out[p.relative_to(root).as_posix()] = lang
+    return out
+
+
+def scan_tree(case: Case, copy_root: Path) -> Path:
+    """The part of the copying package that is scanned, as its own folder."""
+    if not case.scan:
+        return copy_root
+    tree = WORK / "work" / "trees" / slugify(case.id)
+    shutil.rmtree(tree, ignore_errors=True)
+    for rel in expand(copy_root, case.scan):
+        src, dst = copy_root / rel, tree / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, symlinks=True)
+        else:
+            shutil.copy2(src, dst)
+    return tree
+
+
+# --- ground truth ----------------------------------------------------------------------------
+
+
+@dataclass
+class Upstream:
+    art: Artifact
+    root: Path
+    version: str
+    files: dict[str, str]  # relative path -> language
+    package: str = ""  # filled from the index
+    licenses: dict[str, str] = field(default_factory=dict)  # path -> license, from the index
+    license: str = ""  # the package's license, from the index
+
+
+class Lines:
+    """Stripped non-blank lines of files, read once."""
+
+    def __init__(self) -> None:
+        self._lines: dict[Path, list[str]] = {}
+        self._sets: dict[Path, frozenset[str]] = {}
+
+    def of(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            self._lines[path] = [s for s in (line.strip() for line in text.splitlines()) if s]
+        return self._lines[path]
+
+    def set_of(self, path: Path) -> frozenset[str]:
+        if path not in self._sets:
+            self._sets[path] = frozenset(self.of(path))
+        return self._sets[path]
+
+    def overlap(self, path: Path, source: Path) -> float:
+        lines, have = self.of(path), self.set_of(source)
+        return sum(line in have for line in lines) / len(lines) if lines else 0.0
+
+
+class LineIndex:
+    """Distinctive line -> the upstream files holding it, to find what a file shares."""
+
+    def __init__(self, lines: Lines, files: list[Path]) -> None:
+        self.index: dict[str, list[int]] = {}
+        for i, path in enumerate(files):
+            for line in lines.set_of(path):
+                if len(line) >= DISTINCT_CHARS:
+                    self.index.setdefault(line, []).append(i)
+
+    def max_share(self, lines: list[str]) -> float:
+        distinct = {line for line in lines if len(line) >= DISTINCT_CHARS}
+        counts: dict[int, int] = {}
+        for line in distinct:
+            for i in self.index.get(line, ()):
+                counts[i] = counts.get(i, 0) + 1
+        return max(counts.values(), default=0) / len(distinct) if distinct else 0.0
+
+
+def same_text(a: Path, b: Path) -> bool:
+    """Identical up to trailing whitespace and line endings."""
+
+    def norm(p: Path) -> list[str]:
+        lines = [x.rstrip() for x in p.read_text(encoding="utf-8", errors="replace").splitlines()]
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+    return norm(a) == norm(b)
+
+
+def suffix_len(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(reversed(a.split("/")), reversed(b.split("/")), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def best_source(
+    path: Path, rel: str, lang: str, ups: list[Upstream], lines: Lines
+) -> tuple[float, Upstream, str] | None:
+    """The upstream file holding most of this file's lines: same basename first, else any
+    upstream file of the same language."""
+    pool = [(u, r) for u in ups for r, lg in u.files.items() if lg == lang]
+    same = [(u, r) for u, r in pool if r.rsplit("/", 1)[-1] == rel.rsplit("/", 1)[-1]]
+    best = None
+    for candidates in (same, pool):
+        scored = [
+            (lines.overlap(path, u.root / r), suffix_len(rel, r), u, r) for u, r in candidates
+        ]
+        top = max(scored, key=lambda t: (t[0], t[1]), default=None)
+        if top and (best is None or top[0] > best[0]):
+            best = (top[0], top[2], top[3])
+        if best and best[0] >= POSITIVE_T:
+            break
+    return best
+
+
+def label_case(
+    case: Case, tree: Path, ups: list[Upstream], index: LineIndex, lines: Lines, only: str | None
+) -> tuple[Labels, list[dict[str, Any]]]:
+    """Positives and negatives of one case, and the files left out with the reason."""
+    labels, left_out = Labels(), []
+    vendored, ignored = expand(tree, case.vendored), expand(tree, case.ignore)
+    for rel, lang in sorted(code_files(tree).items()):
+        if (only and lang != only) or (under(rel, ignored) and not under(rel, vendored)):
+            continue
+        if under(rel, vendored):
+            best = best_source(tree / rel, rel, lang, ups, lines)
+            if best and best[0] >= POSITIVE_T:
+                share, up, src = best
+                label = "verbatim" if same_text(tree / rel, up.root / src) else "patched"
+                labels.positives[(case.id, rel)] = Truth(
+                    case=case.id,
+                    path=rel,
+                    language=lang,
+                    upstream=f"{up.art.kind}:{up.art.spec}",
+                    package="",
+                    source=src,
+                    overlap=round(share, 3),
+                    label=label,
+                    lines=len(lines.of(tree / rel)),
+                )
+            else:
+                share = best[0] if best else 0.0
+                left_out.append({"case": case.id, "path": rel, "why": f"vendored, {share:.2f}"})
+        elif (share := index.max_share(lines.of(tree / rel))) < NEGATIVE_T:
+            labels.negatives[(case.id, rel)] = lang
+        else:
+            left_out.append({"case": case.id, "path": rel, "why": f"shares {share:.2f}"})
+    return labels, left_out
+
+
+# --- the tools -------------------------------------------------------------------------------
+
+
+def run_logged(cmd: list[str], log: Path) -> subprocess.CompletedProcess[str]:
+    """Run ipscan cold: without its embedding cache, so every run pays the same."""
+    env = {**os.environ, "IPSCAN_NO_CACHE": "1"}
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    log.write_text(f"$ {' '.join(cmd)}\n{done.stdout}\n{done.stderr}", encoding="utf-8")
+    return done
+
+
+def build_index(ups: list[Upstream], index: Path) -> float:
+    """One ipscan index of every upstream; its wall time. Fills each upstream's package name
+    and licenses as the index records them."""
+    shutil.rmtree(index, ignore_errors=True)
+    t0 = time.perf_counter()
+    cmd = [str(IPSCAN), "index", "build", *(str(u.root) for u in ups), "--index", str(index)]
+    done = run_logged(cmd, index.parent / "index.log")
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"ipscan index build failed: {done.stderr[-2000:]}")
+    reader = IndexReader(index)
+    by_origin = {str(Path(s["origin"]).resolve()): i for i, s in enumerate(reader.sources)}
+    for u in ups:
+        i = by_origin[str(u.root.resolve())]
+        u.package, u.license = reader.sources[i]["name"], reader.sources[i].get("license") or ""
+        u.licenses = {f["path"]: f.get("license") or "" for f in reader.files if f["source"] == i}
+    return seconds
+
+
+def run_ipscan(case: Case, tree: Path, index: Path) -> tuple[list[Claim], float]:
+    """ipscan's claims on one scanned tree, and the scan's wall time."""
+    out = WORK / "work" / "ipscan" / f"{slugify(case.id)}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(IPSCAN), "repo", str(tree), "--index", str(index), "--format", "json"]
+    t0 = time.perf_counter()
+    done = run_logged([*cmd, "-o", str(out)], out.with_suffix(".log"))
+    seconds = time.perf_counter() - t0
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"ipscan repo failed on {case.id}: {done.stderr[-2000:]}")
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    # A file-scope finding naming the same source file as a unit finding repeats that claim.
+    units = {(f["path"], f["source"]["path"]) for f in findings if f["scope"] == "unit"}
+    claims = []
+    for f in findings:
+        s = f["source"]
+        if f["scope"] == "file" and (f["path"], s["path"]) in units:
+            continue
+        detail = (
+            f"{f['verdict']} {f['scope']} {f['start_line']}-{f['end_line']} <- {s['package']} "
+            f"{s['version']} {s['path']}:{s['start_line']}-{s['end_line']}"
+        )
+        claims.append(Claim(case.id, f["path"], s["package"], s["path"], s["license"], detail))
+    return claims, seconds
+
+
+# Dolos (npm @dodona/dolos-lib) has no test/reference split: it compares every pair of the files
+# it is given, so this keeps the (test, reference) pairs and measures their test side.
+DOLOS_RUNNER = """
+import { Dolos } from "@dodona/dolos-lib";
+import { readFileSync } from "node:fs";
+const job = JSON.parse(readFileSync(0, "utf8"));
+const t0 = performance.now();
+const pairs = [];
+for (const g of job.groups) {
+  const tests = new Set(g.tests);
+  const report = await new Dolos({ language: g.language }).analyzePaths([...g.tests, ...g.refs]);
+  for (const p of report.allPairs()) {
+    let [a, b, covered, total] = [p.leftFile.path, p.rightFile.path, p.leftCovered, p.leftTotal];
+    if (!tests.has(a)) [a, b, covered, total] = [b, a, p.rightCovered, p.rightTotal];
+    const sim = total ? covered / total : 0;
+    if (tests.has(a) && !tests.has(b) && sim >= job.min_sim) pairs.push([a, b, sim, p.similarity]);
+  }
+}
+console.log(JSON.stringify({ pairs, seconds: (performance.now() - t0) / 1000 }));
+"""
+
+
+@dataclass
+class PairJob:
+    """Test files (the scanned trees) and reference files (the upstreams), per language."""
+
+    tests: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (case, rel)
+    refs: dict[str, tuple[Upstream, str]] = field(default_factory=dict)
+    groups: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)
+
+
+def pair_job(trees: dict[str, Path], ups: list[Upstream], only: str | None) -> PairJob:
+    job = PairJob()
+    for case_id, tree in trees.items():
+        for rel, lang in code_files(tree).items():
+            if not only or lang == only:
+                job.tests[str(tree / rel)] = (case_id, rel)
+                job.groups.setdefault(lang, ([], []))[0].append(str(tree / rel))
+    for u in ups:
+        for rel, lang in u.files.items():
+            job.refs[str(u.root / rel)] = (u, rel)
+            job.groups.setdefault(lang, ([], []))[1].append(str(u.root / rel))
+    return job
+
+
+def run_pair_tool(cmd: list[str], job: PairJob) -> tuple[list[Claim], list[Claim], float]:
+    """A file-pair tool's claims (pairs whose test-side similarity is above DISPLAY_T), the
+    near pairs below it, and its wall time."""
+    groups = [
+        {"language": lang, "tests": t, "refs": r} for lang, (t, r) in job.groups.items() if t and r
+    ]
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        cmd, input=json.dumps({"groups": groups, "min_sim": 0.05}), capture_output=True, text=True
+    )
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"{cmd[-1]} failed: {done.stderr[-2000:]}")
+    claims: list[Claim] = []
+    near: list[Claim] = []
+    for test, ref, test_sim, other in json.loads(done.stdout)["pairs"]:
+        (case_id, rel), (up, src) = job.tests[test], job.refs[ref]
+        claim = Claim(case_id, rel, up.package, src, "", f"sim {test_sim:.2f}/{other:.2f}")
+        (claims if test_sim > DISPLAY_T else near).append(claim)
+    return claims, near, seconds
+
+
+def pair_tools() -> dict[str, list[str]]:
+    """The file-pair tools that are installed: name -> command that reads a job on stdin."""
+    tools = {}
+    if CD_PYTHON.exists():
+        tools["copydetect"] = [str(CD_PYTHON), str(HERE / "copydetect_runner.py")]
+    if (DOLOS_DIR / "node_modules" / "@dodona" / "dolos-lib").is_dir():
+        runner = DOLOS_DIR / "natural_runner.mjs"
+        runner.write_text(DOLOS_RUNNER, encoding="utf-8")
+        tools["dolos"] = ["node", str(runner)]
+    for name, where in (("copydetect", CD_PYTHON), ("dolos", DOLOS_DIR)):
+        if name not in tools:
+            print(f"{name} is not installed ({where}): left out", file=sys.stderr)
+    return tools
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+
+def names_source(claim: Claim, truth: Truth) -> bool:
+    """The claim names the positive's upstream file: same package, same path tail."""
+    a, b = claim.source, truth.source
+    same_path = a == b or a.endswith("/" + b) or b.endswith("/" + a)
+    return same_path and norm_name(claim.package) == norm_name(truth.package)
+
+
+@dataclass
+class Score:
+    found: set[tuple[str, str]] = field(default_factory=set)
+    flagged: set[tuple[str, str]] = field(default_factory=set)  # any claim on a labelled file
+    right: list[Claim] = field(default_factory=list)
+    wrong: list[Claim] = field(default_factory=list)
+    unlabelled: int = 0  # claims on files that are neither positive nor negative
+
+
+def score(claims: list[Claim], labels: Labels) -> Score:
+    out = Score()
+    for c in claims:
+        key = (c.case, c.path)
+        truth = labels.positives.get(key)
+        if truth is None and key not in labels.negatives:
+            out.unlabelled += 1
+            continue
+        out.flagged.add(key)
+        if truth is not None and names_source(c, truth):
+            out.right.append(c)
+            out.found.add(key)
+        else:
+            out.wrong.append(c)
+    return out
+
+
+def ratio(a: int, b: int) -> str:
+    return f"{a / b:.3f} ({a}/{b})" if b else "n/a"
+
+
+def metrics(s: Score, labels: Labels) -> dict[str, str]:
+    """Recall per label and language, precision per claim, negatives flagged, file-level F1."""
+    pos, neg = labels.positives, labels.negatives
+    out = {}
+    for label in ("verbatim", "patched"):
+        keys = [k for k, t in pos.items() if t.label == label]
+        out[f"recall {label}"] = ratio(sum(k in s.found for k in keys), len(keys))
+    big = [k for k, t in pos.items() if t.lines >= BIG_FILE]
+    out[f"recall, files of {BIG_FILE}+ lines"] = ratio(sum(k in s.found for k in big), len(big))
+    for lang in sorted({t.language for t in pos.values()}):
+        keys = [k for k, t in pos.items() if t.language == lang]
+        parts = [ratio(sum(k in s.found for k in keys), len(keys))]
+        for label in ("verbatim", "patched"):
+            some = [k for k in keys if pos[k].label == label]
+            parts.append(f"{label[0]} {sum(k in s.found for k in some)}/{len(some)}")
+        out[f"recall {lang}"] = ", ".join(parts)
+    out["precision per finding"] = ratio(len(s.right), len(s.right) + len(s.wrong))
+    sibling = sum(
+        (t := pos.get((c.case, c.path))) is not None
+        and norm_name(c.package) == norm_name(t.package)
+        for c in s.wrong
+    )
+    out["  wrong findings naming another file of the right upstream"] = str(sibling)
+    flagged_neg = sum(k in s.flagged for k in neg)
+    out["negative files flagged"] = ratio(flagged_neg, len(neg))
+    tp = len(s.found)
+    fp = flagged_neg + sum(k in s.flagged and k not in s.found for k in pos)
+    p, r = tp / max(tp + fp, 1), tp / max(len(pos), 1)
+    out["file-level P / R / F1"] = f"{p:.3f} / {r:.3f} / {2 * p * r / max(p + r, 1e-9):.3f}"
+    return out
+
+
+def license_check(
+    s: Score, labels: Labels, ups: list[Upstream]
+) -> tuple[str, list[dict[str, str]]]:
+    """Share of ipscan's right claims whose license is the one its index records for that
+    upstream file (else for its package), and the mismatches."""
+    by_name = {norm_name(u.package): u for u in ups}
+    bad = []
+    for c in s.right:
+        truth = labels.positives[(c.case, c.path)]
+        up = by_name[norm_name(truth.package)]
+        want = up.licenses.get(c.source) or up.license
+        if c.license != want:
+            bad.append(
+                {
+                    "case": c.case,
+                    "path": c.path,
+                    "expected": want,
+                    "got": c.license,
+                    "package_license": up.license,
+                }
+            )
+    return ratio(len(s.right) - len(bad), len(s.right)), bad
+
+
+def problems(
+    tool: str, s: Score, labels: Labels, claims: list[Claim], near: list[Claim]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every missed positive (with what the tool did say about it) and every false claim."""
+    said: dict[tuple[str, str], list[str]] = {}
+    for c in [*claims, *near]:
+        said.setdefault((c.case, c.path), []).append(f"{c.detail} [{c.package} {c.source}]")
+    misses = [
+        {
+            "tool": tool,
+            "case": t.case,
+            "path": t.path,
+            "language": t.language,
+            "label": t.label,
+            "expected": f"{t.package} {t.source} (lines shared {t.overlap})",
+            "got": said.get(k, []),
+        }
+        for k, t in sorted(labels.positives.items())
+        if k not in s.found
+    ]
+    false = [
+        {
+            "tool": tool,
+            "case": c.case,
+            "path": c.path,
+            "expected": (
+                f"{t.package} {t.source}"
+                if (t := labels.positives.get((c.case, c.path)))
+                else "nothing (negative)"
+            ),
+            "got": f"{c.detail} [{c.package} {c.source}]",
+        }
+        for c in s.wrong
+    ]
+    return misses, false
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
+    return {"cpu": cpu, "nproc": len(os.sched_getaffinity(0))}
+
+
+def prepare(
+    cases: list[Case], only: str | None
+) -> tuple[list[Upstream], dict[str, Path], Labels, list[dict[str, Any]]]:
+    """Fetch and unpack everything; the upstreams, the scanned trees and the ground truth."""
+    ups: dict[Artifact, Upstream] = {}
+    for art in dict.fromkeys(u for case in cases for u in case.upstream):
+        root, version = unpack(art)
+        ups[art] = Upstream(art, root, version, code_files(root))
+    lines = Lines()
+    index = LineIndex(lines, [u.root / r for u in ups.values() for r in u.files])
+    trees, labels, left_out = {}, Labels(), []
+    for case in cases:
+        trees[case.id] = scan_tree(case, unpack(case.copy)[0])
+        got, out = label_case(
+            case, trees[case.id], [ups[a] for a in case.upstream], index, lines, only
+        )
+        labels.positives.update(got.positives)
+        labels.negatives.update(got.negatives)
+        left_out += out
+    return list(ups.values()), trees, labels, left_out
+
+
+def table(meta: dict[str, Any], labels: Labels, results: dict[str, dict[str, str]]) -> str:
+    """The markdown table: one column per tool, one row per time or metric."""
+    pos = labels.positives.values()
+    verbatim = sum(t.label == "verbatim" for t in pos)
+    tools = list(results)
+    lines = [
+        f"CPU: {meta['cpu']}, nproc {meta['nproc']}; set: {meta['set']}, {meta['cases']} cases; "
+        f"{len(pos)} positive files ({verbatim} verbatim, {len(pos) - verbatim} patched), "
+        f"{len(labels.negatives)} negative files; file-pair tools: test-side similarity > "
+        f"{DISPLAY_T}; ipscan without its embedding cache",
+        "",
+        "| | " + " | ".join(tools) + " |",
+        "|---" * (len(tools) + 1) + "|",
+    ]
+    for key in results["ipscan"]:
+        lines.append(f"| {key} | " + " | ".join(results[t].get(key, "") for t in tools) + " |")
+    return "\n".join(lines)
+
+
+@dataclass
+class ToolRun:
+    name: str
+    claims: list[Claim]
+    near: list[Claim]
+    times: dict[str, str]
+
+
+def run_tools(
+    cases: list[Case], ups: list[Upstream], trees: dict[str, Path], only: str | None
+) -> list[ToolRun]:
+    """ipscan (index build, then one scan per case), then each installed file-pair tool."""
+    index = WORK / "work" / "index"
+    build_s = build_index(ups, index)
+    claims, scan_s = [], 0.0
+    for case in cases:
+        got, seconds = run_ipscan(case, trees[case.id], index)
+        claims += got
+        scan_s += seconds
+    times = {"index build s": f"{build_s:.1f}", "scan s": f"{scan_s:.1f}"}
+    runs = [ToolRun("ipscan", claims, [], times)]
+    job = pair_job(trees, ups, only)
+    for name, cmd in pair_tools().items():
+        claims, near, seconds = run_pair_tool(cmd, job)
+        runs.append(ToolRun(name, claims, near, {"index build s": "-", "scan s": f"{seconds:.1f}"}))
+    return runs
+
+
+def report_json(
+    meta: dict[str, Any], cases: list[Case], ups: list[Upstream], labels: Labels
+) -> dict[str, Any]:
+    """What result.json says about the run besides the tools' results."""
+    return {
+        "machine": meta,
+        "display_threshold": DISPLAY_T,
+        "cases": [
+            {
+                "id": c.id,
+                "copy": f"{c.copy.kind}:{c.copy.spec}",
+                "note": c.note,
+                "upstream": [f"{u.kind}:{u.spec}" for u in c.upstream],
+            }
+            for c in cases
+        ],
+        "upstreams": [
+            {
+                "artifact": f"{u.art.kind}:{u.art.spec}",
+                "version": u.version,
+                "package": u.package,
+                "license": u.license,
+                "files": len(u.files),
+            }
+            for u in ups
+        ],
+        "positives": [t.__dict__ for t in labels.positives.values()],
+        "negatives": [{"case": c, "path": p} for c, p in labels.negatives],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="all cases, not only the default set")
+    ap.add_argument("--only", metavar="LANG", help="only cases and files of this language")
+    ap.add_argument("--keep", action="store_true", help=f"keep {WORK / 'work'} (index, trees)")
+    ap.add_argument("--cases", type=Path, default=CASES)
+    args = ap.parse_args()
+    cases = load_cases(args.cases, args.full, args.only)
+    (WORK / "work").mkdir(parents=True, exist_ok=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    ups, trees, labels, left_out = prepare(cases, args.only)
+    runs = run_tools(cases, ups, trees, args.only)
+    package = {f"{u.art.kind}:{u.art.spec}": u.package for u in ups}
+    for key, truth in labels.positives.items():
+        labels.positives[key] = replace(truth, package=package[truth.upstream])
+    results: dict[str, dict[str, str]] = {}
+    report: dict[str, Any] = {"misses": [], "false_positives": [], "left_out": left_out}
+    rate = "n/a"
+    for run in runs:
+        scored = score(run.claims, labels)
+        results[run.name] = {**run.times, **metrics(scored, labels)}
+        misses, false = problems(run.name, scored, labels, run.claims, run.near)
+        report["misses"] += misses
+        report["false_positives"] += false
+        if run.name == "ipscan":
+            rate, report["license_mismatches"] = license_check(scored, labels, ups)
+    for name in results:
+        results[name]["right license (ipscan's index)"] = rate if name == "ipscan" else "n/a"
+    meta = {**machine(), "set": "full" if args.full else "default", "cases": len(cases)}
+    print(table(meta, labels, results))
+    report = {**report_json(meta, cases, ups, labels), "metrics": results, **report}
+    (WORK / "result.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+    print(f"\nmisses, false positives and license mismatches: {WORK / 'result.json'}")
+    if not args.keep:
+        shutil.rmtree(WORK / "work", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
