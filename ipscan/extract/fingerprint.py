@@ -135,9 +135,10 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
         runs = np.convolve(data.astype(np.int32), np.ones(k, dtype=np.int32), mode="valid")
         pos = pos[runs[pos] < k]
     lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
+    structure, structure_tokens = structure_fingerprints(tokens)
     return UnitEvidence(
-        structure=structure_fingerprints(tokens),
-        structure_tokens=sum(1 for t in tokens if t.text not in STRUCTURE_DROPPED),
+        structure=structure,
+        structure_tokens=structure_tokens,
         n_tokens=len(tokens),
         digest=normalized_digest(tokens),
         hashes=hashes[pos],
@@ -147,8 +148,9 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
     )
 
 
-def structure_fingerprints(tokens: Sequence[Token]) -> np.ndarray:
-    """Distinct winnowed fingerprints of the tokens left when control flow is taken out."""
+def structure_fingerprints(tokens: Sequence[Token]) -> tuple[np.ndarray, int]:
+    """Distinct winnowed fingerprints of the tokens left when control flow is taken out, and
+    how many tokens are left."""
     kept = [
         "CMP" if t.text in STRUCTURE_COMPARISONS else t.text
         for t in tokens
@@ -162,7 +164,7 @@ def structure_fingerprints(tokens: Sequence[Token]) -> np.ndarray:
         runs = np.convolve(data.astype(np.int32), np.ones(STRUCTURE_K, dtype=np.int32), "valid")
         pos = pos[runs[pos] < STRUCTURE_K]
     # Salted, so a structure fingerprint never equals a fingerprint of the main channel.
-    return np.unique(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001))
+    return np.unique(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001)), len(kept)
 
 
 def covered_tokens(positions: np.ndarray, n_tokens: int, k: int = K) -> int:
