@@ -44,7 +44,7 @@ install() {
   if [[ -z "$spec" ]]; then
     spec="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}[cpu]"
   elif [[ "$spec" =~ ^[0-9][0-9A-Za-z.+-]*$ ]]; then
-    spec="ipscan[cpu]==$spec"
+    spec="ipscan-code[cpu]==$spec"
   fi
   "$py" -m pip install --disable-pip-version-check --quiet "$spec"
   local key

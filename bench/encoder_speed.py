@@ -1,7 +1,10 @@
 """Encoder speed: cold start to first embedding, functions/s per runtime and batch size, agreement.
 
-Usage: python bench/encoder_speed.py [--n 300] [--batch-sizes 16,32,64] [--runtimes cpu,torch-cpu]
-                                    [--model-dir DIR]
+Usage: python bench/encoder_speed.py [--n 300] [--batch-sizes 8,16,32,64]
+                                    [--runtimes cpu,numpy,torch-cpu] [--model-dir DIR]
+
+"cpu" is ONNX Runtime where installed, "numpy" ipscan's numpy forward pass, "torch-cpu" torch
+(skipped when torch is not installed). The CPU model and core count are printed first.
 
 Functions come from the Python standard library (parsed by ipscan), so runs are repeatable; each
 is embedded as the encoder reads it (its text, or its canonical text for a fine-tuned encoder).
@@ -87,17 +90,25 @@ def throughput(encoder, texts: list[str], batch_size: int) -> tuple[float, np.nd
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300)
-    parser.add_argument("--batch-sizes", default="16,32,64")
-    parser.add_argument("--runtimes", default="cpu,torch-cpu")
+    parser.add_argument("--batch-sizes", default="8,16,32,64")
+    parser.add_argument("--runtimes", default="cpu,numpy,torch-cpu")
     parser.add_argument("--model-dir", default=None, help="encoder folder (default: the scan's)")
     args = parser.parse_args()
+    import importlib.util
+
     from ipscan.encoder import load_encoder
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from machine import machine_line
+
+    print(machine_line())
     probe = load_encoder("cpu", args.model_dir)
     units = stdlib_units(args.n)
     texts = [au.encoder_input(probe.input_format) for au in units]
     sizes = [int(b) for b in args.batch_sizes.split(",")]
     runtimes = [r for r in args.runtimes.split(",") if r]
+    if importlib.util.find_spec("torch") is None:
+        runtimes = [r for r in runtimes if r not in ("torch-cpu", "cuda")]
     tokens = [len(x) for x in probe.token_ids(texts)]
     print(
         f"encoder {probe.encoder_id} ({probe.input_format} input, "
@@ -119,12 +130,13 @@ def main() -> int:
         for bs in sizes:
             rate, vecs = throughput(encoder, texts, bs)
             vectors.setdefault(device, vecs)
-            print(f"[{device}] batch {bs:3d}: {rate:7.1f} functions/s")
+            print(f"[{device}: {encoder.runtime_name}] batch {bs:3d}: {rate:7.1f} functions/s")
     if "cpu" in vectors and len(vectors) > 1:
         for device, vecs in vectors.items():
             if device != "cpu":
                 cos = np.sum(vectors["cpu"] * vecs, axis=1)
-                print(f"cosine numpy vs {device}: mean {cos.mean():.7f}, min {cos.min():.7f}")
+                name = probe.runtime_name
+                print(f"cosine {name} vs {device}: mean {cos.mean():.7f}, min {cos.min():.7f}")
     return 0
 
 

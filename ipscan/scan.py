@@ -21,12 +21,12 @@ from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.analyze import analyze_file
 from ipscan.extract.analyze import touched_units
 from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
 from ipscan.extract.listing import list_scan_files
+from ipscan.extract.parallel import analyze_files
 from ipscan.index.open import file_lookup
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
@@ -68,6 +68,7 @@ class ScanOptions:
     progress: bool = False  # progress bars on stderr for long scans
     project_license: str | None = None  # overrides the policy's and the one found in the project
     config: Path | None = None  # the policy file (default: .ipscan.toml or pyproject.toml)
+    jobs: int | None = None  # processes that parse files (None: every core)
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -77,8 +78,8 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
     policy = load_policy(listing.root, options.config)
     kept, ignored = _split_ignored(listing.paths, policy)
     collected = collect_sources(replace(listing, paths=tuple(kept)))
-    files = bar(collected.files, len(collected.files), "parsing files", options.progress)
-    analyzed = [analyze_file(f) for f in files]
+    parsed = analyze_files(collected.files, options.jobs)
+    analyzed = list(bar(parsed, len(collected.files), "parsing files", options.progress))
     return scan_analyzed(
         str(listing.root),
         analyzed,
@@ -257,7 +258,7 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
     scan_paths = set(kept)
     wanted = [c for c in changes.files if c.path in scan_paths]
     collected = collect_changed(wanted)
-    whole = [analyze_file(f) for f in collected.files]
+    whole = list(analyze_files(collected.files, options.jobs))
     analyzed = whole
     if not all_units:
         added = {c.path: c.added for c in changes.files}

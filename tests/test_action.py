@@ -264,6 +264,12 @@ def test_action_yml_passes_every_value_through_env() -> None:
         if "run" in step:
             assert "${{" not in step["run"], step["run"]
             assert step["run"].startswith('bash "$GITHUB_ACTION_PATH/action/run.sh"')
+    cached = [
+        s["with"]["path"]
+        for s in action["runs"]["steps"]
+        if str(s.get("uses", "")).startswith("actions/cache@")
+    ]
+    assert "~/.cache/pip" in cached  # pip's downloads, so a run does not fetch every wheel again
     scan = next(s for s in action["runs"]["steps"] if s.get("id") == "scan")
     assert scan["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
     assert scan["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
@@ -271,7 +277,7 @@ def test_action_yml_passes_every_value_through_env() -> None:
 
 @pytest.mark.parametrize(
     ("version", "spec"),
-    [("", f"{ROOT}[cpu]"), ("0.1.0", "ipscan[cpu]==0.1.0"), ("ipscan @ ./x", "ipscan @ ./x")],
+    [("", f"{ROOT}[cpu]"), ("0.1.0", "ipscan-code[cpu]==0.1.0"), ("ipscan @ ./x", "ipscan @ ./x")],
 )
 def test_install_step_installs_the_spec_and_writes_a_cache_key(
     tmp_path: Path, version: str, spec: str

@@ -130,9 +130,18 @@ def _shipped_license_files() -> list[tuple[str, Path, str]]:
             continue
         candidates = [*dist_info.glob("LICEN[CS]E*"), *dist_info.glob("licenses/*")]
         for f in sorted(candidates):
-            if f.is_file() and re.match(r"(?i)(licen[cs]e|copying)", f.name):
+            if f.is_file() and OWN_LICENSE_FILE.match(f.name):
                 out.append((f"{dist_info.name}/{f.name}", f, declared))
     return out
+
+
+# The package's own license files: LICENSE, COPYING, or one named after a license the package
+# offers (LICENSE.APACHE, LICENSE.BSD). A file named after a bundled component (ml_dtypes'
+# LICENSE.eigen: Eigen's MPL-2.0) is that component's license, not the package's.
+OWN_LICENSE_FILE = re.compile(
+    r"(?i)^(licen[cs]e|copying)([._-](txt|md|rst|apache[-.0-9a-z]*|bsd[-.0-9a-z]*|mit|psf|"
+    r"l?gpl[-.0-9a-z]*|mpl[-.0-9a-z]*))?$"
+)
 
 
 SHIPPED = _shipped_license_files()

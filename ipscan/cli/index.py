@@ -10,7 +10,7 @@ import click
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_INTERRUPTED
 
-DEVICES = click.Choice(["auto", "cpu", "cuda", "torch-cpu"])
+DEVICES = click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"])
 
 
 @click.group()
@@ -32,6 +32,13 @@ def index() -> None:
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 @click.option("--include", multiple=True, help="Only index paths matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip paths matching this glob (repeatable).")
+@click.option(
+    "--jobs",
+    type=click.IntRange(0, 1024),
+    default=0,
+    show_default=True,
+    help="Processes that parse files (0: every core).",
+)
 def index_build(
     sources: Sequence[str],
     index_dir: Path,
@@ -40,6 +47,7 @@ def index_build(
     batch_size: int,
     include: Sequence[str],
     exclude: Sequence[str],
+    jobs: int,
 ) -> int:
     """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index."""
     from ipscan.encoder import BULK_TEXTS
@@ -63,6 +71,7 @@ def index_build(
             progress=lambda msg: click.echo(msg, err=True),
             include=include,
             exclude=exclude,
+            jobs=jobs or None,
         )
     except KeyboardInterrupt:
         # CURRENT on disk, not how far the code got, says what the user now has: a Ctrl-C

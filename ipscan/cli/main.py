@@ -135,6 +135,13 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
         ),
         click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
         click.option(
+            "--jobs",
+            type=click.IntRange(0, 1024),
+            default=0,
+            show_default=True,
+            help="Processes that parse files (0: every core; small scans use one).",
+        ),
+        click.option(
             "--project-license",
             metavar="SPDX",
             help="This project's license (default: the policy's, else its metadata and LICENSE).",
@@ -163,6 +170,7 @@ def _options(opts: dict[str, Any]) -> ScanOptions:
         progress=watching() and not _root_flag("quiet"),
         project_license=opts["project_license"],
         config=opts["config"],
+        jobs=opts["jobs"] or None,
     )
 
 

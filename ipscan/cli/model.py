@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # the commands import the training code when they run
 
 DEFAULT_CLASSIFIER_DIR = Path("models") / "classifier"
 DEFAULT_ENCODER_DIR = Path("models") / "encoder"
-# Installed with ipscan[dev] (and its dependencies), and disjoint from bench/detection.py's.
+# Where `model train` writes its adapter: `model export` turns it into models/encoder/.
+DEFAULT_ADAPTER_DIR = Path("build") / "encoder-adapter"
+# Installed with ipscan-code[dev] (and its dependencies), and disjoint from bench/detection.py's.
 TRAIN_INDEX = (
     "attrs,jsonschema,GitPython,sortedcontainers,xmltodict,semantic-version,referencing,"
     "pyparsing,boolean.py,uritools,virtualenv,platformdirs,rdflib"
@@ -161,9 +163,10 @@ _CORPUS = click.option(
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_ENCODER_DIR,
+    default=DEFAULT_ADAPTER_DIR,
     show_default=True,
-    help="Model folder to write (adapter.safetensors, ipscan-encoder.json, README.md).",
+    help="Adapter folder to write (adapter.safetensors, ipscan-encoder.json); "
+    "`ipscan model export` makes the shipped folder from it.",
 )
 @click.option("--per-language", type=click.IntRange(10, 10**6), default=2500, show_default=True)
 @click.option("--layers", type=click.IntRange(1, 6), default=3, show_default=True)
@@ -241,6 +244,58 @@ def train_encoder(
     return EXIT_CLEAN
 
 
+@model.command("export")
+@_CORPUS
+@click.option(
+    "--tree",
+    "trees",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of source files whose units the export measures agreement on (repeatable).",
+)
+@click.option(
+    "--from",
+    "source_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_ADAPTER_DIR,
+    show_default=True,
+    help="The trained model folder (an adapter over the base package, or full weights).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_ENCODER_DIR,
+    show_default=True,
+    help="The standalone model folder to write (replaced as a whole).",
+)
+def export_encoder(
+    corpus: Path | None, trees: tuple[Path, ...], source_dir: Path, out: Path
+) -> int:
+    """Write a trained encoder as a standalone folder that scans load without torch or the
+    base package: merged float16 weights, the tokenizer and an ONNX graph."""
+    from ipscan.encoder.model_dir import describe_model_dir
+    from ipscan.training.code_corpus import LANGUAGES
+    from ipscan.training.code_corpus import corpus_functions
+    from ipscan.training.export_standalone import export_standalone
+    from ipscan.training.export_standalone import tree_texts
+
+    def say(msg: str) -> None:
+        click.echo(msg, err=True)
+
+    source = describe_model_dir(source_dir)
+    texts = [f.unit.canonical for f in corpus_functions(corpus, LANGUAGES)]
+    texts += tree_texts(trees)
+    say(f"{len(texts)} units read")
+    manifest = export_standalone(source, out, texts, say)
+    same = (
+        "same embeddings as the source"
+        if "same_embeddings_as" in manifest
+        else ("embeddings differ from the source: rebuild indexes made with it")
+    )
+    say(f"standalone encoder written to {out} ({same})")
+    return EXIT_CLEAN
+
+
 def _encoder_manifest(
     base: ModelInfo,
     pairs: Sequence[Pair],
@@ -308,7 +363,11 @@ def _encoder_manifest(
     help="Encoder model folder to measure, repeatable; 'base' is the base model "
     "(default: the one scans use).",
 )
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "torch-cpu"]), default="auto")
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"]),
+    default="auto",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_encoder(
     corpus: Path | None,

@@ -1,7 +1,8 @@
 """The code encoder: text -> L2-normalized mean-pooled vectors.
 
-Runtimes: plain numpy on the CPU (the default; never imports torch or transformers), transformers
-on CUDA in fp16, or transformers on the CPU when asked for ("torch-cpu").
+Runtimes on the CPU ("cpu"): ONNX Runtime when the model folder has a graph and ONNX Runtime is
+installed, else plain numpy ("numpy" asks for it); neither imports torch. With torch (the gpu or
+train extra): transformers on CUDA in fp16, or on the CPU when asked for ("torch-cpu").
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +22,7 @@ from ipscan.encoder.model_dir import resolve_model
 from ipscan.encoder.model_dir import weights_sha256
 from ipscan.errors import EncoderError
 
-DEVICES = ("auto", "cpu", "cuda", "torch-cpu")
+DEVICES = ("auto", "cpu", "numpy", "cuda", "torch-cpu")
 
 __all__ = ["DEVICES", "Encoder", "EncoderError", "ModelInfo", "Runtime", "load_encoder"]
 
@@ -34,17 +36,29 @@ class Runtime(Protocol):
 class Encoder:
     """A loaded encoder model with its tokenizer and runtime."""
 
-    def __init__(self, info: ModelInfo, runtime: Runtime, device: str, sha256: str) -> None:
+    def __init__(
+        self,
+        info: ModelInfo,
+        runtime: Callable[[], Runtime],
+        device: str,
+        sha256: str,
+        runtime_name: str = "",
+    ) -> None:
+        """``runtime`` makes the forward pass when the first text is encoded: a scan whose units
+        are all in the embedding cache never reads the weights."""
         from tokenizers import Tokenizer
 
         self.info = info
         self.encoder_id = info.encoder_id
         self.weights_sha256 = sha256
+        self.same_embeddings_as = info.same_embeddings_as
         self.dim = info.dim
         self.max_length = info.max_length
         self.input_format = info.input_format
         self.device = device
-        self.runtime = runtime
+        self._make_runtime = runtime
+        self._runtime: Runtime | None = None
+        self.runtime_name = runtime_name or device
         try:
             tok = Tokenizer.from_file(str(info.tokenizer_file))
         except Exception as exc:  # tokenizers raises a bare Exception on bad files
@@ -54,6 +68,15 @@ class Encoder:
         self._tokenizer = tok
         pad = tok.token_to_id("[PAD]")
         self._pad_id = int(info.config.get("pad_token_id", 0) if pad is None else pad)
+        unk = tok.token_to_id("[UNK]")
+        self.unk_id = self._pad_id if unk is None else int(unk)
+
+    @property
+    def runtime(self) -> Runtime:
+        """The forward pass (made on first use)."""
+        if self._runtime is None:
+            self._runtime = self._make_runtime()
+        return self._runtime
 
     def __repr__(self) -> str:
         return f"Encoder({self.encoder_id!r}, device={self.device!r}, path={str(self.info.path)!r})"
@@ -106,6 +129,13 @@ def _nvidia_gpu_visible() -> bool:
         return False
 
 
+def _ort_installed() -> bool:
+    try:
+        return importlib.util.find_spec("onnxruntime") is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def _torch_installed() -> bool:
     try:
         return importlib.util.find_spec("torch") is not None
@@ -113,21 +143,31 @@ def _torch_installed() -> bool:
         return False
 
 
-# On a CPU, torch runs the encoder about twice as fast as numpy (65 vs 30 functions/s on 2 cores,
-# bench/encoder_speed.py) but costs 3-6 s to import: worth it from about this many texts on.
+# On a CPU with bfloat16 matrix units (AMX), torch runs the encoder faster than ONNX Runtime
+# but costs 3-6 s to import: worth it from about this many texts on. Elsewhere ONNX Runtime is
+# about three times faster than torch (bench/encoder_speed.py).
 BULK_TEXTS = 200
 
 
 def bulk_device(device: str, n_texts: int) -> str:
-    """The device for encoding ``n_texts`` at once: "auto" on a CPU prefers torch for bulk work."""
+    """The device for encoding ``n_texts`` at once: "auto" on an AMX CPU with torch installed
+    prefers torch for bulk work."""
+    from ipscan.encoder.torch_runtime import cpu_has_bf16_matrix_units
+
     chosen = choose_device(device)
-    if device == "auto" and chosen == "cpu" and n_texts >= BULK_TEXTS and _torch_installed():
+    if (
+        device == "auto"
+        and chosen == "cpu"
+        and n_texts >= BULK_TEXTS
+        and _torch_installed()
+        and cpu_has_bf16_matrix_units()
+    ):
         return "torch-cpu"
     return chosen
 
 
 def choose_device(device: str = "auto") -> str:
-    """The concrete device for a requested one: "cpu" (numpy), "cuda" or "torch-cpu"."""
+    """The concrete device for a requested one: "cpu", "numpy", "cuda" or "torch-cpu"."""
     if device not in DEVICES:
         raise EncoderError(f"unknown encoder device {device!r} (one of {', '.join(DEVICES)})")
     if device != "auto":
@@ -140,10 +180,27 @@ def choose_device(device: str = "auto") -> str:
     return "cpu"
 
 
+def check_weight_files(info: ModelInfo) -> None:
+    """Each weights file opens as safetensors (its header only: the tensors load on first use)."""
+    from safetensors import safe_open
+
+    for f in info.weight_files:
+        try:
+            with safe_open(str(f), framework="numpy") as opened:
+                opened.keys()
+        except Exception as exc:  # safetensors raises its own error types
+            raise EncoderError(f"{f}: cannot read model weights ({exc})") from None
+
+
 def model_weights(info: ModelInfo) -> dict[str, np.ndarray]:
     """The model's float32 weights by name, an adapter merged into its base weights."""
     from ipscan.encoder.adapter import merge_adapter
     from ipscan.encoder.adapter import read_safetensors
+
+    if info.standalone:
+        from ipscan.encoder.standalone import read_weights
+
+        return read_weights(info.weight_files)
 
     base = read_safetensors(list(info.base_weight_files))
     if info.adapter_file is None:
@@ -156,22 +213,39 @@ def model_weights(info: ModelInfo) -> dict[str, np.ndarray]:
 def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> Encoder:
     """Load the encoder model (see ``model_dir`` for where it is looked for) on ``device``.
 
-    ``device``: "auto" (CUDA when torch sees an NVIDIA GPU, else numpy), "cpu" (numpy),
-    "cuda" (transformers, fp16) or "torch-cpu" (transformers, float32).
+    ``device``: "auto" (CUDA when torch sees an NVIDIA GPU, else "cpu"), "cpu" (ONNX Runtime
+    where the folder has a graph and it is installed, else numpy), "numpy", "cuda"
+    (transformers, fp16) or "torch-cpu" (transformers, float32).
     """
     chosen = choose_device(device)
     info = resolve_model(model_dir)
-    runtime: Runtime
-    if chosen == "cpu":
-        from ipscan.encoder.numpy_bert import NumpyBert
+    if chosen in ("cuda", "torch-cpu"):
+        from ipscan.encoder.torch_runtime import TorchRuntime
 
-        runtime = NumpyBert(model_weights(info), info.config)
+        loaded = TorchRuntime(info, "cuda" if chosen == "cuda" else "cpu")
+        return Encoder(info, lambda: loaded, chosen, weights_sha256(info))
+    check_weight_files(info)
+    use_ort = chosen == "cpu" and info.graph_file is not None and _ort_installed()
+
+    def cpu_runtime() -> Runtime:
+        from ipscan.encoder.numpy_bert import NumpyBert
+        from ipscan.encoder.ort_runtime import OrtRuntime
+        from ipscan.extract.parallel import available_cores
+
+        weights = model_weights(info)
+        runtime: OrtRuntime | NumpyBert
+        if use_ort and info.graph_file is not None:
+            runtime = OrtRuntime(info.graph_file, weights, available_cores())
+        else:
+            runtime = NumpyBert(weights, info.config)
         if runtime.hidden != info.dim:
             raise EncoderError(
                 f"{info.path}: weights have dim {runtime.hidden}, expected {info.dim}"
             )
-    else:
-        from ipscan.encoder.torch_runtime import TorchRuntime
+        return runtime
 
-        runtime = TorchRuntime(info, "cuda" if chosen == "cuda" else "cpu")
-    return Encoder(info, runtime, chosen, weights_sha256(info))
+    name = "onnxruntime" if use_ort else "numpy"
+    encoder = Encoder(info, cpu_runtime, "cpu", weights_sha256(info), name)
+    if not info.standalone:
+        _ = encoder.runtime  # an adapter that does not fit its base fails here, in one line
+    return encoder

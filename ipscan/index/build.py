@@ -15,7 +15,7 @@ import numpy as np
 
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.analyze import analyze_bytes
+from ipscan.extract.parallel import analyze_entries
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index import layout
 from ipscan.index.compat import EncoderLike
@@ -67,6 +67,7 @@ def build_index(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     origin: str | None = None,
+    jobs: int | None = None,
 ) -> BuildSummary:
     """Add each source in ``specs`` to the index at ``index_dir`` (created when missing).
 
@@ -74,7 +75,7 @@ def build_index(
     kept with their vectors, so extending an index never re-embeds what it holds. ``include`` and
     ``exclude`` are glob patterns over paths inside a source (``*`` crosses folders). ``origin``
     is recorded instead of each source's own path (the default index names the registry file,
-    not where the build downloaded it).
+    not where the build downloaded it). ``jobs``: processes that parse (None: every core).
     """
     say = progress or (lambda _msg: None)
     summary = BuildSummary(index_dir=str(index_dir))
@@ -102,7 +103,12 @@ def build_index(
                 before = len(pending.units)
                 wanted = (e for e in entries if _selected(e.path, include, exclude))
                 _read_source(
-                    source_id, info.default_license_for, wanted, pending, len(contents.files)
+                    source_id,
+                    info.default_license_for,
+                    wanted,
+                    pending,
+                    len(contents.files),
+                    jobs,
                 )
                 n_units = len(pending.units) - before
                 contents.sources.append({**info.stored(), "units": n_units})
@@ -134,9 +140,9 @@ def _read_source(
     entries: Iterable[SourceEntry],
     pending: _Pending,
     file_base: int,
+    jobs: int | None,
 ) -> None:
-    for entry in entries:
-        analyzed = analyze_bytes(entry.path, entry.data)
+    for path, analyzed in analyze_entries(((e.path, e.data) for e in entries), jobs):
         # Not code, passed over by the gate, or too small to be evidence: nothing to record.
         if not isinstance(analyzed, AnalyzedFile):
             continue
@@ -146,9 +152,9 @@ def _read_source(
         text = analyzed.file.text
         file_id = file_base + len(pending.files)
         record: dict[str, object] = {
-            "path": entry.path,
+            "path": path,
             "source": source_id,
-            "license": file_license(text, default_license(entry.path)),
+            "license": file_license(text, default_license(path)),
         }
         statements = copyright_statements(text, max_lines=HEADER_LINES)
         if statements:

@@ -32,8 +32,13 @@ def encoder_info(encoder: EncoderLike) -> dict[str, Any]:
 
 
 def check_encoder(index_encoder: dict[str, Any], encoder: EncoderLike, where: Path) -> None:
-    """Vectors from another encoder are meaningless to this one: say so in one line."""
-    if index_encoder.get("weights_sha256") != encoder.weights_sha256:
+    """Vectors from another encoder are meaningless to this one: say so in one line.
+
+    An encoder that reproduces another's embeddings (a repackaging of the same weights, its
+    manifest's ``same_embeddings_as``) accepts that encoder's indexes.
+    """
+    accepted = {encoder.weights_sha256, *getattr(encoder, "same_embeddings_as", ())}
+    if index_encoder.get("weights_sha256") not in accepted:
         raise IpscanIndexError(
             f"{where}: built with encoder {index_encoder.get('id')} "
             f"(weights {str(index_encoder.get('weights_sha256'))[:12]}), this ipscan uses "

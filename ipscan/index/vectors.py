@@ -24,7 +24,8 @@ def require_faiss() -> None:
         importlib.import_module("faiss")
     except ImportError as exc:
         raise IpscanIndexError(
-            "faiss is not installed: `pip install 'ipscan[cpu]'` (or `ipscan[gpu]`, never both)"
+            "faiss is not installed: `pip install 'ipscan-code[cpu]'` "
+            "(or `ipscan-code[gpu]`, never both)"
         ) from exc
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # spdx-tools is imported when rendering only
 PROJECT_ID = "SPDXRef-Package-Project"
 # A unique URI that need not resolve, as SPDX 2.3 allows.
 NAMESPACE_BASE = "https://spdx.org/spdxdocs/ipscan-"
-MISSING_EXTRA = "--format {fmt} needs the sbom extra: pip install 'ipscan[sbom]'"
+MISSING_EXTRA = "--format {fmt} needs the sbom extra: pip install 'ipscan-code[sbom]'"
 NOT_A_LICENSE = ("", "NOASSERTION", "NONE")
 
 

@@ -1,0 +1,146 @@
+"""The encoder's forward pass as an ONNX graph without weights (built with the ``onnx`` package).
+
+The graph is ``NumpyBert.pooled``: BERT with absolute positions, post-LayerNorm and exact GELU,
+mean-pooled over the attention mask. Its initializers carry the standalone weights file's tensor
+names and shapes but no data (they point at external data that does not exist), so the graph is a
+few tens of KB and ``ipscan.encoder.ort_runtime`` hands the weights over at session creation.
+Only standard operators (opset 20), so any ONNX Runtime build runs it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+OPSET = 20
+_MASKED = -1e30  # added to the scores of padding keys, as the numpy runtime does
+
+
+class _Graph:
+    def __init__(self, helper: Any) -> None:
+        self.helper = helper
+        self.nodes: list[Any] = []
+        self.consts: list[Any] = []
+        self._n = 0
+
+    def op(self, op_type: str, *inputs: str, **attrs: Any) -> str:
+        self._n += 1
+        out = f"{op_type.lower()}_{self._n}"
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
+        return out
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.consts.append(numpy_helper.from_array(value, name))
+        return name
+
+
+def _weight_placeholder(name: str, shape: tuple[int, ...]) -> Any:
+    """An initializer with a name and shape whose data is supplied when the session is made."""
+    from onnx import TensorProto
+
+    t = TensorProto()
+    t.name = name
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend(shape)
+    t.data_location = TensorProto.EXTERNAL
+    entry = t.external_data.add()
+    entry.key, entry.value = "location", "supplied-by-ipscan"
+    return t
+
+
+def build_graph(shapes: Mapping[str, tuple[int, ...]], config: Mapping[str, Any]) -> bytes:
+    """The serialized ONNX model for weights of these ``shapes`` (name -> shape)."""
+    from onnx import TensorProto
+    from onnx import helper
+
+    g = _Graph(helper)
+    hidden = int(config["hidden_size"])
+    heads = int(config["num_attention_heads"])
+    eps = float(config.get("layer_norm_eps", 1e-12))
+    head_dim = hidden // heads
+    i64 = np.int64
+
+    def ln(x: str, prefix: str) -> str:
+        return g.op(
+            "LayerNormalization",
+            x,
+            prefix + "LayerNorm.weight",
+            prefix + "LayerNorm.bias",
+            axis=-1,
+            epsilon=eps,
+        )
+
+    def linear(x: str, name: str) -> str:
+        w_t = g.op("Transpose", name + ".weight", perm=[1, 0])
+        return g.op("Add", g.op("MatMul", x, w_t), name + ".bias")
+
+    seq = g.op("Gather", g.op("Shape", "input_ids"), g.const("one", np.array(1, i64)), axis=0)
+    seq1 = g.op("Unsqueeze", seq, g.const("axes0", np.array([0], i64)))
+    positions = g.op(
+        "Slice",
+        "embeddings.position_embeddings.weight",
+        g.const("zero1", np.array([0], i64)),
+        seq1,
+        g.const("axis0", np.array([0], i64)),
+    )
+    x = g.op("Gather", "embeddings.word_embeddings.weight", "input_ids", axis=0)
+    x = g.op("Add", g.op("Add", x, positions), "embeddings.token_type_embeddings.weight")
+    x = ln(x, "embeddings.")
+    maskf = g.op("Cast", "attention_mask", to=TensorProto.FLOAT)
+    bias = g.op(
+        "Mul",
+        g.op("Sub", g.const("onef", np.array(1.0, np.float32)), maskf),
+        g.const("masked", np.array(_MASKED, np.float32)),
+    )
+    bias = g.op("Unsqueeze", bias, g.const("axes12", np.array([1, 2], i64)))
+    split_heads = g.const("split_heads", np.array([0, 0, heads, head_dim], i64))
+    merge_heads = g.const("merge_heads", np.array([0, 0, hidden], i64))
+    scale = g.const("scale", np.array(1.0 / math.sqrt(head_dim), np.float32))
+    n_layers = int(config["num_hidden_layers"])
+    for i in range(n_layers):
+        p = f"encoder.layer.{i}."
+        q = g.op("Reshape", linear(x, p + "attention.self.query"), split_heads)
+        k = g.op("Reshape", linear(x, p + "attention.self.key"), split_heads)
+        v = g.op("Reshape", linear(x, p + "attention.self.value"), split_heads)
+        q = g.op("Transpose", q, perm=[0, 2, 1, 3])
+        k = g.op("Transpose", k, perm=[0, 2, 3, 1])
+        v = g.op("Transpose", v, perm=[0, 2, 1, 3])
+        scores = g.op("Add", g.op("Mul", g.op("MatMul", q, k), scale), bias)
+        ctx = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
+        ctx = g.op("Reshape", g.op("Transpose", ctx, perm=[0, 2, 1, 3]), merge_heads)
+        x = ln(g.op("Add", linear(ctx, p + "attention.output.dense"), x), p + "attention.output.")
+        inter = g.op("Gelu", linear(x, p + "intermediate.dense"), approximate="none")
+        x = ln(g.op("Add", linear(inter, p + "output.dense"), x), p + "output.")
+    summed = g.op(
+        "ReduceSum",
+        g.op("Mul", x, g.op("Unsqueeze", maskf, g.const("axes2", np.array([2], i64)))),
+        g.const("axes1", np.array([1], i64)),
+        keepdims=0,
+    )
+    counts = g.op("ReduceSum", maskf, g.const("axes1b", np.array([1], i64)), keepdims=1)
+    counts = g.op("Max", counts, g.const("tiny", np.array(1e-9, np.float32)))
+    pooled = g.op("Div", summed, counts)
+    g.nodes.append(helper.make_node("Identity", [pooled], ["pooled"]))
+    used = {name for node in g.nodes for name in node.input}
+    weights = [_weight_placeholder(n, tuple(s)) for n, s in sorted(shapes.items()) if n in used]
+    graph = helper.make_graph(
+        g.nodes,
+        "ipscan-encoder",
+        [
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
+        ],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hidden])],
+        initializer=[*g.consts, *weights],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 9
+    # No onnx.checker here: it looks for the placeholders' external data. The export loads the
+    # graph in ONNX Runtime and measures its embeddings instead.
+    data: bytes = model.SerializeToString()
+    return data

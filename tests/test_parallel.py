@@ -1,0 +1,69 @@
+"""Parsing on every core gives the same evidence, in the same order, as parsing in one process."""
+
+from __future__ import annotations
+
+import dataclasses
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ipscan.extract.analyze import analyze_bytes
+from ipscan.extract.analyze import analyze_file
+from ipscan.extract.parallel import MIN_PARALLEL_BYTES
+from ipscan.extract.parallel import analyze_entries
+from ipscan.extract.parallel import analyze_files
+from ipscan.records import SkippedFile
+from ipscan.records import SourceFile
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def _stdlib_files(min_bytes: int) -> list[SourceFile]:
+    files: list[SourceFile] = []
+    total = 0
+    for name in sorted(p.name for p in STDLIB.glob("*.py")):
+        text = (STDLIB / name).read_text(encoding="utf-8")
+        files.append(SourceFile(name, text, "python"))
+        total += len(text)
+        if total > min_bytes:
+            break
+    return files
+
+
+def _plain(value: Any) -> Any:
+    """A comparable form of analysis records (numpy arrays as lists)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            *(_plain(getattr(value, f.name)) for f in dataclasses.fields(value)),
+        )
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def test_a_pool_of_two_gives_what_one_process_gives() -> None:
+    files = _stdlib_files(2 * MIN_PARALLEL_BYTES)
+    assert sum(len(f.text) for f in files) > MIN_PARALLEL_BYTES  # big enough to start workers
+    pooled = _plain(list(analyze_files(files, jobs=2)))
+    assert pooled == _plain([analyze_file(f) for f in files])
+
+
+def test_entries_keep_their_paths_and_order_through_the_pool() -> None:
+    files = _stdlib_files(2 * MIN_PARALLEL_BYTES)
+    entries = [(f.path, f.text.encode()) for f in files]
+    entries.append(("notes.txt", b"not code"))  # not a language: None, in its place
+    got = list(analyze_entries(iter(entries), jobs=2))
+    assert [path for path, _ in got] == [path for path, _ in entries]
+    assert _plain([r for _, r in got]) == _plain([analyze_bytes(p, d) for p, d in entries])
+    assert not any(isinstance(r, SkippedFile) for _, r in got)
+    assert got[-1] == ("notes.txt", None)
+
+
+def test_a_small_batch_stays_in_this_process() -> None:
+    small = [SourceFile("a.py", "def f(x):\n    return x + 1\n", "python")]
+    assert _plain(list(analyze_files(small, jobs=4))) == _plain([analyze_file(small[0])])
