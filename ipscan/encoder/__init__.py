@@ -20,6 +20,7 @@ import numpy as np
 from ipscan.encoder.model_dir import ModelInfo
 from ipscan.encoder.model_dir import resolve_model
 from ipscan.encoder.model_dir import weights_sha256
+from ipscan.encoder.wordpiece import WordPieceTokenizer
 from ipscan.errors import EncoderError
 
 DEVICES = ("auto", "cpu", "numpy", "cuda", "torch-cpu")
@@ -46,8 +47,6 @@ class Encoder:
     ) -> None:
         """``runtime`` makes the forward pass when the first text is encoded: a scan whose units
         are all in the embedding cache never reads the weights."""
-        from tokenizers import Tokenizer
-
         self.info = info
         self.encoder_id = info.encoder_id
         self.weights_sha256 = sha256
@@ -59,12 +58,7 @@ class Encoder:
         self._make_runtime = runtime
         self._runtime: Runtime | None = None
         self.runtime_name = runtime_name or device
-        try:
-            tok = Tokenizer.from_file(str(info.tokenizer_file))
-        except Exception as exc:  # tokenizers raises a bare Exception on bad files
-            raise EncoderError(f"{info.tokenizer_file}: cannot load tokenizer ({exc})") from None
-        tok.no_padding()
-        tok.enable_truncation(self.max_length)
+        tok = WordPieceTokenizer.from_file(info.tokenizer_file)
         self._tokenizer = tok
         pad = tok.token_to_id("[PAD]")
         self._pad_id = int(info.config.get("pad_token_id", 0) if pad is None else pad)
@@ -83,7 +77,7 @@ class Encoder:
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text, with [CLS]/[SEP], truncated to ``max_length``."""
-        return [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        return self._tokenizer.encode_batch(texts, self.max_length)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """(n, dim) float32 L2-normalized vectors, in the order of ``texts``.

@@ -66,7 +66,7 @@ class ModelInfo:
 
     @property
     def tokenizer_file(self) -> Path:
-        """The tokenizers-format tokenizer of the model."""
+        """The model's tokenizer.json (a BERT WordPiece tokenizer, see ipscan.encoder.wordpiece)."""
         return (self.files_dir or self.path) / self.tokenizer_name
 
     @property
