@@ -20,6 +20,8 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import cpu_model  # noqa: E402
 
 # (case, what was tried, tests: "file::name-prefix" — every parametrized input counts)
 CASES: list[tuple[str, str, tuple[str, ...]]] = [
@@ -153,16 +155,6 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
 ]
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def run(markdown: bool) -> int:
     files = sorted({f"tests/{t.split('::')[0]}.py" for _, _, tests in CASES for t in tests})
     with tempfile.TemporaryDirectory() as tmp:
@@ -191,7 +183,7 @@ def run(markdown: bool) -> int:
             print(f"case {number}: no test ran ({tests[0]} ...)", file=sys.stderr)
         counts[number] = [tried, passed]
         rows.append((number, what, tried, passed))
-    print(f"# {_cpu()}, nproc {os.cpu_count()}, Python {platform.python_version()}")
+    print(f"# {cpu_model()}, nproc {os.cpu_count()}, Python {platform.python_version()}")
     if markdown:
         print("| Case | Tried | Inputs | Behaved as owed |\n|---|---|---|---|")
         for number, what, tried, passed in rows:

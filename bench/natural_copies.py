@@ -55,6 +55,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from license_corpus import fetch as fetch_archive  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 from ipscan.extract.languages import language_for_path  # noqa: E402
 from ipscan.index.reader import IndexReader  # noqa: E402
@@ -755,15 +756,7 @@ def problems(
 
 
 def machine() -> dict[str, Any]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "unknown",
-    )
-    return {"cpu": cpu, "nproc": len(os.sched_getaffinity(0))}
+    return {"cpu": cpu_model(), "nproc": len(os.sched_getaffinity(0))}
 
 
 def prepare(

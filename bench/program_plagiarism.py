@@ -43,7 +43,6 @@ import argparse
 import csv
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -57,6 +56,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from machine import cpu_model  # noqa: E402
 
 from ipscan.encoder import BULK_TEXTS  # noqa: E402
 from ipscan.encoder import bulk_device  # noqa: E402
@@ -344,14 +346,7 @@ def problems(
 
 def machine() -> str:
     """The CPU model from /proc/cpuinfo and the number of usable cores (as ``nproc``)."""
-    model = platform.processor() or "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, nproc {len(os.sched_getaffinity(0))}"
+    return f"{cpu_model()}, nproc {len(os.sched_getaffinity(0))}"
 
 
 def table(rows: dict[str, dict[str, float]], header: str) -> str:
