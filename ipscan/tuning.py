@@ -112,6 +112,12 @@ MIN_FILE_TOKENS = 25
 # that are not blanks: a 20-line header of ``#include`` lines under a copyright notice is
 # still that upstream file.
 MIN_FILE_CHARS = 150
+# A smaller file (a four-line wrapper module, a header of two #pragma lines) is that indexed file
+# only when its whole text is identical, it has this many non-blank characters and lines, and
+# it keeps the indexed file's name: vendored copies keep their names, and the same few lines
+# under another name are as likely written again as copied.
+MIN_SMALL_FILE_CHARS = 40
+MIN_SMALL_FILE_LINES = 3
 # A file digest or raw fingerprint found in more indexed files than this is boilerplate
 # (generated stubs, a license-check snippet every package carries).
 MAX_FILE_FANOUT = 8

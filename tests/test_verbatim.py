@@ -70,6 +70,10 @@ def _table(name: str, first: int, rows: int) -> str:
     return f"{name} = [\n{body}]\n"
 
 
+# A four-line module under the size bars of both file digests, and a one-line one.
+SMALL_MODULE = "from .tally import Tally\n\n\ndef fresh():\n    return Tally()\n"
+ONE_LINE_MODULE = '__version__ = "1.0.0+tally.local.build"\n'
+
 TABLE = _table("LETTERS", 0x41, 26)
 OTHER_TABLE = _table("KANA", 0x3042, 26)
 
@@ -126,6 +130,8 @@ def verbatim_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  
     (src / "letters.py").write_text('"""Letters."""\n\n' + TABLE, encoding="utf-8")
     (src / "__init__.py").write_text(NOTICE_MODULE, encoding="utf-8")
     (src / "merging.py").write_text(TWIN, encoding="utf-8")
+    (src / "fresh.py").write_text(SMALL_MODULE, encoding="utf-8")
+    (src / "version.py").write_text(ONE_LINE_MODULE, encoding="utf-8")
     (src / "LICENSE").write_text("MIT License\n\nCopyright (c) 2020 Tally Authors\n")
     index_dir = tmp_path_factory.mktemp("tally-index") / "idx"
     build_index([str(src)], index_dir, encoder, encoder.encode)
@@ -274,6 +280,26 @@ def test_a_small_module_copied_with_its_notice_is_that_file(
     [found] = _on(report, "vendor/tally/__init__.py")
     assert (found.scope, found.reasons) == (Scope.FILE, (Reason.IDENTICAL_FILE,))
     assert _on(report, "pkg/__init__.py") == []  # the same two lines of code: not a copy
+
+
+def test_a_small_file_is_that_file_only_as_is_and_under_its_own_name(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    report = _scan(
+        tmp_path,
+        {
+            "vendor/tally/fresh.py": SMALL_MODULE,  # vendored: same text, same name
+            "app/helpers.py": SMALL_MODULE,  # the same four lines under another name
+            "vendor/tally/version.py": ONE_LINE_MODULE,  # one line: too little to tell
+            "lib/fresh.py": SMALL_MODULE.replace("Tally()", "Tally(0)"),  # edited
+        },
+        verbatim_index,
+    )
+    [found] = _on(report, "vendor/tally/fresh.py")
+    assert (found.scope, found.reasons) == (Scope.FILE, (Reason.IDENTICAL_FILE,))
+    assert (found.source.package, found.source.path) == ("tally", "fresh.py")
+    for path in ("app/helpers.py", "vendor/tally/version.py", "lib/fresh.py"):
+        assert _on(report, path) == [], path
 
 
 def test_a_copied_file_names_its_own_source_not_the_twins_upstream_keeps(

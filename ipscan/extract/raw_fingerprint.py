@@ -26,6 +26,8 @@ from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
 from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
+from ipscan.tuning import MIN_SMALL_FILE_CHARS
+from ipscan.tuning import MIN_SMALL_FILE_LINES
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 
@@ -64,6 +66,12 @@ class FileEvidence:
     def text_is_evidence(self) -> bool:
         """Whether the whole text is: big code, or a text (comments included) of some size."""
         return self.code_is_evidence or self.n_chars >= MIN_FILE_CHARS
+
+    @property
+    def is_small_text(self) -> bool:
+        """Whether it is a small file whose identical text, under its own name, is evidence."""
+        small = self.n_chars >= MIN_SMALL_FILE_CHARS and self.n_lines >= MIN_SMALL_FILE_LINES
+        return small and not self.text_is_evidence
 
 
 def _digest64(data: bytes) -> int:

@@ -146,7 +146,7 @@ def _read_source(
         # Not code, passed over by the gate, or too small to be evidence: nothing to record.
         if not isinstance(analyzed, AnalyzedFile):
             continue
-        has_raw = analyzed.raw.text_is_evidence
+        has_raw = analyzed.raw.text_is_evidence or analyzed.raw.is_small_text
         if not analyzed.units and not has_raw:
             continue
         text = analyzed.file.text

@@ -39,6 +39,7 @@ class IdenticalFile:
     file_id: int  # the indexed file
     same_text: bool  # the text too, not only the code, is the same
     n_lines: int  # the indexed file's lines
+    small: bool = False  # a small file: counts only where the indexed file has its name
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[I
     if not len(keys):
         return out
     for qi, ev in enumerate(queries):
-        if not ev.text_is_evidence:
+        if not ev.text_is_evidence and not ev.is_small_text:
             continue
         same_text = keys["text_digest"] == np.uint64(ev.text_digest)
         same = same_text | (keys["code_digest"] == np.uint64(ev.code_digest))
@@ -75,7 +76,11 @@ def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[I
         best = min(rows, key=lambda r: (not same_text[r], int(r)))
         out.append(
             IdenticalFile(
-                qi, int(keys["file"][best]), bool(same_text[best]), int(keys["n_lines"][best])
+                qi,
+                int(keys["file"][best]),
+                bool(same_text[best]),
+                int(keys["n_lines"][best]),
+                ev.is_small_text,
             )
         )
     return out
