@@ -24,7 +24,7 @@ the suspects as test files, noise_t=25 and guarantee_t=30 (also 25/25, copydetec
 default); a pair is flagged when the suspect's (test-side) similarity to the original is at least
 0.33, copydetect's default display threshold, fixed before the run. Its best-F1 threshold on the
 same pairs is printed too, as an upper bound tuned on the test data. copydetect runs in its own
-virtual environment (``CD_WORKER``); it is no dependency of ipscan.
+virtual environment (``bench/copydetect_runner.py``); it is no dependency of ipscan.
 
 Setup and run:
 
@@ -192,31 +192,6 @@ def run_ipscan(run: Path) -> tuple[dict[Key, float], dict[str, float], dict[str,
     return scores, times, {"default": list(report.findings), "explain": list(explained.findings)}
 
 
-# Run by copydetect's own interpreter (it is not installed in ipscan's environment). Reads
-# {"noise_t", "guarantee_t", "groups": [[tests, refs], ...]} and writes [test, ref, test_sim] for
-# every test x reference pair of every group, one CopyDetector run per group.
-CD_WORKER = """
-import json, sys
-import copydetect
-job = json.load(sys.stdin)
-out = []
-for tests, refs in job["groups"]:
-    det = copydetect.CopyDetector(
-        noise_t=job["noise_t"], guarantee_t=job["guarantee_t"], silent=True, autoopen=False
-    )
-    for path in tests:
-        det.add_file(path, type="test")
-    for path in refs:
-        det.add_file(path, type="ref")
-    det.run()
-    sims = det.similarity_matrix
-    for i, test in enumerate(det.test_files):
-        for j, ref in enumerate(det.ref_files):
-            out.append([test, ref, float(sims[i, j, 0])])
-json.dump(out, sys.stdout)
-"""
-
-
 def run_copydetect(
     pairs: list[Pair], files: dict[str, Path], noise_t: int, guarantee_t: int
 ) -> tuple[dict[Key, float], float]:
@@ -232,14 +207,15 @@ def run_copydetect(
     job = {
         "noise_t": noise_t,
         "guarantee_t": guarantee_t,
-        "groups": [[sorted(t), sorted(r)] for t, r in by_problem.values()],
+        "min_sim": 0.0,
+        "groups": [{"tests": sorted(t), "refs": sorted(r)} for t, r in by_problem.values()],
     }
     t0 = time.perf_counter()
     # copydetect hashes k-grams with Python's hash(), salted per process unless PYTHONHASHSEED
     # is set; with guarantee_t > noise_t the winnowed fingerprints, and so the scores, would
     # change from run to run.
     done = subprocess.run(
-        [str(CD_PYTHON), "-c", CD_WORKER],
+        [str(CD_PYTHON), str(HERE / "copydetect_runner.py")],
         env={**os.environ, "PYTHONHASHSEED": "0"},
         input=json.dumps(job),
         capture_output=True,
@@ -249,7 +225,8 @@ def run_copydetect(
     wall = time.perf_counter() - t0
     if done.returncode != 0:
         raise SystemExit(f"copydetect failed: {done.stderr[-2000:]}")
-    scores = {(Path(t).stem, Path(r).stem): sim for t, r, sim in json.loads(done.stdout)}
+    found = json.loads(done.stdout)["pairs"]
+    scores = {(Path(t).stem, Path(r).stem): sim for t, r, sim, _ in found}
     return scores, wall
 
 

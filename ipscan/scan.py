@@ -181,18 +181,7 @@ def scan_analyzed(
 def _identical(analyzed: Sequence[AnalyzedFile], reader: IndexReader) -> list[Finding]:
     """File-level findings for scanned files that are indexed files (matcher 0-file)."""
     matches = identical_files([af.raw for af in analyzed], reader.file_keys)
-    lookup = file_lookup(reader)
-    matches = [
-        m
-        for m in matches
-        if not m.small
-        or _basename(analyzed[m.query].file.path) == _basename(lookup(m.file_id, 0, 0).path)
-    ]
-    return identical_file_findings(matches, analyzed, lookup)
-
-
-def _basename(path: str) -> str:
-    return path.rsplit("/", 1)[-1]
+    return identical_file_findings(matches, analyzed, file_lookup(reader))
 
 
 def _regions(

@@ -45,12 +45,18 @@ def _in_scan(af: AnalyzedFile, lines: frozenset[int]) -> int:
 def identical_file_findings(
     matches: Sequence[IdenticalFile], files: Sequence[AnalyzedFile], source_of: FileLookup
 ) -> list[Finding]:
-    """One file-level finding per scanned file that is an indexed file."""
+    """One file-level finding per scanned file that is an indexed file.
+
+    A small file counts only under the indexed file's name (``ipscan.tuning``).
+    """
     out = []
     for m in matches:
         af = files[m.query]
         if af.scan_lines is not None and not af.scan_lines:
             continue  # the change added no line to this file
+        source = source_of(m.file_id, 1, max(m.n_lines, 1))
+        if m.small and _basename(af.file.path) != _basename(source.path):
+            continue
         reason = Reason.IDENTICAL_FILE if m.same_text else Reason.IDENTICAL_FILE_CODE
         out.append(
             Finding(
@@ -59,7 +65,7 @@ def identical_file_findings(
                 end_line=_n_lines(af.file.text),
                 similarity=1.0,
                 verdict=Verdict.COPIED,
-                source=source_of(m.file_id, 1, max(m.n_lines, 1)),
+                source=source,
                 scope=Scope.FILE,
                 matchers=(Matcher.FILE,),
                 evidence={"file_coverage": 1.0},
@@ -67,6 +73,10 @@ def identical_file_findings(
             )
         )
     return out
+
+
+def _basename(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
 
 
 def region_findings(

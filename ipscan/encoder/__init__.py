@@ -62,8 +62,6 @@ class Encoder:
         self._tokenizer = tok
         pad = tok.token_to_id("[PAD]")
         self._pad_id = int(info.config.get("pad_token_id", 0) if pad is None else pad)
-        unk = tok.token_to_id("[UNK]")
-        self.unk_id = self._pad_id if unk is None else int(unk)
 
     @property
     def runtime(self) -> Runtime:
@@ -219,7 +217,7 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
         loaded = TorchRuntime(info, "cuda" if chosen == "cuda" else "cpu")
         return Encoder(info, lambda: loaded, chosen, weights_sha256(info))
     check_weight_files(info)
-    use_ort = chosen == "cpu" and info.graph_file is not None and _ort_installed()
+    graph = info.graph_file if chosen == "cpu" and _ort_installed() else None
 
     def cpu_runtime() -> Runtime:
         from ipscan.encoder.numpy_bert import NumpyBert
@@ -228,8 +226,8 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
 
         weights = model_weights(info)
         runtime: OrtRuntime | NumpyBert
-        if use_ort and info.graph_file is not None:
-            runtime = OrtRuntime(info.graph_file, weights, available_cores())
+        if graph is not None:
+            runtime = OrtRuntime(graph, weights, available_cores())
         else:
             runtime = NumpyBert(weights, info.config)
         if runtime.hidden != info.dim:
@@ -238,7 +236,7 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
             )
         return runtime
 
-    name = "onnxruntime" if use_ort else "numpy"
+    name = "numpy" if graph is None else "onnxruntime"
     encoder = Encoder(info, cpu_runtime, "cpu", weights_sha256(info), name)
     if not info.standalone:
         _ = encoder.runtime  # an adapter that does not fit its base fails here, in one line

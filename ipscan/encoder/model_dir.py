@@ -261,8 +261,7 @@ def _describe_adapter_dir(path: Path, source: str) -> ModelInfo:
     )
 
 
-def _file_name(m: dict[str, Any], key: str, where: Path) -> str:
-    name = m.get(key)
+def _file_name(name: object, key: str, where: Path) -> str:
     if not isinstance(name, str) or not name or "/" in name or "\\" in name or name[0] == ".":
         raise EncoderError(f"{where}: '{key}' must be a file name in the model folder")
     if not (where.parent / name).is_file():
@@ -283,9 +282,9 @@ def _describe_standalone_dir(path: Path, source: str) -> ModelInfo:
     names = raw.get("weights")
     if not isinstance(names, list) or not names:
         raise EncoderError(f"{where}: 'weights' must be a list of file names")
-    weights = [_file_name({"weights": n}, "weights", where) for n in names]
-    tokenizer = _file_name(raw, "tokenizer", where)
-    graph = _file_name(raw, "graph", where) if "graph" in raw else None
+    weights = [_file_name(n, "weights", where) for n in names]
+    tokenizer = _file_name(raw.get("tokenizer"), "tokenizer", where)
+    graph = _file_name(raw["graph"], "graph", where) if "graph" in raw else None
     m = _manifest(path, config)
     same = raw.get("same_embeddings_as", [])
     if not isinstance(same, list) or not all(isinstance(x, str) and len(x) == 64 for x in same):

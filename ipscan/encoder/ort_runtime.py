@@ -45,6 +45,7 @@ class OrtRuntime:
         # Idle workers sleep instead of spinning: the parsing processes need those cores.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         names = sorted(weights)
+        # The session reads these buffers for as long as it lives: keep them referenced.
         self._values = [
             ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(weights[n])) for n in names
         ]

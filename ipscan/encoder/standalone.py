@@ -8,10 +8,10 @@ stay within cosine 0.99999 of float32 ones), vectors float32. Position embedding
 model's ``max_length`` and token types to the one type ipscan uses. ``encoder.onnx`` is the
 forward pass as an ONNX graph without weights (``ipscan.encoder.ort_runtime`` hands them over).
 
-Measured before choosing (bench/encoder_speed.py, AMD EPYC, 2 cores): int8 weights move the
-embeddings to cosine 0.998 and int8 activations to 0.96; a vocabulary pruned to the tokens seen
-in 225,000 units of real code reads one in ten new units with an [UNK], which moves those to a
-median cosine of 0.95. Neither is kept.
+Measured before choosing, with one-off scripts that are not kept (AMD EPYC, 2 cores): int8
+weights move the embeddings to cosine 0.998 and int8 activations to 0.96; a vocabulary pruned to
+the tokens seen in 92,302 units of real code reads one in ten new units with an [UNK], which
+moves those to a median cosine of 0.95. Neither is kept.
 """
 
 from __future__ import annotations
