@@ -129,6 +129,8 @@ class SourceRef:
     unit_name: str = ""
     # Copyright statements of the matched file's header, else of its package's license files.
     copyright: tuple[str, ...] = ()
+    # The package's ecosystem as a purl type (pypi, npm, ...), "" when the index does not know.
+    ecosystem: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,7 @@ DEFAULT_FAIL_ON = (
     "unknown-license",
     "no-license",
     "copyleft-conflict",
+    "restricted",
     "incompatible",
     "denied",
 )

@@ -33,8 +33,13 @@ def test_statements_of_installed_license_files() -> None:
 def test_license_text_boilerplate_is_not_a_statement() -> None:
     licenses = pytest.importorskip("identify.vendor.licenses")
     texts = dict(licenses.LICENSES)
-    # Placeholders, "copyright notice", "Copyright" as a defined term, the FSF's own notice.
-    for spdx in ("MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0", "LGPL-2.1", "MPL-2.0"):
+    # Placeholders, "copyright notice", "Copyright" as a defined term, the FSF's own notice,
+    # "copyright" in the middle of a sentence, a license text's copyright on itself ("This
+    # License is Copyright © 2005 ...", "EUPL © the European Union 2007").
+    for spdx in (
+        *("MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0", "LGPL-2.1", "MPL-2.0", "GPL-2.0"),
+        *("AGPL-3.0", "AFL-3.0", "OSL-3.0", "EUPL-1.2", "CC-BY-4.0", "EPL-1.0", "MS-PL"),
+    ):
         assert copyright_statements(texts[spdx], license_file=True) == (), spdx
 
 
@@ -47,11 +52,44 @@ def test_license_text_boilerplate_is_not_a_statement() -> None:
         ("/* © 2020, 2021 ACME Corp. */", "ACME Corp"),
         ("# SPDX-FileCopyrightText: 2023 Ada Lovelace", "Ada Lovelace"),
         ("Copyright (C) 2001-present by Some Body", "Some Body"),
+        # The statement after a lead-in or a field label, then cleaned of what is not a name.
+        (":copyright: Copyright 2006-present by the Pygments team, see AUTHORS.",
+         "the Pygments team"),
+        ("# Modifications Copyright (C) 2025, Example Devices, Inc.", "Example Devices, Inc"),
+        ("// Copyright (R) Example Corporation. All rights reserved.", "Example Corporation"),
+        ("Copyright [2007] Neal Example", "Neal Example"),
+        ("Copyright (c) 2008-present The pip developers (see AUTHORS.txt file)",
+         "The pip developers"),
+        ('NOTICE = "Copyright © 2013-2026 Pat Example"', "Pat Example"),
+        ("# copyright (C) 2022, Robert Example, All rights", "Robert Example"),
     ],
-)
+)  # fmt: skip
 def test_holders(line: str, holder: str) -> None:
     (statement,) = copyright_statements(line)
     assert holder_of(statement) == holder
+
+
+@pytest.mark.parametrize(
+    ("line", "statement"),
+    [
+        # A mid-line statement starts at its mark; inside parentheses it ends at the closing one.
+        ("# six: Copyright (c) 2010 Ada Example", "Copyright (c) 2010 Ada Example"),
+        ("# Portions Copyright 2010 Ada Example", "Copyright 2010 Ada Example"),
+        ("# Derived from six (Copyright 2010 Ada Example), MIT", "Copyright 2010 Ada Example"),
+        ('msg = "Copyright (c) 2016 Ada Example"', "Copyright (c) 2016 Ada Example"),
+        ("/* (c) 2015 Jane Doe */", "(c) 2015 Jane Doe"),
+        ("/*! tinylib v1.2 | (c) 2020 Jane Doe | MIT */ var a=1;", "(c) 2020 Jane Doe"),
+        ("<!-- Copyright 2019 Jane Doe --> <p>", "Copyright 2019 Jane Doe"),
+    ],
+)
+def test_statements_start_at_their_mark(line: str, statement: str) -> None:
+    assert copyright_statements(line) == (statement,)
+
+
+def test_many_statements_up_to_a_limit() -> None:
+    text = "".join(f"# Copyright {2000 + i} Holder Number{i}\n" for i in range(20))
+    assert len(copyright_statements(text)) == 12
+    assert len(copyright_statements(text, limit=None)) == 20
 
 
 def test_holder_named_ignores_weak_words() -> None:

@@ -122,6 +122,7 @@ def test_verdict_strings_are_pinned() -> None:
         "incompatible",
         "no-license",
         "unknown-license",
+        "restricted",
     ]
     assert [v.value for v in VERDICT_ORDER] == [
         "ok",
@@ -129,6 +130,7 @@ def test_verdict_strings_are_pinned() -> None:
         "unknown-license",
         "no-license",
         "copyleft-conflict",
+        "restricted",
         "incompatible",
     ]
 

@@ -137,6 +137,21 @@ def test_an_allowed_copyleft_license_still_needs_its_notice() -> None:
     assert kept.license_verdict == "ok"
 
 
+@pytest.mark.parametrize(
+    ("license_", "verdict"),
+    [
+        ("CC-PDDC", "ok"),  # judged by its ScanCode category: public domain, no notice
+        ("BUSL-1.1", "attribution-required"),  # allowed by the policy, its notice still kept
+        ("curl", "attribution-required"),
+    ],
+)
+def test_a_license_judged_by_its_category_and_allowed_keeps_the_notice_it_asks_for(
+    license_: str, verdict: str
+) -> None:
+    judged = judge(finding(license_), policy=Policy(allowed=(license_,)))
+    assert judged.license_verdict == verdict
+
+
 def test_flagging_lowers_an_ok_copy_to_flagged() -> None:
     judged = judge(finding("MIT"), policy=Policy(flagged=("MIT",)), text=MIT_HEADER + CODE)
     assert judged.license_verdict == "flagged"

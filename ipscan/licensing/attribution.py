@@ -3,7 +3,9 @@
 A notice is kept when the scanned file (anywhere in it: a pasted snippet often keeps its header
 comment just above) or one of the project's notice files (NOTICE, THIRD-PARTY-NOTICES, ...;
 read by ``ipscan.licensing.project``) both names one of the source's copyright holders and
-mentions the source's license. When the index holds no copyright holder for the source, the
+mentions the source's license. A holder is named by a copyright statement anywhere in a line
+("# six: Copyright ...", "Portions Copyright ...", "SPDX-FileCopyrightText: ..."; see
+``ipscan.licensing.copyright``). When the index holds no copyright holder for the source, the
 license mention alone decides.
 """
 
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ipscan.licensing.compat import license_ids
 from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.copyright import holder_named
 from ipscan.licensing.copyright import holder_of
+from ipscan.licensing.copyright import statement_in
 from ipscan.licensing.notices import spdx_identifiers
 from ipscan.licensing.texts import detect_license_text
 from ipscan.licensing.texts import normalized_words
@@ -65,8 +69,15 @@ def license_mentioned(text: str, expression: str) -> bool:
     return any(lic in found for lic in ids)
 
 
+@lru_cache(maxsize=32)
+def _statements(text: str) -> tuple[str, ...]:
+    # Every statement, not the first few: a pasted notice may follow many others. Cached
+    # because each finding of a file asks again.
+    return copyright_statements(text, limit=None)
+
+
 def _notice_in(text: str, holders: Sequence[str], expression: str) -> bool:
-    if holders and not any(holder_named(h, copyright_statements(text)) for h in holders):
+    if holders and not any(holder_named(h, _statements(text)) for h in holders):
         return False
     return license_mentioned(text, expression)
 
@@ -77,9 +88,22 @@ def notice_kept(file_text: str, notice_texts: Sequence[str], source: SourceRef) 
     return any(_notice_in(t, holders, source.license) for t in (file_text, *notice_texts))
 
 
+def _pasteable(statement: str) -> str:
+    """``statement`` as a line that ``notice_kept`` reads back with its holder."""
+    if statement_in(statement):
+        return statement
+    # An index built by an older ipscan may hold a statement this one no longer reads.
+    return f"Copyright (c) {holder_of(statement) or statement}"
+
+
 def notice_to_add(source: SourceRef) -> str:
-    """The attribution to add next to the copied code (one line per statement)."""
-    lines = list(source.copyright[:3]) or [f"Copyright (c) the {source.package} authors"]
+    """The attribution to add next to the copied code (one line per statement).
+
+    Pasted above the code as comments (``#``, ``//``, ``/* */``, ...), or as it is, it makes
+    ``notice_kept`` true: it names the source's holders and its license.
+    """
+    lines = [_pasteable(s) for s in source.copyright[:3]]
+    lines = lines or [f"Copyright (c) the {source.package} authors"]
     lines.append(f"SPDX-License-Identifier: {source.license}")
     lines.append(f"(from {source.package} {source.version}, {source.path})")
     return "\n".join(lines)

@@ -6,7 +6,8 @@ Classpath or GCC runtime exceptions) do not cover that, so they are noted but ne
 
 Verdicts, from best to worst (``A OR B`` takes the best option, ``A AND B`` the worst part)::
 
-    ok < attribution-required < unknown-license < no-license < copyleft-conflict < incompatible
+    ok < attribution-required < unknown-license < no-license < copyleft-conflict < restricted
+      < incompatible
 
 * ``ok``: compatible, with nothing to do beyond what the project's own license already asks
   (copyleft code into a compatible copyleft project; public-domain and no-notice licenses).
@@ -17,12 +18,15 @@ Verdicts, from best to worst (``A OR B`` takes the best option, ``A AND B`` the 
 * ``no-license``: no license at all (NOASSERTION, NONE, empty): all rights reserved.
 * ``copyleft-conflict``: allowed only if the project (or the files receiving the code) is
   relicensed under the inbound copyleft license.
+* ``restricted``: source-available, non-commercial or proprietary terms limit use; copying
+  needs those terms accepted (or another license), whatever the project's license.
 * ``incompatible``: the two licenses' terms cannot both be met, whatever the project does.
 
-An unknown outbound (None, NOASSERTION, a LicenseRef not in the table) is treated as
-proprietary. An outbound ``A OR B`` must stay compatible with every option (worst); an outbound
-``A AND B`` is judged against its copyleft parts when it has any (they govern the whole), else
-against every part.
+A license outside the table is judged by its ScanCode LicenseDB category (``categories``);
+one with no telling category is ``unknown-license``. An unknown outbound (None, NOASSERTION, a
+LicenseRef not in the table) is treated as proprietary. An outbound ``A OR B`` must stay
+compatible with every option (worst); an outbound ``A AND B`` is judged against its copyleft
+parts when it has any (they govern the whole), else against every part.
 
 The table itself (families, notices, clashes, cited reasons) is in ``compat_table``.
 """
@@ -33,6 +37,8 @@ import re
 from typing import Literal
 from typing import TypeAlias
 
+from ipscan.licensing.categories import license_info
+from ipscan.licensing.categories import restricted_terms
 from ipscan.licensing.compat_table import COPYLEFT
 from ipscan.licensing.compat_table import LICENSES
 from ipscan.licensing.compat_table import NO_LICENSE
@@ -43,7 +49,8 @@ from ipscan.licensing.compat_table import Decision
 from ipscan.licensing.compat_table import Family
 from ipscan.licensing.compat_table import LicenseInfo
 from ipscan.licensing.compat_table import LicenseVerdict
-from ipscan.licensing.spdx import SPDX_IDS
+from ipscan.licensing.spdx import canonical_exception_id
+from ipscan.licensing.spdx import canonical_license_id
 
 __all__ = [
     "LICENSES",
@@ -65,7 +72,7 @@ _KEEP_NOTICE = "keep the copyright and license notice"
 
 _TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z0-9.+:\-]+)")
 _GNU_OLD = re.compile(r"^(a?gpl|lgpl)-(\d\.\d)(\+?)$", re.IGNORECASE)
-_BY_LOWER = {k.lower(): k for k in LICENSES} | SPDX_IDS
+_TABLE_IDS = {k.lower(): k for k in LICENSES}
 
 # A parsed expression: ("id", name) | ("with", name, exception) | ("and"|"or", left, right).
 # Walks narrow it with ``node[0] == "..."`` (mypy does not narrow through ``in`` or a variable).
@@ -77,15 +84,17 @@ Node: TypeAlias = IdNode | WithNode | OpNode
 
 def _canonical(token: str) -> str:
     low = token.lower()
-    if low in _BY_LOWER:
-        return _BY_LOWER[low]
+    if low in _TABLE_IDS:
+        return _TABLE_IDS[low]
+    if low.startswith(("licenseref-", "documentref-")):
+        return token
+    known = canonical_license_id(token)
+    if known is not None:
+        return known.removesuffix("+")  # "MPL-2.0+": judged as the named version
     old = _GNU_OLD.match(low)
-    if old:
+    if old:  # a GNU version SPDX has no id for ("GPL-4.0"): judged as unknown, spelled alike
         suffix = "-or-later" if old.group(3) else "-only"
-        name = f"{old.group(1).upper()}-{old.group(2)}{suffix}"
-        return _BY_LOWER.get(name.lower(), name)
-    if low.endswith("+") and low[:-1] in _BY_LOWER:
-        return _BY_LOWER[low[:-1]]  # "MPL-2.0+": judged as the named version
+        return f"{old.group(1).upper()}-{old.group(2)}{suffix}"
     return token
 
 
@@ -154,7 +163,7 @@ def _parse_with(tokens: list[str]) -> tuple[Node | None, list[str]]:
     if rest and rest[0].lower() == "with":
         if len(rest) < 2 or rest[1] in ("(", ")") or rest[1].lower() in ("and", "or", "with"):
             return None, rest
-        return ("with", name, rest[1]), rest[2:]
+        return ("with", name, canonical_exception_id(rest[1]) or rest[1]), rest[2:]
     return ("id", name), rest
 
 
@@ -183,7 +192,7 @@ def _judge_atom(lic: str, out: str | None) -> Decision:
             ("get the copyright holder's permission",),
             "no license: all rights reserved, copying needs permission",
         )
-    info = LICENSES.get(lic)
+    info = license_info(lic)
     if info is None:
         return Decision(
             LicenseVerdict.UNKNOWN_LICENSE,
@@ -194,6 +203,13 @@ def _judge_atom(lic: str, out: str | None) -> Decision:
     head = f"{lic} ({info.family.value}) into {where}"
     if out is not None and out in info.not_into:
         return Decision(LicenseVerdict.INCOMPATIBLE, (), f"{head}: {info.not_into[out]}")
+    if info.family is Family.RESTRICTED:
+        terms = restricted_terms(lic)
+        return Decision(
+            LicenseVerdict.RESTRICTED,
+            (f"remove the copy, or obtain a license that permits this use ({lic} is {terms})",),
+            f"{head}: {info.reason}; its terms apply whatever the project's license",
+        )
     if info.family is Family.PUBLIC_DOMAIN:
         return Decision(LicenseVerdict.OK, (), f"{head}: {info.reason}")
     if info.family is Family.PERMISSIVE:
@@ -245,14 +261,18 @@ def _outbound_ids(node: Node | None) -> list[str | None]:
         return [None]
     if node[0] == "id" or node[0] == "with":
         lic = node[1]
-        return [lic if lic in LICENSES and lic.lower() not in NOT_A_LICENSE else None]
+        known = lic.lower() not in NOT_A_LICENSE and license_info(lic) is not None
+        return [lic if known else None]
     if node[0] == "or":
         return _outbound_ids(node[1]) + _outbound_ids(node[2])
     parts = _outbound_ids(node[1]) + _outbound_ids(node[2])
-    copyleft: list[str | None] = [
-        p for p in parts if p is not None and LICENSES[p].family in COPYLEFT
-    ]
+    copyleft: list[str | None] = [p for p in parts if p is not None and _copyleft(p)]
     return copyleft or parts
+
+
+def _copyleft(lic: str) -> bool:
+    info = license_info(lic)
+    return info is not None and info.family in COPYLEFT
 
 
 def expression_tree(text: str) -> Node | None:

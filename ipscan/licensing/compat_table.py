@@ -2,6 +2,7 @@
 
 Sources are cited by name in ``LICENSES``: the FSF license list (GPL compatibility), the ASF 3rd
 Party License Policy (categories A/B/X), the OSADL compatibility matrix, and the license texts.
+An SPDX license not in the table is judged by its ScanCode LicenseDB category (``categories``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class LicenseVerdict(StrEnum):
     INCOMPATIBLE = "incompatible"
     NO_LICENSE = "no-license"
     UNKNOWN_LICENSE = "unknown-license"
+    # Source-available, non-commercial or proprietary terms: copying needs those terms accepted,
+    # whatever the project's license (issue #19).
+    RESTRICTED = "restricted"
 
 
 # Best first: OR picks the lowest rank, AND the highest.
@@ -37,6 +41,8 @@ VERDICT_ORDER: tuple[LicenseVerdict, ...] = (
     LicenseVerdict.UNKNOWN_LICENSE,
     LicenseVerdict.NO_LICENSE,
     LicenseVerdict.COPYLEFT_CONFLICT,
+    # Worse than a copyleft conflict: relicensing the project does not fix it.
+    LicenseVerdict.RESTRICTED,
     LicenseVerdict.INCOMPATIBLE,
 )
 RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
@@ -51,6 +57,7 @@ class Family(StrEnum):
     WEAKCOPYLEFT_LIBRARY = "weak-copyleft-library"  # LGPL
     STRONGCOPYLEFT = "strong-copyleft"  # GPL
     NETWORKCOPYLEFT = "network-copyleft"  # AGPL
+    RESTRICTED = "restricted"  # source-available, non-commercial, proprietary (``categories``)
 
 
 COPYLEFT = frozenset({Family.WEAKCOPYLEFT_LIBRARY, Family.STRONGCOPYLEFT, Family.NETWORKCOPYLEFT})

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from ipscan.licensing.attribution import notice_kept
 from ipscan.licensing.attribution import notice_to_add
-from ipscan.licensing.compat import LICENSES
+from ipscan.licensing.categories import license_info
 from ipscan.licensing.compat import VERDICT_ORDER
 from ipscan.licensing.compat import LicenseVerdict
 from ipscan.licensing.compat import license_ids
@@ -53,7 +53,7 @@ def judge_licenses(findings: Sequence[Finding], ctx: LicenseContext) -> list[Fin
 
 def _needs_notice(expression: str) -> bool:
     ids = license_ids(expression)
-    infos = [LICENSES.get(i) for i in ids]
+    infos = [license_info(i) for i in ids]
     return not ids or any(i is None or i.notice or i.family in COPYLEFT for i in infos)
 
 

@@ -17,9 +17,10 @@ expression, ``A OR B`` is allowed when one option is, denied only when every opt
 B`` is allowed only when both are, denied when either is. Path patterns are globs over POSIX
 paths relative to the project root (``**`` crosses folders, a pattern without ``/`` matches the
 file name anywhere; ``ipscan.licensing.path_patterns`` matches them). ``project-license`` and
-each component's ``license`` must be SPDX expressions over license ids ipscan knows (or
-``LicenseRef-``), parsed by the same parser that later judges them
-(``ipscan.licensing.compat.expression_tree``).
+each component's ``license`` must be SPDX expressions over ids on the SPDX License List or in
+ipscan's table (or ``LicenseRef-``), parsed by the same parser that later judges them
+(``ipscan.licensing.compat.expression_tree``); the list is read on first use
+(``ipscan.licensing.license_db``).
 
 A wrong key or value is a UsageError naming the file and the key. The file is read by people and
 by CI alike, so it is bounded: at most ``MAX_POLICY_BYTES`` and ``MAX_PATTERNS`` patterns a list
@@ -47,6 +48,7 @@ from ipscan.licensing.compat import Node
 from ipscan.licensing.compat import expression_tree
 from ipscan.licensing.path_patterns import union_regex
 from ipscan.licensing.spdx import SPDX_IDS
+from ipscan.licensing.spdx import canonical_license_id
 from ipscan.records import DEFAULT_FAIL_ON
 from ipscan.records import Verdict
 
@@ -56,7 +58,6 @@ DENIED = "denied"
 # Every verdict string fail-on may name: the detection verdicts and the license verdicts.
 LICENSE_VERDICTS = (*(v.value for v in LicenseVerdict), FLAGGED, DENIED)
 ALL_VERDICTS = (*(v.value for v in Verdict), *LICENSE_VERDICTS)
-_KNOWN_IDS = {k.lower() for k in LICENSES} | {k.lower() for k in SPDX_IDS} | {"noassertion"}
 _REFS = ("licenseref-", "documentref-")
 # SPDX idstring (SPDX 2.3 annex D), what an exception after WITH must look like.
 _IDSTRING = re.compile(r"[A-Za-z0-9.\-]+")
@@ -206,29 +207,36 @@ def _licenses(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     for p in dict.fromkeys(patterns):
         low = p.lower()
         if "*" in low:
-            if not any(fnmatch.fnmatchcase(k, low) for k in _KNOWN_IDS):
+            if not any(fnmatch.fnmatchcase(k, low) for k in _known_ids()):
                 raise UsageError(
                     f"{where}: '{key}' pattern {quote_value(p)} matches no SPDX license id"
                 )
-        elif low not in _KNOWN_IDS and not low.startswith("licenseref-"):
+        elif low not in _known_ids() and not low.startswith("licenseref-"):
             raise UsageError(
                 f"{where}: '{key}' has {quote_value(p)}, not an SPDX license id{_hint(low)}"
             )
     return patterns
 
 
-@functools.lru_cache(maxsize=256)
-def _on_spdx_list(license_id: str) -> bool:
-    """Whether ``license_id`` is on the SPDX License List (license-expression carries the whole
-    list: a project under BUSL-1.1 or Elastic-2.0 is valid, even where ipscan has no rule)."""
-    from license_expression import get_spdx_licensing
-
-    return not get_spdx_licensing().validate(license_id).errors
+@functools.cache
+def _known_ids() -> dict[str, str]:
+    """Every license id a policy may name, lower case → spelling: the SPDX License List (a
+    project under BUSL-1.1 is valid, whatever ipscan's rules) and ipscan's table. Deprecated
+    spellings are left out: ``GPL-2.0`` is judged as ``GPL-2.0-only``, so only that matches."""
+    ids = {v.lower(): v for v in SPDX_IDS.values()}
+    ids.update({k.lower(): k for k in LICENSES})
+    ids["noassertion"] = "NOASSERTION"
+    return ids
 
 
 def _hint(low: str) -> str:
-    close = difflib.get_close_matches(low, sorted(_KNOWN_IDS), n=1) if len(low) < 100 else []
-    return f" (did you mean '{_display(close[0])}'?)" if close else ""
+    if len(low) >= 100:
+        return ""
+    current = canonical_license_id(low)
+    if current is not None and current.lower() in _known_ids():
+        return f" (did you mean '{current}'?)"
+    close = difflib.get_close_matches(low, sorted(_known_ids()), n=1)
+    return f" (did you mean '{_known_ids()[close[0]]}'?)" if close else ""
 
 
 def quote_value(text: str, limit: int = 60) -> str:
@@ -257,7 +265,7 @@ def expression_problem(text: str) -> str | None:
             stack += [node[1], node[2]]
             continue
         low = node[1].lower()
-        if low not in _KNOWN_IDS and not low.startswith(_REFS) and not _on_spdx_list(node[1]):
+        if low not in _known_ids() and not low.startswith(_REFS):
             return f"unknown license id {quote_value(node[1])}{_hint(low)}"
         if node[0] == "with" and not _IDSTRING.fullmatch(node[2]):
             return f"{quote_value(node[2])} is not an SPDX exception id"
@@ -271,13 +279,6 @@ def _expression(value: object, what: str) -> str:
     if problem:
         raise UsageError(f"{what} is {quote_value(value)}: {problem}")
     return value.strip()
-
-
-def _display(low: str) -> str:
-    for k in (*LICENSES, *SPDX_IDS):
-        if k.lower() == low:
-            return k
-    return low
 
 
 def _components(value: Any, where: str) -> tuple[Component, ...]:

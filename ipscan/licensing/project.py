@@ -1,5 +1,11 @@
-"""What the scanned project says about itself, from its root: its own (outbound) license
-(metadata, license files, SPDX headers) and its notice files (NOTICE, THIRD-PARTY-NOTICES, ...)."""
+"""What the scanned project says about itself: its policy, its own (outbound) license (metadata,
+license files, SPDX headers) and its notice files (NOTICE, THIRD-PARTY-NOTICES, ...).
+
+A scanned sub-folder belongs to its repository's project: each is looked for from the scanned
+folder up to the git work-tree root (``ipscan.extract.project_root``), never above it, and the
+nearest folder that has one wins; outside git only the scanned folder is read. Notice files are
+read from every folder of that walk.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,17 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from ipscan.errors import UsageError
+from ipscan.extract.project_root import project_folders
+from ipscan.extract.project_root import relative_folder
 from ipscan.licensing import normalize_license
 from ipscan.licensing import spdx_identifier_in
+from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import expression_problem
+from ipscan.licensing.policy import load_policy
 from ipscan.licensing.policy import quote_value
 from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
@@ -21,14 +32,19 @@ from ipscan.sources.records import NOASSERTION
 
 
 def project_license(
-    root: Path, override: str | None = None, file_texts: Sequence[str] = ()
+    root: Path,
+    override: str | None = None,
+    file_texts: Sequence[str] = (),
+    above: Sequence[Path] = (),
 ) -> str | None:
     """The SPDX expression the project at ``root`` is under, or None when it declares none.
 
     ``override`` (command line, then policy) wins; it must be an SPDX expression (a UsageError
     otherwise: the policy's was checked when it was loaded, so this names the command line).
-    Otherwise the first of: package metadata (pyproject.toml, package.json, Cargo.toml), the
-    LICENSE/COPYING files at the root, and the ``SPDX-License-Identifier`` most of
+    Otherwise the first of: package metadata (pyproject.toml, package.json, Cargo.toml) or the
+    LICENSE/COPYING files at ``root``, then the same in each folder of ``above`` (the folders up
+    to the repository root, nearest first: a scanned sub-folder is under its repository's
+    license unless it declares its own), and the ``SPDX-License-Identifier`` most of
     ``file_texts`` (the project's own files) carry.
     """
     if override:
@@ -36,10 +52,11 @@ def project_license(
         if problem:
             raise UsageError(f"--project-license {quote_value(override)}: {problem}")
         return normalize_license(override) or override.strip()
-    files = root_files(root, is_meta_candidate, META_MAX_BYTES)
-    info = source_info(files, root.name, str(root), "project", "", None)
-    if info.license != NOASSERTION:
-        return info.license
+    for folder in (root, *above):
+        files = root_files(folder, is_meta_candidate, META_MAX_BYTES)
+        info = source_info(files, folder.name, str(folder), "project", "", None)
+        if info.license != NOASSERTION:
+            return info.license
     return _from_headers(file_texts)
 
 
@@ -74,7 +91,46 @@ def root_files(root: Path, wanted: Callable[[str], bool], max_bytes: int) -> dic
     return out
 
 
-def project_notice_texts(root: Path) -> tuple[str, ...]:
-    """The texts of the notice files at the project's root (NOTICE, THIRD-PARTY-NOTICES, ...)."""
-    found = root_files(root, lambda name: bool(NOTICE_FILE.match(name)), NOTICE_MAX_BYTES)
-    return tuple(data.decode("utf-8", errors="replace") for data in found.values())
+def project_notice_texts(root: Path, above: Sequence[Path] = ()) -> tuple[str, ...]:
+    """The texts of the notice files (NOTICE, THIRD-PARTY-NOTICES, ...) at the project's root
+    and in the folders ``above`` it: a notice kept at the repository root covers its folders."""
+    texts: list[str] = []
+    for folder in (root, *above):
+        found = root_files(folder, lambda name: bool(NOTICE_FILE.match(name)), NOTICE_MAX_BYTES)
+        texts.extend(data.decode("utf-8", errors="replace") for data in found.values())
+    return tuple(texts)
+
+
+@dataclass(frozen=True)
+class FoundPolicy:
+    """The policy, the folders a scan looks in for what the project says about itself, and
+    where the scanned folder sits below the folder the policy's paths are relative to."""
+
+    policy: Policy
+    folders: tuple[Path, ...]  # the scanned folder, then those above it up to the repository root
+    prefix: str = ""  # "" when the scanned folder is the policy's folder
+
+    def rooted(self, path: str) -> str:
+        """A scanned path as the policy writes its paths."""
+        return f"{self.prefix}/{path}" if self.prefix else path
+
+
+def find_policy(scanned: Path, config: Path | None) -> FoundPolicy:
+    """The policy for a scan of ``scanned``: ``config`` when given, else the nearest policy file
+    from ``scanned`` up to the repository root (``.ipscan.toml``, else ``[tool.ipscan]`` in
+    pyproject.toml; a pyproject.toml without it does not stop the search).
+
+    The policy's paths (``ignore``, components' ``paths``) are relative to its folder; those of
+    a ``config`` outside the scanned folder and the folders above it, to the repository root.
+    """
+    folders = project_folders(scanned)
+    if config is not None:
+        held = config.resolve().parent
+        base = held if held in folders else folders[-1]
+        policy = load_policy(folders[0], config)
+        return FoundPolicy(policy, folders, relative_folder(folders[0], base))
+    for folder in folders:
+        policy = load_policy(folder)
+        if policy.origin is not None:
+            return FoundPolicy(policy, folders, relative_folder(folders[0], folder))
+    return FoundPolicy(Policy(), folders)

@@ -1,119 +1,91 @@
-"""SPDX license ids, exceptions and expressions: the ids ipscan knows, spelled canonically."""
+"""SPDX license ids, exceptions and expressions: every id on the SPDX License List, spelled
+canonically.
+
+The ids come from ScanCode LicenseDB's index bundled with license-expression
+(``ipscan.licensing.license_db``), read on first use: ``SPDX_IDS`` and ``SPDX_EXCEPTIONS`` are
+mappings that load it when first looked into, so importing this module stays cheap.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
 
-# SPDX license ids ipscan knows, keyed by lower case.
-_SPDX_IDS = (
-    "0BSD",
-    "AFL-3.0",
-    "AGPL-3.0-only",
-    "AGPL-3.0-or-later",
-    "Apache-1.1",
-    "Apache-2.0",
-    "Artistic-1.0-Perl",
-    "Artistic-2.0",
-    "BlueOak-1.0.0",
-    "BSD-1-Clause",
-    "BSD-2-Clause",
-    "BSD-3-Clause",
-    "BSD-3-Clause-Clear",
-    "BSD-4-Clause",
-    "BSL-1.0",
-    "CC-BY-3.0",
-    "CC-BY-4.0",
-    "CC-BY-SA-4.0",
-    "CC0-1.0",
-    "CDDL-1.0",
-    "CDDL-1.1",
-    "CNRI-Python",
-    "ECL-2.0",
-    "EPL-1.0",
-    "EPL-2.0",
-    "EUPL-1.2",
-    "GPL-1.0-only",
-    "GPL-1.0-or-later",
-    "GPL-2.0-only",
-    "GPL-2.0-or-later",
-    "GPL-3.0-only",
-    "GPL-3.0-or-later",
-    "HPND",
-    "ISC",
-    "LGPL-2.0-only",
-    "LGPL-2.0-or-later",
-    "LGPL-2.1-only",
-    "LGPL-2.1-or-later",
-    "LGPL-3.0-only",
-    "LGPL-3.0-or-later",
-    "MIT",
-    "MIT-0",
-    "MIT-CMU",
-    "MPL-1.1",
-    "MPL-2.0",
-    "MPL-2.0-no-copyleft-exception",
-    "MS-PL",
-    "NCSA",
-    "OFL-1.1",
-    "OpenSSL",
-    "PostgreSQL",
-    "PSF-2.0",
-    "Python-2.0",
-    "Unicode-3.0",
-    "Unicode-DFS-2016",
-    "Unlicense",
-    "UPL-1.0",
-    "W3C",
-    "WTFPL",
-    "X11",
-    "Zlib",
-    "ZPL-2.1",
-)
-SPDX_IDS: dict[str, str] = {i.lower(): i for i in _SPDX_IDS}
+from ipscan.licensing.license_db import license_db
 
-# Deprecated SPDX ids and their current spelling.
-_DEPRECATED = {
-    "gpl-1.0": "GPL-1.0-only",
-    "gpl-1.0+": "GPL-1.0-or-later",
-    "gpl-2.0": "GPL-2.0-only",
-    "gpl-2.0+": "GPL-2.0-or-later",
-    "gpl-3.0": "GPL-3.0-only",
-    "gpl-3.0+": "GPL-3.0-or-later",
-    "lgpl-2.0": "LGPL-2.0-only",
-    "lgpl-2.0+": "LGPL-2.0-or-later",
-    "lgpl-2.1": "LGPL-2.1-only",
-    "lgpl-2.1+": "LGPL-2.1-or-later",
-    "lgpl-3.0": "LGPL-3.0-only",
-    "lgpl-3.0+": "LGPL-3.0-or-later",
-    "agpl-3.0": "AGPL-3.0-only",
-    "agpl-3.0+": "AGPL-3.0-or-later",
-}
-
-_EXCEPTIONS = {
-    e.lower(): e
-    for e in (
-        "LLVM-exception",
-        "Classpath-exception-2.0",
-        "GCC-exception-3.1",
-        "Autoconf-exception-3.0",
-        "Bison-exception-2.2",
-        "OpenJDK-assembly-exception-1.0",
-    )
-}
+# Deprecated GNU spellings ("GPL-2.0", "LGPL-2.1+", "GFDL-1.3"): SPDX License List 3.0 replaced
+# them by "-only" and "-or-later" ids; ipscan writes the current ones.
+_OLD_GNU = re.compile(r"^((?:a|l)?gpl|gfdl)-(\d\.\d)(\+?)$", re.IGNORECASE)
 
 
-def _spdx_id(token: str) -> str | None:
+class _LazyIds(Mapping[str, str]):
+    """Lower-case id → its SPDX spelling, built on first use."""
+
+    def __init__(self, build: Callable[[], Mapping[str, str]]) -> None:
+        self._build = build
+
+    def __getitem__(self, key: str) -> str:
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._build()
+
+
+@functools.cache
+def _license_ids() -> dict[str, str]:
+    ids = dict(license_db().licenses)
+    for low in list(ids):
+        current = _current_gnu(low, ids)
+        if current is not None:
+            ids[low] = current
+    return ids
+
+
+def _current_gnu(low: str, ids: Mapping[str, str]) -> str | None:
+    old = _OLD_GNU.match(low)
+    if not old:
+        return None
+    suffix = "-or-later" if old.group(3) else "-only"
+    return ids.get(f"{old.group(1)}-{old.group(2)}{suffix}".lower())
+
+
+@functools.cache
+def _exception_ids() -> dict[str, str]:
+    return dict(license_db().exceptions)
+
+
+# SPDX license ids, keyed by lower case (deprecated GNU spellings map to their current id).
+SPDX_IDS: Mapping[str, str] = _LazyIds(_license_ids)
+# SPDX exception ids, keyed by lower case.
+SPDX_EXCEPTIONS: Mapping[str, str] = _LazyIds(_exception_ids)
+
+
+def canonical_license_id(token: str) -> str | None:
+    """``token``'s SPDX spelling (``mit`` → ``MIT``, ``GPL-2.0+`` → ``GPL-2.0-or-later``,
+    ``MPL-2.0+`` keeps its ``+``), itself for a ``LicenseRef-``, or None when unknown."""
     low = token.lower()
-    if low in SPDX_IDS:
-        return SPDX_IDS[low]
-    if low in _DEPRECATED:
-        return _DEPRECATED[low]
-    if low.endswith("+") and low[:-1] in SPDX_IDS:
-        # "MPL-2.0+" style: SPDX allows the "+" operator on any id.
-        return SPDX_IDS[low[:-1]] + "+"
+    ids = _license_ids()
+    if low in ids:
+        return ids[low]
+    if low.endswith("+") and low[:-1] in ids:
+        return _current_gnu(low, ids) or ids[low[:-1]] + "+"  # SPDX's "+" operator
     if low.startswith(("licenseref-", "documentref-")):
         return token
     return None
+
+
+def canonical_exception_id(token: str) -> str | None:
+    """``token``'s SPDX exception spelling, or None when it is not an SPDX exception id."""
+    return _exception_ids().get(token.lower())
 
 
 _EXPR_TOKEN = re.compile(r"\(|\)|[A-Za-z0-9.+:\-]+")
@@ -149,7 +121,7 @@ def parse_spdx_expression(text: str) -> str | None:
         else:
             if not expect_operand:
                 return None
-            norm = _EXCEPTIONS.get(low) if after_with else _spdx_id(tok)
+            norm = canonical_exception_id(tok) if after_with else canonical_license_id(tok)
             if norm is None:
                 return None
             out.append(norm)
