@@ -121,29 +121,32 @@ scan() {
   fi
   [[ -s "$report" ]] || fail "the scan wrote no report to $report" 3
 
+  # The scan above printed its summary line; -q keeps the renders from printing it again.
   local rc=0
-  ipscan render "$report" --format sarif -o "$sarif" || rc=$?
+  ipscan -q render "$report" --format sarif -o "$sarif" || rc=$?
   [[ "$rc" -le 1 ]] || fail "could not write the SARIF log (exit code $rc)" "$rc"
   # Annotations on stdout; the CLI appends the Markdown job summary to $GITHUB_STEP_SUMMARY.
   rc=0
-  ipscan render "$report" --format github || rc=$?
+  ipscan -q render "$report" --format github || rc=$?
   [[ "$rc" -le 1 ]] || fail "could not render the annotations (exit code $rc)" "$rc"
 
-  local count
-  count="$("$(python_bin)" -c '
+  local count failing
+  read -r count failing < <("$(python_bin)" -c '
 import json, sys
 with open(sys.argv[1], encoding="utf-8") as fh:
-    print(json.load(fh)["summary"]["findings"])
-' "$report")"
+    summary = json.load(fh)["summary"]
+print(summary["findings"], summary.get("failing", 0))
+' "$report") || fail "cannot read the finding counts from $report" 3
   output findings "$count"
+  output failing "$failing"
   output report "$report"
   output sarif "$sarif"
 
   if [[ "$code" -eq 1 && "$fail_on" == "findings" ]]; then
-    echo "ipscan: $count finding(s) of code copied from licensed open source (fail-on: findings)" >&2
+    echo "ipscan: $failing of $count finding(s) fail the policy (fail-on: findings)" >&2
     exit 1
   fi
-  echo "ipscan: done ($count finding(s), fail-on: $fail_on)"
+  echo "ipscan: done ($count finding(s), $failing failing the policy, fail-on: $fail_on)"
 }
 
 case "${1:-scan}" in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -147,6 +148,17 @@ def assert_valid_sarif(path: Path) -> dict:  # type: ignore[type-arg]
     return doc
 
 
+# The CLI's summary line (ipscan.report.text.summary_line), which the scan prints on stderr.
+SUMMARY_LINE = re.compile(r"^ipscan: \d+ findings? .* \d+ failing the policy$")
+
+
+def assert_one_summary_line(run: Run) -> None:
+    """The scan prints its summary line; the renders after it must not print it again."""
+    lines = (run.stdout + run.stderr).splitlines()
+    found = [ln for ln in lines if SUMMARY_LINE.match(ln)]
+    assert len(found) == 1, run.stdout + run.stderr
+
+
 def push_event(sha: str) -> dict[str, object]:
     return {"ref": "refs/heads/main", "after": sha, "repository": {"full_name": "o/r"}}
 
@@ -186,8 +198,31 @@ def test_push_scans_the_repository_and_fails_on_findings(
         ln.startswith("::error file=vendored/formatting copy.py,line=") for ln in annotations
     )
     assert "from click" in annotations[0]
+    # No LICENSE in the repository: click's BSD-3-Clause code needs its notice, which is missing.
+    failing = [f for f in doc["findings"] if f["fails"]]
+    assert run.outputs["failing"] == str(doc["summary"]["failing"]) == str(len(failing))
+    assert len(failing) == len(doc["findings"])
+    for f, line, res in zip(doc["findings"], annotations, results, strict=True):
+        assert f["license_verdict"] == "attribution-required"
+        assert (
+            f"; license: attribution-required — add the notice: {f['notice'].splitlines()[0]}"
+            in line
+        )
+        assert res["level"] == "error"
+        assert res["properties"]["licenseVerdict"] == f["license_verdict"]
+        assert res["properties"]["notice"] == f["notice"]
+        assert "license: attribution-required — add the notice: " in res["message"]["text"]
+    props = sarif_doc["runs"][0]["properties"]["ipscan"]
+    assert props["projectLicense"] == doc["project_license"]
+    assert props["resultsOmitted"] == 0
     assert run.summary.startswith(f"## ipscan: {len(doc['findings'])} finding")
+    assert f"{len(failing)} failing the policy" in run.summary.splitlines()[0]
     assert "| vendored/formatting copy.py:" in run.summary
+    assert "| attribution-required | yes | add the notice: " in run.summary
+    assert_one_summary_line(run)
+    assert f"ipscan: {len(failing)} of {len(doc['findings'])} finding(s) fail the policy" in (
+        run.stderr
+    )
 
 
 def test_pull_request_scans_only_what_it_adds_and_fail_on_never_passes(
@@ -209,6 +244,7 @@ def test_pull_request_scans_only_what_it_adds_and_fail_on_never_passes(
     assert_valid_sarif(Path(run.outputs["sarif"]))
     assert any(ln.startswith("::error file=vendored/") for ln in run.stdout.splitlines())
     assert "## ipscan:" in run.summary
+    assert_one_summary_line(run)
 
 
 def test_clean_pull_request_passes_with_fail_on_findings(
@@ -227,6 +263,8 @@ def test_clean_pull_request_passes_with_fail_on_findings(
     assert run.summary.startswith("## ipscan: no findings")
     sarif = assert_valid_sarif(Path(run.outputs["sarif"]))
     assert sarif["runs"][0]["results"] == []
+    assert run.outputs["failing"] == "0"
+    assert_one_summary_line(run)
 
 
 def test_scan_error_fails_at_once(tmp_path: Path, bin_dir: Path, repo: dict[str, object]) -> None:
@@ -259,7 +297,7 @@ def test_action_yml_passes_every_value_through_env() -> None:
     assert action["runs"]["using"] == "composite"
     assert set(action["inputs"]) == {"path", "index", "fail-on", "python-version", "ipscan-version"}
     assert action["inputs"]["fail-on"]["default"] == "findings"
-    assert {"findings", "report", "sarif"} <= set(action["outputs"])
+    assert {"findings", "failing", "report", "sarif", "exit-code"} <= set(action["outputs"])
     for step in action["runs"]["steps"]:
         if "run" in step:
             assert "${{" not in step["run"], step["run"]

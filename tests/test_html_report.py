@@ -8,13 +8,23 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from ipscan.licensing.judge import LicenseContext
+from ipscan.licensing.judge import judge_licenses
+from ipscan.licensing.policy import Policy
 from ipscan.records import Finding
+from ipscan.records import Matcher
+from ipscan.records import Reason
 from ipscan.records import Report
 from ipscan.records import Scope
+from ipscan.records import SourceRef
+from ipscan.records import Verdict
+from ipscan.report import fails
+from ipscan.report.html import groups
 from ipscan.report.html import render_html
 from ipscan.report.json_report import report_dict
 from ipscan.report.json_report import report_from_dict
@@ -48,7 +58,21 @@ def best_pair(free):
     return None
 '''
 
+# Keeps its source's notice (holder and license), so its MIT copy is judged `ok`.
+SLUG = """\
+# Copyright (c) 2020 Slugtools Authors
+# Licensed under the MIT License.
+import re
+
+
+def slugify(title):
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return "-".join(words)[:60]
+"""
+
 VENDORED = "vendored/formatting.py"
+SEATS = "app/seats.py"
+SLUG_PY = "app/slug.py"
 CHROMIUM_TIMEOUT = 60
 
 
@@ -58,15 +82,68 @@ def scan(tmp_path_factory: pytest.TempPathFactory, tiny_index: Path) -> tuple[Re
     copied = installed_file("click", "click/formatting.py").read_text(encoding="utf-8")
     repo = init_repo(
         tmp_path_factory.mktemp("html") / "project",
-        {VENDORED: copied, "app/seats.py": UNRELATED},
+        {VENDORED: copied, SEATS: UNRELATED},
     )
     report = scan_repo(repo, ScanOptions(index_dir=tiny_index, device="cpu"))
     return report, copied
 
 
-def _section(page: str, n: int) -> str:
-    start = page.index(f'<section class="finding" id="finding-{n}"')
-    return page[start : page.index("</section>", start)]
+def _made_up(path: str, lines: tuple[int, int], name: str, src: SourceRef) -> Finding:
+    return Finding(
+        path=path,
+        start_line=lines[0],
+        end_line=lines[1],
+        similarity=0.93,
+        verdict=Verdict.MODIFIED_COPY,
+        source=src,
+        unit_name=name,
+        matchers=(Matcher.WINNOW, Matcher.EMBED),
+        evidence={"weighted_region": 4.3694, "p_copy": 0.97},
+        reasons=(Reason.FINGERPRINTS_COVER_UNIT, Reason.EMBEDDING_AGREES),
+    )
+
+
+def _source(package: str, license: str, unit: str, holder: str) -> SourceRef:
+    return SourceRef(
+        package=package,
+        version="1.2.0",
+        path=f"{package}/core.py",
+        start_line=40,
+        end_line=49,
+        license=license,
+        unit_name=unit,
+        copyright=(f"Copyright (c) {holder}",),
+    )
+
+
+@pytest.fixture(scope="module")
+def showcase(scan: tuple[Report, str]) -> Report:
+    """The real scan in an MIT project, plus a GPL copy, an MIT copy and a copy that keeps its
+    notice (made-up packages), all judged by the real license judge under the default policy."""
+    report, copied = scan
+    gpl = _source("seatplanner", "GPL-2.0-or-later", "free_seats", "2016 Seatplanner Developers")
+    mit = _source("pairfinder", "MIT", "best_pair", "2018 Ana Example")
+    kept = _source("slugtools", "MIT", "slugify", "2020 Slugtools Authors")
+    made_up = [
+        _made_up(SEATS, (4, 10), "free_seats", gpl),
+        _made_up(SEATS, (13, 22), "best_pair", mit),
+        _made_up(SLUG_PY, (6, 8), "slugify", kept),
+    ]
+    texts = {**report.texts, SEATS: UNRELATED, SLUG_PY: SLUG, VENDORED: copied}
+    ctx = LicenseContext(outbound="MIT", policy=Policy(), texts=texts)
+    judged = judge_licenses([*made_up, *report.findings], ctx)
+    return dataclasses.replace(report, findings=tuple(judged), texts=texts, project_license="MIT")
+
+
+def _block(page: str, n: int) -> str:
+    """Finding ``n``'s top-level section, or its nested article."""
+    m = re.search(rf'<(section|article) class="[^"]*" id="finding-{n}"', page)
+    assert m, f"finding {n} is not shown"
+    return page[m.start() : page.index(f"</{m.group(1)}>", m.start())]
+
+
+def _number(report: Report, pred: Callable[[Finding], bool]) -> int:
+    return next(n for n, f in enumerate(report.findings, 1) if pred(f))
 
 
 def _first_unit(report: Report) -> tuple[int, Finding]:
@@ -80,14 +157,19 @@ def _visible_text(cell_html: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", cell_html))
 
 
+def _evidence(block: str) -> str:
+    start = block.index('<details class="evidence">')
+    return block[start : block.index("</details>", start)]
+
+
 def test_finding_shows_scanned_code_beside_the_source_facts(scan) -> None:
     report, copied = scan
     assert report.findings and all(f.path == VENDORED for f in report.findings)
     page = render_html(report)
     n, f = _first_unit(report)
-    sec = _section(page, n)
-    assert f'data-verdict="{f.verdict.value}"' in sec
-    # Left: the scanned lines, matched ones marked `hl`, a few lines of context unmarked.
+    sec = _block(page, n)
+    assert sec.startswith("<article") and f'data-verdict="{f.verdict.value}"' in sec
+    # The scanned lines, matched ones marked `hl`, a few lines of context unmarked.
     rows = re.findall(
         r'<tr class="(ln(?: hl)?)" data-line="(\d+)"><td class="n">\d+</td>'
         r"<td>(.*?)</td></tr>",
@@ -101,33 +183,114 @@ def test_finding_shows_scanned_code_beside_the_source_facts(scan) -> None:
     for _, line, cell in rows:
         assert _visible_text(cell) == lines[int(line) - 1]
     assert 'class="pg-k"' in sec  # Pygments coloured the Python keywords
-    # Right: no source text, but everything known about where it came from.
-    assert "Source text is not stored in the index" in sec
+    # The file's section: no source text, but everything known about where it came from.
+    whole = _block(page, _number(report, lambda g: g.scope is Scope.FILE))
     src = f.source
-    for fact in (src.package, src.version, src.path, src.license, src.unit_name):
-        assert html.escape(fact) in sec
-    assert f"open {src.path} lines {src.start_line}-{src.end_line} of click" in sec
-    assert f"{f.similarity:.2f}" in sec
+    assert "Source text is not stored in the index" in whole
+    for fact in (src.package, src.version, src.path, src.license, *src.copyright):
+        assert html.escape(fact) in whole
+    assert f"open {src.path} lines 1-" in whole and f"of click {src.version}" in whole
+    # How it was matched is behind a toggle, not in the main view.
+    assert src.unit_name in sec and f"similarity {f.similarity:.2f}" in sec
+    ev = _evidence(sec)
     for key in f.evidence:
-        assert f"{key}=" in sec
+        assert f"{key}=" in ev and f"{key}=" not in sec.replace(ev, "")
+    assert all(m.value in ev for m in f.matchers) and all(r.value in ev for r in f.reasons)
 
 
-def test_summary_table_and_whole_file_finding(scan) -> None:
+def test_whole_file_copy_holds_its_units_once(scan) -> None:
     report, _ = scan
     page = render_html(report)
-    assert page.count('<section class="finding"') == len(report.findings)
-    assert page.count("<tr data-index=") == len(report.findings)
-    for v in ("copied", "modified-copy", "similar"):
+    [(head, units)] = groups(report.findings)
+    assert report.findings[head - 1].scope is Scope.FILE
+    assert sorted([head, *units]) == list(range(1, len(report.findings) + 1))
+    assert page.count('<section class="finding') == 1
+    assert page.count('<article class="unit-finding"') == len(units) >= 2
+    sec = _block(page, head)
+    for n in units:
+        assert page.count(f'id="finding-{n}"') == 1 and f'id="finding-{n}"' in sec
+    assert "whole file" in sec and "Unit —" not in page and "<dd>—</dd>" not in page
+    # The table: one row group (tbody), the file's row first, its units as sub-rows.
+    body = re.findall(r"<tbody>(.*?)</tbody>", page)
+    assert len(body) == 1
+    assert re.findall(r'<tr(?: class="(sub)")? data-index="(\d+)"', body[0]) == [
+        ("", str(head)),
+        *[("sub", str(n)) for n in units],
+    ]
+    assert f"+ {len(units)} units" in body[0]
+    for v in ("copied", "modified-copy", "similar", "fail the policy"):
         assert f'data-count="{v}"' in page
     assert f"<b>{report.files_scanned}</b>files scanned" in page
     assert html.escape(str(report.index_summary["path"])) in page
     assert "ipscan 0." in page
-    whole = [n for n, f in enumerate(report.findings, 1) if f.scope is Scope.FILE]
-    assert whole and "(whole file)" in _section(page, whole[0])
 
 
-def test_page_fetches_nothing(scan) -> None:
-    page = render_html(scan[0])
+def test_license_verdicts_and_what_to_do(showcase: Report) -> None:
+    page = render_html(showcase)
+    fs = showcase.findings
+    gpl = _number(showcase, lambda f: f.source.license == "GPL-2.0-or-later")
+    mit = _number(showcase, lambda f: f.source.package == "pairfinder")
+    ok = _number(showcase, lambda f: f.source.package == "slugtools")
+    assert [fs[n - 1].license_verdict for n in (gpl, mit, ok)] == [
+        "copyleft-conflict",
+        "attribution-required",
+        "ok",
+    ]
+    # Header: the project license, the policy, how many fail it (the same count as the CLI's).
+    failing = sum(fails(f, showcase.fail_on) for f in fs)
+    assert failing == len(fs) - 1
+    facts = page[page.index('id="policy-result"') : page.index('<div class="cards">')]
+    assert f"{failing} of {len(fs)} findings fail the policy" in facts
+    assert "<dt>Project license</dt><dd>MIT</dd>" in facts
+    assert "<dt>Policy</dt><dd>defaults</dd>" in facts
+    assert f"<b>{failing}</b>fail the policy</div>" in page
+    # The GPL copy is a license issue, the MIT copy needs attribution: different badge classes.
+    sec_gpl, sec_mit, sec_ok = (_block(page, n) for n in (gpl, mit, ok))
+    kinds = [
+        re.findall(rf'<span class="lic (lic-[a-z]+) lv-{v}"', sec)[0]
+        for v, sec in (
+            ("copyleft-conflict", sec_gpl),
+            ("attribution-required", sec_mit),
+            ("ok", sec_ok),
+        )
+    ]
+    assert kinds == ["lic-issue", "lic-attention", "lic-ok"]
+    for sec, f in ((sec_gpl, fs[gpl - 1]), (sec_mit, fs[mit - 1])):
+        assert 'class="finding fails"' in sec and "fails the policy" in sec
+        assert f"fail-on lists {f.license_verdict}" in sec
+        assert html.escape(f.license_reason) in sec
+        assert all(f"<li>{html.escape(o)}</li>" in sec for o in f.obligations)
+    assert "relicense the receiving work under GPL-2.0-or-later" in sec_gpl
+    assert 'class="finding passes"' in sec_ok and "passes the policy" in sec_ok
+    assert "the notice is kept" in sec_ok and "<pre" not in sec_ok
+    # The notice to add, copyable.
+    notice = fs[mit - 1].notice
+    assert "Copyright (c) 2018 Ana Example" in notice
+    assert f'<pre id="notice-{mit}">{html.escape(notice)}</pre>' in sec_mit
+    assert f'<button type="button" class="copy" data-copy="notice-{mit}">Copy</button>' in sec_mit
+    # The table's new columns.
+    [row] = re.findall(rf'<tr data-index="{gpl}".*?</tr>', page)
+    assert "copyleft-conflict" in row and "fails the policy" in row
+    assert '<th data-type="text" scope="col">License verdict</th>' in page
+    assert '<th data-type="text" scope="col">Policy</th>' in page
+
+
+def test_policy_file_and_passing_report(showcase: Report) -> None:
+    lenient = dataclasses.replace(
+        showcase, policy_file=".ipscan.toml", fail_on=("copyleft-conflict",), project_license=None
+    )
+    page = render_html(lenient)
+    assert "<dt>Policy</dt><dd>.ipscan.toml</dd>" in page
+    assert "<dt>Project license</dt><dd>none declared</dd>" in page
+    assert "1 of " in page and "fail the policy (in 1 file)" in page
+    mit = _number(showcase, lambda f: f.source.package == "pairfinder")
+    assert "passes the policy" in _block(page, mit)
+    calm = render_html(dataclasses.replace(lenient, fail_on=()))
+    assert "No finding fails the policy" in calm and "✖" not in calm
+
+
+def test_page_fetches_nothing(showcase: Report) -> None:
+    page = render_html(showcase)
     assert "http://" not in page and "https://" not in page
     assert not re.search(r"\ssrc\s*=", page)
     assert re.findall(r'href="([^"]*)"', page)
@@ -136,16 +299,30 @@ def test_page_fetches_nothing(scan) -> None:
     assert "default-src 'none'" in page
 
 
-def test_everything_from_the_scan_is_escaped(scan) -> None:
-    report, _ = scan
+def test_everything_from_the_scan_is_escaped(showcase: Report) -> None:
     evil = "<script>alert(1)</script>.py"
-    f = dataclasses.replace(report.findings[0], path=evil, unit_name="<b>u</b>")
-    text = "x = 1\n" * 5 + 'y = "</script><img src=x onerror=alert(2)>"\n'
-    page = render_html(dataclasses.replace(report, findings=(f,), texts={evil: text}))
-    assert "<script>alert(1)" not in page and "<b>u</b>" not in page
+    f = dataclasses.replace(
+        showcase.findings[1],
+        path=evil,
+        unit_name="<b>u</b>",
+        notice="Copyright <script>alert(3)</script>\n</pre><i>x</i>",
+        license_verdict="<em>odd</em>",
+        license_reason="<u>why</u>",
+        obligations=("<s>do</s>",),
+    )
+    text = "x = 1\n" * 14 + 'y = "</script><img src=x onerror=alert(2)>"\n' + "z = 2\n" * 20
+    page = render_html(
+        dataclasses.replace(
+            showcase, findings=(f,), texts={evil: text}, project_license="<b>MIT</b>"
+        )
+    )
+    for raw in ("<script>alert", "<b>u", "<b>MIT", "<em>", "<u>", "<s>", "<i>", "<img"):
+        assert raw not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.py" in page
-    assert "<img" not in page and "&lt;img src=x" in page
+    assert "Copyright &lt;script&gt;alert(3)&lt;/script&gt;\n&lt;/pre&gt;" in page
+    assert "&lt;img src=x" in page and "&lt;b&gt;MIT&lt;/b&gt;" in page
     assert page.count("<script>") == 2  # only the report's own two scripts
+    assert 'class="lic lic-issue lv-emodd' in page  # an unknown verdict is shown as an issue
 
 
 def test_no_findings_and_reports_loaded_from_json(scan) -> None:
@@ -153,6 +330,7 @@ def test_no_findings_and_reports_loaded_from_json(scan) -> None:
     empty = dataclasses.replace(report, findings=(), texts={})
     page = render_html(empty)
     assert 'id="no-findings"' in page and "No findings" in page
+    assert "No finding fails the policy" in page
     assert '<table class="findings"' not in page and "<section" not in page
     loaded = report_from_dict(report_dict(report))  # JSON keeps no texts
     page = render_html(loaded)
@@ -180,8 +358,9 @@ def _chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
-# Appended to a copy of the page: click "Lines" twice (descending), record the row order, then
-# fail on purpose to show that script errors reach `js-errors`.
+# Appended to a copy of the page: click "Lines" twice (descending), record the row order, click
+# the first notice's Copy button, then fail on purpose to show that script errors reach
+# `js-errors`.
 _PROBE = """<script>
 var th = document.querySelectorAll("#findings-table th")[2];
 th.click(); th.click();
@@ -189,14 +368,27 @@ document.body.dataset.order = Array.prototype.map.call(
   document.querySelectorAll("#findings-table tbody tr"), function (r) { return r.dataset.index; }
 ).join(",");
 document.body.dataset.probeSort = th.getAttribute("aria-sort");
+document.querySelector("button.copy").click();
 probeNoSuchFunction();
 </script></body>"""
 
 
-def test_report_renders_in_headless_chromium(scan, tmp_path: Path) -> None:
+def _sorted_by_lines_descending(report: Report) -> str:
+    fs = report.findings
+
+    def key(n: int) -> tuple[int, int]:
+        return (-fs[n - 1].start_line, n)
+
+    out = []
+    for head, units in sorted(groups(fs), key=lambda g: key(g[0])):
+        out += [head, *sorted(units, key=key)]
+    return ",".join(map(str, out))
+
+
+def test_report_renders_in_headless_chromium(showcase: Report, tmp_path: Path) -> None:
     if shutil.which("chromium") is None:
         pytest.skip("chromium is not installed (apt-get install chromium; .ci/run installs it)")
-    report, _ = scan
+    report = showcase
     page = tmp_path / "report.html"
     page.write_text(render_html(report), encoding="utf-8")
     res = _chromium(page, tmp_path / "profile", "--dump-dom")
@@ -204,21 +396,22 @@ def test_report_renders_in_headless_chromium(scan, tmp_path: Path) -> None:
     dom = res.stdout
     assert re.search(r'<html[^>]*\sdata-ready="1"', dom), dom[:500]
     assert '<pre id="js-errors"></pre>' in dom, re.findall(r'<pre id="js-errors">.*?</pre>', dom)
-    assert dom.count('<section class="finding" id="finding-') == len(report.findings)
-    assert 'id="finding-1" data-verdict="copied"' in dom
+    assert dom.count('id="finding-') == len(report.findings)
+    assert "copyleft-conflict" in dom and "attribution-required" in dom
 
     probe = tmp_path / "probe.html"
     probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _PROBE), "utf-8")
     res = _chromium(probe, tmp_path / "profile", "--dump-dom")
     assert res.returncode == 0, res.stderr[-2000:]
-    order = sorted(enumerate(report.findings, 1), key=lambda nf: (-nf[1].start_line, nf[0]))
-    expected = ",".join(str(n) for n, _ in order)
-    assert f'data-order="{expected}"' in res.stdout
+    assert f'data-order="{_sorted_by_lines_descending(report)}"' in res.stdout
     assert 'data-probe-sort="descending"' in res.stdout
-    assert re.search(r'<pre id="js-errors">[^<]*probeNoSuchFunction', res.stdout)
+    errors = re.search(r'<pre id="js-errors">([^<]*)</pre>', res.stdout)
+    assert errors and errors.group(1).count("(line ") == 1 and "probeNoSuchFunction" in errors[1]
+    # Copied, or (no clipboard permission in headless Chromium) selected for copying by hand.
+    assert re.search(r'<span class="copy-status" role="status">(Copied|Selected)', res.stdout)
 
     shot = tmp_path / "html-report.png"
-    res = _chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,1800")
+    res = _chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,3900")
     assert res.returncode == 0, res.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,23 +19,53 @@ from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
-from ipscan.report.cyclonedx import purl_parts
 from ipscan.report.cyclonedx import render_cyclonedx
 from ipscan.report.json_report import render_json
 from ipscan.report.json_report import report_from_dict
+from ipscan.report.purl import infer_ecosystem
+from ipscan.report.purl import source_purl
 from ipscan.report.spdx import byte_range
 from ipscan.report.spdx import combined_license
 from ipscan.report.spdx import render_spdx
+from ipscan.report.spdx import spdx_expression
+from ipscan.sources.ecosystem_names import ecosystem_of
 
 PY_TEXT = "import os\n\n\ndef helper(x):\n    y = x + 1\n    return y * 2\n\nprint(helper(3))\n"
 JS_TEXT = "function pad(s, n) {\n  while (s.length < n) s = ' ' + s;\n  return s;\n}\n"
 
-CLICK = SourceRef("click", "8.1.7", "src/click/utils.py", 30, 32, "BSD-3-Clause", "helper")
+CLICK_COPYRIGHT = "Copyright 2014 Pallets"
+CLICK = SourceRef(
+    "click",
+    "8.1.7",
+    "src/click/utils.py",
+    30,
+    32,
+    "BSD-3-Clause",
+    "helper",
+    copyright=(CLICK_COPYRIGHT,),
+)
 LEFT_PAD = SourceRef("left-pad", "1.3.0", "index.js", 1, 4, "Apache-2.0 OR BSD-2-Clause")
 LEFT_PAD_LIB = SourceRef("left-pad", "1.3.0", "lib/pad.js", 2, 3, "NOASSERTION")
 
 
-def make_report(root: str = "/work/demo-project", texts: bool = True) -> Report:
+# A purl as the purl spec writes one: pkg:type/namespace/name@version?qualifiers#subpath.
+PURL = re.compile(
+    r"pkg:[a-z][a-z0-9.+-]*(?:/[^/@?#\s]+)*/[^/@?#\s]+(?:@[^?#\s]+)?(?:\?[^#\s]+)?(?:#\S+)?"
+)
+
+
+def check_purl(text: str) -> None:
+    """Well-formed per the spec, parses back unchanged, and canonical per its type."""
+    from packageurl import PackageURL
+
+    assert PURL.fullmatch(text), text
+    assert PackageURL.from_string(text).to_string() == text
+    assert [m.message for m in PackageURL.validate_string(text, strict=True)] == []
+
+
+def make_report(
+    root: str = "/work/demo-project", texts: bool = True, project_license: str | None = "MIT"
+) -> Report:
     findings = (
         Finding(
             "src/my module.py",
@@ -66,6 +97,7 @@ def make_report(root: str = "/work/demo-project", texts: bool = True) -> Report:
         skipped=(),
         index_summary={"sources": 2},
         elapsed_s=0.5,
+        project_license=project_license,
         texts={"src/my module.py": PY_TEXT, "web/pad.js": JS_TEXT} if texts else {},
     )
 
@@ -170,7 +202,8 @@ def test_cyclonedx_maps_a_finding_to_component_evidence() -> None:
     assert click["type"] == "library"
     assert click["version"] == "8.1.7"
     assert click["purl"] == "pkg:pypi/click@8.1.7"
-    assert click["licenses"] == [{"license": {"id": "BSD-3-Clause"}}]
+    assert click["licenses"] == [{"license": {"id": "BSD-3-Clause", "acknowledgement": "declared"}}]
+    assert click["copyright"] == CLICK_COPYRIGHT
     [occurrence] = click["evidence"]["occurrences"]
     assert occurrence["location"] == "src/my module.py"
     assert occurrence["line"] == 4
@@ -183,7 +216,10 @@ def test_cyclonedx_maps_a_finding_to_component_evidence() -> None:
 
     left_pad = next(c for c in doc["components"] if c["name"] == "left-pad")
     assert left_pad["purl"] == "pkg:npm/left-pad@1.3.0"
-    assert left_pad["licenses"] == [{"expression": "Apache-2.0 OR BSD-2-Clause"}]
+    assert left_pad["licenses"] == [
+        {"expression": "Apache-2.0 OR BSD-2-Clause", "acknowledgement": "declared"}
+    ]
+    assert "copyright" not in left_pad
     assert len(left_pad["evidence"]["occurrences"]) == 2
     deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
     assert sorted(deps["ipscan-scanned-project"]) == sorted(c["bom-ref"] for c in doc["components"])
@@ -198,8 +234,11 @@ def test_noassertion_only_package_has_no_license() -> None:
     assert cyclonedx_errors(text) == []
     [component] = json.loads(text)["components"]
     assert "licenses" not in component
-    assert "purl" not in component  # a .c source says nothing about the ecosystem
-    spdx_document(render_spdx(report))
+    assert "copyright" not in component
+    # A .c source says nothing about the ecosystem.
+    assert component["purl"] == "pkg:generic/zlib@1.3"
+    doc = spdx_document(render_spdx(report))
+    assert doc.packages[1].license_declared == doc.packages[1].copyright_text
 
 
 def test_spdx_reads_files_under_root_when_the_report_has_no_texts(tmp_path: Path) -> None:
@@ -230,16 +269,224 @@ def test_combined_license() -> None:
     )
 
 
-def test_purl_is_guessed_from_the_source_file_suffix() -> None:
-    assert purl_parts("click", "8", "src/click/utils.py") == ("pypi", None, "click")
-    assert purl_parts("@babel/core", "7", "lib/index.mjs") == ("npm", "@babel", "core")
-    assert purl_parts("zlib", "1.3", "deflate.c") is None
+def test_purl_type_is_inferred_from_the_name_then_the_suffix() -> None:
+    assert infer_ecosystem("click", "src/click/utils.py") == ("pypi", "suffix")
+    assert infer_ecosystem("@babel/core", "lib/index.c") == ("npm", "name")
+    assert infer_ecosystem("golang.org/x/net", "http2/frame.go") == ("golang", "name")
+    assert infer_ecosystem("serde", "src/de/mod.rs") == ("cargo", "suffix")
+    assert infer_ecosystem("zlib", "deflate.c") == ("generic", "")
+    assert infer_ecosystem("net", "http2/frame.go") == ("generic", "")  # no module path
+    assert infer_ecosystem("my lib", "a.py") == ("generic", "")  # no PyPI name
+    assert infer_ecosystem("click", "py.typed/LICENSE") == ("generic", "")
+
+
+@pytest.mark.parametrize(
+    ("package", "version", "path", "ecosystem", "expected"),
+    [
+        ("click", "8.1.7", "src/click/utils.py", None, "pkg:pypi/click@8.1.7"),
+        # The purl spec: PyPI names lowercased, "_" as "-".
+        ("Foo_Bar", "1.0", "foo_bar/x.py", None, "pkg:pypi/foo-bar@1.0"),
+        ("@Babel/Core", "7.24.0", "lib/index.js", None, "pkg:npm/%40babel/core@7.24.0"),
+        ("left-pad", "1.3.0", "index.js", None, "pkg:npm/left-pad@1.3.0"),
+        ("serde", "1.0.200", "src/lib.rs", None, "pkg:cargo/serde@1.0.200"),
+        (
+            "golang.org/x/net",
+            "v0.24.0",
+            "http2/frame.go",
+            None,
+            "pkg:golang/golang.org/x/net@v0.24.0",
+        ),
+        ("zlib", "1.3", "deflate.c", None, "pkg:generic/zlib@1.3"),
+        ("My Lib", "1 beta", "a.py", None, "pkg:generic/my%20lib@1%20beta"),
+        ("six", "unknown", "six.py", None, "pkg:pypi/six"),  # the index's "no version"
+        ("zlib", "1:1.3.dfsg-3", "deflate.c", "deb", "pkg:deb/debian/zlib@1:1.3.dfsg-3"),
+        (
+            "pallets/click",
+            "8.1.7",
+            "src/click/utils.py",
+            "github",
+            "pkg:github/pallets/click@8.1.7",
+        ),
+        ("requests", "2.32.3", "src/requests/api.py", "pypi", "pkg:pypi/requests@2.32.3"),
+        # A recorded ecosystem whose names the package's does not fit: generic.
+        ("click", "8.1.7", "a.py", "golang", "pkg:generic/click@8.1.7"),
+    ],
+)
+def test_purls_are_well_formed(
+    package: str, version: str, path: str, ecosystem: str | None, expected: str
+) -> None:
+    purl = source_purl(SourceRef(package, version, path, 1, 1, "MIT"), ecosystem)
+    assert purl is not None
+    assert str(purl) == expected
+    check_purl(str(purl))
+    assert (purl.note is None) == (ecosystem is not None and purl.url.type == ecosystem)
+    if ecosystem is not None and purl.note:
+        assert "does not fit" in purl.note
+
+
+@pytest.mark.parametrize(
+    ("origin", "kind", "ecosystem"),
+    [
+        ("pypi:six-1.16.0.tar.gz", "sdist", "pypi"),
+        ("npm:wordpress-compose-7.10.0.tgz", "npm", "npm"),
+        ("/tmp/left-pad-1.3.0.tgz", "npm", "npm"),
+        ("/tmp/six-1.16.0-py2.py3-none-any.whl", "wheel", "pypi"),
+        ("/tmp/zlib-1.3.tar.gz", "sdist", ""),  # a bare tarball says nothing
+        ("https://example.org/x.git", "git-url", ""),
+        ("C:\\src\\lib", "folder", ""),
+    ],
+)
+def test_the_index_records_the_ecosystem_of_registry_wheel_and_npm_sources(
+    origin: str, kind: str, ecosystem: str
+) -> None:
+    assert ecosystem_of(origin, kind) == ecosystem
+
+
+def test_a_recorded_ecosystem_reaches_the_purl_through_the_json_report() -> None:
+    src = SourceRef("left-pad", "1.3.0", "pad.py", 1, 4, "MIT", ecosystem="npm")
+    finding = Finding("a.py", 1, 4, 0.99, Verdict.COPIED, src)
+    report = Report("/p", (finding,), 1, 1, (), {}, 0.1)
+    back = report_from_dict(json.loads(render_json(report))).findings[0].source
+    assert back.ecosystem == "npm"
+    doc = json.loads(render_cyclonedx(report))
+    assert [c["purl"] for c in doc["components"]] == ["pkg:npm/left-pad@1.3.0"]
+
+
+def test_a_source_without_a_name_has_no_purl() -> None:
+    assert source_purl(SourceRef("", "1", "a.py", 1, 1, "MIT")) is None
+
+
+def test_spdx_packages_have_purls_and_copyright() -> None:
+    from spdx_tools.spdx.model import ExternalPackageRefCategory
+    from spdx_tools.spdx.model import SpdxNoAssertion
+
+    doc = spdx_document(render_spdx(make_report()))
+    project, click, left_pad = doc.packages
+    assert project.external_references == []
+    for package, expected in (
+        (click, "pkg:pypi/click@8.1.7"),
+        (left_pad, "pkg:npm/left-pad@1.3.0"),
+    ):
+        [ref] = package.external_references
+        assert ref.category == ExternalPackageRefCategory.PACKAGE_MANAGER
+        assert (ref.reference_type, ref.locator) == ("purl", expected)
+        assert "inferred" in (ref.comment or "")
+        check_purl(ref.locator)
+    assert click.copyright_text == CLICK_COPYRIGHT
+    assert left_pad.copyright_text == SpdxNoAssertion()
+    click_snippet = next(s for s in doc.snippets if s.name == "helper")
+    assert click_snippet.copyright_text == CLICK_COPYRIGHT
+    other = next(s for s in doc.snippets if s.name == "pad")
+    assert other.copyright_text is None
+
+
+def test_copyright_statements_of_a_package_are_joined_once_each() -> None:
+    a = SourceRef("lib", "1", "a.py", 1, 2, "MIT", copyright=("Copyright 2020 A", "(c) B"))
+    b = SourceRef("lib", "1", "b.py", 1, 2, "MIT", copyright=("Copyright 2020 A", " (c) C "))
+    findings = tuple(Finding(f"{s.path}", 1, 2, 0.9, Verdict.COPIED, s) for s in (a, b))
+    texts = {"a.py": "x\ny\n", "b.py": "x\ny\n"}
+    report = Report("/w/p", findings, 2, 2, (), {}, 0.1, texts=texts)
+    joined = "Copyright 2020 A\n(c) B\n(c) C"
+    assert spdx_document(render_spdx(report)).packages[1].copyright_text == joined
+    text = render_cyclonedx(report)
+    assert cyclonedx_errors(text) == []
+    assert json.loads(text)["components"][0]["copyright"] == joined
+
+
+def test_the_project_declares_the_license_ipscan_found() -> None:
+    from spdx_tools.spdx.model import SpdxNoAssertion
+
+    doc = spdx_document(render_spdx(make_report(project_license="Apache-2.0 OR MIT")))
+    project = doc.packages[0]
+    assert str(project.license_declared) == "Apache-2.0 OR MIT"
+    assert project.license_concluded == SpdxNoAssertion()
+    cdx = json.loads(render_cyclonedx(make_report(project_license="mit")))
+    assert cdx["metadata"]["component"]["licenses"] == [
+        {"license": {"id": "MIT", "acknowledgement": "declared"}}
+    ]
+
+
+@pytest.mark.parametrize("project_license", [None, "MIT/X11"])
+def test_a_project_without_an_spdx_license_declares_noassertion(
+    project_license: str | None,
+) -> None:
+    from spdx_tools.spdx.model import SpdxNoAssertion
+
+    report = make_report(project_license=project_license)
+    project = spdx_document(render_spdx(report)).packages[0]
+    assert project.license_declared == SpdxNoAssertion()
+    assert (project.license_comment is None) == (project_license is None)
+    text = render_cyclonedx(report)
+    assert cyclonedx_errors(text) == []
+    licenses = json.loads(text)["metadata"]["component"].get("licenses")
+    if project_license is None:
+        assert licenses is None
+    else:
+        assert licenses == [{"license": {"name": "MIT/X11", "acknowledgement": "declared"}}]
+
+
+def test_license_refs_are_kept_with_their_extracted_licensing_info() -> None:
+    refs = (
+        "MIT OR LicenseRef-BSD-unknown-variant",
+        "LicenseRef-Debian-Perl-like",
+        "LicenseRef-scancode-foo",
+        "LicenseRef-BSD-unknown-variant",
+    )
+    findings = tuple(
+        Finding(f"f{n}.c", 1, 1, 0.9, Verdict.COPIED, SourceRef(f"p{n}", "1", "x.c", 1, 1, lic))
+        for n, lic in enumerate(refs)
+    )
+    texts = {f.path: "int a;\n" for f in findings}
+    report = Report("/w/p", findings, 4, 4, (), {}, 0.1, "LicenseRef-public-domain", texts=texts)
+    doc = spdx_document(render_spdx(report))
+    project, *sources = doc.packages
+    assert str(project.license_declared) == "LicenseRef-public-domain"
+    assert [str(p.license_declared) for p in sources] == list(refs)
+    assert [str(s.license_concluded) for s in doc.snippets] == list(refs)
+    extracted = {e.license_id: e for e in doc.extracted_licensing_info}
+    assert list(extracted) == [
+        "LicenseRef-BSD-unknown-variant",
+        "LicenseRef-Debian-Perl-like",
+        "LicenseRef-scancode-foo",
+        "LicenseRef-public-domain",
+    ]
+    assert extracted["LicenseRef-BSD-unknown-variant"].extracted_text == (
+        "A BSD license whose variant the package does not state."
+    )
+    assert "Debian copyright file" in extracted["LicenseRef-Debian-Perl-like"].extracted_text
+    assert "public domain" in extracted["LicenseRef-public-domain"].extracted_text
+    assert all(e.extracted_text and e.license_name for e in extracted.values())
+
+    text = render_cyclonedx(report)
+    assert cyclonedx_errors(text) == []
+    cdx = json.loads(text)
+    declared = [c["licenses"][0] for c in cdx["components"]]
+    assert [d.get("expression") for d in declared] == list(refs)
+    assert cdx["metadata"]["component"]["licenses"] == [
+        {"expression": "LicenseRef-public-domain", "acknowledgement": "declared"}
+    ]
+
+
+def test_spdx_expression() -> None:
+    assert spdx_expression("mit") == ("MIT", ())
+    assert spdx_expression("GPL-2.0+") == ("GPL-2.0-or-later", ())
+    assert spdx_expression("MIT AND LicenseRef-a.b") == (
+        "MIT AND LicenseRef-a.b",
+        ("LicenseRef-a.b",),
+    )
+    malformed = ("()", "( AND :", "MIT OR", "MIT WITH LicenseRef-x")
+    for not_spdx in ("NOASSERTION", "", "MIT/X11", "Apache 2.0", "MIT WITH Apache-2.0", *malformed):
+        assert spdx_expression(not_spdx) is None, not_spdx
+    # An id SPDX would not accept in hasExtractedLicensingInfos.
+    assert spdx_expression("LicenseRef-a_b") is None
+    assert spdx_expression("licenseref-a") is None
 
 
 @pytest.mark.parametrize(
     ("render", "module", "fmt"),
     [
         (render_spdx, "spdx_tools.spdx.model", "spdx"),
+        (render_spdx, "packageurl", "spdx"),
         (render_cyclonedx, "cyclonedx.model.bom", "cyclonedx"),
     ],
 )
@@ -262,11 +509,12 @@ def test_importing_the_renderers_does_not_import_the_libraries() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
 
 
-@pytest.mark.parametrize("license_", ["MIT/X11", "Apache 2.0", "LicenseRef-scancode-foo", "NONE"])
+@pytest.mark.parametrize("license_", ["MIT/X11", "Apache 2.0", "LicenseRef-scancode_foo", "NONE"])
 def test_non_spdx_licenses_still_validate(license_: str) -> None:
     source = SourceRef("pkg", "", "x.ts", 1, 1, license_)
     report = Report(".", (Finding("ü/a.c", 1, 1, 1.0, Verdict.COPIED, source),), 1, 1, (), {}, 0.1)
     report.texts["ü/a.c"] = "x"
     doc = spdx_document(render_spdx(report))
     assert license_ in (doc.snippets[0].license_comment or "") or license_ == "NONE"
+    assert doc.extracted_licensing_info == []
     assert cyclonedx_errors(render_cyclonedx(report)) == []

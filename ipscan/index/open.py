@@ -10,6 +10,7 @@ from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.reader import IndexReader
 from ipscan.records import SourceRef
+from ipscan.sources.ecosystem_names import ecosystem_of
 
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "data" / "default_index"
 
@@ -66,6 +67,7 @@ def file_lookup(reader: IndexReader) -> FileLookup:
             copyright=tuple(
                 str(c) for c in (file.get("copyright") or source.get("copyright") or ())
             ),
+            ecosystem=ecosystem_of(str(source.get("origin", "")), str(source.get("kind", ""))),
         )
 
     return lookup

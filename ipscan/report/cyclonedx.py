@@ -1,9 +1,11 @@
 """CycloneDX 1.6 JSON output (``--format cyclonedx``), built with cyclonedx-python-lib.
 
-The BOM's subject (``metadata.component``) is the scanned project. Each matched open-source
-package is a library component it depends on, with its license and, as evidence, one occurrence
-per finding: the scanned file, the first scanned line, the unit name, and a sentence with the
-verdict, similarity and source lines. Properties summarize the findings per component.
+The BOM's subject (``metadata.component``) is the scanned project, under the license ipscan
+found (or was given). Each matched open-source package is a library component it depends on,
+with its purl, declared license, copyright statements and, as evidence, one occurrence per
+finding: the scanned file, the first scanned line, the unit name, and a sentence with the
+verdict, similarity and source lines. Properties summarize the findings per component and say
+what an inferred purl type rests on.
 
 cyclonedx-python-lib is an optional dependency (the ``sbom`` extra): imported when rendering.
 """
@@ -19,28 +21,16 @@ from ipscan.records import Finding
 from ipscan.records import Matcher
 from ipscan.records import Report
 from ipscan.records import Scope
+from ipscan.report.purl import source_purl
 from ipscan.report.spdx import MISSING_EXTRA
 from ipscan.report.spdx import NOT_A_LICENSE
 from ipscan.report.spdx import combined_license
+from ipscan.report.spdx import copyright_text
 from ipscan.report.spdx import project_name
 from ipscan.report.spdx import source_key
+from ipscan.report.spdx import spdx_expression
 
 PROJECT_REF = "ipscan-scanned-project"
-PYPI_SUFFIXES = (".py", ".pyi")
-NPM_SUFFIXES = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx", ".mts", ".cts")
-
-
-def purl_parts(package: str, version: str, source_path: str) -> tuple[str, str | None, str] | None:
-    """(type, namespace, name) of a purl, guessed from the matched file's suffix; None: unknown."""
-    suffix = source_path.lower()
-    if suffix.endswith(PYPI_SUFFIXES):
-        return "pypi", None, package
-    if suffix.endswith(NPM_SUFFIXES):
-        if package.startswith("@") and "/" in package:
-            scope, name = package.split("/", 1)
-            return "npm", scope, name
-        return "npm", None, package
-    return None
 
 
 def occurrence_context(f: Finding) -> str:
@@ -58,16 +48,30 @@ def confidence(similarity: float) -> Decimal:
     return Decimal(str(round(min(max(float(similarity), 0.0), 1.0), 4)))
 
 
-def license_list(expression: str, factory: Any) -> list[Any]:
-    """A CycloneDX license for an SPDX id or expression; none for NOASSERTION."""
-    if expression.strip().upper() in NOT_A_LICENSE:
+def license_list(expression: str) -> list[Any]:
+    """The declared license as CycloneDX: an SPDX id, else an SPDX expression (``LicenseRef-``
+    ids included), else a license name; none for NOASSERTION."""
+    from cyclonedx.model.license import DisjunctiveLicense
+    from cyclonedx.model.license import LicenseAcknowledgement
+    from cyclonedx.model.license import LicenseExpression
+    from cyclonedx.spdx import fixup_id
+
+    text = expression.strip()
+    declared = LicenseAcknowledgement.DECLARED
+    if text.upper() in NOT_A_LICENSE:
         return []
-    return [factory.make_from_string(expression.strip())]
+    checked = spdx_expression(text)
+    if checked is None:
+        return [DisjunctiveLicense(name=text, acknowledgement=declared)]
+    canonical = checked[0]
+    known = fixup_id(canonical)  # an id in the CycloneDX schema's SPDX list
+    if known:
+        return [DisjunctiveLicense(id=known, acknowledgement=declared)]
+    return [LicenseExpression(canonical, acknowledgement=declared)]
 
 
 def component(findings: list[Finding], ref: str) -> Any:
     """One library component for the findings of one source package (name, version)."""
-    from cyclonedx.contrib.license.factories import LicenseFactory
     from cyclonedx.model import Property
     from cyclonedx.model.component import Component
     from cyclonedx.model.component import ComponentType
@@ -77,7 +81,6 @@ def component(findings: list[Finding], ref: str) -> Any:
     from cyclonedx.model.component_evidence import IdentityField
     from cyclonedx.model.component_evidence import Method
     from cyclonedx.model.component_evidence import Occurrence
-    from packageurl import PackageURL
 
     techniques = {
         Matcher.FILE: AnalysisTechnique.HASH_COMPARISON,
@@ -89,11 +92,7 @@ def component(findings: list[Finding], ref: str) -> Any:
     }
     first = findings[0]
     best = max(confidence(f.similarity) for f in findings)
-    parts = purl_parts(first.source.package, first.source.version, first.source.path)
-    purl = None
-    if parts is not None:
-        kind, namespace, name = parts
-        purl = PackageURL(kind, namespace, name, first.source.version or None)
+    purl = source_purl(first.source, first.source.ecosystem or None)
     used = {m for f in findings for m in f.matchers}
     methods = [
         Method(technique=techniques[m], confidence=best, value=m.value)
@@ -118,14 +117,17 @@ def component(findings: list[Finding], ref: str) -> Any:
         )
         for f in findings
     ]
+    if purl is not None and purl.note:
+        properties.append(Property(name="ipscan:purl-basis", value=purl.note))
     declared = combined_license([f.source.license for f in findings])
     return Component(
         type=ComponentType.LIBRARY,
         bom_ref=ref,
         name=first.source.package,
         version=first.source.version or None,
-        purl=purl,
-        licenses=license_list(declared, LicenseFactory()),
+        purl=purl.url if purl is not None else None,
+        licenses=license_list(declared),
+        copyright=copyright_text(c for f in findings for c in f.source.copyright),
         properties=properties,
         evidence=ComponentEvidence(
             identity=[
@@ -158,7 +160,10 @@ def render_cyclonedx(report: Report) -> str:
         groups.setdefault(source_key(f), []).append(f)
     tool = Component(type=ComponentType.APPLICATION, name="ipscan", version=__version__)
     project = Component(
-        type=ComponentType.APPLICATION, bom_ref=PROJECT_REF, name=project_name(report.root)
+        type=ComponentType.APPLICATION,
+        bom_ref=PROJECT_REF,
+        name=project_name(report.root),
+        licenses=license_list(report.project_license or ""),
     )
     bom = Bom(
         metadata=BomMetaData(

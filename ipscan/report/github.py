@@ -17,18 +17,25 @@ import os
 from collections import Counter
 from pathlib import Path
 
+from ipscan.records import DEFAULT_FAIL_ON
 from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import Verdict
+from ipscan.report import fails
+from ipscan.report.outcome import fix
+from ipscan.report.outcome import level
+from ipscan.report.outcome import license_message
+from ipscan.report.outcome import ranked
 from ipscan.report.text import escape
 
-# Workflow command per verdict: copied fails, modified-copy warns, similar is a notice.
-COMMANDS = {
-    Verdict.COPIED: "error",
-    Verdict.MODIFIED_COPY: "warning",
-    Verdict.SIMILAR: "notice",
-}
+# Workflow command per level: a finding that fails the policy is an error, a license issue
+# that does not fail a warning, anything else (an allowed copy, a similar match) a notice.
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+# The job summary may hold 1 MiB per step; the table stops well before that.
+SUMMARY_ROWS = 1000
+SUMMARY_BYTES = 768 * 1024
 
 
 def finding_message(f: Finding) -> str:
@@ -37,6 +44,12 @@ def finding_message(f: Finding) -> str:
     return (
         f"{f.verdict.value}{scope} from {source_text(f)} ({f.source.license}, {f.similarity:.2f})"
     )
+
+
+def full_message(f: Finding) -> str:
+    """The finding, then its license verdict and the fix (``...; license: ok``)."""
+    lic = license_message(f)
+    return finding_message(f) + (f"; {lic}" if lic else "")
 
 
 def source_text(f: Finding) -> str:
@@ -70,9 +83,11 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(f: Finding, prefix: str = "") -> str:
+def annotation(f: Finding, prefix: str = "", fail_on: tuple[str, ...] = DEFAULT_FAIL_ON) -> str:
     """``::error file=app/x.py,line=12,endLine=48,title=...::copied from ...``."""
     title = f"ipscan: {f.verdict.value} from {f.source.package} ({f.source.license})"
+    if f.license_verdict:
+        title += f" — {f.license_verdict}"
     path = "".join(c if c in "\r\n\\" else escape(c) for c in prefix + f.path)
     props = {
         "file": escape_property(path),
@@ -81,13 +96,14 @@ def annotation(f: Finding, prefix: str = "") -> str:
         "title": escape_property(escape(title)),
     }
     joined = ",".join(f"{k}={v}" for k, v in props.items())
-    return f"::{COMMANDS[f.verdict]} {joined}::{escape_data(escape(finding_message(f)))}"
+    command = COMMANDS[level(f, fail_on)]
+    return f"::{command} {joined}::{escape_data(escape(full_message(f)))}"
 
 
 def render_github(report: Report) -> str:
     """One workflow command per finding (empty string when there are none)."""
     _, prefix = workspace_base(report.root)
-    return "".join(annotation(f, prefix) + "\n" for f in report.findings)
+    return "".join(annotation(f, prefix, report.fail_on) + "\n" for f in report.findings)
 
 
 def md_cell(text: str) -> str:
@@ -98,8 +114,17 @@ def md_cell(text: str) -> str:
     return out
 
 
+def summary_row(f: Finding, prefix: str, fail_on: tuple[str, ...]) -> str:
+    """One finding as a row of the job summary's table."""
+    where = f"{prefix}{f.path}:{f.start_line}-{f.end_line}"
+    verdict = f.verdict.value + (" (whole file)" if f.scope is Scope.FILE else "")
+    cells = [where, verdict, source_text(f), f.source.license, f"{f.similarity:.2f}"]
+    cells += [f.license_verdict or "-", "yes" if fails(f, fail_on) else "no", fix(f) or "-"]
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+
+
 def render_step_summary(report: Report) -> str:
-    """The Markdown job summary: counts by verdict and a table of findings."""
+    """The Markdown job summary: counts by verdict, the policy, and a table of findings."""
     _, prefix = workspace_base(report.root)
     n = len(report.findings)
     files, units = report.files_scanned, report.units_scanned
@@ -109,10 +134,13 @@ def render_step_summary(report: Report) -> str:
         none = f"No code from indexed open source was found ({scanned})."
         return f"## ipscan: no findings\n\n{none}\n\n"
     counts = Counter(f.verdict for f in report.findings)
+    failing = sum(fails(f, report.fail_on) for f in report.findings)
+    policy = md_cell(report.policy_file) if report.policy_file else "the defaults"
     lines = [
-        f"## ipscan: {n} finding{'s' if n != 1 else ''}",
+        f"## ipscan: {n} finding{'s' if n != 1 else ''}, {failing} failing the policy",
         "",
-        f"{scanned}.",
+        f"{scanned}. Project license: {md_cell(report.project_license or 'none found')}; "
+        f"policy: {policy}; fails on: {md_cell(', '.join(report.fail_on) or 'nothing')}.",
         "",
         "| Verdict | Findings |",
         "|---|---:|",
@@ -120,12 +148,25 @@ def render_step_summary(report: Report) -> str:
     lines += [f"| {v.value} | {counts[v]} |" for v in Verdict]
     lines += [
         "",
-        "| Where | Verdict | Source | License | Similarity |",
-        "|---|---|---|---|---:|",
+        "| Where | Verdict | Source | License | Similarity | License verdict | Fails "
+        "| What to do |",
+        "|---|---|---|---|---:|---|---|---|",
     ]
-    for f in report.findings:
-        where = f"{prefix}{f.path}:{f.start_line}-{f.end_line}"
-        verdict = f.verdict.value + (" (whole file)" if f.scope is Scope.FILE else "")
-        cells = [where, verdict, source_text(f), f.source.license, f"{f.similarity:.2f}"]
-        lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
+    # When not every row fits, the most important ones do; they stay in report order.
+    size = sum(len(ln.encode("utf-8")) + 1 for ln in lines)
+    rows: dict[int, str] = {}
+    for i in ranked(report.findings, report.fail_on)[:SUMMARY_ROWS]:
+        row = summary_row(report.findings[i], prefix, report.fail_on)
+        size += len(row.encode("utf-8")) + 1
+        if size > SUMMARY_BYTES:
+            break
+        rows[i] = row
+    lines += [rows[i] for i in sorted(rows)]
+    shown = len(rows)
+    if shown < n:
+        lines += [
+            "",
+            f"{n - shown} more finding{'s are' if n - shown != 1 else ' is'} not listed here "
+            "(a job summary has a size limit); the JSON report lists them all.",
+        ]
     return "\n".join(lines) + "\n\n"

@@ -1,14 +1,20 @@
 """SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
 
-One run; one rule per verdict; one result per finding. A result's location is the scanned file
-(a percent-encoded URI relative to ``%SRCROOT%``); the matched open source is not in the scanned
-repository, so it is a related location described by its message and properties.
+One run; one rule per verdict (``sarif_rules``); one result per finding, its level set by the
+policy (``outcome.level``: error when it fails the run, warning for a license issue that does
+not, note otherwise) and its message giving the license verdict and the fix. A result's
+location is the scanned file (a percent-encoded URI relative to ``%SRCROOT%``); the matched open
+source is not in the scanned repository, so it is a related location described by its message
+and properties. A log that would break code scanning's limits keeps its most important results
+(``sarif_limits``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,41 +23,26 @@ from ipscan import __version__
 from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Verdict
-from ipscan.report.github import finding_message
+from ipscan.report import fails
+from ipscan.report import sarif_limits
+from ipscan.report.github import full_message
 from ipscan.report.github import source_text
 from ipscan.report.github import workspace_base
 from ipscan.report.json_report import SCHEMA
+from ipscan.report.outcome import level
+from ipscan.report.outcome import ranked
+from ipscan.report.sarif_rules import rule
 
 SARIF_VERSION = "2.1.0"
+# The `$id` of the OASIS SARIF 2.1.0 schema (errata 01), which the log validates against.
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "ipscanFinding/v1"
-
-LEVELS = {
-    Verdict.COPIED: "error",
-    Verdict.MODIFIED_COPY: "warning",
-    Verdict.SIMILAR: "note",
-}
-
-RULE_TEXT = {
-    Verdict.COPIED: (
-        "CopiedCode",
-        "Code copied from licensed open source",
-        "This code is the same as code in an indexed open-source package, names and layout "
-        "aside. Its license terms apply: keep the notice, replace the code, or remove it.",
-    ),
-    Verdict.MODIFIED_COPY: (
-        "ModifiedCopy",
-        "Edited copy of licensed open source",
-        "This code is a copy, with edits or in part, of code in an indexed open-source package. "
-        "Edits do not remove the original license's terms.",
-    ),
-    Verdict.SIMILAR: (
-        "SimilarCode",
-        "Code similar to licensed open source",
-        "This code resembles code in an indexed open-source package (by embeddings, or a short "
-        "stock idiom). Worth a look; it never fails a run.",
-    ),
-}
+DISTRIBUTION = "ipscan-code"
+# Project-URL labels that name a home page, best first (compared lower-case).
+HOME_LABELS = ("homepage", "home", "documentation", "repository", "source")
 
 
 def artifact_uri(path: str) -> str:
@@ -67,29 +58,15 @@ def fingerprint(f: Finding, path: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
-def rule(verdict: Verdict) -> dict[str, Any]:
-    """The reporting descriptor of one verdict."""
-    name, short, full = RULE_TEXT[verdict]
-    return {
-        "id": verdict.value,
-        "name": name,
-        "shortDescription": {"text": short},
-        "fullDescription": {"text": full},
-        "help": {"text": full},
-        "defaultConfiguration": {"level": LEVELS[verdict]},
-        "properties": {"tags": ["license", "open-source"]},
-    }
-
-
-def result(f: Finding, rule_index: int, prefix: str) -> dict[str, Any]:
+def result(f: Finding, rule_index: int, prefix: str, fail_on: tuple[str, ...]) -> dict[str, Any]:
     """One finding as a SARIF result."""
     path = prefix + f.path
     s = f.source
     return {
         "ruleId": f.verdict.value,
         "ruleIndex": rule_index,
-        "level": LEVELS[f.verdict],
-        "message": {"text": finding_message(f)},
+        "level": level(f, fail_on),
+        "message": {"text": full_message(f)},
         "locations": [
             {
                 "physicalLocation": {
@@ -124,6 +101,12 @@ def result(f: Finding, rule_index: int, prefix: str) -> dict[str, Any]:
             "unitName": f.unit_name,
             "matchers": [m.value for m in f.matchers],
             "evidence": dict(f.evidence),
+            "licenseVerdict": f.license_verdict,
+            "licenseReason": f.license_reason,
+            "obligations": list(f.obligations),
+            "notice": f.notice,
+            "fails": fails(f, fail_on),
+            "source": {"package": s.package, "version": s.version, "license": s.license},
         },
     }
 
@@ -136,29 +119,82 @@ def base_location(base: str) -> dict[str, Any]:
     return {"description": {"text": "The root of the scanned repository."}}
 
 
-def sarif_dict(report: Report) -> dict[str, Any]:
-    """The SARIF log as plain JSON types."""
+def information_uri() -> str | None:
+    """Where to read about ipscan: the installed distribution's home page, else (in GitHub
+    Actions) the running action's repository, else None (a URL is never made up)."""
+    try:
+        meta = metadata.metadata(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        meta = None
+    if meta is not None:
+        urls: dict[str, str] = {}
+        for entry in meta.get_all("Project-URL") or []:
+            label, _, url = str(entry).partition(",")
+            urls.setdefault(label.strip().lower(), url.strip())
+        found = [urls.get(k, "") for k in HOME_LABELS]
+        found += [str(u) for u in meta.get_all("Home-page") or []]
+        found += list(urls.values())
+        for url in found:
+            if url.startswith(("https://", "http://")):
+                return url
+    server = os.environ.get("GITHUB_SERVER_URL", "").rstrip("/")
+    action = os.environ.get("GITHUB_ACTION_REPOSITORY", "").strip("/")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and server.startswith("http") and action:
+        return f"{server}/{action}"
+    return None
+
+
+def driver() -> dict[str, Any]:
+    """The tool's description, with its rules."""
+    tool: dict[str, Any] = {
+        "name": "ipscan",
+        "version": __version__,
+        "semanticVersion": __version__,
+    }
+    uri = information_uri()
+    if uri:
+        tool["informationUri"] = uri
+    tool["rules"] = [rule(v) for v in Verdict]
+    return tool
+
+
+def sarif_dict(report: Report, keep: int | None = None) -> dict[str, Any]:
+    """The SARIF log as plain JSON types, with the ``keep`` most important results (all when
+    None; those kept stay in report order)."""
     base, prefix = workspace_base(report.root)
     verdicts = list(Verdict)
+    total = len(report.findings)
+    kept = range(total) if keep is None else sorted(ranked(report.findings, report.fail_on)[:keep])
+    omitted = total - len(kept)
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if omitted:
+        invocation["toolExecutionNotifications"] = [
+            sarif_limits.omitted_notification(omitted, total)
+        ]
+    results = []
+    for i in kept:
+        f = report.findings[i]
+        results.append(result(f, verdicts.index(f.verdict), prefix, report.fail_on))
     return {
+        "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "ipscan",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": [rule(v) for v in verdicts],
-                    }
-                },
+                "tool": {"driver": driver()},
+                "invocations": [invocation],
                 "originalUriBaseIds": {SRCROOT: base_location(base)},
-                "results": [result(f, verdicts.index(f.verdict), prefix) for f in report.findings],
+                "results": results,
                 "columnKind": "unicodeCodePoints",
                 "properties": {
                     "ipscan": {
                         "reportSchema": SCHEMA,
                         "root": report.root,
+                        "projectLicense": report.project_license,
+                        "policyFile": report.policy_file,
+                        "failOn": list(report.fail_on),
+                        "failing": sum(fails(f, report.fail_on) for f in report.findings),
+                        "findings": total,
+                        "resultsOmitted": omitted,
                         "filesScanned": report.files_scanned,
                         "unitsScanned": report.units_scanned,
                         "elapsedS": report.elapsed_s,
@@ -172,5 +208,10 @@ def sarif_dict(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    """The report as a SARIF 2.1.0 log (ends with a newline)."""
-    return json.dumps(sarif_dict(report), indent=2, ensure_ascii=False) + "\n"
+    """The report as a SARIF 2.1.0 log (ends with a newline), within code scanning's limits."""
+
+    def render(keep: int) -> str:
+        doc = sarif_dict(report, keep)
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+    return sarif_limits.fit(len(report.findings), render)

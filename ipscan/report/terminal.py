@@ -1,9 +1,11 @@
 """Text for a person at a terminal: findings grouped by file, verdicts in colour.
 
 Used only when stdout is a terminal; piped output stays one grep-able line per finding
-(``ipscan.report.text``). Text from the repository or the index goes through the same
-``escape`` as the piped output (control characters as visible escapes), so a file name cannot
-break a row or send escape sequences to the terminal.
+(``ipscan.report.text``). The styles are always in the text: the CLI's colour choice
+(NO_COLOR, --color never, TERM=dumb) drops them as click writes it, and never changes the
+layout. Text from the repository or the index goes through the same ``escape`` as the piped
+output (control characters as visible escapes), so a file name cannot break a row or send
+escape sequences to the terminal.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ import click
 from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
-from ipscan.records import Verdict
+from ipscan.report.text import COLOURS
 from ipscan.report.text import escape
-
-COLOURS = {Verdict.COPIED: "red", Verdict.MODIFIED_COPY: "yellow", Verdict.SIMILAR: "blue"}
+from ipscan.report.text import license_colour
 
 
 def _row(f: Finding, explain: bool) -> str:
@@ -34,8 +35,7 @@ def _row(f: Finding, explain: bool) -> str:
         f"{click.style(escape(src.license), fg='cyan')}  {f.similarity:.2f}"
     )
     if f.license_verdict:
-        colour = "green" if f.license_verdict == "ok" else "magenta"
-        row += "  " + click.style(escape(f.license_verdict), fg=colour)
+        row += "  " + click.style(escape(f.license_verdict), fg=license_colour(f.license_verdict))
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())

@@ -15,10 +15,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import click
+
 from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
+from ipscan.records import Verdict
 from ipscan.report import fails
+
+# Shared with the terminal layout; shown only where the CLI decides on colour.
+COLOURS = {Verdict.COPIED: "red", Verdict.MODIFIED_COPY: "yellow", Verdict.SIMILAR: "blue"}
 
 _UNPRINTABLE = re.compile(
     "[\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
@@ -37,17 +43,29 @@ def escape(text: str) -> str:
     return _UNPRINTABLE.sub(_escaped, text)
 
 
-def finding_line(f: Finding, explain: bool = False) -> str:
-    """``path:12-48: copied from pkg 1.0 src/x.py:30-66 (MIT, 0.97)``."""
+def license_colour(verdict: str) -> str:
+    """The colour of a license verdict: green when it is fine, magenta when it needs work."""
+    return "green" if verdict == "ok" else "magenta"
+
+
+def finding_line(f: Finding, explain: bool = False, styled: bool = False) -> str:
+    """``path:12-48: copied from pkg 1.0 src/x.py:30-66 (MIT, 0.97)``; the verdicts in colour
+    when ``styled``."""
     scope = " (whole file)" if f.scope is Scope.FILE else ""
     src = f.source
+    verdict = f.verdict.value
+    if styled:
+        verdict = click.style(verdict, fg=COLOURS[f.verdict], bold=True)
     line = (
-        f"{escape(f.path)}:{f.start_line}-{f.end_line}: {f.verdict.value}{scope} from "
+        f"{escape(f.path)}:{f.start_line}-{f.end_line}: {verdict}{scope} from "
         f"{escape(src.package)} {escape(src.version)} {escape(src.path)}:"
         f"{src.start_line}-{src.end_line} ({escape(src.license)}, {f.similarity:.2f})"
     )
     if f.license_verdict:
-        line += f" license: {escape(f.license_verdict)}"
+        judged = escape(f.license_verdict)
+        if styled:
+            judged = click.style(judged, fg=license_colour(f.license_verdict))
+        line += f" license: {judged}"
     if explain:
         matchers = ",".join(m.value for m in f.matchers)
         feats = " ".join(f"{k}={v:g}" for k, v in f.evidence.items())
@@ -60,9 +78,10 @@ def finding_line(f: Finding, explain: bool = False) -> str:
     return line
 
 
-def render_text(report: Report, explain: bool = False) -> str:
-    """All finding lines (empty string when there are none)."""
-    return "".join(finding_line(f, explain) + "\n" for f in report.findings)
+def render_text(report: Report, explain: bool = False, styled: bool = False) -> str:
+    """All finding lines (empty string when there are none); ``styled`` colours the verdicts
+    (for --color always into a pipe)."""
+    return "".join(finding_line(f, explain, styled) + "\n" for f in report.findings)
 
 
 def summary_line(report: Report) -> str:
