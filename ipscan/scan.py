@@ -36,7 +36,8 @@ from ipscan.licensing.judge import LicenseContext
 from ipscan.licensing.judge import judge_licenses
 from ipscan.licensing.path_patterns import path_matches
 from ipscan.licensing.policy import Policy
-from ipscan.licensing.policy import load_policy
+from ipscan.licensing.project import FoundPolicy
+from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
 from ipscan.match.digest import match_digests
@@ -75,7 +76,7 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
     """Scan the git-tracked files of ``root`` (all files when it is not a git work tree)."""
     started = time.perf_counter()
     listing = list_scan_files(root)
-    policy = load_policy(listing.root, options.config)
+    policy = find_policy(listing.root, options.config)
     kept, ignored = _split_ignored(listing.paths, policy)
     collected = collect_sources(replace(listing, paths=tuple(kept)))
     parsed = analyze_files(collected.files, options.jobs)
@@ -86,16 +87,16 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
         (*collected.skipped, *ignored),
         options,
         started,
-        project=_project(listing.root, analyzed, options, policy),
+        project=_project(analyzed, options, policy),
     )
 
 
-def _split_ignored(paths: Sequence[str], policy: Policy) -> tuple[list[str], list[SkippedFile]]:
+def _split_ignored(paths: Sequence[str], found: FoundPolicy) -> tuple[list[str], list[SkippedFile]]:
     """The paths to scan, and the policy's ignored ones as skipped files."""
     kept: list[str] = []
     ignored: list[SkippedFile] = []
     for p in paths:
-        if path_matches(p, policy.ignore):
+        if path_matches(found.rooted(p), found.policy.ignore):
             ignored.append(SkippedFile(p, "ignored"))
         else:
             kept.append(p)
@@ -109,17 +110,22 @@ class ProjectContext:
     outbound: str | None
     policy: Policy
     notice_texts: tuple[str, ...] = ()
+    prefix: str = ""  # the scanned folder below the policy's folder (FoundPolicy.prefix)
 
 
 def _project(
-    root: Path, analyzed: Sequence[AnalyzedFile], options: ScanOptions, policy: Policy
+    analyzed: Sequence[AnalyzedFile], options: ScanOptions, found: FoundPolicy
 ) -> ProjectContext:
+    """The project's license and notices from the nearest folder that declares them."""
+    policy = found.policy
     override = options.project_license or policy.project_license
     headers = [af.file.text for af in analyzed]
+    root, *above = found.folders
     return ProjectContext(
-        outbound=project_license(root, override, headers),
+        outbound=project_license(root, override, headers, above),
         policy=policy,
-        notice_texts=project_notice_texts(root),
+        notice_texts=project_notice_texts(root, above),
+        prefix=found.prefix,
     )
 
 
@@ -159,9 +165,7 @@ def scan_analyzed(
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
-    found = judge_licenses(
-        found, LicenseContext(project.outbound, project.policy, texts, project.notice_texts)
-    )
+    found = _judged(found, project, texts)
     flagged = {f.path for f in found}
     return Report(
         root=root,
@@ -176,6 +180,25 @@ def scan_analyzed(
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
     )
+
+
+def _judged(
+    found: Sequence[Finding], project: ProjectContext, texts: dict[str, str]
+) -> list[Finding]:
+    """License verdicts, with the policy's component paths matched from the policy's folder;
+    the findings keep their paths relative to the scanned folder."""
+    if not project.prefix:
+        ctx = LicenseContext(project.outbound, project.policy, texts, project.notice_texts)
+        return judge_licenses(found, ctx)
+    rooted = {p: f"{project.prefix}/{p}" for p in {f.path for f in found} | set(texts)}
+    ctx = LicenseContext(
+        project.outbound,
+        project.policy,
+        {rooted[p]: t for p, t in texts.items()},
+        project.notice_texts,
+    )
+    judged = judge_licenses([replace(f, path=rooted[f.path]) for f in found], ctx)
+    return [replace(j, path=f.path) for j, f in zip(judged, found, strict=True)]
 
 
 def _identical(analyzed: Sequence[AnalyzedFile], reader: IndexReader) -> list[Finding]:
@@ -253,12 +276,13 @@ def index_summary(reader: IndexReader) -> dict[str, object]:
 def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False) -> Report:
     """Scan changed files; only units that overlap added lines unless ``all_units``."""
     started = time.perf_counter()
-    policy = load_policy(changes.root, options.config)
+    policy = find_policy(changes.root, options.config)
     kept, ignored = _split_ignored([c.path for c in changes.files], policy)
     scan_paths = set(kept)
     wanted = [c for c in changes.files if c.path in scan_paths]
     collected = collect_changed(wanted)
-    whole = list(analyze_files(collected.files, options.jobs))
+    parsed = analyze_files(collected.files, options.jobs)
+    whole = list(bar(parsed, len(collected.files), "parsing files", options.progress))
     analyzed = whole
     if not all_units:
         added = {c.path: c.added for c in changes.files}
@@ -273,5 +297,5 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
         options,
         started,
         whole,
-        project=_project(changes.root, whole, options, policy),
+        project=_project(whole, options, policy),
     )

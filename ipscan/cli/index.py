@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ipscan.cli.conventions import quiet
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_INTERRUPTED
 
@@ -16,6 +17,12 @@ DEVICES = click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"])
 @click.group()
 def index() -> None:
     """Build and inspect indexes of licensed open source."""
+
+
+def _say(msg: str) -> None:
+    """A line of progress on stderr (none with -q)."""
+    if not quiet():
+        click.echo(msg, err=True)
 
 
 @index.command("build")
@@ -57,6 +64,8 @@ def index_build(
     from ipscan.index.generations import live_name
     from ipscan.index.progress import progress_embedder
     from ipscan.index.store import check_index_folder
+    from ipscan.progress import meter
+    from ipscan.progress import watching
 
     check_index_folder(index_dir)  # before the encoder loads: a wrong folder fails at once
     before = live_name(index_dir)
@@ -66,12 +75,13 @@ def index_build(
             list(sources),
             index_dir,
             encoder,
-            progress_embedder(encoder, batch_size),
+            progress_embedder(encoder, batch_size, not quiet()),
             rev=rev,
-            progress=lambda msg: click.echo(msg, err=True),
+            progress=_say,
             include=include,
             exclude=exclude,
             jobs=jobs or None,
+            meter=meter(watching() and not quiet()),
         )
     except KeyboardInterrupt:
         # CURRENT on disk, not how far the code got, says what the user now has: a Ctrl-C
@@ -108,14 +118,17 @@ def index_build_default(index_dir: Path | None, device: str, batch_size: int) ->
     from ipscan.index.default import build_default
     from ipscan.index.open import DEFAULT_INDEX_DIR
     from ipscan.index.progress import progress_embedder
+    from ipscan.progress import meter
+    from ipscan.progress import watching
 
     target = index_dir or DEFAULT_INDEX_DIR
     encoder = load_encoder(bulk_device(device, BULK_TEXTS))
     summary = build_default(
         target,
         encoder,
-        progress_embedder(encoder, batch_size),
-        progress=lambda msg: click.echo(msg, err=True),
+        progress_embedder(encoder, batch_size, not quiet()),
+        progress=_say,
+        meter=meter(watching() and not quiet()),
     )
     click.echo(f"{target}: {summary.total_units if summary else 0} units")
     return EXIT_CLEAN

@@ -19,6 +19,11 @@ from typing import Any
 import click
 
 from ipscan import __version__
+from ipscan.cli.conventions import add_global_options
+from ipscan.cli.conventions import color_choice
+from ipscan.cli.conventions import quiet
+from ipscan.cli.conventions import use_color
+from ipscan.cli.conventions import verbose
 from ipscan.cli.index import DEVICES
 from ipscan.cli.index import index
 from ipscan.cli.model import model
@@ -46,11 +51,17 @@ FORMATS = (
 class IpscanGroup(click.Group):
     """A click group whose errors follow ipscan's exit-code contract."""
 
-    verbose = False  # set from -v by the group's callback, read at the catch site
+    tracebacks = False  # -v, wherever given, for the catch site (the context is gone by then)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        finally:
+            self.tracebacks = verbose(ctx)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
-        self.verbose = False
+        self.tracebacks = False
         try:
             code = super().main(*args, **kwargs)
         except click.exceptions.Abort:
@@ -67,7 +78,7 @@ class IpscanGroup(click.Group):
             sys.exit(exc.exit_code)
         except Exception as exc:
             log = _log_traceback()
-            if self.verbose:
+            if self.tracebacks:
                 traceback.print_exc()
             click.echo(
                 f"ipscan: internal error: {type(exc).__name__}: {exc} (details: {log})", err=True
@@ -90,20 +101,11 @@ def _log_traceback() -> str:
 
 @click.group(cls=IpscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ipscan")
-@click.option(
-    "-v", "--verbose", is_flag=True, help="List skipped files; show tracebacks of internal errors."
-)
-@click.option("-q", "--quiet", is_flag=True, help="Only the report: no summary, no progress.")
-def main(verbose: bool, quiet: bool) -> None:
-    """Find code copied from licensed open source, and say from where and under which license."""
-    group = click.get_current_context().command
-    if isinstance(group, IpscanGroup):
-        group.verbose = verbose
+def main() -> None:
+    """Find code copied from licensed open source, and say from where and under which license.
 
-
-def _root_flag(name: str) -> bool:
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx and ctx.find_root().params.get(name))
+    -q, -v and --color may come before or after the command.
+    """
 
 
 def scan_options(f: Callable[..., int]) -> Callable[..., int]:
@@ -144,12 +146,14 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--project-license",
             metavar="SPDX",
-            help="This project's license (default: the policy's, else its metadata and LICENSE).",
+            help="This project's license (default: the policy's, else the metadata and LICENSE "
+            "of the nearest folder from PATH up to the repository root that has them).",
         ),
         click.option(
             "--config",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Policy file (default: .ipscan.toml, else [tool.ipscan] in pyproject.toml).",
+            help="Policy file (default: the nearest .ipscan.toml, else [tool.ipscan] in "
+            "pyproject.toml, from PATH up to the repository root).",
         ),
     ]
     for option in reversed(options):
@@ -167,7 +171,7 @@ def _options(opts: dict[str, Any]) -> ScanOptions:
         device=opts["device"],
         explain=opts["explain"],
         embeddings=not opts["no_embeddings"],
-        progress=watching() and not _root_flag("quiet"),
+        progress=watching() and not quiet(),
         project_license=opts["project_license"],
         config=opts["config"],
         jobs=opts["jobs"] or None,
@@ -180,16 +184,26 @@ def _finish(report: Report, fmt: str, output: Path | None, explain: bool = False
     from ipscan.report.render import render
     from ipscan.report.render import write_output
     from ipscan.report.render import write_step_summary
+    from ipscan.report.text import render_text
     from ipscan.report.text import summary_line
 
-    terminal = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    write_output(render(report, fmt, explain, terminal=terminal), output)
+    # The layout follows the terminal alone; colour (text only, stdout only) follows the
+    # conventions in ipscan.cli.conventions, and click.echo drops the styles when it is off.
+    terminal = output is None and sys.stdout.isatty()
+    colour = output is None and use_color(color_choice(), os.environ, terminal)
+    if fmt == "text":
+        click.get_current_context().color = colour
+    if fmt == "text" and colour and not terminal:
+        body = render_text(report, explain, styled=True)
+    else:
+        body = render(report, fmt, explain, terminal=terminal)
+    write_output(body, output)
     if fmt == "github":
         write_step_summary(report)
-    if _root_flag("verbose"):
+    if verbose():
         for skipped in report.skipped:
             click.echo(f"ipscan: skipped {skipped.path} ({skipped.reason})", err=True)
-    if (fmt == "text" or output is not None) and not _root_flag("quiet"):
+    if (fmt == "text" or output is not None) and not quiet():
         click.echo(summary_line(report), err=True)
     return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
 
@@ -295,3 +309,4 @@ def install_hooks_cmd(path: Path, hooks: Sequence[str], force: bool) -> int:
 
 main.add_command(index)
 main.add_command(model)
+add_global_options(main)

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ipscan.cli.conventions import quiet
 from ipscan.errors import EXIT_CLEAN
 
 if TYPE_CHECKING:  # the commands import the training code when they run
@@ -108,7 +109,8 @@ def train_classifier(
     from ipscan.training.pair_data import make_corpus
 
     def say(msg: str) -> None:
-        click.echo(f"ipscan: {msg}", err=True)
+        if not quiet():
+            click.echo(f"ipscan: {msg}", err=True)
 
     folder = work or Path(tempfile.mkdtemp(prefix="ipscan-train-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,7 +219,8 @@ def train_encoder(
     from ipscan.training.encoder_train import training_pairs
 
     def say(msg: str) -> None:
-        click.echo(msg, err=True)
+        if not quiet():
+            click.echo(msg, err=True)
 
     base = describe_model_dir(base_package_dir(), "package")
     functions = list(corpus_functions(corpus, LANGUAGES))
@@ -280,7 +283,8 @@ def export_encoder(
     from ipscan.training.export_standalone import tree_texts
 
     def say(msg: str) -> None:
-        click.echo(msg, err=True)
+        if not quiet():
+            click.echo(msg, err=True)
 
     source = describe_model_dir(source_dir)
     texts = [f.unit.canonical for f in corpus_functions(corpus, LANGUAGES)]

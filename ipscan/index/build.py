@@ -29,6 +29,9 @@ from ipscan.index.store import writer_lock
 from ipscan.licensing import file_license
 from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.headers import HEADER_LINES
+from ipscan.progress import Advance
+from ipscan.progress import Meter
+from ipscan.progress import meter as quiet_meter
 from ipscan.sources import SourceEntry
 from ipscan.sources import open_source
 
@@ -68,6 +71,7 @@ def build_index(
     exclude: Sequence[str] = (),
     origin: str | None = None,
     jobs: int | None = None,
+    meter: Meter | None = None,
 ) -> BuildSummary:
     """Add each source in ``specs`` to the index at ``index_dir`` (created when missing).
 
@@ -76,8 +80,10 @@ def build_index(
     ``exclude`` are glob patterns over paths inside a source (``*`` crosses folders). ``origin``
     is recorded instead of each source's own path (the default index names the registry file,
     not where the build downloaded it). ``jobs``: processes that parse (None: every core).
+    ``meter`` counts the files of each source as they are read and parsed.
     """
     say = progress or (lambda _msg: None)
+    count = meter or quiet_meter(False)
     summary = BuildSummary(index_dir=str(index_dir))
     with writer_lock(index_dir):
         if (index_dir / layout.CURRENT).exists():
@@ -102,14 +108,16 @@ def build_index(
                 source_id = len(contents.sources)
                 before = len(pending.units)
                 wanted = (e for e in entries if _selected(e.path, include, exclude))
-                _read_source(
-                    source_id,
-                    info.default_license_for,
-                    wanted,
-                    pending,
-                    len(contents.files),
-                    jobs,
-                )
+                with count(f"parsing {label}") as advance:
+                    _read_source(
+                        source_id,
+                        info.default_license_for,
+                        wanted,
+                        pending,
+                        len(contents.files),
+                        jobs,
+                        advance,
+                    )
                 n_units = len(pending.units) - before
                 contents.sources.append({**info.stored(), "units": n_units})
                 summary.added.append(f"{label} [{info.license}]: {n_units} units")
@@ -141,8 +149,10 @@ def _read_source(
     pending: _Pending,
     file_base: int,
     jobs: int | None,
+    advance: Advance,
 ) -> None:
     for path, analyzed in analyze_entries(((e.path, e.data) for e in entries), jobs):
+        advance(1)
         # Not code, passed over by the gate, or too small to be evidence: nothing to record.
         if not isinstance(analyzed, AnalyzedFile):
             continue

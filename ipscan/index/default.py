@@ -15,9 +15,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
 from ipscan.errors import SourceError
+
+if TYPE_CHECKING:
+    from ipscan.progress import Meter
 
 SOURCES_FILE = Path(__file__).resolve().parent.parent / "data" / "default_sources.json"
 
@@ -100,8 +104,10 @@ def build_default(
     encoder: Any,
     embed: Callable[[list[str]], Any],
     progress: Callable[[str], None],
+    meter: Meter | None = None,
 ) -> Any:
-    """Fetch every pinned package and build a fresh index at ``index_dir`` (replaced at the end)."""
+    """Fetch every pinned package and build a fresh index at ``index_dir`` (replaced at the end);
+    ``meter`` counts each package's files as they are parsed."""
     from ipscan.index.build import build_index
     from ipscan.index.reader import IndexReader
     from ipscan.index.store import check_index_folder
@@ -124,6 +130,7 @@ def build_default(
                 encoder,
                 embed,
                 progress=progress,
+                meter=meter,
                 include=source.include,
                 exclude=source.exclude,
                 origin=f"{source.registry}:{archive.name}",
