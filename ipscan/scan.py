@@ -236,7 +236,7 @@ def candidate_pairs(
 ) -> list[PairCandidate]:
     """Every pair the matchers propose for ``queries``, with its evidence (no verdict yet)."""
     evidence = [au.evidence for au in queries]
-    candidates = match_digests(evidence, reader.units["digest"], reader.digest_order)
+    candidates = match_digests(evidence, reader.digest_index)
     hits = find_hits(evidence, reader.postings, len(reader.units))
     candidates += winnow_candidates(hits)
     structure = structure_shared(evidence, reader.structure_postings, len(reader.units))
@@ -267,7 +267,7 @@ def index_summary(reader: IndexReader) -> dict[str, object]:
     """What the report says about the index it used."""
     return {
         "path": str(reader.index_dir),
-        "sources": len(reader.sources),
+        "sources": int(reader.manifest["counts"].get("sources", 0)),
         "units": len(reader.units),
         "encoder": reader.encoder_info.get("id"),
     }

@@ -47,6 +47,9 @@ MIN_STRUCTURE_SHARED = 4
 # indexed units is boilerplate and not looked up (MOSS drops such fingerprints too).
 MIN_POSTING_FANOUT = 10
 UNITS_PER_POSTING_FANOUT = 500
+# ... and never more than this: at 10M units units // 500 would let a fingerprint with 20,000
+# postings through, each a candidate to score (issue #17). Only indexes past 500k units reach it.
+MAX_POSTING_FANOUT = 1000
 # Nearest neighbours asked of the vector index per scanned unit.
 TOP_K = 5
 # Below this cosine a neighbour is not worth a look (all-MiniLM puts unrelated code at 0.3-0.7).

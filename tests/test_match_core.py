@@ -14,6 +14,7 @@ import pytest
 
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import analyze_file
+from ipscan.index import layout
 from ipscan.index.build import build_index
 from ipscan.index.reader import IndexReader
 from ipscan.match.align import MIN_CLUSTER_TOKENS
@@ -226,7 +227,7 @@ def test_digest_matches_every_unit_with_the_same_normalized_tokens(lib: Lib) -> 
         unit(UNRELATED, "parse_query_string").evidence,
         unit(CHUNKED_RENAMED, "batches").evidence,
     ]
-    cands = match_digests(queries, lib.reader.units["digest"], lib.reader.digest_order)
+    cands = match_digests(queries, lib.reader.digest_index)
     assert {c.unit_id for c in cands} == lib.chunked_units
     assert len(cands) == CHUNKED_COPIES
     assert {(c.query, c.matcher, c.score) for c in cands} == {(1, Matcher.HASH, 1.0)}
@@ -236,20 +237,19 @@ def test_one_changed_operator_is_not_a_digest_match(lib: Lib) -> None:
     edited = CHUNKED_RENAMED.replace("len(current) == n", "len(current) >= n")
     assert edited != CHUNKED_RENAMED
     query = unit(edited, "batches").evidence
-    assert match_digests([query], lib.reader.units["digest"], lib.reader.digest_order) == []
+    assert match_digests([query], lib.reader.digest_index) == []
 
 
 def test_a_digest_shared_by_more_than_the_cap_is_a_stock_idiom(lib: Lib) -> None:
     assert RETRY_COPIES > MAX_DIGEST_FANOUT
     query = unit(RETRY.format(n="x"), "retry_call_x").evidence
-    assert match_digests([query], lib.reader.units["digest"], lib.reader.digest_order) == []
+    assert match_digests([query], lib.reader.digest_index) == []
 
 
 def test_digest_matching_an_empty_side_gives_nothing(lib: Lib) -> None:
     query = unit(CHUNKED_RENAMED, "batches").evidence
-    empty = np.zeros(0, dtype=np.uint64)
-    assert match_digests([query], empty, np.zeros(0, dtype=np.int64)) == []
-    assert match_digests([], lib.reader.units["digest"], lib.reader.digest_order) == []
+    assert match_digests([query], np.zeros(0, layout.DIGEST_INDEX_DTYPE)) == []
+    assert match_digests([], lib.reader.digest_index) == []
 
 
 # --- 3-embed -----------------------------------------------------------------------------------
@@ -363,7 +363,7 @@ def gathered(lib: Lib, encoder):  # type: ignore[no-untyped-def]
     evidence = [q.evidence for q in queries]
     hits = find_hits(evidence, reader.postings, len(reader.units))
     query_vectors = vectors(encoder, queries)
-    cands = match_digests(evidence, reader.units["digest"], reader.digest_order)
+    cands = match_digests(evidence, reader.digest_index)
     cands += winnow_candidates(hits)
     cands += embed_candidates(query_vectors, reader.faiss_index)
     wanted = {c.unit_id for c in cands}

@@ -88,7 +88,7 @@ def build_index(
     with writer_lock(index_dir):
         if (index_dir / layout.CURRENT).exists():
             # Closed before writing: a generation this build still read could not be removed.
-            with IndexReader(index_dir) as reader:
+            with IndexReader(index_dir, verify=True) as reader:
                 check_encoder(reader.encoder_info, encoder, index_dir)
                 contents = reader.contents()
         else:

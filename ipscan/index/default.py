@@ -137,7 +137,7 @@ def build_default(
             )
         # The rebuilt index goes live as a new generation of the target, like any build: a
         # scan running on the old one keeps it, and a folder that is not an index is refused.
-        with IndexReader(staged) as built:
+        with IndexReader(staged, verify=True) as built:
             contents = built.contents()
         with writer_lock(index_dir):
             write_index(index_dir, contents)

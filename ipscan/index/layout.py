@@ -33,6 +33,12 @@ FILE_CHANNEL_FILES = (FILE_KEYS, FILE_POSTINGS)
 # The structure-insensitive channel: indexes built before it lack this file and the manifest's
 # "structure_fingerprints"; they scan without the channel.
 STRUCTURE_POSTINGS = "structure_postings.npy"
+# Lookup aids a build writes so that opening an index costs the same at any size (issue #17);
+# an index built before them works without (they are then computed when first needed).
+DIGEST_INDEX = "digest_index.npy"  # (digest, unit) sorted by digest: matcher 1-hash
+FILES_OFFSETS = "files.offsets.npy"  # where each row of files.jsonl starts
+UNIT_NAMES_OFFSETS = "unit_names.offsets.npy"  # where each line of unit_names.txt starts
+LOOKUP_FILES = (DIGEST_INDEX, FILES_OFFSETS, UNIT_NAMES_OFFSETS)
 
 # One row per winnowing fingerprint, sorted by hash; lines are relative to the unit's first line.
 POSTING_DTYPE = np.dtype(
@@ -65,3 +71,5 @@ FILE_POSTING_DTYPE = np.dtype(
 )
 # One row per distinct structure-insensitive fingerprint of a unit, sorted by hash.
 STRUCTURE_POSTING_DTYPE = np.dtype([("hash", "<u8"), ("unit", "<u4")])
+# One row per unit, sorted by its 64-bit normalized digest.
+DIGEST_INDEX_DTYPE = np.dtype([("digest", "<u8"), ("unit", "<u4")])

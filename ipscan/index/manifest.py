@@ -7,6 +7,7 @@ is there, never an internal error further on.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ _FIELDS: dict[str, tuple[type, type | None]] = {
     "counts": (dict, int),
     "files": (dict, str),
 }
+# Fields that indexes built before them lack, checked when present.
+_OPTIONAL_FIELDS: dict[str, tuple[type, type]] = {"sizes": (dict, int), "heads": (dict, str)}
 # Encoder fields the code reads, and their types ("input" is missing in early indexes).
 _ENCODER_FIELDS: dict[str, type] = {
     "id": str,
@@ -117,6 +120,15 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
                 f"{gen_dir}: manifest {key} is {_show(value)}, expected an object"
                 f"{' of ' + _MANY[item] if item else ''}; rebuild the index"
             )
+    for key, (kind, item) in _OPTIONAL_FIELDS.items():
+        value = manifest.get(key)
+        if value is not None and not (
+            _is(value, kind) and all(_is(v, item) for v in value.values())
+        ):
+            raise IpscanIndexError(
+                f"{gen_dir}: manifest {key} is {_show(value)}, expected an object of "
+                f"{_MANY[item]}; rebuild the index"
+            )
     for key, kind in _ENCODER_FIELDS.items():
         value = manifest["encoder"].get(key)
         if (value is not None or key != "input") and not _is(value, kind):
@@ -127,15 +139,48 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
-    """Check every data file against the sha256 the manifest recorded for it."""
+def data_files(manifest: dict[str, Any]) -> tuple[str, ...]:
+    """The data files a generation must hold: the core ones, its channels and the lookup aids
+    its manifest lists."""
     names = layout.DATA_FILES + (layout.FILE_CHANNEL_FILES if has_file_channel(manifest) else ())
     if has_structure_channel(manifest):
         names += (layout.STRUCTURE_POSTINGS,)
-    for name in names:
+    return names + tuple(n for n in layout.LOOKUP_FILES if n in manifest["files"])
+
+
+def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
+    """Check every data file against the sha256 the manifest recorded for it (reads them all:
+    for builds and ``ipscan index verify``, not for scans)."""
+    for name in data_files(manifest):
         digest = manifest["files"].get(name)
         path = gen / name
         if digest is None or not path.is_file() or file_sha256(path) != digest:
+            raise IpscanIndexError(f"{index_dir}: {name} is missing or corrupt; rebuild the index")
+
+
+HEAD_BYTES = 65536  # how much of each file the quick check hashes
+
+
+def head_sha256(path: Path) -> str:
+    """The sha256 of the first HEAD_BYTES of a file."""
+    with path.open("rb") as fh:
+        return hashlib.sha256(fh.read(HEAD_BYTES)).hexdigest()
+
+
+def quick_check(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:
+    """What a scan checks on open, at a cost independent of the index's size: every data file
+    is there with the size, and the first HEAD_BYTES, the manifest recorded (an index built
+    before those were recorded: that each file is there). A change further inside a file is
+    found by ``ipscan index verify``; the readers of each file check its structure."""
+    sizes, heads = manifest.get("sizes") or {}, manifest.get("heads") or {}
+    for name in data_files(manifest):
+        path = gen / name
+        try:
+            ok = path.is_file() and (name not in sizes or path.stat().st_size == sizes[name])
+            ok = ok and (name not in heads or head_sha256(path) == heads[name])
+        except OSError:
+            ok = False
+        if not ok:
             raise IpscanIndexError(f"{index_dir}: {name} is missing or corrupt; rebuild the index")
 
 

@@ -8,6 +8,7 @@ the unit names later is therefore safe.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +21,13 @@ from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.manifest import has_file_channel
 from ipscan.index.manifest import has_structure_channel
+from ipscan.index.manifest import quick_check
 from ipscan.index.manifest import read_manifest
 from ipscan.index.manifest import verify_files
+from ipscan.index.rows import JsonRows
+from ipscan.index.rows import Lines
 from ipscan.index.store import IndexContents
+from ipscan.index.store import digest_index
 from ipscan.index.store import live_generation
 from ipscan.index.vectors import load_faiss
 from ipscan.index.vectors import read_vectors
@@ -34,7 +39,9 @@ if TYPE_CHECKING:
 class IndexReader:
     """A read-only view of the live generation of an index directory."""
 
-    def __init__(self, index_dir: Path, verify: bool = True) -> None:
+    def __init__(self, index_dir: Path, verify: bool = False) -> None:
+        """Open the live generation: its manifest and array headers, checked cheaply (sizes
+        and file heads); ``verify`` also checks every file's sha256 (builds do, scans do not)."""
         self.index_dir = index_dir
         self.gen_dir, self._lock = _open_live(index_dir)
         try:
@@ -48,21 +55,14 @@ class IndexReader:
         self.manifest: dict[str, Any] = read_manifest(self.gen_dir)
         if verify:
             verify_files(index_dir, self.gen_dir, self.manifest)
+        else:
+            quick_check(index_dir, self.gen_dir, self.manifest)
         try:
-            self.units: np.ndarray = np.load(self.gen_dir / layout.UNITS, allow_pickle=False)
-            self.postings: np.ndarray = np.load(
-                self.gen_dir / layout.POSTINGS, allow_pickle=False, mmap_mode="r"
-            )
-            self.sources: list[dict[str, Any]] = json.loads(
-                (self.gen_dir / layout.SOURCES).read_text(encoding="utf-8")
-            )
-            self.files: list[dict[str, Any]] = [
-                json.loads(line)
-                for line in (self.gen_dir / layout.FILES).read_text(encoding="utf-8").splitlines()
-            ]
+            self.units: np.ndarray = _array(self.gen_dir / layout.UNITS)
+            self.postings: np.ndarray = _array(self.gen_dir / layout.POSTINGS)
             self.file_keys, self.file_postings = self._file_channel()
             self.structure_postings = self._structure_channel()
-        except (OSError, ValueError, EOFError, RecursionError) as exc:
+        except (OSError, ValueError, EOFError) as exc:
             raise IpscanIndexError(
                 f"{index_dir}: cannot read the index ({exc}); rebuild it"
             ) from exc
@@ -83,11 +83,29 @@ class IndexReader:
         )
         if any(a.ndim != 1 for a in arrays):
             raise IpscanIndexError(f"{index_dir}: unexpected array shape; rebuild the index")
-        rows = (self.sources, self.files)
-        if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rows):
+
+    @cached_property
+    def sources(self) -> list[dict[str, Any]]:
+        """The indexed sources (package, version, license, origin, ...), read when first used."""
+        try:
+            rows = json.loads((self.gen_dir / layout.SOURCES).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
             raise IpscanIndexError(
-                f"{index_dir}: sources or files are not lists of records; rebuild it"
-            )
+                f"{self.index_dir}: cannot read the index ({exc}); rebuild it"
+            ) from exc
+        if not isinstance(rows, list) or not all(isinstance(x, dict) for x in rows):
+            raise IpscanIndexError(f"{self.index_dir}: sources are not records; rebuild it")
+        return rows
+
+    @cached_property
+    def files(self) -> Sequence[dict[str, Any]]:
+        """The indexed files (row = file id), each parsed when first read."""
+        return JsonRows(self._lines(layout.FILES, layout.FILES_OFFSETS, "files"))
+
+    def _lines(self, name: str, offsets: str, counted: str | None) -> Lines:
+        have = offsets in self.manifest["files"]
+        count = self.manifest["counts"].get(counted) if counted else None
+        return Lines(self.gen_dir / name, self.gen_dir / offsets if have else None, count)
 
     def _file_channel(self) -> tuple[np.ndarray, np.ndarray]:
         """The verbatim channel's arrays; empty for an index built before the channel."""
@@ -96,17 +114,13 @@ class IndexReader:
                 np.zeros(0, layout.FILE_KEY_DTYPE),
                 np.zeros(0, layout.FILE_POSTING_DTYPE),
             )
-        keys = np.load(self.gen_dir / layout.FILE_KEYS, allow_pickle=False)
-        postings = np.load(self.gen_dir / layout.FILE_POSTINGS, allow_pickle=False, mmap_mode="r")
-        return keys, postings
+        return _array(self.gen_dir / layout.FILE_KEYS), _array(self.gen_dir / layout.FILE_POSTINGS)
 
     def _structure_channel(self) -> np.ndarray:
         """The structure-insensitive postings; empty for an index built before the channel."""
         if not has_structure_channel(self.manifest):
             return np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
-        path = self.gen_dir / layout.STRUCTURE_POSTINGS
-        postings: np.ndarray = np.load(path, allow_pickle=False, mmap_mode="r")
-        return postings
+        return _array(self.gen_dir / layout.STRUCTURE_POSTINGS)
 
     def close(self) -> None:
         """Let builds remove this generation once it is no longer live (also done on GC)."""
@@ -139,20 +153,27 @@ class IndexReader:
         return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
 
     @cached_property
-    def unit_names(self) -> list[str]:
-        """Unit names by unit id."""
-        try:
-            text = (self.gen_dir / layout.UNIT_NAMES).read_text(encoding="utf-8")
-        except (OSError, ValueError, RecursionError) as exc:
-            raise IpscanIndexError(
-                f"{self.index_dir}: cannot read unit names ({exc}); rebuild it"
-            ) from exc
-        return text.splitlines()
+    def unit_names(self) -> Sequence[str]:
+        """Unit names by unit id, each read when first used."""
+        return self._lines(layout.UNIT_NAMES, layout.UNIT_NAMES_OFFSETS, "units")
 
     @cached_property
-    def digest_order(self) -> np.ndarray:
-        """Unit ids sorted by their 64-bit digest prefix, for exact-digest lookups."""
-        return np.argsort(self.units["digest"], kind="stable")
+    def digest_index(self) -> np.ndarray:
+        """(digest, unit) of every unit sorted by digest, for exact-digest lookups; computed for
+        an index built before the build wrote it."""
+        if layout.DIGEST_INDEX in self.manifest["files"]:
+            try:
+                found = _array(self.gen_dir / layout.DIGEST_INDEX)
+            except (OSError, ValueError, EOFError) as exc:
+                raise IpscanIndexError(
+                    f"{self.index_dir}: cannot read the index ({exc}); rebuild it"
+                ) from exc
+            if found.dtype != layout.DIGEST_INDEX_DTYPE or found.shape != self.units.shape:
+                raise IpscanIndexError(
+                    f"{self.index_dir}: {layout.DIGEST_INDEX} does not match; rebuild it"
+                )
+            return found
+        return digest_index(self.units)
 
     def contents(self) -> IndexContents:
         """Everything in memory, vectors decoded, for writing an extended generation."""
@@ -169,6 +190,17 @@ class IndexReader:
             vectors=read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim),
         )
 
+
+def _array(path: Path) -> np.ndarray:
+    """A .npy array memory-mapped (read-only; an empty one is read, as it cannot be mapped)."""
+    if path.stat().st_size <= _NPY_HEADER_MAX:
+        loaded: np.ndarray = np.load(path, allow_pickle=False)
+        return loaded
+    mapped: np.ndarray = np.load(path, allow_pickle=False, mmap_mode="r")
+    return mapped
+
+
+_NPY_HEADER_MAX = 4096  # a .npy file this small holds no rows worth mapping
 
 # A build removes a generation only after CURRENT moved on, so a second look finds the new one.
 _OPEN_TRIES = 5

@@ -25,7 +25,9 @@ from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.manifest import file_fingerprint_params
 from ipscan.index.manifest import fingerprint_params
+from ipscan.index.manifest import head_sha256
 from ipscan.index.manifest import structure_fingerprint_params
+from ipscan.index.rows import write_lines
 from ipscan.index.vectors import write_vectors
 
 
@@ -144,14 +146,25 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
     structure = structure[np.argsort(structure["hash"], kind="stable")]
     np.save(tmp / layout.STRUCTURE_POSTINGS, structure, allow_pickle=False)
     write_vectors(tmp / layout.VECTORS, contents.vectors)
-    (tmp / layout.UNIT_NAMES).write_text(
-        "".join(n.replace("\n", " ") + "\n" for n in contents.unit_names), encoding="utf-8"
+    np.save(tmp / layout.DIGEST_INDEX, digest_index(contents.units), allow_pickle=False)
+    write_lines(
+        tmp / layout.UNIT_NAMES,
+        tmp / layout.UNIT_NAMES_OFFSETS,
+        [_one_line(n) for n in contents.unit_names],
     )
-    with (tmp / layout.FILES).open("w", encoding="utf-8") as fh:
-        for row in contents.files:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_lines(
+        tmp / layout.FILES,
+        tmp / layout.FILES_OFFSETS,
+        [json.dumps(row, ensure_ascii=False) for row in contents.files],
+    )
     (tmp / layout.SOURCES).write_text(
         json.dumps(contents.sources, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    names = (
+        *layout.DATA_FILES,
+        *layout.FILE_CHANNEL_FILES,
+        layout.STRUCTURE_POSTINGS,
+        *layout.LOOKUP_FILES,
     )
     manifest = {
         "format": layout.FORMAT,
@@ -172,16 +185,29 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
             "file_postings": len(contents.file_postings),
             "structure_postings": len(contents.structure_postings),
         },
-        "files": {
-            name: file_sha256(tmp / name)
-            for name in (*layout.DATA_FILES, *layout.FILE_CHANNEL_FILES, layout.STRUCTURE_POSTINGS)
-        },
+        "files": {name: file_sha256(tmp / name) for name in names},
+        "sizes": {name: (tmp / name).stat().st_size for name in names},
+        "heads": {name: head_sha256(tmp / name) for name in names},
     }
     (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     for p in tmp.iterdir():
         with p.open("rb") as fh:
             os.fsync(fh.fileno())
     _fsync_dir(tmp)
+
+
+def digest_index(units: np.ndarray) -> np.ndarray:
+    """(digest, unit) of every unit, sorted by digest (ties by unit id)."""
+    order = np.argsort(units["digest"], kind="stable")
+    out = np.zeros(len(units), layout.DIGEST_INDEX_DTYPE)
+    out["digest"] = units["digest"][order]
+    out["unit"] = order
+    return out
+
+
+def _one_line(name: str) -> str:
+    # A unit name is one line of unit_names.txt; a newline inside one would shift every id.
+    return name.replace("\r", " ").replace("\n", " ")
 
 
 def _discard(index_dir: Path, gen: str) -> None:

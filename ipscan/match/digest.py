@@ -17,18 +17,17 @@ def digest64(evidence: UnitEvidence) -> int:
     return int.from_bytes(evidence.digest[:8], "little")
 
 
-def match_digests(
-    queries: Sequence[UnitEvidence], unit_digests: np.ndarray, order: np.ndarray
-) -> list[Candidate]:
-    """Candidates for every indexed unit with the same normalized digest as a query unit."""
-    if not len(queries) or not len(unit_digests):
+def match_digests(queries: Sequence[UnitEvidence], index: np.ndarray) -> list[Candidate]:
+    """Candidates for every indexed unit with the same normalized digest as a query unit;
+    ``index`` holds (digest, unit) rows sorted by digest (``layout.DIGEST_INDEX_DTYPE``)."""
+    if not len(queries) or not len(index):
         return []
     keys = np.array([digest64(q) for q in queries], dtype=np.uint64)
-    sorted_digests = unit_digests[order]
-    lo = np.searchsorted(sorted_digests, keys, side="left")
-    hi = np.searchsorted(sorted_digests, keys, side="right")
+    digests = index["digest"]
+    lo = np.searchsorted(digests, keys, side="left")
+    hi = np.searchsorted(digests, keys, side="right")
     out = []
     for qi in np.nonzero((hi > lo) & (hi - lo <= MAX_DIGEST_FANOUT))[0]:
-        for uid in order[lo[qi] : hi[qi]]:
+        for uid in index["unit"][lo[qi] : hi[qi]]:
             out.append(Candidate(int(qi), int(uid), Matcher.HASH, 1.0))
     return out

@@ -10,6 +10,7 @@ import numpy as np
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.records import Candidate
 from ipscan.records import Matcher
+from ipscan.tuning import MAX_POSTING_FANOUT
 from ipscan.tuning import MIN_POSTING_FANOUT
 from ipscan.tuning import MIN_SHARED
 from ipscan.tuning import UNITS_PER_POSTING_FANOUT
@@ -17,7 +18,7 @@ from ipscan.tuning import UNITS_PER_POSTING_FANOUT
 
 def max_posting_fanout(n_units: int) -> int:
     """Fingerprints in more indexed units than this are boilerplate (MOSS drops such too)."""
-    return max(MIN_POSTING_FANOUT, n_units // UNITS_PER_POSTING_FANOUT)
+    return min(MAX_POSTING_FANOUT, max(MIN_POSTING_FANOUT, n_units // UNITS_PER_POSTING_FANOUT))
 
 
 @dataclass(frozen=True)

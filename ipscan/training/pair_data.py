@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
@@ -169,7 +170,7 @@ def label_pairs(
     return data
 
 
-def _is_origin(row: np.void, files: list[dict[str, object]], t: Truth) -> bool:
+def _is_origin(row: np.void, files: Sequence[dict[str, Any]], t: Truth) -> bool:
     file = files[int(row["file"])]
     return (
         file["path"] == t.source_path

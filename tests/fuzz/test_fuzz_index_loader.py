@@ -1,9 +1,10 @@
 """Fuzz the index loader: a copied tiny real index with its CURRENT, manifest and data files
-replaced or damaged must open and serve ``faiss_index``, ``unit_names`` and ``digest_order``, or
-raise an IpscanError, nothing else.
+replaced or damaged must open and serve ``faiss_index``, ``unit_names``, ``digest_index``,
+``files`` and ``sources``, or raise an IpscanError, nothing else.
 
-Damaged data files are tried twice: as they are (the manifest's sha256 catches them) and with
-the manifest re-signed to match, so the readers behind the checksum see hostile content too.
+Damaged data files are tried twice: as they are (the manifest's sizes and file heads catch most
+of them on open) and with the manifest re-signed to match, so the readers behind those checks
+see hostile content too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 
 from ipscan.errors import IpscanError
 from ipscan.index import layout
+from ipscan.index.manifest import head_sha256
 from ipscan.index.open import open_index
 from ipscan.index.store import write_index
 from tests.fuzz.support import NASTY_BYTES
@@ -79,11 +81,10 @@ def _copy(pristine: Path, scratch: Path) -> tuple[Path, Path]:
 def _resign(gen: Path) -> None:
     """Make the manifest's sha256 of every data file match what is there now."""
     manifest = json.loads((gen / layout.MANIFEST).read_text(encoding="utf-8"))
-    manifest["files"] = {
-        name: hashlib.sha256((gen / name).read_bytes()).hexdigest()
-        for name in layout.DATA_FILES
-        if (gen / name).is_file()
-    }
+    names = [n for n in (*layout.DATA_FILES, *layout.LOOKUP_FILES) if (gen / n).is_file()]
+    manifest["files"] = {n: hashlib.sha256((gen / n).read_bytes()).hexdigest() for n in names}
+    manifest["sizes"] = {n: (gen / n).stat().st_size for n in names}
+    manifest["heads"] = {n: head_sha256(gen / n) for n in names}
     (gen / layout.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -98,8 +99,10 @@ def _open_and_touch(index_dir: Path) -> None:
         try:
             for touch in (
                 lambda: reader.faiss_index,
-                lambda: reader.unit_names,
-                lambda: reader.digest_order,
+                lambda: list(reader.unit_names),
+                lambda: reader.digest_index,
+                lambda: list(reader.files),
+                lambda: reader.sources,
             ):
                 try:
                     touch()
@@ -152,7 +155,9 @@ def _npy(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
 
 # Data files other than vectors.faiss: FAISS's own reader can hang or abort on crafted bytes
 # (see test_crafted_faiss_file), which an in-process test cannot survive.
-_DATA = st.sampled_from([n for n in layout.DATA_FILES if n != layout.VECTORS])
+_DATA = st.sampled_from(
+    [n for n in (*layout.DATA_FILES, *layout.LOOKUP_FILES) if n != layout.VECTORS]
+)
 
 
 _DATA_BYTES = st.one_of(
