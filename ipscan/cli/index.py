@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from ipscan.cli.conventions import quiet
+from ipscan.errors import EXIT_CANNOT_SCAN
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_INTERRUPTED
+from ipscan.errors import UsageError
 
 DEVICES = click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"])
 
@@ -26,13 +29,26 @@ def _say(msg: str) -> None:
 
 
 @index.command("build")
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @click.option(
     "--index",
     "index_dir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
     help="Index directory (created, or extended when it exists).",
+)
+@click.option(
+    "--from-list",
+    "lists",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also add the sources FILE lists, one a line (repeatable; see above).",
+)
+@click.option(
+    "--failures",
+    "failures_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to list the sources that failed (default: INDEX.failures.jsonl beside it).",
 )
 @click.option("--rev", help="Git revision to index for git sources (default: HEAD).")
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
@@ -49,6 +65,8 @@ def _say(msg: str) -> None:
 def index_build(
     sources: Sequence[str],
     index_dir: Path,
+    lists: Sequence[Path],
+    failures_file: Path | None,
     rev: str | None,
     device: str,
     batch_size: int,
@@ -56,7 +74,25 @@ def index_build(
     exclude: Sequence[str],
     jobs: int,
 ) -> int:
-    """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index."""
+    """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index.
+
+    A --from-list FILE names one source a line (blank lines and # comments ignored):
+
+    \b
+      pypi:six==1.16.0 sha256=HEX   a PyPI sdist (pip download)
+      npm:left-pad@1.3.0            an npm tarball (npm pack; npm:@scope/name@1.2.3 too)
+      deb:hello=2.10-3              a Debian source package (apt-get source)
+      https://host/repo.git@REV     a git URL (or git@host:path), @REV optional
+      vendor/lib-1.0.tar.gz         a folder, git repository or archive, from FILE's folder
+
+    sha256= (optional) pins an archive, or a Debian package's .dsc. Downloads are cached in
+    $IPSCAN_CACHE_DIR/sources (default ~/.cache/ipscan/sources) and never fetched twice.
+
+    A source that cannot be fetched or read is skipped and the build goes on: each is printed
+    as "failed SOURCE: reason" and listed in INDEX.failures.jsonl (or --failures; removed when
+    none failed), which --from-list reads back to retry only those. Exit status: 0 when every
+    source was added or already indexed, 3 when any failed (the index holds all the others).
+    """
     from ipscan.encoder import BULK_TEXTS
     from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
@@ -66,13 +102,22 @@ def index_build(
     from ipscan.index.store import check_index_folder
     from ipscan.progress import meter
     from ipscan.progress import watching
+    from ipscan.sources.source_list import ListedSource
+    from ipscan.sources.source_list import read_list
+    from ipscan.sources.source_list import write_failures
 
+    if not sources and not lists:
+        raise UsageError("give SOURCE... or --from-list FILE")
+    specs: list[str | ListedSource] = list(sources)
+    for path in lists:  # read whole before anything runs: a bad line fails at once
+        specs.extend(read_list(path))
     check_index_folder(index_dir)  # before the encoder loads: a wrong folder fails at once
+    failures = failures_file or _failures_path(index_dir)
     before = live_name(index_dir)
     try:
         encoder = load_encoder(bulk_device(device, BULK_TEXTS))
         summary = build_index(
-            list(sources),
+            specs,
             index_dir,
             encoder,
             progress_embedder(encoder, batch_size, not quiet()),
@@ -82,6 +127,7 @@ def index_build(
             exclude=exclude,
             jobs=jobs or None,
             meter=meter(watching() and not quiet()),
+            keep_going=True,
         )
     except KeyboardInterrupt:
         # CURRENT on disk, not how far the code got, says what the user now has: a Ctrl-C
@@ -94,11 +140,30 @@ def index_build(
         click.echo(f"added {line}")
     for line in summary.skipped:
         click.echo(f"skipped {line}")
+    for failure in summary.failed:
+        click.echo(f"failed {failure.source.label}: {failure.reason}")
     click.echo(
         f"{index_dir}: {summary.total_units} units ({summary.units_added} new, "
         f"{summary.files_added} new files)"
     )
-    return EXIT_CLEAN
+    if not summary.failed:
+        with contextlib.suppress(OSError):  # an earlier build's failures are stale now
+            failures.unlink(missing_ok=True)
+        return EXIT_CLEAN
+    n = len(summary.failed)
+    try:
+        write_failures(failures, summary.failed, rev)
+        where = f"listed in {failures} (retry them with --from-list)"
+    except OSError as exc:
+        where = f"and cannot be listed in {failures}: {exc.strerror or exc}"
+    click.echo(f"ipscan: {n} source{'s' if n > 1 else ''} failed, {where}", err=True)
+    return EXIT_CANNOT_SCAN
+
+
+def _failures_path(index_dir: Path) -> Path:
+    """``INDEX.failures.jsonl``, beside the index folder."""
+    index = index_dir.resolve()
+    return index.with_name(f"{index.name}.failures.jsonl")
 
 
 @index.command("build-default")
@@ -131,6 +196,34 @@ def index_build_default(index_dir: Path | None, device: str, batch_size: int) ->
         meter=meter(watching() and not quiet()),
     )
     click.echo(f"{target}: {summary.total_units if summary else 0} units")
+    return EXIT_CLEAN
+
+
+@index.command("verify")
+@click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path), required=False)
+def index_verify(index_dir: Path | None) -> int:
+    """Check an index whole: every file's sha256, every row, every id (a scan checks only sizes
+    and file heads, so that it opens as fast at any size). Exit 3 when something is wrong."""
+    from ipscan.index.open import DEFAULT_INDEX_DIR
+    from ipscan.index.verify import verify_index
+
+    target = index_dir or DEFAULT_INDEX_DIR
+    found = verify_index(target)
+    click.echo(
+        f"{target}: ok ({found.units} units, {found.files} files, {found.sources} sources in "
+        f"{found.segments} segment(s), {found.bytes / 1e6:.1f} MB)"
+    )
+    return EXIT_CLEAN
+
+
+@index.command("compact")
+@click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path))
+def index_compact(index_dir: Path) -> int:
+    """Merge an index's segments into one (each build adds one; scans look up each)."""
+    from ipscan.index.compact import compact_index
+
+    before, units = compact_index(index_dir)
+    click.echo(f"{index_dir}: {units} units, {before} segment(s) merged into 1")
     return EXIT_CLEAN
 
 

@@ -7,10 +7,7 @@ sha256 differs from the pinned one, and builds a fresh index from them.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +16,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ipscan.errors import SourceError
+from ipscan.sources.downloads import check_sha256
+from ipscan.sources.downloads import download_archive
 
 if TYPE_CHECKING:
     from ipscan.progress import Meter
@@ -54,49 +53,15 @@ def pinned_sources(path: Path = SOURCES_FILE) -> list[PinnedSource]:
     ]
 
 
-def _run(cmd: list[str], cwd: Path) -> None:
-    try:
-        subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True)
-    except FileNotFoundError as exc:
-        raise SourceError(f"`{cmd[0]}` is not installed; it is needed to fetch packages") from exc
-    except subprocess.CalledProcessError as exc:
-        last = (exc.stderr or exc.stdout or "").strip().splitlines()[-1:] or ["failed"]
-        raise SourceError(f"`{' '.join(cmd[:3])} ...` failed: {last[0]}") from exc
-
-
 def fetch(source: PinnedSource, dest: Path) -> Path:
     """Download one pinned archive into ``dest`` and check its sha256."""
-    before = set(dest.iterdir())
-    if source.registry == "pypi":
-        _run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--quiet",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                f"{source.name}=={source.version}",
-                "-d",
-                str(dest),
-            ],
-            dest,
-        )
-    elif source.registry == "npm":
-        _run(["npm", "pack", "--silent", f"{source.name}@{source.version}"], dest)
-    else:
-        raise SourceError(f"{source.name}: unknown registry {source.registry!r}")
-    new = sorted(set(dest.iterdir()) - before)
-    if len(new) != 1:
-        raise SourceError(f"{source.name} {source.version}: expected one archive, got {len(new)}")
-    digest = hashlib.sha256(new[0].read_bytes()).hexdigest()
-    if digest != source.sha256:
-        raise SourceError(
-            f"{new[0].name}: sha256 {digest[:16]}… differs from the pinned {source.sha256[:16]}…"
-        )
-    return new[0]
+    archive = download_archive(source.registry, source.name, source.version, dest)
+    try:
+        check_sha256(archive, source.sha256, "pinned")
+    except SourceError:
+        archive.unlink()
+        raise
+    return archive
 
 
 def build_default(
