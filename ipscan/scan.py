@@ -31,6 +31,7 @@ from ipscan.index.open import file_lookup
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
+from ipscan.index.segment import Segment
 from ipscan.index.vectors import stored_vector
 from ipscan.licensing.judge import LicenseContext
 from ipscan.licensing.judge import judge_licenses
@@ -203,8 +204,14 @@ def _judged(
 
 def _identical(analyzed: Sequence[AnalyzedFile], reader: IndexReader) -> list[Finding]:
     """File-level findings for scanned files that are indexed files (matcher 0-file)."""
-    matches = identical_files([af.raw for af in analyzed], reader.file_keys)
-    return identical_file_findings(matches, analyzed, file_lookup(reader))
+    raws = [af.raw for af in analyzed]
+    return [
+        finding
+        for seg in reader.segments
+        for finding in identical_file_findings(
+            identical_files(raws, seg.file_keys), analyzed, file_lookup(seg)
+        )
+    ]
 
 
 def _regions(
@@ -217,14 +224,19 @@ def _regions(
 
     A file already reported as an identical file needs no regions from that same source file.
     """
-    regions = verbatim_regions([af.raw for af in analyzed], reader.file_postings)
     paths = [af.file.path for af in analyzed]
-    lookup = file_lookup(reader)
     whole = {(f.path, f.source.package, f.source.version, f.source.path) for f in identical}
-    regions = [
-        r for r in regions if (paths[r.query], *_source_key(lookup(r.file_id, 0, 0))) not in whole
-    ]
-    return region_findings(regions, analyzed, found, lookup)
+    out: list[Finding] = []
+    for seg in reader.segments:
+        regions = verbatim_regions([af.raw for af in analyzed], seg.file_postings)
+        lookup = file_lookup(seg)
+        regions = [
+            r
+            for r in regions
+            if (paths[r.query], *_source_key(lookup(r.file_id, 0, 0))) not in whole
+        ]
+        out += region_findings(regions, analyzed, [*found, *out], lookup)
+    return out
 
 
 def _source_key(ref: SourceRef) -> tuple[str, str, str]:
@@ -234,29 +246,41 @@ def _source_key(ref: SourceRef) -> tuple[str, str, str]:
 def candidate_pairs(
     queries: Sequence[AnalyzedUnit], reader: IndexReader, options: ScanOptions
 ) -> list[PairCandidate]:
-    """Every pair the matchers propose for ``queries``, with its evidence (no verdict yet)."""
-    evidence = [au.evidence for au in queries]
-    candidates = match_digests(evidence, reader.digest_index)
-    hits = find_hits(evidence, reader.postings, len(reader.units))
-    candidates += winnow_candidates(hits)
-    structure = structure_shared(evidence, reader.structure_postings, len(reader.units))
-    candidates += structure_candidates(structure)
+    """Every pair the matchers propose for ``queries`` in every segment, with its evidence (no
+    verdict yet); unit ids run over all segments."""
     query_vectors = None
-    source_vectors: dict[int, np.ndarray] = {}
-    if options.embeddings and queries and len(reader.units):
+    if options.embeddings and queries and reader.n_units:
         from ipscan.match.embed_queries import embed_for_index
 
         query_vectors = embed_for_index(queries, reader, options.device, options.progress)
-        candidates += embed_candidates(query_vectors, reader.faiss_index)
+    out: list[PairCandidate] = []
+    for seg, base in zip(reader.segments, reader.unit_base, strict=False):
+        pairs = _segment_pairs(queries, seg, query_vectors)
+        out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
+    return out
+
+
+def _segment_pairs(
+    queries: Sequence[AnalyzedUnit], seg: Segment, query_vectors: np.ndarray | None
+) -> list[PairCandidate]:
+    evidence = [au.evidence for au in queries]
+    candidates = match_digests(evidence, seg.digest_index)
+    hits = find_hits(evidence, seg.postings, len(seg.units))
+    candidates += winnow_candidates(hits)
+    structure = structure_shared(evidence, seg.structure_postings, len(seg.units))
+    candidates += structure_candidates(structure)
+    source_vectors: dict[int, np.ndarray] = {}
+    if query_vectors is not None and len(seg.units):
+        candidates += embed_candidates(query_vectors, seg.faiss_index)
         wanted = sorted({c.unit_id for c in candidates})
-        index = reader.faiss_index
+        index = seg.faiss_index
         source_vectors = {uid: stored_vector(index, uid) for uid in wanted}
     return gather_pairs(
         queries,
         candidates,
         hits,
-        reader.postings,
-        reader.units,
+        seg.postings,
+        seg.units,
         query_vectors,
         source_vectors,
         structure,
@@ -267,8 +291,8 @@ def index_summary(reader: IndexReader) -> dict[str, object]:
     """What the report says about the index it used."""
     return {
         "path": str(reader.index_dir),
-        "sources": int(reader.manifest["counts"].get("sources", 0)),
-        "units": len(reader.units),
+        "sources": reader.counts.get("sources", 0),
+        "units": reader.n_units,
         "encoder": reader.encoder_info.get("id"),
     }
 

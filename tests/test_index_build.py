@@ -29,7 +29,8 @@ def test_extending_an_index_embeds_only_new_units(tiny_index_build: TinyIndexBui
     after = IndexReader(b.index_dir)
     assert [s["name"] for s in after.sources] == ["click", "packaging"]
     assert np.allclose(after.contents().vectors[: len(b.first_vectors)], b.first_vectors)
-    licenses = {f["path"].split("/")[1]: f["license"] for f in after.files}
+    assert len(after.segments) == 2  # the second build added a segment, rewrote nothing
+    licenses = {f["path"].split("/")[1]: f["license"] for f in after.contents().files}
     assert licenses == {"click": "BSD-3-Clause", "packaging": "Apache-2.0 OR BSD-2-Clause"}
 
 
@@ -54,7 +55,7 @@ def test_git_url_source_at_a_revision(tmp_path: Path, encoder) -> None:  # type:
 def test_index_info_cli(tiny_index: Path) -> None:
     res = run_cli("index", "info", str(tiny_index), "--format", "json")
     info = json.loads(res.stdout)
-    assert info["format"] == "ipscan-index/1"
+    assert info["format"] == "ipscan-index/2" and info["segments"] == 2
     assert {s["name"] for s in info["sources"]} == {"click", "packaging"}
     assert info["counts"]["units"] == sum(s["units"] for s in info["sources"])
     text = run_cli("index", "info", str(tiny_index)).stdout

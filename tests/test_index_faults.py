@@ -27,10 +27,10 @@ from ipscan.errors import IpscanIndexError
 from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.build import build_index
-from ipscan.index.manifest import verify_files
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
+from ipscan.index.verify import verify_index
 from tests.test_index_store import contents
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def snapshot(index_dir: Path) -> dict[str, Any]:
     """Everything a scan reads from an index, after checking every file against the manifest."""
+    verify_index(index_dir)
     with IndexReader(index_dir) as r:
-        verify_files(index_dir, r.gen_dir, r.manifest)
         c = r.contents()
         return {
             "units": c.units.tobytes(),
@@ -52,9 +52,23 @@ def snapshot(index_dir: Path) -> dict[str, Any]:
 
 
 def leftovers(index_dir: Path) -> list[str]:
-    """Entries beyond one live generation and the index's own files."""
-    keep = {layout.CURRENT, layout.GENERATIONS, layout.LOCK, generations.live_name(index_dir)}
-    return sorted(p.name for p in index_dir.iterdir() if p.name not in keep)
+    """Entries beyond one live generation, the segments it names and the index's own files."""
+    live = generations.live_name(index_dir)
+    named = set(generations.listed_segments(index_dir / live) or ()) if live else set()
+    keep = {layout.CURRENT, layout.GENERATIONS, layout.LOCK, live, *named}
+    if any(n.startswith("s-") for n in named):
+        keep.add(layout.SEGMENTS)
+    out = sorted(p.name for p in index_dir.iterdir() if p.name not in keep)
+    folder = index_dir / layout.SEGMENTS
+    if layout.SEGMENTS in keep:
+        out += sorted(f"segments/{p.name}" for p in folder.iterdir() if p.name not in named)
+    return out
+
+
+def live(index_dir: Path) -> str:
+    name = generations.live_name(index_dir)
+    assert name is not None
+    return name
 
 
 def child_env() -> dict[str, str]:
@@ -139,8 +153,12 @@ def test_a_reader_keeps_working_while_a_build_replaces_its_generation(
     assert old.is_dir()
     reader.close()
     build_index([packaging], idx, encoder, embed)  # nothing new, but it collects
-    assert not old.exists()
+    # The old generation is the new one's first segment (a build never rewrites data): kept.
+    assert old.is_dir() and old.name in (generations.listed_segments(idx / live(idx)) or ())
     assert leftovers(idx) == []
+    with writer_lock(idx):  # compacted, it is one generation again and the old one goes
+        write_index(idx, IndexReader(idx).contents())
+    assert not old.exists() and leftovers(idx) == []
 
 
 def test_a_reader_in_another_process_survives_a_build(
@@ -250,17 +268,6 @@ def test_build_refuses_a_folder_that_is_not_an_index(
 # --- 8: Ctrl-C says what state the index is in ------------------------------------------------
 
 
-def _interrupt_rmtree_in(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = shutil.rmtree
-
-    def rmtree(path: Any, *args: Any, **kwargs: Any) -> None:
-        if Path(path).parent == folder:
-            raise KeyboardInterrupt
-        real(path, *args, **kwargs)
-
-    monkeypatch.setattr(shutil, "rmtree", rmtree)
-
-
 def test_ctrl_c_after_the_switch_says_the_new_index_is_live(
     click_index: Path,
     embed: MemoEmbed,
@@ -270,7 +277,11 @@ def test_ctrl_c_after_the_switch_says_the_new_index_is_live(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     idx = click_index
-    _interrupt_rmtree_in(idx, monkeypatch)  # Ctrl-C while the old generation is removed
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generations, "collect", interrupted)  # Ctrl-C once it went live
     res = invoke("index", "build", str(source_archives["packaging"]), "--index", str(idx))
     assert res.exit_code == 130
     assert f"ipscan: interrupted; the new index is live ({idx})" in res.stderr
@@ -578,7 +589,13 @@ def test_a_killed_build_leaves_the_old_index_and_a_rerun_finishes(
     started = time.monotonic()
 
     def writing() -> bool:
-        return any(p.name.endswith(".tmp") and p.is_dir() for p in idx.iterdir())
+        folders = [idx, idx / layout.SEGMENTS]
+        return any(
+            p.name.endswith(".tmp") and p.is_dir()
+            for f in folders
+            if f.is_dir()
+            for p in f.iterdir()
+        )
 
     kill_points: list[Callable[[], bool]] = [
         lambda: time.monotonic() - started > 1.0,  # starting up, loading the encoder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import logging
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ipscan.errors import IpscanError
+from ipscan.errors import IpscanIndexError
+from ipscan.errors import UsageError
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.parallel import analyze_entries
@@ -23,6 +27,7 @@ from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
+from ipscan.index.store import add_segment
 from ipscan.index.store import collect_old_generations
 from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
@@ -33,12 +38,17 @@ from ipscan.progress import Advance
 from ipscan.progress import Meter
 from ipscan.progress import meter as quiet_meter
 from ipscan.sources import SourceEntry
-from ipscan.sources import open_source
+from ipscan.sources.downloads import SourceCache
+from ipscan.sources.source_list import ListedSource
+from ipscan.sources.source_list import SourceFailure
+from ipscan.sources.source_list import open_listed
 
 # A file's own copyright statements are read from its header: the first lines.
 
 Progress = Callable[[str], None]
 Embed = Callable[[list[str]], np.ndarray]
+log = logging.getLogger("ipscan")
+_REASON_CHARS = 500  # a summary line, not a log
 
 
 @dataclass
@@ -47,6 +57,7 @@ class BuildSummary:
 
     added: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    failed: list[SourceFailure] = field(default_factory=list)
     units_added: int = 0
     files_added: int = 0
     total_units: int = 0
@@ -59,9 +70,17 @@ class _Pending:
     units: list[tuple[int, AnalyzedUnit]] = field(default_factory=list)
     file_evidence: list[tuple[int, FileEvidence]] = field(default_factory=list)
 
+    def mark(self) -> tuple[int, int, int]:
+        """How much is pending now, for ``truncate``."""
+        return len(self.files), len(self.units), len(self.file_evidence)
+
+    def truncate(self, mark: tuple[int, int, int]) -> None:
+        """Drop what a failed source added since ``mark``."""
+        del self.files[mark[0] :], self.units[mark[1] :], self.file_evidence[mark[2] :]
+
 
 def build_index(
-    specs: Sequence[str],
+    specs: Sequence[str | ListedSource],
     index_dir: Path,
     encoder: EncoderLike,
     embed: Embed,
@@ -72,68 +91,182 @@ def build_index(
     origin: str | None = None,
     jobs: int | None = None,
     meter: Meter | None = None,
+    keep_going: bool = False,
+    downloads: SourceCache | None = None,
 ) -> BuildSummary:
     """Add each source in ``specs`` to the index at ``index_dir`` (created when missing).
 
+    A spec is a path or URL (``open_source``), or a ``ListedSource`` from a source list:
+    registry packages are fetched through ``downloads`` (default: the user's cache) and
+    recorded with their package origin; one whose origin the index holds is not fetched again.
     Sources already in the index (same content digest) are skipped, and units already there are
     kept with their vectors, so extending an index never re-embeds what it holds. ``include`` and
     ``exclude`` are glob patterns over paths inside a source (``*`` crosses folders). ``origin``
     is recorded instead of each source's own path (the default index names the registry file,
     not where the build downloaded it). ``jobs``: processes that parse (None: every core).
-    ``meter`` counts the files of each source as they are read and parsed.
+    ``meter`` counts the files of each source as they are read and parsed. With ``keep_going``
+    a source that cannot be fetched or read is listed in ``failed`` and the build goes on; a
+    usage error (an unsafe URL) or a fault of the index itself still stops it.
     """
     say = progress or (lambda _msg: None)
-    count = meter or quiet_meter(False)
     summary = BuildSummary(index_dir=str(index_dir))
     with writer_lock(index_dir):
-        if (index_dir / layout.CURRENT).exists():
-            # Closed before writing: a generation this build still read could not be removed.
-            with IndexReader(index_dir, verify=True) as reader:
-                check_encoder(reader.encoder_info, encoder, index_dir)
-                contents = reader.contents()
-        else:
-            contents = IndexContents(encoder=encoder_info(encoder))
-            contents.vectors = np.zeros((0, encoder.dim), dtype=np.float32)
-        known = {s.get("digest") for s in contents.sources}
-        pending = _Pending()
+        base = _Base(index_dir, encoder)
+        run = _Run(
+            contents=base.fresh(),
+            pending=_Pending(),
+            summary=summary,
+            say=say,
+            count=meter or quiet_meter(False),
+            downloads=downloads,
+            rev=rev,
+            origin=origin,
+            include=tuple(include),
+            exclude=tuple(exclude),
+            jobs=jobs,
+        )
+        run.known |= base.digests
+        run.origins |= base.origins
         for spec in specs:
-            with open_source(spec, rev=rev) as (info, entries):
-                if origin is not None:  # where it came from, not a temporary download path
-                    info = dataclasses.replace(info, origin=origin)
-                label = f"{info.name} {info.version}"
-                if info.digest in known:
-                    summary.skipped.append(f"{label} (already indexed)")
-                    continue
-                known.add(info.digest)
-                source_id = len(contents.sources)
-                before = len(pending.units)
-                wanted = (e for e in entries if _selected(e.path, include, exclude))
-                with count(f"parsing {label}") as advance:
-                    _read_source(
-                        source_id,
-                        info.default_license_for,
-                        wanted,
-                        pending,
-                        len(contents.files),
-                        jobs,
-                        advance,
-                    )
-                n_units = len(pending.units) - before
-                contents.sources.append({**info.stored(), "units": n_units})
-                summary.added.append(f"{label} [{info.license}]: {n_units} units")
-                say(f"read {label}: {n_units} units")
-        contents.files.extend(pending.files)
-        if pending.units:
-            _append_units(contents, pending, embed, encoder.input_format)
-        _append_file_evidence(contents, pending.file_evidence)
-        summary.units_added = len(pending.units)
-        summary.files_added = len(pending.files)
-        summary.total_units = len(contents.units)
-        if summary.added or not (index_dir / layout.CURRENT).exists():
-            write_index(index_dir, contents)
+            item = spec if isinstance(spec, ListedSource) else ListedSource.of_spec(spec)
+            mark = run.pending.mark()
+            try:
+                run.add(item)
+            except Exception as exc:
+                if not keep_going or isinstance(exc, UsageError | IpscanIndexError):
+                    raise
+                run.pending.truncate(mark)
+                reason = _reason(exc, item)
+                summary.failed.append(SourceFailure(item, reason))
+                say(f"failed {item.label}: {reason}")
+            if len(run.pending.units) >= SEGMENT_UNITS:  # what is read so far is kept
+                _flush(run, base, embed, encoder.input_format)
+        if run.contents.sources or not (base.existed or summary.failed):
+            _flush(run, base, embed, encoder.input_format)
         else:  # nothing new, but old generations whose readers have gone can go now
             collect_old_generations(index_dir)
+        summary.total_units = base.units
     return summary
+
+
+# A build writes what it has read as a segment once this many units are pending, so a build
+# that dies keeps every segment it finished and a rerun goes on from there (issue #17).
+SEGMENT_UNITS = 50_000
+
+
+class _Base:
+    """What the index holds before a build adds to it: its segments, and what identifies the
+    sources in them."""
+
+    def __init__(self, index_dir: Path, encoder: EncoderLike) -> None:
+        self.index_dir = index_dir
+        self.encoder = encoder_info(encoder)
+        self.dim = encoder.dim
+        self.existed = (index_dir / layout.CURRENT).exists()
+        self.segments: list[str] = []
+        self.digests: set[object] = set()
+        self.origins: set[object] = set()
+        self.units = 0
+        if self.existed:
+            with IndexReader(index_dir) as reader:
+                check_encoder(reader.encoder_info, encoder, index_dir)
+                self.encoder = reader.encoder_info
+                self.segments = list(reader.segment_names) or [reader.gen_dir.name]
+                self.digests = {s.get("digest") for s in reader.sources}
+                self.origins = {s.get("origin") for s in reader.sources}
+                self.units = reader.n_units
+
+    def fresh(self) -> IndexContents:
+        """Empty contents for the next segment."""
+        contents = IndexContents(encoder=self.encoder)
+        contents.vectors = np.zeros((0, self.dim), dtype=np.float32)
+        return contents
+
+
+def _flush(run: _Run, base: _Base, embed: Embed, input_format: str) -> None:
+    """Embed what is pending and write it: the first index, or a segment after the others."""
+    contents, pending = run.contents, run.pending
+    contents.files.extend(pending.files)
+    if pending.units:
+        _append_units(contents, pending, embed, input_format)
+    _append_file_evidence(contents, pending.file_evidence)
+    if base.segments:
+        base.segments.append(add_segment(base.index_dir, contents, base.segments)[1])
+    else:
+        base.segments = [write_index(base.index_dir, contents).name]
+    base.existed = True
+    base.units += len(contents.units)
+    run.summary.units_added += len(pending.units)
+    run.summary.files_added += len(pending.files)
+    run.contents, run.pending = base.fresh(), _Pending()
+
+
+def _reason(exc: Exception, item: ListedSource) -> str:
+    """One line for a failed source: the sentence of an ipscan error, else the exception (less
+    the source's name, which the line that prints it starts with)."""
+    if isinstance(exc, IpscanError):
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        text = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    else:
+        log.debug("source failed", exc_info=exc)
+        text = f"{type(exc).__name__}: {exc}"
+    for name in (item.label, item.target):
+        text = text.removeprefix(f"{name}: ")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(lines)[:_REASON_CHARS] or type(exc).__name__
+
+
+@dataclass
+class _Run:
+    """One build's state while it reads its sources one by one."""
+
+    contents: IndexContents
+    pending: _Pending
+    summary: BuildSummary
+    say: Progress
+    count: Meter
+    downloads: SourceCache | None
+    rev: str | None
+    origin: str | None
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    jobs: int | None
+    known: set[object] = field(default_factory=set)
+    origins: set[object] = field(default_factory=set)
+
+    def add(self, item: ListedSource) -> None:
+        """Read one source into ``pending`` (or skip it: already indexed)."""
+        if item.origin is not None and item.origin in self.origins:
+            self.summary.skipped.append(f"{item.label} (already indexed)")
+            return  # a registry package never changes: not even fetched again
+        with open_listed(item, self.rev, self.downloads, self.say) as (info, entries):
+            if self.origin is not None:  # where it came from, not a temporary download path
+                info = dataclasses.replace(info, origin=self.origin)
+            label = f"{info.name} {info.version}"
+            if info.digest in self.known:
+                self.summary.skipped.append(f"{label} (already indexed)")
+                return
+            source_id = len(self.contents.sources)
+            before = len(self.pending.units)
+            wanted = (e for e in entries if _selected(e.path, self.include, self.exclude))
+            with self.count(f"parsing {label}") as advance:
+                _read_source(
+                    source_id,
+                    info.default_license_for,
+                    wanted,
+                    self.pending,
+                    len(self.contents.files),
+                    self.jobs,
+                    advance,
+                )
+            n_units = len(self.pending.units) - before
+        # Only a source read to its end counts: one that failed half-way leaves no trace.
+        self.known.add(info.digest)
+        self.origins.add(info.origin)
+        self.contents.sources.append({**info.stored(), "units": n_units})
+        self.summary.added.append(f"{label} [{info.license}]: {n_units} units")
+        self.say(f"read {label}: {n_units} units")
 
 
 def _selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:

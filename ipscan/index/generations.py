@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import secrets
@@ -30,9 +31,19 @@ READABLE_NAME = re.compile(r"g-[A-Za-z0-9_.-]{1,200}")
 _CURRENT_MAX = 256
 
 
-def new_name() -> str:
-    """A fresh generation name."""
-    return f"g-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+def new_name(prefix: str = "g") -> str:
+    """A fresh generation name (``prefix`` "s": a segment's)."""
+    return f"{prefix}-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+
+
+# The names write_segment gives; only these are removed from the segments folder.
+SEGMENT_NAME = re.compile(r"s-\d{8}T\d{6}-[0-9a-f]{6}")
+
+
+def segment_path(index_dir: Path, name: str) -> Path:
+    """Where a segment a generation lists lives: in the segments folder, or (a format-1
+    generation the index builds on) beside the generations."""
+    return index_dir / layout.SEGMENTS / name if name.startswith("s-") else index_dir / name
 
 
 def tmp_name(gen: str) -> str:
@@ -136,17 +147,62 @@ def hold_shared(gen: Path) -> ReaderLock | None:
 
 
 def collect(index_dir: Path, keep: str | None = None) -> None:
-    """Remove recorded generations that are not live, not ``keep`` and not being read.
+    """Remove recorded generations that are not live, not ``keep``, not being read and not
+    named as a segment by a generation that stays; then segments no generation names.
 
     Call it under the writer lock. Failures leave a generation recorded for a later build.
     """
     live = live_name(index_dir)
-    remaining = []
+    pinned = {live, keep}
+    lists: list[str] = []
+    data: list[str] = []
     for gen in recorded(index_dir):
-        if gen in (live, keep) or not _remove(index_dir, gen):
-            remaining.append(gen)
+        (lists if listed_segments(index_dir / gen) is not None else data).append(gen)
+    remaining = [g for g in lists if g in pinned or not _remove(index_dir, g)]
+    named = _named_segments(index_dir, [*remaining, *(g for g in pinned if g)])
+    remaining += [g for g in data if g in pinned or g in named or not _remove(index_dir, g)]
     with contextlib.suppress(OSError):
         write_record(index_dir, remaining)
+    _collect_segments(index_dir, named)
+
+
+def listed_segments(gen: Path) -> list[str] | None:
+    """The segments a generation lists, or None when it is a format-1 generation (or is not
+    readable: it is then treated as data, and removed only when nothing names it)."""
+    try:
+        manifest = json.loads((gen / layout.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != 2:
+        return None
+    names = manifest.get("segments")
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else None
+
+
+def _named_segments(index_dir: Path, gens: list[str]) -> set[str]:
+    named: set[str] = set()
+    for gen in gens:
+        named.update(listed_segments(index_dir / gen) or ())
+    return named
+
+
+def _collect_segments(index_dir: Path, named: set[str]) -> None:
+    """Remove the segments (and half-written ones) that no remaining generation names.
+
+    Readers lock the generation they opened, which keeps its segments named; so a segment no
+    generation names has no reader.
+    """
+    folder = index_dir / layout.SEGMENTS
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for path in folder.iterdir():
+        name = path.name
+        written = SEGMENT_NAME.fullmatch(name) and name not in named
+        unfinished = name.startswith(".s-") and name.endswith(".tmp")
+        if (written or unfinished) and not path.is_symlink():
+            _rmtree(path)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when empty: a compacted index needs no segments folder
 
 
 def _remove(index_dir: Path, gen: str) -> bool:

@@ -17,15 +17,18 @@ def describe_index(index_dir: Path | None) -> dict[str, Any]:
 
 def _describe(reader: IndexReader) -> dict[str, Any]:
     m = reader.manifest
-    size = sum(p.stat().st_size for p in reader.gen_dir.iterdir() if p.is_file())
+    first = reader.segments[0].manifest
+    folders = {seg.gen_dir for seg in reader.segments} | {reader.gen_dir}
+    size = sum(p.stat().st_size for f in folders for p in f.iterdir() if p.is_file())
     return {
         "path": str(reader.index_dir),
         "format": f"{m.get('format')}/{m.get('format_version')}",
+        "segments": len(reader.segments),
         "created": m.get("created"),
         "ipscan_version": m.get("ipscan_version"),
         "encoder": reader.encoder_info,
-        "fingerprints": m.get("fingerprints"),
-        "counts": m.get("counts"),
+        "fingerprints": first.get("fingerprints"),
+        "counts": reader.counts,
         "size_bytes": size,
         "sources": [
             {k: s.get(k) for k in ("name", "version", "license", "kind", "units")}
@@ -39,7 +42,8 @@ def render_info(info: dict[str, Any]) -> str:
     counts = info.get("counts") or {}
     enc = info.get("encoder") or {}
     lines = [
-        f"index:    {info['path']} ({info['format']}, {info['size_bytes'] / 1e6:.1f} MB)",
+        f"index:    {info['path']} ({info['format']}, {info.get('segments', 1)} segment(s), "
+        f"{info['size_bytes'] / 1e6:.1f} MB)",
         f"created:  {info['created']} by ipscan {info['ipscan_version']}",
         f"encoder:  {enc.get('id')} (weights {str(enc.get('weights_sha256'))[:12]}, "
         f"dim {enc.get('dim')})",

@@ -1,6 +1,8 @@
 """Names, dtypes and the format version of the index directory.
 
-An index directory holds ``CURRENT`` (the name of the live generation) and generation folders.
+An index directory holds ``CURRENT`` (the name of the live generation) and generation folders;
+a generation is a folder of data (format 1) or a list of segments (format 2): folders of data
+in ``segments/``, or format-1 generations it builds on.
 A build writes a new generation beside the old one and then replaces ``CURRENT`` with
 ``os.replace``, so a reader sees either the old index or the new one, never half of one.
 ``GENERATIONS`` records every generation a build made, so only those are ever removed; each
@@ -9,10 +11,16 @@ generation holds an empty ``.readers`` file that readers lock (see ``generations
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 FORMAT = "ipscan-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # a folder of data: one segment (and a generation made of it alone)
+LIST_FORMAT_VERSION = 2  # a generation that lists its segments (issue #17)
+SEGMENTS = "segments"  # the folder that holds segments a build added
+# What a generation's list may name: a segment in SEGMENTS, or a format-1 generation folder.
+SEGMENT_REF = re.compile(r"(?:s|g)-[A-Za-z0-9_.-]{1,200}")
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATIONS = "GENERATIONS"

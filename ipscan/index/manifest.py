@@ -94,8 +94,9 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
         )
     if version != layout.FORMAT_VERSION:
         raise IpscanIndexError(
-            f"{gen_dir}: index format {version} but this ipscan reads "
-            f"format {layout.FORMAT_VERSION}; rebuild it with `ipscan index build`"
+            f"{gen_dir}: index format {version} but this ipscan reads formats "
+            f"{layout.FORMAT_VERSION} and {layout.LIST_FORMAT_VERSION}; rebuild it with "
+            "`ipscan index build`"
         )
     if manifest.get("fingerprints") != fingerprint_params():
         raise IpscanIndexError(
@@ -146,6 +147,34 @@ def data_files(manifest: dict[str, Any]) -> tuple[str, ...]:
     if has_structure_channel(manifest):
         names += (layout.STRUCTURE_POSTINGS,)
     return names + tuple(n for n in layout.LOOKUP_FILES if n in manifest["files"])
+
+
+def read_generation(gen_dir: Path) -> tuple[dict[str, Any], list[str] | None]:
+    """A generation's manifest, and the segments it lists (None: a format-1 generation, which
+    is its own one segment and is checked as such by ``read_manifest``)."""
+    try:
+        manifest = json.loads((gen_dir / layout.MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise IpscanIndexError(
+            f"{gen_dir}: manifest.json is missing or corrupt; rebuild the index"
+        ) from exc
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if not (_is(version, int) and version == layout.LIST_FORMAT_VERSION):
+        return read_manifest(gen_dir), None
+    if manifest.get("format") != layout.FORMAT:
+        raise IpscanIndexError(f"{gen_dir}: not an ipscan index manifest")
+    names = manifest.get("segments")
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(n, str) and layout.SEGMENT_REF.fullmatch(n) for n in names)
+        or len(set(names)) != len(names)
+    ):
+        raise IpscanIndexError(
+            f"{gen_dir}: manifest segments is {_show(names)}, expected a list of segment names; "
+            "rebuild the index"
+        )
+    return manifest, names
 
 
 def verify_files(index_dir: Path, gen: Path, manifest: dict[str, Any]) -> None:

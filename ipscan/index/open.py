@@ -9,6 +9,7 @@ from pathlib import Path
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.reader import IndexReader
+from ipscan.index.segment import Segment
 from ipscan.records import SourceRef
 from ipscan.sources.ecosystem_names import ecosystem_of
 
@@ -34,19 +35,22 @@ FileLookup = Callable[[int, int, int], SourceRef]
 
 
 def source_lookup(reader: IndexReader) -> Callable[[int], SourceRef]:
-    """unit id → where that unit lives (package, version, path, lines, license)."""
-    of_file = file_lookup(reader)
+    """unit id (over all segments) → where that unit lives (package, version, path, lines,
+    license)."""
+    of_file = {id(seg): file_lookup(seg) for seg in reader.segments}
 
     def lookup(unit_id: int) -> SourceRef:
-        row = reader.units[unit_id]
-        ref = of_file(int(row["file"]), int(row["start_line"]), int(row["end_line"]))
-        return replace(ref, unit_name=reader.unit_names[unit_id])
+        seg, local = reader.locate(unit_id)
+        row = seg.units[local]
+        ref = of_file[id(seg)](int(row["file"]), int(row["start_line"]), int(row["end_line"]))
+        return replace(ref, unit_name=seg.unit_names[local])
 
     return lookup
 
 
-def file_lookup(reader: IndexReader) -> FileLookup:
-    """(file id, first line, last line) → where those lines live (package, path, license)."""
+def file_lookup(reader: Segment) -> FileLookup:
+    """(file id, first line, last line) in one segment → where those lines live (package, path,
+    license)."""
 
     def lookup(file_id: int, start_line: int, end_line: int) -> SourceRef:
         if not 0 <= file_id < len(reader.files):

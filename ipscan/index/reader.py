@@ -1,126 +1,64 @@
-"""Open a built index for scanning or extending: checked on load, FAISS loaded only when needed.
+"""Open a built index for scanning or extending: checked on load, vectors loaded only when needed.
 
-A reader locks the generation it opened (shared) for its whole life, so a build that finishes
-meanwhile leaves that generation's files in place until the reader is closed; loading FAISS or
-the unit names later is therefore safe.
+A generation is either one folder of data (format 1: one segment) or a list of segments
+(format 2, issue #17): a build adds a segment and a new list naming the old ones too, so it
+never rewrites what the index holds. A reader locks the generation it opened (shared) for its
+whole life; a build removes neither it nor the segments it names until the reader is closed,
+so loading vectors or names later is safe.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import generations
-from ipscan.index import layout
-from ipscan.index.manifest import has_file_channel
-from ipscan.index.manifest import has_structure_channel
-from ipscan.index.manifest import quick_check
-from ipscan.index.manifest import read_manifest
-from ipscan.index.manifest import verify_files
-from ipscan.index.rows import JsonRows
-from ipscan.index.rows import Lines
+from ipscan.index.manifest import read_generation
+from ipscan.index.segment import Segment
 from ipscan.index.store import IndexContents
-from ipscan.index.store import digest_index
 from ipscan.index.store import live_generation
-from ipscan.index.vectors import load_faiss
-from ipscan.index.vectors import read_vectors
-
-if TYPE_CHECKING:
-    import faiss
+from ipscan.index.store import merge_contents
 
 
 class IndexReader:
-    """A read-only view of the live generation of an index directory."""
+    """A read-only view of the live generation of an index directory: its segments in order,
+    unit ids running on from one segment to the next."""
 
     def __init__(self, index_dir: Path, verify: bool = False) -> None:
-        """Open the live generation: its manifest and array headers, checked cheaply (sizes
-        and file heads); ``verify`` also checks every file's sha256 (builds do, scans do not)."""
+        """Open the live generation and each of its segments (see ``Segment``)."""
         self.index_dir = index_dir
         self.gen_dir, self._lock = _open_live(index_dir)
         try:
-            self._load(verify)
+            self.manifest, names = read_generation(self.gen_dir)
+            if names is None:  # format 1: the generation is its own one segment
+                self.segments: tuple[Segment, ...] = (Segment(index_dir, self.gen_dir, verify),)
+                self.segment_names: tuple[str, ...] = ()
+            else:
+                self.segments = tuple(
+                    Segment(index_dir, generations.segment_path(index_dir, n), verify)
+                    for n in names
+                )
+                self.segment_names = tuple(names)
+            self._check_alike()
         except BaseException:
             self._lock.close()  # now, not when the traceback lets go of this half-made reader
             raise
+        sizes = [len(s.units) for s in self.segments]
+        # unit_base[i]: the global id of segment i's unit 0; the last entry is the unit count.
+        self.unit_base = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
-    def _load(self, verify: bool) -> None:
-        index_dir = self.index_dir
-        self.manifest: dict[str, Any] = read_manifest(self.gen_dir)
-        if verify:
-            verify_files(index_dir, self.gen_dir, self.manifest)
-        else:
-            quick_check(index_dir, self.gen_dir, self.manifest)
-        try:
-            self.units: np.ndarray = _array(self.gen_dir / layout.UNITS)
-            self.postings: np.ndarray = _array(self.gen_dir / layout.POSTINGS)
-            self.file_keys, self.file_postings = self._file_channel()
-            self.structure_postings = self._structure_channel()
-        except (OSError, ValueError, EOFError) as exc:
-            raise IpscanIndexError(
-                f"{index_dir}: cannot read the index ({exc}); rebuild it"
-            ) from exc
-        if (
-            self.units.dtype != layout.UNIT_DTYPE
-            or self.postings.dtype != layout.POSTING_DTYPE
-            or self.file_keys.dtype != layout.FILE_KEY_DTYPE
-            or self.file_postings.dtype != layout.FILE_POSTING_DTYPE
-            or self.structure_postings.dtype != layout.STRUCTURE_POSTING_DTYPE
-        ):
-            raise IpscanIndexError(f"{index_dir}: unexpected array layout; rebuild the index")
-        arrays = (
-            self.units,
-            self.postings,
-            self.file_keys,
-            self.file_postings,
-            self.structure_postings,
-        )
-        if any(a.ndim != 1 for a in arrays):
-            raise IpscanIndexError(f"{index_dir}: unexpected array shape; rebuild the index")
-
-    @cached_property
-    def sources(self) -> list[dict[str, Any]]:
-        """The indexed sources (package, version, license, origin, ...), read when first used."""
-        try:
-            rows = json.loads((self.gen_dir / layout.SOURCES).read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as exc:
-            raise IpscanIndexError(
-                f"{self.index_dir}: cannot read the index ({exc}); rebuild it"
-            ) from exc
-        if not isinstance(rows, list) or not all(isinstance(x, dict) for x in rows):
-            raise IpscanIndexError(f"{self.index_dir}: sources are not records; rebuild it")
-        return rows
-
-    @cached_property
-    def files(self) -> Sequence[dict[str, Any]]:
-        """The indexed files (row = file id), each parsed when first read."""
-        return JsonRows(self._lines(layout.FILES, layout.FILES_OFFSETS, "files"))
-
-    def _lines(self, name: str, offsets: str, counted: str | None) -> Lines:
-        have = offsets in self.manifest["files"]
-        count = self.manifest["counts"].get(counted) if counted else None
-        return Lines(self.gen_dir / name, self.gen_dir / offsets if have else None, count)
-
-    def _file_channel(self) -> tuple[np.ndarray, np.ndarray]:
-        """The verbatim channel's arrays; empty for an index built before the channel."""
-        if not has_file_channel(self.manifest):
-            return (
-                np.zeros(0, layout.FILE_KEY_DTYPE),
-                np.zeros(0, layout.FILE_POSTING_DTYPE),
-            )
-        return _array(self.gen_dir / layout.FILE_KEYS), _array(self.gen_dir / layout.FILE_POSTINGS)
-
-    def _structure_channel(self) -> np.ndarray:
-        """The structure-insensitive postings; empty for an index built before the channel."""
-        if not has_structure_channel(self.manifest):
-            return np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
-        return _array(self.gen_dir / layout.STRUCTURE_POSTINGS)
+    def _check_alike(self) -> None:
+        """Every segment was made with one encoder (their vectors are compared as one)."""
+        first = self.segments[0].encoder_info
+        for seg in self.segments[1:]:
+            if seg.encoder_info != first:
+                raise IpscanIndexError(
+                    f"{self.index_dir}: segments made with different encoders; rebuild the index"
+                )
 
     def close(self) -> None:
         """Let builds remove this generation once it is no longer live (also done on GC)."""
@@ -135,72 +73,56 @@ class IndexReader:
     @property
     def encoder_info(self) -> dict[str, Any]:
         """The encoder the vectors were made with (id, weights_sha256, dim, max_length)."""
-        return dict(self.manifest.get("encoder", {}))
-
-    @cached_property
-    def faiss_index(self) -> faiss.Index:
-        """The FAISS index over unit vectors (row number = unit id)."""
-        index = load_faiss(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
-        if index.ntotal != len(self.units):
-            raise IpscanIndexError(
-                f"{self.index_dir}: vector count differs from unit count; rebuild it"
-            )
-        return index
+        return self.segments[0].encoder_info
 
     @property
-    def _dim(self) -> int | None:
-        dim = self.encoder_info.get("dim")
-        return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
+    def n_units(self) -> int:
+        """Units in all segments."""
+        return int(self.unit_base[-1])
 
-    @cached_property
-    def unit_names(self) -> Sequence[str]:
-        """Unit names by unit id, each read when first used."""
-        return self._lines(layout.UNIT_NAMES, layout.UNIT_NAMES_OFFSETS, "units")
+    @property
+    def counts(self) -> dict[str, int]:
+        """Sources, files and units over all segments (from their manifests)."""
+        out: dict[str, int] = {}
+        for seg in self.segments:
+            for key, value in seg.manifest["counts"].items():
+                out[key] = out.get(key, 0) + int(value)
+        return out
 
-    @cached_property
-    def digest_index(self) -> np.ndarray:
-        """(digest, unit) of every unit sorted by digest, for exact-digest lookups; computed for
-        an index built before the build wrote it."""
-        if layout.DIGEST_INDEX in self.manifest["files"]:
-            try:
-                found = _array(self.gen_dir / layout.DIGEST_INDEX)
-            except (OSError, ValueError, EOFError) as exc:
-                raise IpscanIndexError(
-                    f"{self.index_dir}: cannot read the index ({exc}); rebuild it"
-                ) from exc
-            if found.dtype != layout.DIGEST_INDEX_DTYPE or found.shape != self.units.shape:
-                raise IpscanIndexError(
-                    f"{self.index_dir}: {layout.DIGEST_INDEX} does not match; rebuild it"
-                )
-            return found
-        return digest_index(self.units)
+    def locate(self, unit_id: int) -> tuple[Segment, int]:
+        """The segment that holds global unit ``unit_id``, and the unit's id in it."""
+        if not 0 <= unit_id < self.n_units:
+            raise IpscanIndexError(
+                f"{self.index_dir}: unit {unit_id} is not in the index; rebuild it"
+            )
+        i = int(np.searchsorted(self.unit_base, unit_id, side="right")) - 1
+        return self.segments[i], unit_id - int(self.unit_base[i])
+
+    @property
+    def sources(self) -> Sequence[dict[str, Any]]:
+        """The sources of every segment, in order."""
+        return [row for seg in self.segments for row in seg.sources]
+
+    @property
+    def only(self) -> Segment:
+        """The one segment of a one-segment index (tests and tools that read arrays directly)."""
+        if len(self.segments) != 1:
+            raise IpscanIndexError(
+                f"{self.index_dir}: {len(self.segments)} segments; compact it with "
+                "`ipscan index compact` first"
+            )
+        return self.segments[0]
+
+    def __getattr__(self, name: str) -> Any:
+        # A one-segment index reads like its segment (units, postings, files, faiss_index, ...).
+        if name.startswith("_") or name in ("segments", "manifest"):
+            raise AttributeError(name)
+        return getattr(self.only, name)
 
     def contents(self) -> IndexContents:
-        """Everything in memory, vectors decoded, for writing an extended generation."""
-        return IndexContents(
-            encoder=self.encoder_info,
-            sources=list(self.sources),
-            files=list(self.files),
-            units=np.array(self.units),
-            unit_names=list(self.unit_names),
-            postings=np.array(self.postings),
-            file_keys=np.array(self.file_keys),
-            file_postings=np.array(self.file_postings),
-            structure_postings=np.array(self.structure_postings),
-            vectors=read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim),
-        )
+        """Every segment's contents in memory as one (ids renumbered), for compacting."""
+        return merge_contents([seg.contents() for seg in self.segments])
 
-
-def _array(path: Path) -> np.ndarray:
-    """A .npy array memory-mapped (read-only; an empty one is read, as it cannot be mapped)."""
-    if path.stat().st_size <= _NPY_HEADER_MAX:
-        loaded: np.ndarray = np.load(path, allow_pickle=False)
-        return loaded
-    mapped: np.ndarray = np.load(path, allow_pickle=False, mmap_mode="r")
-    return mapped
-
-
-_NPY_HEADER_MAX = 4096  # a .npy file this small holds no rows worth mapping
 
 # A build removes a generation only after CURRENT moved on, so a second look finds the new one.
 _OPEN_TRIES = 5

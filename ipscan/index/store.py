@@ -9,7 +9,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -91,12 +93,60 @@ def check_index_folder(index_dir: Path) -> None:
 
 
 def write_index(index_dir: Path, contents: IndexContents) -> Path:
-    """Write ``contents`` as a new generation of ``index_dir`` and make it the live one.
+    """Write ``contents`` as a new generation of ``index_dir`` (one folder of data, format 1)
+    and make it the live one.
 
     Call it under ``writer_lock``. Until ``CURRENT`` is replaced nothing a reader sees has
     changed, and a failure (or a kill) up to then leaves the previous index as it was; what a
     killed build left is recorded, and removed by the next one.
     """
+    return _publish(index_dir, lambda tmp: _write_generation(tmp, contents))
+
+
+def add_segment(
+    index_dir: Path, contents: IndexContents, segments: Sequence[str]
+) -> tuple[Path, str]:
+    """Write ``contents`` as a new segment and make live a generation that lists ``segments``
+    (what the index holds now) and it: the index grows without rewriting what it holds.
+    Call it under ``writer_lock``. Returns the new generation and the segment's name."""
+    name = generations.new_name("s")
+    folder = index_dir / layout.SEGMENTS
+    tmp = folder / f".{name}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        _write_generation(tmp, contents)
+        os.replace(tmp, folder / name)
+        _fsync_dir(folder)
+    except OSError as exc:
+        _discard_segment(folder, name)
+        raise IpscanIndexError(
+            f"{index_dir}: cannot write the index: {_reason(exc)}; the index is unchanged"
+        ) from exc
+    except BaseException:
+        _discard_segment(folder, name)
+        raise
+    names = [*segments, name]
+    try:
+        gen = _publish(index_dir, lambda gen: _write_list(gen, names, contents.encoder))
+    except BaseException:
+        live = generations.live_name(index_dir)
+        if not live or name not in (generations.listed_segments(index_dir / live) or ()):
+            _discard_segment(folder, name)
+        raise
+    return gen, name
+
+
+def _discard_segment(folder: Path, name: str) -> None:
+    """Remove what a failed segment write made (and the segments folder, if it is now empty)."""
+    shutil.rmtree(folder / f".{name}.tmp", ignore_errors=True)
+    shutil.rmtree(folder / name, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _publish(index_dir: Path, write: Callable[[Path], None]) -> Path:
+    """Write a new generation with ``write`` and switch ``CURRENT`` to it."""
     gen = generations.new_name()
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -108,7 +158,7 @@ def write_index(index_dir: Path, contents: IndexContents) -> Path:
         generations.write_record(index_dir, [*names, gen])
         tmp = index_dir / generations.tmp_name(gen)
         tmp.mkdir()
-        _write_generation(tmp, contents)
+        write(tmp)
         os.replace(tmp, index_dir / gen)
         pointer = index_dir / generations.pointer_name(gen)
         pointer.write_text(gen + "\n", encoding="utf-8")
@@ -126,6 +176,63 @@ def write_index(index_dir: Path, contents: IndexContents) -> Path:
     _fsync_dir(index_dir)
     collect_old_generations(index_dir, keep=gen)
     return index_dir / gen
+
+
+def _write_list(tmp: Path, names: Sequence[str], encoder: dict[str, Any]) -> None:
+    """A format-2 generation: the list of its segments (each checked by its own manifest)."""
+    (tmp / layout.READERS).touch()
+    manifest = {
+        "format": layout.FORMAT,
+        "format_version": layout.LIST_FORMAT_VERSION,
+        "ipscan_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "encoder": encoder,
+        "segments": list(names),
+    }
+    (tmp / layout.MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    for p in tmp.iterdir():
+        with p.open("rb") as fh:
+            os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+
+
+def merge_contents(parts: Sequence[IndexContents]) -> IndexContents:
+    """Several contents as one: each part's source, file and unit ids moved past the ones
+    before it (compaction)."""
+    if len(parts) == 1:
+        return parts[0]
+    out = IndexContents(encoder=parts[0].encoder)
+    units: list[np.ndarray] = []
+    postings: list[np.ndarray] = []
+    structure: list[np.ndarray] = []
+    keys: list[np.ndarray] = []
+    file_postings: list[np.ndarray] = []
+    vectors: list[np.ndarray] = []
+    for part in parts:
+        n_sources, n_files = len(out.sources), len(out.files)
+        n_units = sum(len(u) for u in units)
+        out.sources.extend(part.sources)
+        out.files.extend({**f, "source": int(f["source"]) + n_sources} for f in part.files)
+        out.unit_names.extend(part.unit_names)
+        units.append(_shifted(part.units, "file", n_files))
+        postings.append(_shifted(part.postings, "unit", n_units))
+        structure.append(_shifted(part.structure_postings, "unit", n_units))
+        keys.append(_shifted(part.file_keys, "file", n_files))
+        file_postings.append(_shifted(part.file_postings, "file", n_files))
+        vectors.append(part.vectors.astype(np.float32))
+    out.units = np.concatenate(units)
+    out.postings = np.concatenate(postings)
+    out.structure_postings = np.concatenate(structure)
+    out.file_keys = np.concatenate(keys)
+    out.file_postings = np.concatenate(file_postings)
+    out.vectors = np.concatenate(vectors)
+    return out
+
+
+def _shifted(rows: np.ndarray, column: str, by: int) -> np.ndarray:
+    out = np.array(rows)
+    out[column] += by
+    return out
 
 
 def collect_old_generations(index_dir: Path, keep: str | None = None) -> None:

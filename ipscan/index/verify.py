@@ -14,6 +14,7 @@ import numpy as np
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index.reader import IndexReader
+from ipscan.index.segment import Segment
 from ipscan.index.store import digest_index
 
 
@@ -26,29 +27,45 @@ class Verified:
     files: int
     units: int
     bytes: int
+    segments: int
 
 
 def verify_index(index_dir: Path) -> Verified:
-    """Check the live generation of ``index_dir`` whole; an IpscanIndexError says what is wrong."""
+    """Check the live generation of ``index_dir`` whole, every segment of it; an
+    IpscanIndexError says what is wrong."""
     with IndexReader(index_dir, verify=True) as reader:
-        n_units, n_files, n_sources = len(reader.units), len(reader.files), len(reader.sources)
-        _ids_inside(index_dir, "postings", reader.postings["unit"], n_units)
-        _ids_inside(index_dir, "structure postings", reader.structure_postings["unit"], n_units)
-        _ids_inside(index_dir, "units", reader.units["file"], n_files)
-        _ids_inside(index_dir, "file keys", reader.file_keys["file"], n_files)
-        _ids_inside(index_dir, "file postings", reader.file_postings["file"], n_files)
-        for row in reader.files:  # every row parsed and checked
-            source = row.get("source")
-            if not isinstance(source, int) or not 0 <= source < n_sources:
-                raise IpscanIndexError(f"{index_dir}: a file names source {source!r}; rebuild it")
-        if len(reader.unit_names) != n_units or len(list(reader.unit_names)) != n_units:
-            raise IpscanIndexError(f"{index_dir}: unit names do not match the units; rebuild it")
-        if not np.array_equal(reader.digest_index, digest_index(reader.units)):
-            raise IpscanIndexError(f"{index_dir}: the digest index is out of date; rebuild it")
-        if reader.faiss_index.ntotal != n_units:
-            raise IpscanIndexError(f"{index_dir}: vectors do not match the units; rebuild it")
-        size = sum(p.stat().st_size for p in reader.gen_dir.iterdir() if p.is_file())
-        return Verified(reader.gen_dir.name, n_sources, n_files, n_units, size)
+        for seg in reader.segments:
+            _verify_segment(index_dir, seg)
+        counts = reader.counts
+        folders = {seg.gen_dir for seg in reader.segments} | {reader.gen_dir}
+        size = sum(p.stat().st_size for f in folders for p in f.iterdir() if p.is_file())
+        return Verified(
+            reader.gen_dir.name,
+            counts.get("sources", 0),
+            counts.get("files", 0),
+            reader.n_units,
+            size,
+            len(reader.segments),
+        )
+
+
+def _verify_segment(index_dir: Path, seg: Segment) -> None:
+    n_units, n_files, n_sources = len(seg.units), len(seg.files), len(seg.sources)
+    _ids_inside(index_dir, "postings", seg.postings["unit"], n_units)
+    _ids_inside(index_dir, "structure postings", seg.structure_postings["unit"], n_units)
+    _ids_inside(index_dir, "units", seg.units["file"], n_files)
+    _ids_inside(index_dir, "file keys", seg.file_keys["file"], n_files)
+    _ids_inside(index_dir, "file postings", seg.file_postings["file"], n_files)
+    for row in seg.files:  # every row parsed and checked
+        source = row.get("source")
+        if not isinstance(source, int) or not 0 <= source < n_sources:
+            raise IpscanIndexError(f"{index_dir}: a file names source {source!r}; rebuild it")
+    if len(seg.unit_names) != n_units or len(list(seg.unit_names)) != n_units:
+        raise IpscanIndexError(f"{index_dir}: unit names do not match the units; rebuild it")
+    if not np.array_equal(seg.digest_index, digest_index(seg.units)):
+        raise IpscanIndexError(f"{index_dir}: the digest index is out of date; rebuild it")
+    if seg.faiss_index.ntotal != n_units:
+        raise IpscanIndexError(f"{index_dir}: vectors do not match the units; rebuild it")
 
 
 def _ids_inside(index_dir: Path, what: str, ids: np.ndarray, bound: int) -> None:
