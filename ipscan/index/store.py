@@ -109,8 +109,23 @@ def add_segment(
     """Write ``contents`` as a new segment and make live a generation that lists ``segments``
     (what the index holds now) and it: the index grows without rewriting what it holds.
     Call it under ``writer_lock``. Returns the new generation and the segment's name."""
-    name = generations.new_name("s")
     folder = index_dir / layout.SEGMENTS
+    name = write_segment(folder, contents)
+    try:
+        gen = publish_segments(index_dir, [*segments, name], contents.encoder)
+    except BaseException:
+        live = generations.live_name(index_dir)
+        if not live or name not in (generations.listed_segments(index_dir / live) or ()):
+            _discard_segment(folder, name)
+        raise
+    return gen, name
+
+
+def write_segment(folder: Path, contents: IndexContents) -> str:
+    """Write ``contents`` as a segment folder in ``folder`` (atomically: a temporary folder
+    renamed into place) and return its name; nothing lists it yet. ``folder`` is the index's
+    segments folder, or a staging folder a distributed build moves finished segments from."""
+    name = generations.new_name("s")
     tmp = folder / f".{name}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -121,20 +136,19 @@ def add_segment(
     except OSError as exc:
         _discard_segment(folder, name)
         raise IpscanIndexError(
-            f"{index_dir}: cannot write the index: {_reason(exc)}; the index is unchanged"
+            f"{folder}: cannot write the index: {_reason(exc)}; the index is unchanged"
         ) from exc
     except BaseException:
         _discard_segment(folder, name)
         raise
-    names = [*segments, name]
-    try:
-        gen = _publish(index_dir, lambda gen: _write_list(gen, names, contents.encoder))
-    except BaseException:
-        live = generations.live_name(index_dir)
-        if not live or name not in (generations.listed_segments(index_dir / live) or ()):
-            _discard_segment(folder, name)
-        raise
-    return gen, name
+    return name
+
+
+def publish_segments(index_dir: Path, names: Sequence[str], encoder: dict[str, Any]) -> Path:
+    """Make live a generation that lists ``names`` (segments in the index's segments folder, or
+    format-1 generations of it). Call it under ``writer_lock``."""
+    listed = list(names)
+    return _publish(index_dir, lambda gen: _write_list(gen, listed, encoder))
 
 
 def _discard_segment(folder: Path, name: str) -> None:
