@@ -27,6 +27,7 @@ from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
 from ipscan.extract.listing import list_scan_files
 from ipscan.extract.parallel import analyze_files
+from ipscan.index import layout
 from ipscan.index.open import file_lookup
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
@@ -228,7 +229,9 @@ def _regions(
     whole = {(f.path, f.source.package, f.source.version, f.source.path) for f in identical}
     out: list[Finding] = []
     for seg in reader.segments:
-        regions = verbatim_regions([af.raw for af in analyzed], seg.file_postings)
+        regions = verbatim_regions(
+            [af.raw for af in analyzed], seg.file_postings, seg.hash_column(layout.FILE_POSTINGS)
+        )
         lookup = file_lookup(seg)
         regions = [
             r
@@ -265,9 +268,14 @@ def _segment_pairs(
 ) -> list[PairCandidate]:
     evidence = [au.evidence for au in queries]
     candidates = match_digests(evidence, seg.digest_index)
-    hits = find_hits(evidence, seg.postings, len(seg.units))
+    hits = find_hits(evidence, seg.postings, len(seg.units), seg.hash_column(layout.POSTINGS))
     candidates += winnow_candidates(hits)
-    structure = structure_shared(evidence, seg.structure_postings, len(seg.units))
+    structure = structure_shared(
+        evidence,
+        seg.structure_postings,
+        len(seg.units),
+        seg.hash_column(layout.STRUCTURE_POSTINGS),
+    )
     candidates += structure_candidates(structure)
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):

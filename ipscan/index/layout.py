@@ -46,7 +46,17 @@ STRUCTURE_POSTINGS = "structure_postings.npy"
 DIGEST_INDEX = "digest_index.npy"  # (digest, unit) sorted by digest: matcher 1-hash
 FILES_OFFSETS = "files.offsets.npy"  # where each row of files.jsonl starts
 UNIT_NAMES_OFFSETS = "unit_names.offsets.npy"  # where each line of unit_names.txt starts
-LOOKUP_FILES = (DIGEST_INDEX, FILES_OFFSETS, UNIT_NAMES_OFFSETS)
+# The hash column of each postings array on its own: a search of a memory-mapped structured
+# array's column copies the whole (strided) column first; a contiguous one touches a few pages.
+POSTING_HASHES = "postings.hash.npy"
+FILE_POSTING_HASHES = "file_postings.hash.npy"
+STRUCTURE_HASHES = "structure_postings.hash.npy"
+HASH_COLUMNS = {
+    POSTINGS: POSTING_HASHES,
+    FILE_POSTINGS: FILE_POSTING_HASHES,
+    STRUCTURE_POSTINGS: STRUCTURE_HASHES,
+}
+LOOKUP_FILES = (DIGEST_INDEX, FILES_OFFSETS, UNIT_NAMES_OFFSETS, *HASH_COLUMNS.values())
 
 # One row per winnowing fingerprint, sorted by hash; lines are relative to the unit's first line.
 POSTING_DTYPE = np.dtype(

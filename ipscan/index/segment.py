@@ -42,6 +42,7 @@ class Segment:
         file's sha256 (builds do, scans do not)."""
         self.index_dir = index_dir
         self.gen_dir = folder
+        self._hash_columns: dict[str, np.ndarray] = {}
         self._load(verify)
 
     def _load(self, verify: bool) -> None:
@@ -135,6 +136,30 @@ class Segment:
     def _dim(self) -> int | None:
         dim = self.encoder_info.get("dim")
         return dim if isinstance(dim, int) and not isinstance(dim, bool) else None
+
+    def hash_column(self, name: str) -> np.ndarray | None:
+        """The hash column of postings file ``name`` as a contiguous array (memory-mapped), or
+        None for an index built before those were written (the matchers then use the column
+        of the postings themselves)."""
+        column = layout.HASH_COLUMNS[name]
+        rows = {
+            layout.POSTINGS: self.postings,
+            layout.FILE_POSTINGS: self.file_postings,
+            layout.STRUCTURE_POSTINGS: self.structure_postings,
+        }[name]
+        if column not in self.manifest["files"] or not len(rows):  # not written, or no channel
+            return None
+        if column not in self._hash_columns:
+            try:
+                found = _array(self.gen_dir / column)
+            except (OSError, ValueError, EOFError) as exc:
+                raise IpscanIndexError(
+                    f"{self.index_dir}: cannot read the index ({exc}); rebuild it"
+                ) from exc
+            if found.dtype != np.dtype("<u8") or found.shape != rows.shape:
+                raise IpscanIndexError(f"{self.index_dir}: {column} does not match; rebuild it")
+            self._hash_columns[column] = found
+        return self._hash_columns[column]
 
     @cached_property
     def unit_names(self) -> Sequence[str]:

@@ -268,6 +268,10 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
     np.save(tmp / layout.STRUCTURE_POSTINGS, structure, allow_pickle=False)
     write_vectors(tmp / layout.VECTORS, contents.vectors)
     np.save(tmp / layout.DIGEST_INDEX, digest_index(contents.units), allow_pickle=False)
+    for name, column in layout.HASH_COLUMNS.items():
+        rows = np.load(tmp / name, mmap_mode="r", allow_pickle=False)
+        np.save(tmp / column, np.ascontiguousarray(rows["hash"]), allow_pickle=False)
+        del rows
     write_lines(
         tmp / layout.UNIT_NAMES,
         tmp / layout.UNIT_NAMES_OFFSETS,

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ipscan.errors import IpscanIndexError
+from ipscan.index import layout
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
 from ipscan.index.store import digest_index
@@ -64,6 +65,14 @@ def _verify_segment(index_dir: Path, seg: Segment) -> None:
         raise IpscanIndexError(f"{index_dir}: unit names do not match the units; rebuild it")
     if not np.array_equal(seg.digest_index, digest_index(seg.units)):
         raise IpscanIndexError(f"{index_dir}: the digest index is out of date; rebuild it")
+    for name, rows in (
+        (layout.POSTINGS, seg.postings),
+        (layout.FILE_POSTINGS, seg.file_postings),
+        (layout.STRUCTURE_POSTINGS, seg.structure_postings),
+    ):
+        column = seg.hash_column(name)
+        if column is not None and not np.array_equal(column, rows["hash"]):
+            raise IpscanIndexError(f"{index_dir}: the hashes of {name} are out of date; rebuild")
     if seg.faiss_index.ntotal != n_units:
         raise IpscanIndexError(f"{index_dir}: vectors do not match the units; rebuild it")
 

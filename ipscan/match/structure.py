@@ -23,15 +23,19 @@ SharedCounts = dict[tuple[int, int], int]
 
 
 def structure_shared(
-    queries: Sequence[UnitEvidence], postings: np.ndarray, n_units: int
+    queries: Sequence[UnitEvidence],
+    postings: np.ndarray,
+    n_units: int,
+    hash_column: np.ndarray | None = None,
 ) -> SharedCounts:
     """(query unit, indexed unit) → distinct structure fingerprints they share (boilerplate
-    fingerprints, posted in many indexed units, left out)."""
+    fingerprints, posted in many indexed units, left out); ``hash_column``: the postings' hash
+    column as a contiguous array, when the index has one."""
     if not queries or not len(postings):
         return {}
     hashes = np.concatenate([q.structure for q in queries])
     owner = np.repeat(np.arange(len(queries)), [len(q.structure) for q in queries])
-    column = postings["hash"]
+    column = postings["hash"] if hash_column is None else hash_column
     lo = np.searchsorted(column, hashes, side="left")
     hi = np.searchsorted(column, hashes, side="right")
     counts = hi - lo

@@ -86,12 +86,17 @@ def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[I
     return out
 
 
-def verbatim_regions(queries: Sequence[FileEvidence], postings: np.ndarray) -> list[VerbatimRegion]:
-    """Regions of identical raw tokens between scanned files and indexed files."""
+def verbatim_regions(
+    queries: Sequence[FileEvidence],
+    postings: np.ndarray,
+    hash_column: np.ndarray | None = None,
+) -> list[VerbatimRegion]:
+    """Regions of identical raw tokens between scanned files and indexed files
+    (``hash_column``: the postings' hash column as a contiguous array, when the index has one)."""
     out: list[VerbatimRegion] = []
     if not queries or not len(postings):
         return out
-    column = postings["hash"]
+    column = postings["hash"] if hash_column is None else hash_column
     for qi, ev in enumerate(queries):
         if not len(ev.hashes):
             continue

@@ -46,16 +46,20 @@ class FingerprintHits:
 
 
 def find_hits(
-    queries: Sequence[UnitEvidence], postings: np.ndarray, n_units: int
+    queries: Sequence[UnitEvidence],
+    postings: np.ndarray,
+    n_units: int,
+    hash_column: np.ndarray | None = None,
 ) -> FingerprintHits:
-    """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped."""
+    """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped;
+    ``hash_column`` is their hash column as a contiguous array, when the index has one."""
     empty = np.zeros(0, dtype=np.int64)
     if not queries or not len(postings):
         return FingerprintHits(empty, empty, empty, empty, empty)
     hashes = np.concatenate([q.hashes for q in queries])
     q_unit = np.repeat(np.arange(len(queries)), [len(q.hashes) for q in queries])
     q_fp = np.concatenate([np.arange(len(q.hashes)) for q in queries])
-    column = postings["hash"]
+    column = postings["hash"] if hash_column is None else hash_column
     lo = np.searchsorted(column, hashes, side="left")
     hi = np.searchsorted(column, hashes, side="right")
     counts = hi - lo
