@@ -33,7 +33,6 @@ from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
-from ipscan.index.vectors import stored_vector
 from ipscan.licensing.judge import LicenseContext
 from ipscan.licensing.judge import judge_licenses
 from ipscan.licensing.path_patterns import path_matches
@@ -279,10 +278,9 @@ def _segment_pairs(
     candidates += structure_candidates(structure)
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):
-        candidates += embed_candidates(query_vectors, seg.faiss_index)
-        wanted = sorted({c.unit_id for c in candidates})
-        index = seg.faiss_index
-        source_vectors = {uid: stored_vector(index, uid) for uid in wanted}
+        store = seg.vector_store
+        candidates += embed_candidates(query_vectors, store)
+        source_vectors = {uid: store.vector(uid) for uid in sorted({c.unit_id for c in candidates})}
     return gather_pairs(
         queries,
         candidates,

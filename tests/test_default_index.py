@@ -186,8 +186,8 @@ def test_the_shipped_index_holds_exactly_the_pinned_archives(shipped: IndexReade
 def test_the_shipped_index_opens_with_the_shipped_encoder(shipped: IndexReader, encoder) -> None:  # type: ignore[no-untyped-def]
     verify_files(shipped.index_dir, shipped.gen_dir, shipped.manifest)
     check_encoder(shipped.encoder_info, encoder, shipped.index_dir)
-    assert shipped.faiss_index.ntotal == len(shipped.units) == len(shipped.unit_names)
-    assert shipped.faiss_index.d == encoder.dim
+    assert shipped.vector_store.ntotal == len(shipped.units) == len(shipped.unit_names)
+    assert shipped.vector_store.d == encoder.dim
     # The stored vectors are this encoder's: a unit embedded now lands on its stored vector.
     _, text = _installed_function()
     name = COPIED_FUNCTION[2]
@@ -199,7 +199,7 @@ def test_the_shipped_index_opens_with_the_shipped_encoder(shipped: IndexReader, 
         f"installed click's {name} differs from the pinned one; copy another function"
     )
     fresh = encoder.encode([au.encoder_input(encoder.input_format)])[0]
-    assert float(np.dot(fresh, shipped.faiss_index.reconstruct(uid))) > 0.98
+    assert float(np.dot(fresh, shipped.vector_store.vector(uid))) > 0.98
 
 
 def test_a_copy_of_a_pinned_package_is_found_by_the_default_index(

@@ -22,6 +22,7 @@ from ipscan.errors import SourceError
 from ipscan.errors import UsageError
 from ipscan.index.build import build_index
 from ipscan.index.generations import live_name
+from ipscan.index.origins import ecosystem_of
 from ipscan.index.reader import IndexReader
 from ipscan.sources.debian_source import deb_src_lines
 from ipscan.sources.debian_source import deb_src_stanzas
@@ -29,7 +30,6 @@ from ipscan.sources.debian_source import fetch_debian_source
 from ipscan.sources.debian_source import pack_source
 from ipscan.sources.downloads import SIDECAR
 from ipscan.sources.downloads import SourceCache
-from ipscan.sources.ecosystem_names import ecosystem_of
 from ipscan.sources.source_list import ListedSource
 from ipscan.sources.source_list import SourceFailure
 from ipscan.sources.source_list import parse_line

@@ -305,7 +305,7 @@ def test_ctrl_c_before_the_switch_says_the_index_is_unchanged(
     def interrupted(*_args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("ipscan.index.store.write_vectors", interrupted)
+    monkeypatch.setattr("ipscan.index.store.write_vector_store", interrupted)
     res = invoke("index", "build", str(source_archives["packaging"]), "--index", str(idx))
     assert res.exit_code == 130
     assert f"ipscan: interrupted; the index is unchanged ({idx})" in res.stderr
@@ -391,7 +391,7 @@ def _no_space(*_args: Any, **_kwargs: Any) -> None:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-@pytest.mark.parametrize("where", ["ipscan.index.store.write_vectors", "numpy.save"])
+@pytest.mark.parametrize("where", ["ipscan.index.store.write_vector_store", "numpy.save"])
 def test_a_full_disk_leaves_the_previous_index(
     click_index: Path,
     embed: MemoEmbed,
@@ -511,7 +511,7 @@ os.fsync = step(os.fsync)
 os.mkdir = step(os.mkdir)
 np.save = step(np.save)
 shutil.rmtree = step(shutil.rmtree)
-store.write_vectors = step(store.write_vectors)
+store.write_vector_store = step(store.write_vector_store)
 write_index(idx, contents(7))
 print(calls[0])
 """

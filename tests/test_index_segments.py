@@ -101,7 +101,7 @@ def test_a_reader_keeps_its_segments_while_the_index_is_compacted(tmp_path: Path
         write_index(idx, IndexReader(idx).contents())
     assert len(segment_folders(idx)) == 1  # still read
     assert source_lookup(reader)(5).unit_name == "beta_1"
-    assert len(reader.segments[1].faiss_index.reconstruct_n(0, 3)) == 3
+    assert len([reader.segments[1].vector_store.vector(i) for i in range(3)]) == 3
     reader.close()
     with writer_lock(idx):
         generations.collect(idx)

@@ -367,7 +367,7 @@ def gathered(lib: Lib, encoder):  # type: ignore[no-untyped-def]
     cands += winnow_candidates(hits)
     cands += embed_candidates(query_vectors, reader.faiss_index)
     wanted = {c.unit_id for c in cands}
-    source_vectors = {uid: reader.faiss_index.reconstruct(uid) for uid in wanted}
+    source_vectors = {uid: reader.faiss_index.vector(uid) for uid in wanted}
     args = (queries, cands, hits, reader.postings, reader.units)
     return {
         "queries": queries,

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from ipscan.errors import UsageError
+from ipscan.index.origins import ecosystem_of
 from ipscan.records import Finding
 from ipscan.records import Matcher
 from ipscan.records import Report
@@ -28,7 +29,6 @@ from ipscan.report.spdx import byte_range
 from ipscan.report.spdx import combined_license
 from ipscan.report.spdx import render_spdx
 from ipscan.report.spdx import spdx_expression
-from ipscan.sources.ecosystem_names import ecosystem_of
 
 PY_TEXT = "import os\n\n\ndef helper(x):\n    y = x + 1\n    return y * 2\n\nprint(helper(3))\n"
 JS_TEXT = "function pad(s, n) {\n  while (s.length < n) s = ' ' + s;\n  return s;\n}\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ _FIELDS: dict[str, tuple[type, type | None]] = {
 }
 # Fields that indexes built before them lack, checked when present.
 _OPTIONAL_FIELDS: dict[str, tuple[type, type]] = {"sizes": (dict, int), "heads": (dict, str)}
+# The vector store's description (ipscan.index.ann): its files must be plain names.
+_VECTOR_FILE = re.compile(r"vectors\.[a-z0-9.]{1,40}")
 # Encoder fields the code reads, and their types ("input" is missing in early indexes).
 _ENCODER_FIELDS: dict[str, type] = {
     "id": str,
@@ -130,6 +133,16 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
                 f"{gen_dir}: manifest {key} is {_show(value)}, expected an object of "
                 f"{_MANY[item]}; rebuild the index"
             )
+    vectors = manifest.get("vectors")
+    if vectors is not None and not (
+        isinstance(vectors, dict)
+        and isinstance(vectors.get("files"), list)
+        and all(isinstance(n, str) and _VECTOR_FILE.fullmatch(n) for n in vectors["files"])
+    ):
+        raise IpscanIndexError(
+            f"{gen_dir}: manifest vectors is {_show(vectors)}, expected a vector store; "
+            "rebuild the index"
+        )
     for key, kind in _ENCODER_FIELDS.items():
         value = manifest["encoder"].get(key)
         if (value is not None or key != "input") and not _is(value, kind):
@@ -143,7 +156,11 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
 def data_files(manifest: dict[str, Any]) -> tuple[str, ...]:
     """The data files a generation must hold: the core ones, its channels and the lookup aids
     its manifest lists."""
-    names = layout.DATA_FILES + (layout.FILE_CHANNEL_FILES if has_file_channel(manifest) else ())
+    names: tuple[str, ...] = layout.DATA_FILES
+    if isinstance(manifest.get("vectors"), dict):  # the vector store replaces vectors.faiss
+        stored = tuple(str(n) for n in manifest["vectors"].get("files") or ())
+        names = tuple(n for n in names if n != layout.VECTORS) + stored
+    names += layout.FILE_CHANNEL_FILES if has_file_channel(manifest) else ()
     if has_structure_channel(manifest):
         names += (layout.STRUCTURE_POSTINGS,)
     return names + tuple(n for n in layout.LOOKUP_FILES if n in manifest["files"])

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
+from ipscan.index.origins import ecosystem_of
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
 from ipscan.records import SourceRef
-from ipscan.sources.ecosystem_names import ecosystem_of
 
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "data" / "default_index"
 

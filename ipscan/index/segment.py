@@ -6,13 +6,16 @@ import json
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 from typing import Any
 
 import numpy as np
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
+from ipscan.index.ann import VectorStore
+from ipscan.index.ann import map_f16_rows
+from ipscan.index.ann import open_v1_store
+from ipscan.index.ann import open_vector_store
 from ipscan.index.manifest import has_file_channel
 from ipscan.index.manifest import has_structure_channel
 from ipscan.index.manifest import quick_check
@@ -22,11 +25,7 @@ from ipscan.index.rows import JsonRows
 from ipscan.index.rows import Lines
 from ipscan.index.store import IndexContents
 from ipscan.index.store import digest_index
-from ipscan.index.vectors import load_faiss
 from ipscan.index.vectors import read_vectors
-
-if TYPE_CHECKING:
-    import faiss
 
 
 class Segment:
@@ -123,14 +122,35 @@ class Segment:
         return dict(self.manifest.get("encoder", {}))
 
     @cached_property
-    def faiss_index(self) -> faiss.Index:
-        """The FAISS index over unit vectors (row number = unit id)."""
-        index = load_faiss(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
-        if index.ntotal != len(self.units):
+    def vector_store(self) -> VectorStore:
+        """The unit vectors (row number = unit id): memory-mapped fp16 rows, searched exactly or
+        through IVF (``ipscan.index.ann``); an index built before the store: its FAISS file."""
+        n, dim, desc = len(self.units), self._dim, self.manifest.get("vectors")
+        if isinstance(desc, dict):
+            if dim is None:
+                raise IpscanIndexError(f"{self.index_dir}: the manifest has no vector size")
+            store: VectorStore = open_vector_store(self.gen_dir, desc, n, dim)
+        else:
+            store = open_v1_store(self.gen_dir / layout.VECTORS, n, dim)
+        if store.ntotal != n:
             raise IpscanIndexError(
                 f"{self.index_dir}: vector count differs from unit count; rebuild it"
             )
-        return index
+        return store
+
+    @property
+    def faiss_index(self) -> VectorStore:
+        """The vector store (its older name: search, ntotal, d, vector)."""
+        return self.vector_store
+
+    def all_vectors(self) -> np.ndarray:
+        """Every unit vector as float32 (n, dim), for compacting."""
+        desc = self.manifest.get("vectors")
+        if isinstance(desc, dict) and self._dim is not None:
+            path = self.gen_dir / str(desc["files"][0])
+            rows = map_f16_rows(path, len(self.units), self._dim, random_access=False)
+            return np.asarray(rows, dtype=np.float32)
+        return read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
 
     @property
     def _dim(self) -> int | None:
@@ -196,7 +216,7 @@ class Segment:
             file_keys=np.array(self.file_keys),
             file_postings=np.array(self.file_postings),
             structure_postings=np.array(self.structure_postings),
-            vectors=read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim),
+            vectors=self.all_vectors(),
         )
 
 

@@ -25,12 +25,12 @@ from ipscan.errors import UsageError
 from ipscan.hashing import file_sha256
 from ipscan.index import generations
 from ipscan.index import layout
+from ipscan.index.ann import write_vector_store
 from ipscan.index.manifest import file_fingerprint_params
 from ipscan.index.manifest import fingerprint_params
 from ipscan.index.manifest import head_sha256
 from ipscan.index.manifest import structure_fingerprint_params
 from ipscan.index.rows import write_lines
-from ipscan.index.vectors import write_vectors
 
 
 @dataclass
@@ -266,7 +266,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
     structure = contents.structure_postings
     structure = structure[np.argsort(structure["hash"], kind="stable")]
     np.save(tmp / layout.STRUCTURE_POSTINGS, structure, allow_pickle=False)
-    write_vectors(tmp / layout.VECTORS, contents.vectors)
+    vectors = write_vector_store(tmp, np.asarray(contents.vectors, dtype=np.float32))
     np.save(tmp / layout.DIGEST_INDEX, digest_index(contents.units), allow_pickle=False)
     for name, column in layout.HASH_COLUMNS.items():
         rows = np.load(tmp / name, mmap_mode="r", allow_pickle=False)
@@ -286,7 +286,8 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         json.dumps(contents.sources, indent=1, ensure_ascii=False), encoding="utf-8"
     )
     names = (
-        *layout.DATA_FILES,
+        *(n for n in layout.DATA_FILES if n != layout.VECTORS),
+        *vectors["files"],
         *layout.FILE_CHANNEL_FILES,
         layout.STRUCTURE_POSTINGS,
         *layout.LOOKUP_FILES,
@@ -298,6 +299,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "encoder": contents.encoder,
         "metric": "inner-product-of-l2-normalized",
+        "vectors": vectors,
         "fingerprints": fingerprint_params(),
         "file_fingerprints": file_fingerprint_params(),
         "structure_fingerprints": structure_fingerprint_params(),

@@ -14,6 +14,7 @@ import numpy as np
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
+from ipscan.index.ann import verify_vector_store
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
 from ipscan.index.store import digest_index
@@ -73,7 +74,10 @@ def _verify_segment(index_dir: Path, seg: Segment) -> None:
         column = seg.hash_column(name)
         if column is not None and not np.array_equal(column, rows["hash"]):
             raise IpscanIndexError(f"{index_dir}: the hashes of {name} are out of date; rebuild")
-    if seg.faiss_index.ntotal != n_units:
+    desc, dim = seg.manifest.get("vectors"), seg.encoder_info.get("dim")
+    if isinstance(desc, dict) and isinstance(dim, int):
+        verify_vector_store(seg.gen_dir, desc, n_units, dim)
+    if seg.vector_store.ntotal != n_units:
         raise IpscanIndexError(f"{index_dir}: vectors do not match the units; rebuild it")
 
 

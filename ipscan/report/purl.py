@@ -2,7 +2,7 @@
 
 A finding's source carries its ecosystem when the index knows it (``SourceRef.ecosystem``:
 registry downloads record their registry, a wheel is PyPI, an npm tarball npm; see
-``ipscan.sources.ecosystem_names.ecosystem_of``). Otherwise the purl type is inferred, and says
+``ipscan.index.origins.ecosystem_of``). Otherwise the purl type is inferred, and says
 so: a scoped name (``@scope/name``) is npm and a module path (``golang.org/x/net``) is Go, as
 only those manifests give such names; else the matched file's suffix names the ecosystem whose
 packages ship it (``.py`` PyPI, ``.js`` npm, ``.rs`` Cargo) when the name is one that ecosystem

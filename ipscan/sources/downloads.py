@@ -70,7 +70,7 @@ def package_problem(ecosystem: str, name: str, version: str) -> str | None:
 
 def package_label(ecosystem: str, name: str, version: str) -> str:
     """``pypi:six==1.16.0``, ``npm:left-pad@1.3.0``, ``deb:hello=2.10-3``: the origin the index
-    records (``ecosystem_names.ecosystem_of`` reads its prefix)."""
+    records (``ipscan.index.origins.ecosystem_of`` reads its prefix)."""
     if ecosystem == "pypi":
         name = pypi_name(name)
     return f"{ecosystem}:{name}{_SEPARATORS[ecosystem]}{version}"

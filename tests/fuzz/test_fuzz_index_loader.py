@@ -81,7 +81,8 @@ def _copy(pristine: Path, scratch: Path) -> tuple[Path, Path]:
 def _resign(gen: Path) -> None:
     """Make the manifest's sha256 of every data file match what is there now."""
     manifest = json.loads((gen / layout.MANIFEST).read_text(encoding="utf-8"))
-    names = [n for n in (*layout.DATA_FILES, *layout.LOOKUP_FILES) if (gen / n).is_file()]
+    every = (*layout.DATA_FILES, *layout.LOOKUP_FILES, "vectors.f16.npy")
+    names = [n for n in every if (gen / n).is_file()]
     manifest["files"] = {n: hashlib.sha256((gen / n).read_bytes()).hexdigest() for n in names}
     manifest["sizes"] = {n: (gen / n).stat().st_size for n in names}
     manifest["heads"] = {n: head_sha256(gen / n) for n in names}
@@ -156,7 +157,11 @@ def _npy(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
 # Data files other than vectors.faiss: FAISS's own reader can hang or abort on crafted bytes
 # (see test_crafted_faiss_file), which an in-process test cannot survive.
 _DATA = st.sampled_from(
-    [n for n in (*layout.DATA_FILES, *layout.LOOKUP_FILES) if n != layout.VECTORS]
+    [
+        n
+        for n in (*layout.DATA_FILES, *layout.LOOKUP_FILES, "vectors.f16.npy")
+        if n != layout.VECTORS
+    ]
 )
 
 

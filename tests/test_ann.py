@@ -1,0 +1,348 @@
+"""The vector store of large indexes: exact and IVF-SQ8 search, rows, checks of crafted files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from ipscan.errors import IpscanIndexError
+from ipscan.index.ann import F16_NAME
+from ipscan.index.ann import IVF_NAME
+from ipscan.index.ann import MISSING
+from ipscan.index.ann import open_v1_store
+from ipscan.index.ann import open_vector_store
+from ipscan.index.ann import verify_vector_store
+from ipscan.index.ann import write_vector_store
+from ipscan.index.vectors import load_faiss
+from ipscan.index.vectors import stored_vector
+from ipscan.index.vectors import write_vectors
+from ipscan.match.embed import embed_candidates
+
+DIM = 64
+N = 20_000
+K = 10
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def clustered(n: int, seed: int, centres: int = 400) -> np.ndarray:
+    """Unit vectors around a fixed set of random centres, as encoder vectors of code cluster."""
+    middle = unit(np.random.default_rng(0).standard_normal((centres, DIM)))
+    rng = np.random.default_rng(seed)
+    return unit(middle[rng.integers(0, centres, n)] + 0.12 * rng.standard_normal((n, DIM)))
+
+
+def brute_force(rows: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    scores = queries @ rows.astype(np.float32).T
+    ids = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(scores, ids, axis=1), ids
+
+
+def recall(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(
+        np.mean([len(set(a) & set(b)) / len(b) for a, b in zip(found, truth, strict=True)])
+    )
+
+
+@pytest.fixture(scope="module")
+def data() -> np.ndarray:
+    return clustered(N, seed=1)
+
+
+@pytest.fixture(scope="module")
+def queries() -> np.ndarray:
+    return clustered(200, seed=2)
+
+
+@pytest.fixture(scope="module")
+def ivf_folder(tmp_path_factory: pytest.TempPathFactory, data: np.ndarray) -> Path:
+    folder = tmp_path_factory.mktemp("ivf")
+    description = write_vector_store(folder, data, ann_threshold=1000)
+    (folder / "description.json").write_text(json.dumps(description))
+    return folder
+
+
+def description_of(folder: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((folder / "description.json").read_text())
+    return loaded
+
+
+def test_small_store_is_exact_and_equals_brute_force(
+    tmp_path: Path, data: np.ndarray, queries: np.ndarray
+) -> None:
+    rows = data[:3000]
+    description = write_vector_store(tmp_path, rows)
+    assert description["kind"] == "exact-f16"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [F16_NAME]
+    store = open_vector_store(tmp_path, description, 3000, DIM)
+    assert (store.ntotal, store.d) == (3000, DIM)
+    scores, ids = store.search(queries, K)
+    want_scores, want_ids = brute_force(rows.astype(np.float16), queries, K)
+    assert ids.dtype == np.int64 and scores.dtype == np.float32
+    np.testing.assert_array_equal(ids, want_ids)
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-5)
+
+
+def test_fewer_rows_than_k_pads_like_faiss(tmp_path: Path, data: np.ndarray) -> None:
+    store = open_vector_store(tmp_path, write_vector_store(tmp_path, data[:3]), 3, DIM)
+    scores, ids = store.search(data[:2], 5)
+    assert ids[:, 3:].tolist() == [[-1, -1], [-1, -1]]
+    assert (scores[:, 3:] == MISSING).all()
+    assert ids[0, 0] == 0 and ids[1, 0] == 1
+
+
+def test_empty_store(tmp_path: Path) -> None:
+    empty = np.zeros((0, DIM), np.float32)
+    store = open_vector_store(tmp_path, write_vector_store(tmp_path, empty), 0, DIM)
+    scores, ids = store.search(np.ones((2, DIM), np.float32), 3)
+    assert store.ntotal == 0 and (ids == -1).all() and (scores == MISSING).all()
+
+
+def test_ann_store_recall_against_exact(
+    ivf_folder: Path, data: np.ndarray, queries: np.ndarray
+) -> None:
+    description = description_of(ivf_folder)
+    assert description["kind"] == "ivf-sq8"
+    assert description["count"] == N and description["dim"] == DIM
+    assert description["nprobe"] < description["nlist"]  # not a scan of every list
+    store = open_vector_store(ivf_folder, description, N, DIM)
+    scores, ids = store.search(queries, K)
+    rows = data.astype(np.float16)
+    assert recall(ids, brute_force(rows, queries, K)[1]) >= 0.98
+    # Re-ranked: every score is the exact inner product with the stored row.
+    exact = np.einsum("qkd,qd->qk", rows[ids].astype(np.float32), queries)
+    np.testing.assert_allclose(scores, exact, rtol=0, atol=1e-5)
+    assert (np.diff(scores, axis=1) <= 0).all()
+
+
+def test_ann_store_serves_embed_candidates(ivf_folder: Path, data: np.ndarray) -> None:
+    store = open_vector_store(ivf_folder, description_of(ivf_folder), N, DIM)
+    candidates = embed_candidates(data[:20], store)
+    assert {(c.query, c.unit_id) for c in candidates if c.score > 0.999} >= {
+        (i, i) for i in range(20)
+    }
+
+
+@pytest.mark.parametrize("ann_threshold", [1000, 10**9])
+def test_vector_is_the_stored_fp16_row(
+    tmp_path: Path, data: np.ndarray, ann_threshold: int
+) -> None:
+    rows = data[:2000]
+    store = open_vector_store(
+        tmp_path, write_vector_store(tmp_path, rows, ann_threshold=ann_threshold), 2000, DIM
+    )
+    for row in (0, 7, 1999):
+        got = store.vector(row)
+        assert got.dtype == np.float32 and got.shape == (DIM,)
+        np.testing.assert_array_equal(got, rows[row].astype(np.float16).astype(np.float32))
+    with pytest.raises(IndexError):
+        store.vector(2000)
+
+
+def test_same_vectors_build_the_same_files(tmp_path: Path, data: np.ndarray) -> None:
+    built = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        built.append(write_vector_store(tmp_path / name, data[:4000], ann_threshold=1000))
+    assert built[0] == built[1]
+    for name in built[0]["files"]:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_files_are_plain_npy_and_faiss(ivf_folder: Path) -> None:
+    description = description_of(ivf_folder)
+    json.dumps(description)
+    rows = np.load(ivf_folder / F16_NAME, allow_pickle=False)
+    assert rows.dtype == np.dtype("<f2") and rows.shape == (N, DIM)
+    assert (ivf_folder / IVF_NAME).read_bytes()[:4] == b"IwSq"
+    assert set(description["files"]) == {F16_NAME, IVF_NAME}
+
+
+def test_v1_store_returns_what_load_faiss_returns(
+    tmp_path: Path, data: np.ndarray, queries: np.ndarray
+) -> None:
+    path = tmp_path / "vectors.faiss"
+    write_vectors(path, data[:500])
+    store = open_v1_store(path, 500, DIM)
+    index = load_faiss(path, 500, DIM)
+    assert (store.ntotal, store.d) == (index.ntotal, index.d)
+    got = store.search(queries, K)
+    want = index.search(queries, K)
+    np.testing.assert_array_equal(got[1], want[1])
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(store.vector(42), stored_vector(index, 42))
+    with pytest.raises(IpscanIndexError):
+        open_v1_store(path, 499, DIM)
+
+
+# Crafted and damaged files: each must fail to open (or, for ids, to search) with one line.
+_IX_HEADER = struct.Struct("<iqqq?i")
+_NLIST_AT = 4 + _IX_HEADER.size
+_QUANTIZER_COUNT_AT = _NLIST_AT + 16 + 4 + _IX_HEADER.size
+
+
+def _patch(path: Path, offset: int, data: bytes) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[offset : offset + len(data)] = data
+    path.write_bytes(bytes(raw))
+
+
+def _sizes_at(path: Path) -> tuple[int, list[int]]:
+    """Offset of the first list size and all list sizes ("full" form) of an IVF file."""
+    raw = path.read_bytes()
+    at = raw.index(b"ilar") + 4 + 16
+    assert raw[at : at + 4] == b"full"
+    (count,) = struct.unpack_from("<Q", raw, at + 4)
+    return at + 12, list(struct.unpack_from(f"<{count}Q", raw, at + 12))
+
+
+def _bump_first_list(path: Path) -> None:
+    at, sizes = _sizes_at(path)
+    _patch(path, at, struct.pack("<Q", sizes[0] + 1))
+
+
+def _huge_first_list(path: Path) -> None:
+    at, _ = _sizes_at(path)
+    _patch(path, at, struct.pack("<Q", 2**62))
+
+
+def _ids_out_of_range(path: Path) -> None:
+    at, sizes = _sizes_at(path)
+    raw = bytearray(path.read_bytes())
+    offset = at + 8 * len(sizes)
+    for size in sizes:
+        offset += size * DIM
+        raw[offset : offset + 8 * size] = struct.pack(f"<{size}q", *([N + 5] * size))
+        offset += 8 * size
+    path.write_bytes(bytes(raw))
+
+
+def _first_id_twice(path: Path) -> None:
+    """The first list's second id made a copy of its first: a row lost, one listed twice."""
+    at, sizes = _sizes_at(path)
+    first_ids = at + 8 * len(sizes) + sizes[0] * DIM
+    (first,) = struct.unpack_from("<q", path.read_bytes(), first_ids)
+    _patch(path, first_ids + 8, struct.pack("<q", first))
+
+
+def _npy_as(dtype: str, shape: tuple[int, ...], order: str = "C") -> Callable[[Path], None]:
+    def craft(path: Path) -> None:
+        np.save(path, np.zeros(shape, dtype=dtype, order=order), allow_pickle=False)
+
+    return craft
+
+
+def _pickled_npy(path: Path) -> None:
+    np.save(path, np.array([{"x": 1}] * N, dtype=object), allow_pickle=True)
+
+
+FILE_FAULTS: dict[str, tuple[str, Callable[[Path], None]]] = {
+    "f16 truncated": (F16_NAME, lambda p: p.write_bytes(p.read_bytes()[:-100])),
+    "f16 extended": (F16_NAME, lambda p: p.write_bytes(p.read_bytes() + b"\0" * 128)),
+    "f16 empty": (F16_NAME, lambda p: p.write_bytes(b"")),
+    "f16 not npy": (F16_NAME, lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 200)),
+    "f16 float32": (F16_NAME, _npy_as("<f4", (N, DIM))),
+    "f16 one row short": (F16_NAME, _npy_as("<f2", (N - 1, DIM))),
+    "f16 transposed": (F16_NAME, _npy_as("<f2", (DIM, N))),
+    "f16 fortran order": (F16_NAME, _npy_as("<f2", (N, DIM), "F")),
+    "f16 pickled objects": (F16_NAME, _pickled_npy),
+    "f16 huge header": (F16_NAME, lambda p: _patch(p, 8, struct.pack("<H", 65535))),
+    "ivf missing": (IVF_NAME, lambda p: p.unlink()),
+    "ivf truncated": (IVF_NAME, lambda p: p.write_bytes(p.read_bytes()[:-100])),
+    "ivf extended": (IVF_NAME, lambda p: p.write_bytes(p.read_bytes() + b"\0" * 64)),
+    "ivf header only": (IVF_NAME, lambda p: p.write_bytes(p.read_bytes()[:40])),
+    "ivf other index type": (IVF_NAME, lambda p: _patch(p, 0, b"IwPQ")),
+    "ivf ntotal": (IVF_NAME, lambda p: _patch(p, 8, struct.pack("<q", N + 1))),
+    "ivf nlist": (IVF_NAME, lambda p: _patch(p, _NLIST_AT, struct.pack("<Q", 2**40))),
+    "ivf quantizer size": (
+        IVF_NAME,
+        lambda p: _patch(p, _QUANTIZER_COUNT_AT, struct.pack("<Q", 2**60)),
+    ),
+    "ivf list size": (IVF_NAME, _bump_first_list),
+    "ivf huge list": (IVF_NAME, _huge_first_list),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FILE_FAULTS))
+def test_damaged_files_fail_with_one_line(ivf_folder: Path, tmp_path: Path, fault: str) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(ivf_folder, folder)
+    name, craft = FILE_FAULTS[fault]
+    craft(folder / name)
+    with pytest.raises(IpscanIndexError) as caught:
+        open_vector_store(folder, description_of(folder), N, DIM)
+    assert "\n" not in str(caught.value)
+
+
+def test_crafted_ids_fail_the_search(ivf_folder: Path, tmp_path: Path, queries: np.ndarray) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(ivf_folder, folder)
+    _ids_out_of_range(folder / IVF_NAME)
+    store = open_vector_store(folder, description_of(folder), N, DIM)
+    with pytest.raises(IpscanIndexError):
+        store.search(queries, K)
+
+
+DESCRIPTION_FAULTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "not an object": lambda d: [d],
+    "unknown kind": lambda d: {**d, "kind": "hnsw"},
+    "other files": lambda d: {**d, "files": ["../vectors.f16.npy", IVF_NAME]},
+    "newer version": lambda d: {**d, "version": 2},
+    "count": lambda d: {**d, "count": N + 1},
+    "dim": lambda d: {**d, "dim": DIM * 2},
+    "nlist zero": lambda d: {**d, "nlist": 0},
+    "nlist over n": lambda d: {**d, "nlist": N + 1},
+    "nlist other": lambda d: {**d, "nlist": d["nlist"] // 2},
+    "nprobe over nlist": lambda d: {**d, "nprobe": d["nlist"] + 1},
+    "nprobe bool": lambda d: {**d, "nprobe": True},
+    "nprobe text": lambda d: {**d, "nprobe": "16"},
+}
+
+
+@pytest.mark.parametrize("fault", sorted(DESCRIPTION_FAULTS))
+def test_crafted_descriptions_fail_with_one_line(ivf_folder: Path, fault: str) -> None:
+    crafted = DESCRIPTION_FAULTS[fault](description_of(ivf_folder))
+    with pytest.raises(IpscanIndexError) as caught:
+        open_vector_store(ivf_folder, crafted, N, DIM)
+    assert "\n" not in str(caught.value)
+
+
+def test_caller_counts_must_match(ivf_folder: Path) -> None:
+    with pytest.raises(IpscanIndexError):
+        open_vector_store(ivf_folder, description_of(ivf_folder), N - 1, DIM)
+
+
+def test_verify_accepts_a_sound_store(ivf_folder: Path) -> None:
+    verify_vector_store(ivf_folder, description_of(ivf_folder), N, DIM)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        (IVF_NAME, _first_id_twice),
+        (IVF_NAME, _ids_out_of_range),
+        # An fp16 infinity (0x7c00) in the last row.
+        (F16_NAME, lambda p: _patch(p, p.stat().st_size - 2, struct.pack("<H", 0x7C00))),
+    ],
+    ids=["id twice", "ids out of range", "infinite value"],
+)
+def test_verify_reads_what_open_does_not(
+    ivf_folder: Path, tmp_path: Path, fault: tuple[str, Callable[[Path], None]]
+) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(ivf_folder, folder)
+    name, craft = fault
+    craft(folder / name)
+    open_vector_store(folder, description_of(folder), N, DIM)  # opening stays cheap
+    with pytest.raises(IpscanIndexError) as caught:
+        verify_vector_store(folder, description_of(folder), N, DIM)
+    assert "\n" not in str(caught.value)
