@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,7 +16,13 @@ from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_INTERRUPTED
 from ipscan.errors import UsageError
 
+if TYPE_CHECKING:
+    from ipscan.index.build import BuildSummary
+    from ipscan.sources.source_list import ListedSource
+
 DEVICES = click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"])
+# What --ray takes: a cluster address (a source after --ray would be read as one: refused).
+_RAY_ADDRESS = re.compile(r"local|auto|ray://[^\s/]+|[\w.-]+:\d{1,5}|\[[0-9A-Fa-f:.]+\]:\d{1,5}")
 
 
 @click.group()
@@ -60,7 +68,24 @@ def _say(msg: str) -> None:
     type=click.IntRange(0, 1024),
     default=0,
     show_default=True,
-    help="Processes that parse files (0: every core).",
+    help="Processes that parse files (0: every core); with --ray and no ADDRESS, Ray's CPUs.",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Build on Ray workers: ADDRESS is auto, ray://HOST:PORT or HOST:PORT; none starts a "
+    "local Ray. The index folder must be on storage every worker sees (docs/distributed.md).",
+)
+@click.option(
+    "--shard-size",
+    type=click.IntRange(0, 100_000),
+    default=0,
+    show_default=True,
+    help="With --ray: sources per Ray task (0: about two tasks per worker, at most 32 each).",
 )
 def index_build(
     sources: Sequence[str],
@@ -73,6 +98,8 @@ def index_build(
     include: Sequence[str],
     exclude: Sequence[str],
     jobs: int,
+    ray_address: str | None,
+    shard_size: int,
 ) -> int:
     """Add SOURCES (folders, git repos or URLs, sdists, wheels, npm tarballs) to an index.
 
@@ -92,6 +119,10 @@ def index_build(
     as "failed SOURCE: reason" and listed in INDEX.failures.jsonl (or --failures; removed when
     none failed), which --from-list reads back to retry only those. Exit status: 0 when every
     source was added or already indexed, 3 when any failed (the index holds all the others).
+
+    With --ray the sources are read, parsed and embedded by Ray tasks of --shard-size sources
+    each, and the index takes them all at once when every task is done; run the same command
+    again after a failure or Ctrl-C and only the unfinished tasks run (docs/distributed.md).
     """
     from ipscan.encoder import BULK_TEXTS
     from ipscan.encoder import bulk_device
@@ -102,12 +133,16 @@ def index_build(
     from ipscan.index.store import check_index_folder
     from ipscan.progress import meter
     from ipscan.progress import watching
-    from ipscan.sources.source_list import ListedSource
     from ipscan.sources.source_list import read_list
     from ipscan.sources.source_list import write_failures
 
     if not sources and not lists:
         raise UsageError("give SOURCE... or --from-list FILE")
+    if ray_address is not None:
+        from ipscan.index.distributed import import_ray
+
+        _check_ray_address(ray_address)
+        import_ray(local=ray_address == "local")  # without Ray: a usage error at once
     specs: list[str | ListedSource] = list(sources)
     for path in lists:  # read whole before anything runs: a bad line fails at once
         specs.extend(read_list(path))
@@ -115,25 +150,41 @@ def index_build(
     failures = failures_file or _failures_path(index_dir)
     before = live_name(index_dir)
     try:
-        encoder = load_encoder(bulk_device(device, BULK_TEXTS))
-        summary = build_index(
-            specs,
-            index_dir,
-            encoder,
-            progress_embedder(encoder, batch_size, not quiet()),
-            rev=rev,
-            progress=_say,
-            include=include,
-            exclude=exclude,
-            jobs=jobs or None,
-            meter=meter(watching() and not quiet()),
-            keep_going=True,
-        )
+        if ray_address is None:
+            encoder = load_encoder(bulk_device(device, BULK_TEXTS))
+            summary = build_index(
+                specs,
+                index_dir,
+                encoder,
+                progress_embedder(encoder, batch_size, not quiet()),
+                rev=rev,
+                progress=_say,
+                include=include,
+                exclude=exclude,
+                jobs=jobs or None,
+                meter=meter(watching() and not quiet()),
+                keep_going=True,
+            )
+        else:
+            summary = _build_on_ray(
+                specs,
+                index_dir,
+                ray_address,
+                device,
+                batch_size,
+                rev,
+                include,
+                exclude,
+                jobs,
+                shard_size,
+            )
     except KeyboardInterrupt:
         # CURRENT on disk, not how far the code got, says what the user now has: a Ctrl-C
         # while old generations are removed comes after the new index went live.
         after = live_name(index_dir)
         state = "the new index is live" if after not in (None, before) else "the index is unchanged"
+        if ray_address is not None and after in (None, before):
+            state += "; rerun the same command to resume the job"
         click.echo(f"ipscan: interrupted; {state} ({index_dir})", err=True)
         return EXIT_INTERRUPTED
     for line in summary.added:
@@ -158,6 +209,57 @@ def index_build(
         where = f"and cannot be listed in {failures}: {exc.strerror or exc}"
     click.echo(f"ipscan: {n} source{'s' if n > 1 else ''} failed, {where}", err=True)
     return EXIT_CANNOT_SCAN
+
+
+def _check_ray_address(address: str) -> None:
+    if not _RAY_ADDRESS.fullmatch(address):
+        raise UsageError(
+            f"--ray {address!r}: give auto, ray://HOST:PORT or HOST:PORT, or nothing for a "
+            "local Ray (write --ray last, or --ray local, before SOURCEs)"
+        )
+
+
+def _build_on_ray(
+    specs: Sequence[str | ListedSource],
+    index_dir: Path,
+    address: str,
+    device: str,
+    batch_size: int,
+    rev: str | None,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    jobs: int,
+    shard_size: int,
+) -> BuildSummary:
+    """``build_distributed`` for the command line; prints how many shards ran."""
+    from ipscan.encoder import load_encoder
+    from ipscan.index.distributed import RaySettings
+    from ipscan.index.distributed import build_distributed
+
+    settings = RaySettings(
+        address=None if address == "local" else address,
+        cpus=jobs or None,
+        shard_size=shard_size,
+        device=device,
+        batch_size=batch_size,
+    )
+    # The driver only names the encoder in the index (workers load their own): no runtime.
+    encoder = load_encoder("cpu")
+    report = build_distributed(
+        specs,
+        index_dir,
+        encoder,
+        settings,
+        rev=rev,
+        include=include,
+        exclude=exclude,
+        progress=_say,
+    )
+    _say(
+        f"job {report.job_id[:16]}: {report.shards} shards, {report.ran} run now, "
+        f"{report.reused} reused"
+    )
+    return report.summary
 
 
 def _failures_path(index_dir: Path) -> Path:

@@ -1,4 +1,8 @@
-"""`ipscan index build`: read sources, parse, fingerprint, embed, and write a new generation."""
+"""`ipscan index build`: read sources, parse, fingerprint, embed, and write a new generation.
+
+``read_sources`` reads without writing (a distributed build's workers call it too);
+``build_index`` writes what it reads into the index, one segment at a time.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ import fnmatch
 import logging
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -108,45 +114,106 @@ def build_index(
     a source that cannot be fetched or read is listed in ``failed`` and the build goes on; a
     usage error (an unsafe URL) or a fault of the index itself still stops it.
     """
-    say = progress or (lambda _msg: None)
     summary = BuildSummary(index_dir=str(index_dir))
+    options = ReadOptions(
+        rev=rev,
+        include=tuple(include),
+        exclude=tuple(exclude),
+        origin=origin,
+        jobs=jobs,
+        keep_going=keep_going,
+        downloads=downloads,
+    )
     with writer_lock(index_dir):
         base = _Base(index_dir, encoder)
-        run = _Run(
-            contents=base.fresh(),
-            pending=_Pending(),
-            summary=summary,
-            say=say,
-            count=meter or quiet_meter(False),
-            downloads=downloads,
-            rev=rev,
-            origin=origin,
-            include=tuple(include),
-            exclude=tuple(exclude),
-            jobs=jobs,
+        parts = read_sources(
+            specs,
+            encoder,
+            embed,
+            summary,
+            record=base.encoder,
+            known=base.digests,
+            origins=base.origins,
+            options=options,
+            progress=progress,
+            meter=meter,
         )
-        run.known |= base.digests
-        run.origins |= base.origins
-        for spec in specs:
-            item = spec if isinstance(spec, ListedSource) else ListedSource.of_spec(spec)
-            mark = run.pending.mark()
-            try:
-                run.add(item)
-            except Exception as exc:
-                if not keep_going or isinstance(exc, UsageError | IpscanIndexError):
-                    raise
-                run.pending.truncate(mark)
-                reason = _reason(exc, item)
-                summary.failed.append(SourceFailure(item, reason))
-                say(f"failed {item.label}: {reason}")
-            if len(run.pending.units) >= SEGMENT_UNITS:  # what is read so far is kept
-                _flush(run, base, embed, encoder.input_format)
-        if run.contents.sources or not (base.existed or summary.failed):
-            _flush(run, base, embed, encoder.input_format)
-        else:  # nothing new, but old generations whose readers have gone can go now
+        wrote = False
+        for part in parts:  # each part is kept as it is read: a killed build keeps them
+            base.write(part)
+            wrote = True
+        if not (wrote or base.existed or summary.failed):
+            base.write(base.fresh())  # an empty index: nothing to add, yet the folder is one
+        elif not wrote:  # nothing new, but old generations whose readers have gone can go now
             collect_old_generations(index_dir)
         summary.total_units = base.units
     return summary
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How ``read_sources`` reads each source (see ``build_index`` for each knob)."""
+
+    rev: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    origin: str | None = None
+    jobs: int | None = None
+    keep_going: bool = False
+    downloads: SourceCache | None = None
+
+
+def read_sources(
+    specs: Iterable[str | ListedSource],
+    encoder: EncoderLike,
+    embed: Embed,
+    summary: BuildSummary,
+    *,
+    record: dict[str, Any] | None = None,
+    known: set[object] | None = None,
+    origins: set[object] | None = None,
+    options: ReadOptions | None = None,
+    progress: Progress | None = None,
+    meter: Meter | None = None,
+) -> Iterator[IndexContents]:
+    """Read, parse, fingerprint and embed ``specs`` without writing anything: yield what was
+    read as one ``IndexContents`` each time ``SEGMENT_UNITS`` units are pending, and once at
+    the end (nothing when no source was added).
+
+    ``summary`` is filled in as sources are added, skipped or fail (all but ``total_units``).
+    ``record`` is the encoder the contents name (default: ``encoder``'s own; an index's, when
+    extending one). ``known`` digests and ``origins`` are skipped, and grow with each source
+    read. A single-machine build writes each part as a segment; a distributed one writes each
+    shard's parts into its staging folder (``ipscan.index.distributed``).
+    """
+    opts = options or ReadOptions()
+    say = progress or (lambda _msg: None)
+    run = _Run(
+        record=record if record is not None else encoder_info(encoder),
+        dim=encoder.dim,
+        summary=summary,
+        say=say,
+        count=meter or quiet_meter(False),
+        options=opts,
+        known=known if known is not None else set(),
+        origins=origins if origins is not None else set(),
+    )
+    for spec in specs:
+        item = spec if isinstance(spec, ListedSource) else ListedSource.of_spec(spec)
+        mark = run.pending.mark()
+        try:
+            run.add(item)
+        except Exception as exc:
+            if not opts.keep_going or isinstance(exc, UsageError | IpscanIndexError):
+                raise
+            run.pending.truncate(mark)
+            reason = _reason(exc, item)
+            summary.failed.append(SourceFailure(item, reason))
+            say(f"failed {item.label}: {reason}")
+        if len(run.pending.units) >= SEGMENT_UNITS:  # what is read so far is kept
+            yield run.take(embed, encoder.input_format)
+    if run.contents.sources:
+        yield run.take(embed, encoder.input_format)
 
 
 # A build writes what it has read as a segment once this many units are pending, so a build
@@ -178,27 +245,22 @@ class _Base:
 
     def fresh(self) -> IndexContents:
         """Empty contents for the next segment."""
-        contents = IndexContents(encoder=self.encoder)
-        contents.vectors = np.zeros((0, self.dim), dtype=np.float32)
-        return contents
+        return _empty(self.encoder, self.dim)
+
+    def write(self, contents: IndexContents) -> None:
+        """Write ``contents``: the first index, or a segment after the others."""
+        if self.segments:
+            self.segments.append(add_segment(self.index_dir, contents, self.segments)[1])
+        else:
+            self.segments = [write_index(self.index_dir, contents).name]
+        self.existed = True
+        self.units += len(contents.units)
 
 
-def _flush(run: _Run, base: _Base, embed: Embed, input_format: str) -> None:
-    """Embed what is pending and write it: the first index, or a segment after the others."""
-    contents, pending = run.contents, run.pending
-    contents.files.extend(pending.files)
-    if pending.units:
-        _append_units(contents, pending, embed, input_format)
-    _append_file_evidence(contents, pending.file_evidence)
-    if base.segments:
-        base.segments.append(add_segment(base.index_dir, contents, base.segments)[1])
-    else:
-        base.segments = [write_index(base.index_dir, contents).name]
-    base.existed = True
-    base.units += len(contents.units)
-    run.summary.units_added += len(pending.units)
-    run.summary.files_added += len(pending.files)
-    run.contents, run.pending = base.fresh(), _Pending()
+def _empty(record: dict[str, Any], dim: int) -> IndexContents:
+    contents = IndexContents(encoder=record)
+    contents.vectors = np.zeros((0, dim), dtype=np.float32)
+    return contents
 
 
 def _reason(exc: Exception, item: ListedSource) -> str:
@@ -219,37 +281,38 @@ def _reason(exc: Exception, item: ListedSource) -> str:
 
 @dataclass
 class _Run:
-    """One build's state while it reads its sources one by one."""
+    """One read's state while it reads its sources one by one."""
 
-    contents: IndexContents
-    pending: _Pending
+    record: dict[str, Any]
+    dim: int
     summary: BuildSummary
     say: Progress
     count: Meter
-    downloads: SourceCache | None
-    rev: str | None
-    origin: str | None
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
-    jobs: int | None
-    known: set[object] = field(default_factory=set)
-    origins: set[object] = field(default_factory=set)
+    options: ReadOptions
+    known: set[object]
+    origins: set[object]
+    contents: IndexContents = field(init=False)
+    pending: _Pending = field(default_factory=_Pending)
+
+    def __post_init__(self) -> None:
+        self.contents = _empty(self.record, self.dim)
 
     def add(self, item: ListedSource) -> None:
         """Read one source into ``pending`` (or skip it: already indexed)."""
+        opts = self.options
         if item.origin is not None and item.origin in self.origins:
             self.summary.skipped.append(f"{item.label} (already indexed)")
             return  # a registry package never changes: not even fetched again
-        with open_listed(item, self.rev, self.downloads, self.say) as (info, entries):
-            if self.origin is not None:  # where it came from, not a temporary download path
-                info = dataclasses.replace(info, origin=self.origin)
+        with open_listed(item, opts.rev, opts.downloads, self.say) as (info, entries):
+            if opts.origin is not None:  # where it came from, not a temporary download path
+                info = dataclasses.replace(info, origin=opts.origin)
             label = f"{info.name} {info.version}"
             if info.digest in self.known:
                 self.summary.skipped.append(f"{label} (already indexed)")
                 return
             source_id = len(self.contents.sources)
             before = len(self.pending.units)
-            wanted = (e for e in entries if _selected(e.path, self.include, self.exclude))
+            wanted = (e for e in entries if _selected(e.path, opts.include, opts.exclude))
             with self.count(f"parsing {label}") as advance:
                 _read_source(
                     source_id,
@@ -257,7 +320,7 @@ class _Run:
                     wanted,
                     self.pending,
                     len(self.contents.files),
-                    self.jobs,
+                    opts.jobs,
                     advance,
                 )
             n_units = len(self.pending.units) - before
@@ -267,6 +330,18 @@ class _Run:
         self.contents.sources.append({**info.stored(), "units": n_units})
         self.summary.added.append(f"{label} [{info.license}]: {n_units} units")
         self.say(f"read {label}: {n_units} units")
+
+    def take(self, embed: Embed, input_format: str) -> IndexContents:
+        """Embed what is pending and hand over the contents read so far; start afresh."""
+        contents, pending = self.contents, self.pending
+        contents.files.extend(pending.files)
+        if pending.units:
+            _append_units(contents, pending, embed, input_format)
+        _append_file_evidence(contents, pending.file_evidence)
+        self.summary.units_added += len(pending.units)
+        self.summary.files_added += len(pending.files)
+        self.contents, self.pending = _empty(self.record, self.dim), _Pending()
+        return contents
 
 
 def _selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
