@@ -35,7 +35,7 @@ def named(n_units: int, package: str, seed: int) -> IndexContents:
 def grow(idx: Path, c: IndexContents) -> Path:
     """Add ``c`` as a segment after what the index holds (what a build does)."""
     with writer_lock(idx), IndexReader(idx) as reader:
-        before = list(reader.segment_names) or [reader.gen_dir.name]
+        before = list(reader.segment_names)
     with writer_lock(idx):
         return add_segment(idx, c, before)[0]
 

@@ -238,9 +238,10 @@ class _Base:
             with IndexReader(index_dir) as reader:
                 check_encoder(reader.encoder_info, encoder, index_dir)
                 self.encoder = reader.encoder_info
-                self.segments = list(reader.segment_names) or [reader.gen_dir.name]
-                self.digests = {s.get("digest") for s in reader.sources}
-                self.origins = {s.get("origin") for s in reader.sources}
+                self.segments = list(reader.segment_names)
+                sources = reader.sources
+                self.digests = {s.get("digest") for s in sources}
+                self.origins = {s.get("origin") for s in sources}
                 self.units = reader.n_units
 
     def fresh(self) -> IndexContents:

@@ -122,7 +122,7 @@ def _live(index_dir: Path, record: dict[str, Any]) -> tuple[list[str], int]:
                 f"{index_dir}: the index was rebuilt with another encoder while this job ran; "
                 "its staged segments do not fit it"
             )
-        return list(reader.segment_names) or [reader.gen_dir.name], reader.n_units
+        return list(reader.segment_names), reader.n_units
 
 
 def listed_now(index_dir: Path) -> set[str]:

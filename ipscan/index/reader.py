@@ -36,7 +36,8 @@ class IndexReader:
             self.manifest, names = read_generation(self.gen_dir)
             if names is None:  # format 1: the generation is its own one segment
                 self.segments: tuple[Segment, ...] = (Segment(index_dir, self.gen_dir, verify),)
-                self.segment_names: tuple[str, ...] = ()
+                # What a generation built on this one names: this folder, as a segment.
+                self.segment_names: tuple[str, ...] = (self.gen_dir.name,)
             else:
                 self.segments = tuple(
                     Segment(index_dir, generations.segment_path(index_dir, n), verify)
