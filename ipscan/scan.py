@@ -88,7 +88,7 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
         (*collected.skipped, *ignored),
         options,
         started,
-        project=_project(analyzed, options, policy),
+        project=project_context(analyzed, options, policy),
     )
 
 
@@ -114,7 +114,7 @@ class ProjectContext:
     prefix: str = ""  # the scanned folder below the policy's folder (FoundPolicy.prefix)
 
 
-def _project(
+def project_context(
     analyzed: Sequence[AnalyzedFile], options: ScanOptions, found: FoundPolicy
 ) -> ProjectContext:
     """The project's license and notices from the nearest folder that declares them."""
@@ -138,13 +138,16 @@ def scan_analyzed(
     started: float,
     whole_files: Sequence[AnalyzedFile] | None = None,
     project: ProjectContext | None = None,
+    reader: IndexReader | None = None,
 ) -> Report:
     """Match analyzed files against the index and turn the evidence into findings.
 
     ``whole_files`` are the same files with all their units, when ``analyzed`` holds only some
     of them: a file-level finding must mean most of the file, not most of what changed.
+    ``reader``: an index already open (a long-running process keeps one); else
+    ``options.index_dir`` is opened.
     """
-    reader = open_index(options.index_dir)
+    reader = reader if reader is not None else open_index(options.index_dir)
     queries = [au for af in analyzed for au in af.units]
     pairs = decide_pairs(candidate_pairs(queries, reader, options), load_classifier())
     paths = [au.unit.path for au in queries]
@@ -327,5 +330,5 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
         options,
         started,
         whole,
-        project=_project(whole, options, policy),
+        project=project_context(whole, options, policy),
     )
