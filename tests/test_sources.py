@@ -19,8 +19,8 @@ from ipscan.sources import MAX_FILE_BYTES
 from ipscan.sources import SourceEntry
 from ipscan.sources import SourceInfo
 from ipscan.sources import open_source
-from ipscan.sources import split_stem
 from ipscan.sources.license_files import is_component_license_file
+from ipscan.sources.metadata import split_stem
 from tests.conftest import CLICK_MODULES
 from tests.conftest import git
 from tests.conftest import init_repo

@@ -72,14 +72,21 @@ def harden(repo: git.Repo) -> git.Repo:
     return repo
 
 
-def _git(root: Path, *args: str, network: bool = False) -> bytes:
-    """Run git in ``root`` (no transport unless ``network``); GitError with git's message."""
+def _git(
+    root: Path,
+    *args: str,
+    network: bool = False,
+    env: dict[str, str] | None = None,
+    stdin: bytes | None = None,
+) -> bytes:
+    """Run git in ``root`` (no transport unless ``network``; ``env`` added to ours, ``stdin``
+    fed to it); GitError with git's message."""
     settings = SAFE_SETTINGS if network else (*SAFE_SETTINGS, OFFLINE_SETTING)
     config = [part for setting in settings for part in ("-c", setting)]
     cmd = ["git", "-C", str(root), "--literal-pathspecs", *config, *args]
-    env = {**os.environ, **({} if network else NO_NETWORK_ENV)}
+    full_env = {**os.environ, **({} if network else NO_NETWORK_ENV), **(env or {})}
     try:
-        res = subprocess.run(cmd, capture_output=True, check=True, env=env)
+        res = subprocess.run(cmd, capture_output=True, check=True, env=full_env, input=stdin)
     except FileNotFoundError as exc:
         raise GitError("git is not installed") from exc
     except subprocess.CalledProcessError as exc:
@@ -117,41 +124,38 @@ def _has_head(root: Path) -> bool:
 
 
 def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
-    """Staged content of ``paths`` (relative to ``cwd``) and the lines staging added to them."""
-    import git  # gitpython reads the index; imported here so `ipscan --help` stays instant
+    """Staged content of ``paths`` (relative to ``cwd``) and the lines staging added to them.
 
+    Git's own plumbing reads the index (``ls-files --stage``) and its blobs (one ``cat-file
+    --batch``): the hook's path imports no GitPython, whose import alone costs about 0.1 s.
+    """
     root = repo_root(cwd)
     prefix = _git(cwd, "rev-parse", "--show-prefix").decode().strip()
-    repo = harden(git.Repo(root))
     base = "HEAD" if _has_head(root) else _EMPTY_TREE
     # `git commit -a` and `git commit PATH` stage into a temporary index that hooks see through
-    # GIT_INDEX_FILE; the index in .git/ is not what will be committed then.
+    # GIT_INDEX_FILE; the index in .git/ is not what will be committed then. git reads a
+    # relative one from its own working folder, so it is made absolute from ours.
     index_file = os.environ.get("GIT_INDEX_FILE")
-    index = git.IndexFile(repo, str((cwd / index_file).resolve())) if index_file else repo.index
-    entries = index.entries
-    renamed = _staged_renames(root, base)
+    index_env = {"GIT_INDEX_FILE": str((cwd / index_file).resolve())} if index_file else {}
+    wanted = [_repo_path(p, root, prefix) for p in paths]
+    entries = _staged_entries(root, wanted, index_env)
+    renamed = _staged_renames(root, base, index_env)
+    blobs = _blobs(root, [entries[rel][1] for rel in wanted if _is_regular(entries.get(rel))])
     files = []
     missing = []
     submodules = []
-    for p in paths:
-        if Path(p).is_absolute():
-            rel = Path(os.path.relpath(os.path.realpath(p), os.path.realpath(root))).as_posix()
-        else:
-            rel = posixpath.normpath(posixpath.join(prefix, Path(p).as_posix()))
-        if rel.startswith("../"):
-            raise UsageError(f"{p}: outside the repository {root}")
-        entry = entries.get((rel, 0))
+    for rel in wanted:
+        entry = entries.get(rel)
         if entry is None:
             missing.append(rel)  # deleted, or a path git does not track
             continue
-        if entry.mode & 0o170000 == _SUBMODULE:
+        if entry[0] == _SUBMODULE:
             submodules.append(rel)
             continue
-        if entry.mode & 0o170000 != 0o100000:
+        if not _is_regular(entry):
             continue  # symlinks carry no code of their own
-        data = repo.odb.stream(entry.binsha).read()
         # A rename is diffed against its old path, so only what the rename changed is added.
-        paths = (renamed[rel], rel) if rel in renamed else (rel,)
+        diffed = (renamed[rel], rel) if rel in renamed else (rel,)
         diff = _git(
             root,
             "diff",
@@ -163,13 +167,72 @@ def staged_changes(cwd: Path, paths: Sequence[str]) -> Changes:
             "--no-textconv",
             base,
             "--",
-            *paths,
+            *diffed,
+            env=index_env,
         )
-        files.append(ChangedFile(rel, data, added_lines(diff)))
+        files.append(ChangedFile(rel, blobs[entry[1]], added_lines(diff)))
     return Changes(root, tuple(files), tuple(missing), tuple(submodules))
 
 
-def _staged_renames(root: Path, base: str) -> dict[str, str]:
+def _repo_path(path: str, root: Path, prefix: str) -> str:
+    """``path`` (absolute, or relative to the folder ``prefix`` below ``root``) as a POSIX path
+    relative to ``root``; a UsageError when it lies outside."""
+    if Path(path).is_absolute():
+        rel = Path(os.path.relpath(os.path.realpath(path), os.path.realpath(root))).as_posix()
+    else:
+        rel = posixpath.normpath(posixpath.join(prefix, Path(path).as_posix()))
+    if rel == ".." or rel.startswith("../"):
+        raise UsageError(f"{path}: outside the repository {root}")
+    return rel
+
+
+IndexEntry = tuple[int, str]  # (mode, blob id) of a stage-0 entry of git's index
+
+
+def _is_regular(entry: IndexEntry | None) -> bool:
+    return entry is not None and entry[0] & 0o170000 == 0o100000
+
+
+def _staged_entries(
+    root: Path, wanted: Sequence[str], env: dict[str, str]
+) -> dict[str, IndexEntry]:
+    """path → (mode, blob id) for the ``wanted`` paths that git's index holds at stage 0 (a
+    conflicted path has only stages 1-3 and is not there)."""
+    if not wanted:
+        return {}
+    out = _git(root, "ls-files", "--stage", "-z", "--", *wanted, env=env)
+    want = set(wanted)
+    entries: dict[str, IndexEntry] = {}
+    for record in out.decode("utf-8", "surrogateescape").split("\0"):
+        meta, tab, path = record.partition("\t")
+        if not tab or path not in want:
+            continue  # a folder's other files: only the paths asked for count
+        mode, blob, stage = meta.split()
+        if stage == "0":
+            entries[path] = (int(mode, 8), blob)
+    return entries
+
+
+def _blobs(root: Path, ids: Sequence[str]) -> dict[str, bytes]:
+    """The content of each blob in ``ids``, from one ``git cat-file --batch``."""
+    if not ids:
+        return {}
+    unique = list(dict.fromkeys(ids))
+    out = _git(root, "cat-file", "--batch", stdin="".join(f"{i}\n" for i in unique).encode())
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    for blob in unique:
+        eol = out.index(b"\n", pos)
+        header = out[pos:eol].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise GitError(f"git cat-file: cannot read blob {blob}")
+        size = int(header[2])
+        blobs[blob] = out[eol + 1 : eol + 1 + size]
+        pos = eol + 1 + size + 1  # the content, then a newline
+    return blobs
+
+
+def _staged_renames(root: Path, base: str, env: dict[str, str]) -> dict[str, str]:
     """new path → old path for the renames staged over ``base`` (as `git commit` would record)."""
     out = _git(
         root,
@@ -181,6 +244,7 @@ def _staged_renames(root: Path, base: str) -> dict[str, str]:
         "--no-ext-diff",
         "--no-textconv",
         base,
+        env=env,
     )
     fields = out.decode("utf-8", "surrogateescape").split("\0")
     renames: dict[str, str] = {}

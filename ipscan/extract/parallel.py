@@ -10,19 +10,21 @@ processes; nothing is stored).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import analyze_bytes
 from ipscan.extract.analyze import analyze_file
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 # Below this much text a pool costs more than it saves (worker start-up is ~50 ms on a fork).
 MIN_PARALLEL_BYTES = 512 * 1024
@@ -45,6 +47,10 @@ def _jobs(jobs: int | None) -> int:
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
+    # Imported here: the hook's few files never start a pool, and these imports cost ~25 ms.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)

@@ -25,7 +25,6 @@ from ipscan.licensing.policy import Policy
 from ipscan.licensing.policy import expression_problem
 from ipscan.licensing.policy import load_policy
 from ipscan.licensing.policy import quote_value
-from ipscan.sources.metadata import source_info
 from ipscan.sources.paths import is_meta_candidate
 from ipscan.sources.records import META_MAX_BYTES
 from ipscan.sources.records import NOASSERTION
@@ -52,6 +51,8 @@ def project_license(
         if problem:
             raise UsageError(f"--project-license {quote_value(override)}: {problem}")
         return normalize_license(override) or override.strip()
+    from ipscan.sources.metadata import source_info  # package metadata readers: only here
+
     for folder in (root, *above):
         files = root_files(folder, is_meta_candidate, META_MAX_BYTES)
         info = source_info(files, folder.name, str(folder), "project", "", None)

@@ -18,13 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ipscan.errors import SourceError
-from ipscan.sources.archives import open_archive
-from ipscan.sources.folder import open_dir
-from ipscan.sources.gitsource import is_git_repo
-from ipscan.sources.gitsource import looks_like_git_url
-from ipscan.sources.gitsource import open_git
-from ipscan.sources.gitsource import open_git_url
-from ipscan.sources.metadata import split_stem
 from ipscan.sources.paths import SKIP_DIRS
 from ipscan.sources.records import MAX_FILE_BYTES
 from ipscan.sources.records import NOASSERTION
@@ -40,13 +33,21 @@ __all__ = [
     "SourceEntry",
     "SourceInfo",
     "open_source",
-    "split_stem",
 ]
 
 
 @contextmanager
 def open_source(spec: str, rev: str | None = None) -> Iterator[tuple[SourceInfo, Entries]]:
     """Open ``spec`` (folder, git repository or URL, sdist/npm tarball, wheel or zip)."""
+    # The readers are imported here: a scan imports this package for its records and path
+    # rules (ipscan.licensing.project) and must not pay for archive and git readers.
+    from ipscan.sources.archives import open_archive
+    from ipscan.sources.folder import open_dir
+    from ipscan.sources.gitsource import is_git_repo
+    from ipscan.sources.gitsource import looks_like_git_url
+    from ipscan.sources.gitsource import open_git
+    from ipscan.sources.gitsource import open_git_url
+
     path = Path(spec).expanduser()
     opened: list[Iterator[SourceEntry]] = []
     try:

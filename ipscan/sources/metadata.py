@@ -15,7 +15,6 @@ source of that field (other metadata, the license files, the file name) decides.
 
 from __future__ import annotations
 
-import email.parser
 import json
 import re
 import tomllib
@@ -115,6 +114,8 @@ def _table(doc: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _core_metadata(data: bytes, meta: _Meta) -> None:
+    import email.parser  # about 15 ms, and a scan's project rarely has PKG-INFO
+
     msg = email.parser.BytesHeaderParser().parsebytes(data)
     lic, loose = None, False
     expr = msg.get("License-Expression")
