@@ -76,10 +76,13 @@ if __name__ == "__main__":
 import ipscan  # noqa: E402
 from ipscan.extract.analyze import AnalyzedFile  # noqa: E402
 from ipscan.extract.analyze import analyze_bytes  # noqa: E402
+from ipscan.index import layout  # noqa: E402
 from ipscan.index.open import DEFAULT_INDEX_DIR  # noqa: E402
 from ipscan.index.reader import IndexReader  # noqa: E402
 from ipscan.index.store import IndexContents  # noqa: E402
+from ipscan.index.store import publish_segments  # noqa: E402
 from ipscan.index.store import write_index  # noqa: E402
+from ipscan.index.store import write_segment  # noqa: E402
 from ipscan.index.store import writer_lock  # noqa: E402
 from ipscan.training.code_corpus import stdlib_files  # noqa: E402
 
@@ -138,8 +141,12 @@ def renamed_source(source: dict[str, Any], copy: int) -> dict[str, Any]:
     return {**source, "name": new_name, "version": new_version, "origin": origin, "digest": digest}
 
 
-def tile(base: IndexContents, n_units: int, target_cos: float, shared_df: int) -> IndexContents:
-    """``base`` repeated until it holds ``n_units`` units, every copy distinct (see module doc).
+def tile(
+    base: IndexContents, n_units: int, target_cos: float, shared_df: int, first_copy: int = 0
+) -> IndexContents:
+    """``base`` repeated until it holds ``n_units`` units, every copy distinct (see module doc);
+    the copies are numbered from ``first_copy`` (one segment of a larger index starts where the
+    one before it ended; ids stay local to the segment).
 
     Vectors of copy c > 0 are the real ones plus Gaussian noise, renormalized, with a cosine of
     about ``target_cos`` to the original. Hashes posted for ``shared_df`` or more units of the
@@ -175,17 +182,17 @@ def tile(base: IndexContents, n_units: int, target_cos: float, shared_df: int) -
     names: list[str] = []
     at_post = at_struct = 0
     for c, k in enumerate(kept):
-        key = copy_key(c)
+        key = copy_key(first_copy + c)
         lo = c * nb
         block = units[lo : lo + k]
         block[:] = base.units[:k]
         block["file"] += np.uint32(c * nf)
         block["digest"] ^= key
         names.extend(base.unit_names[:k])
-        if c == 0:
+        if first_copy + c == 0:
             vectors[:k] = base.vectors[:k]
         else:
-            rng = np.random.default_rng([SEED, c])
+            rng = np.random.default_rng([SEED, first_copy + c])
             noisy = base.vectors[:k] + np.float32(sigma) * rng.standard_normal(
                 (k, dim), dtype=np.float32
             )
@@ -204,7 +211,7 @@ def tile(base: IndexContents, n_units: int, target_cos: float, shared_df: int) -
         fp[:] = base.file_postings
         fp["hash"] ^= np.where(file_shared, np.uint64(0), key)
         fp["file"] += np.uint32(c * nf)
-        sources.extend(renamed_source(s, c) for s in base.sources)
+        sources.extend(renamed_source(s, first_copy + c) for s in base.sources)
         files.extend({**f, "source": int(f["source"]) + c * ns} for f in base.files)
     return IndexContents(
         encoder=dict(base.encoder),
@@ -241,28 +248,50 @@ def _place(
     return at + len(rows)
 
 
-def child_build(index_dir: Path, n_units: int, shared_df: int, base_dir: Path) -> dict[str, Any]:
-    """Make and write the synthetic index (run in its own process)."""
+def child_build(
+    index_dir: Path, n_units: int, shared_df: int, base_dir: Path, segment_units: int
+) -> dict[str, Any]:
+    """Make and write the synthetic index (run in its own process): one generation up to
+    ``segment_units`` units, else segments of that many units each (as a build adds them), so
+    memory stays that of one segment."""
     t0 = time.perf_counter()
     with IndexReader(base_dir) as reader:
         base = reader.contents()
     t1 = time.perf_counter()
     target = nearest_cosine(base.vectors)
-    contents = tile(base, n_units, target, shared_df)
-    t2 = time.perf_counter()
+    tile_s = write_s = 0.0
+    totals = dict.fromkeys(
+        ("postings", "structure_postings", "file_postings", "files", "sources"), 0
+    )
+    per_segment = max(len(base.units), segment_units // len(base.units) * len(base.units))
+    names: list[str] = []
     with writer_lock(index_dir):
-        write_index(index_dir, contents)
-    t3 = time.perf_counter()
+        for lo in range(0, n_units, per_segment):
+            t = time.perf_counter()
+            contents = tile(
+                base, min(per_segment, n_units - lo), target, shared_df, lo // len(base.units)
+            )
+            tile_s += time.perf_counter() - t
+            t = time.perf_counter()
+            if n_units <= per_segment:
+                write_index(index_dir, contents)
+            else:
+                names.append(write_segment(index_dir / layout.SEGMENTS, contents))
+            write_s += time.perf_counter() - t
+            for key in totals:
+                totals[key] += len(getattr(contents, key))
+            del contents
+        if names:
+            t = time.perf_counter()
+            publish_segments(index_dir, names, dict(base.encoder))
+            write_s += time.perf_counter() - t
     return {
         "read_base_s": round(t1 - t0, 3),
-        "tile_s": round(t2 - t1, 3),
-        "write_s": round(t3 - t2, 3),
+        "tile_s": round(tile_s, 3),
+        "write_s": round(write_s, 3),
+        "segments": max(1, len(names)),
         "vector_copy_cosine": round(target, 4),
-        "postings": len(contents.postings),
-        "structure_postings": len(contents.structure_postings),
-        "file_postings": len(contents.file_postings),
-        "files": len(contents.files),
-        "sources": len(contents.sources),
+        **totals,
     }
 
 
@@ -275,7 +304,8 @@ def child_open(index_dir: Path) -> dict[str, Any]:
     t2 = time.perf_counter()
     with IndexReader(index_dir, verify=False) as reader:
         t3 = time.perf_counter()
-        reader.faiss_index  # noqa: B018 - the load is what is timed
+        for seg in reader.segments:
+            seg.vector_store  # noqa: B018 - the load is what is timed
         t4 = time.perf_counter()
     return {
         "open_s": round(t1 - t0, 4),
@@ -778,7 +808,8 @@ def measure(
     me = [sys.executable, str(Path(__file__).resolve())]
     row: dict[str, Any] = {"label": label}
     with IndexReader(index_dir, verify=False) as reader:
-        row["units"] = len(reader.units)
+        row["units"] = reader.n_units
+        row["segments"] = len(reader.segments)
     sizes = disk_usage(index_dir)
     row["disk_bytes"] = sum(sizes.values())
     row["bytes_per_unit"] = round(row["disk_bytes"] / row["units"], 1)
@@ -852,15 +883,16 @@ def git_state(rev: str | None) -> dict[str, Any]:
 def tables(rows: list[dict[str, Any]]) -> str:
     """The two markdown tables: index size and open, then scans."""
     out = [
-        "| index | units | disk MB | bytes/unit | write s | build RSS MB | open s | open s "
-        "(sha256 all) | FAISS load s | open RSS MB |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| index | units | segments | disk MB | bytes/unit | write s | build RSS MB | open s | "
+        "open s (sha256 all) | vectors load s | open RSS MB |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in rows:
         b = r.get("build", {})
         o = r["open"]
         out.append(
-            f"| {r['label']} | {r['units']:,} | {r['disk_bytes'] / 1e6:,.0f} | "
+            f"| {r['label']} | {r['units']:,} | {r.get('segments', 1)} | "
+            f"{r['disk_bytes'] / 1e6:,.0f} | "
             f"{r['bytes_per_unit']:,.0f} | {_num(b.get('write_s'))} | {_num(b.get('rss_mb'), 0)} | "
             f"{o['open_s']:.3f} | {o['open_verify_s']:.3f} | {o['faiss_load_s']:.3f} | "
             f"{o['process_rss_mb']:,.0f} |"
@@ -921,6 +953,12 @@ def parse_args() -> argparse.Namespace:
     )
     ap.add_argument("--child-build", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--child-units", type=int, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--segment-units",
+        type=int,
+        default=1_000_000,
+        help="larger indexes are written as segments of this many units (a build's memory)",
+    )
     ap.add_argument("--child-open", type=Path, help=argparse.SUPPRESS)
     return ap.parse_args()
 
@@ -929,7 +967,10 @@ def main() -> None:
     args = parse_args()
     if args.child_build is not None:
         base = args.base or DEFAULT_INDEX_DIR
-        print(json.dumps(child_build(args.child_build, args.child_units, args.shared_df, base)))
+        made = child_build(
+            args.child_build, args.child_units, args.shared_df, base, args.segment_units
+        )
+        print(json.dumps(made))
         return
     if args.child_open is not None:
         print(json.dumps(child_open(args.child_open)))
@@ -993,7 +1034,7 @@ def bench(args: argparse.Namespace) -> None:
             print(f"building {label} ({n:,} units)", flush=True)
             me = [sys.executable, str(Path(__file__).resolve())]
             cmd = [*me, "--child-build", str(index_dir), "--child-units", str(n)]
-            cmd += ["--base", str(base)]
+            cmd += ["--base", str(base), "--segment-units", str(args.segment_units)]
             build = checked(run([*cmd, "--shared-df", str(args.shared_df)]), "build")
             made = json.loads(build.out)
             made.update(wall_s=round(build.wall_s, 2), rss_mb=round(build.rss_mb, 1))
