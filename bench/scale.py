@@ -941,6 +941,11 @@ def parse_args() -> argparse.Namespace:
         "--profile", action="store_true", help="cProfile a check and a repo scan at the top size"
     )
     ap.add_argument("--no-default", action="store_true", help="skip the default index row")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure an index already in the --keep folder (built by an earlier run) again",
+    )
     ap.add_argument("--json", type=Path, help="write every figure here")
     ap.add_argument(
         "--base",
@@ -1029,15 +1034,17 @@ def bench(args: argparse.Namespace) -> None:
             label = _label(n)
             parent = args.keep if args.keep is not None else work
             index_dir = parent / f"index-{label}"
-            if index_dir.exists():
-                raise SystemExit(f"{index_dir} exists; give another --keep folder")
-            print(f"building {label} ({n:,} units)", flush=True)
-            me = [sys.executable, str(Path(__file__).resolve())]
-            cmd = [*me, "--child-build", str(index_dir), "--child-units", str(n)]
-            cmd += ["--base", str(base), "--segment-units", str(args.segment_units)]
-            build = checked(run([*cmd, "--shared-df", str(args.shared_df)]), "build")
-            made = json.loads(build.out)
-            made.update(wall_s=round(build.wall_s, 2), rss_mb=round(build.rss_mb, 1))
+            made: dict[str, Any] = {}
+            if index_dir.exists() and not args.reuse:
+                raise SystemExit(f"{index_dir} exists; give another --keep folder, or --reuse")
+            if not index_dir.exists():
+                print(f"building {label} ({n:,} units)", flush=True)
+                me = [sys.executable, str(Path(__file__).resolve())]
+                cmd = [*me, "--child-build", str(index_dir), "--child-units", str(n)]
+                cmd += ["--base", str(base), "--segment-units", str(args.segment_units)]
+                build = checked(run([*cmd, "--shared-df", str(args.shared_df)]), "build")
+                made = json.loads(build.out)
+                made.update(wall_s=round(build.wall_s, 2), rss_mb=round(build.rss_mb, 1))
             print(f"measuring {label}", flush=True)
             row = measure(label, index_dir, queries, work / "stdlib", work, args)
             row["build"] = made
