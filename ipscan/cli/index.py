@@ -195,7 +195,8 @@ def index_build(
         click.echo(f"failed {failure.source.label}: {failure.reason}")
     click.echo(
         f"{index_dir}: {summary.total_units} units ({summary.units_added} new, "
-        f"{summary.files_added} new files)"
+        f"{summary.files_added} new files) in {summary.segments} segment(s)"
+        + (f", {summary.merges} merge(s) of small segments" if summary.merges else "")
     )
     if not summary.failed:
         with contextlib.suppress(OSError):  # an earlier build's failures are stale now

@@ -28,6 +28,7 @@ from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.parallel import analyze_entries
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index import layout
+from ipscan.index.compact import merge_tiers
 from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
@@ -68,6 +69,8 @@ class BuildSummary:
     files_added: int = 0
     total_units: int = 0
     index_dir: str = ""
+    segments: int = 0  # what the index is made of after the build (and its tier merges)
+    merges: int = 0  # tier merges the build ended with (ipscan.index.merge_policy)
 
 
 @dataclass
@@ -146,7 +149,10 @@ def build_index(
             base.write(base.fresh())  # an empty index: nothing to add, yet the folder is one
         elif not wrote:  # nothing new, but old generations whose readers have gone can go now
             collect_old_generations(index_dir)
+        if wrote:
+            summary.merges = merge_tiers(index_dir)
         summary.total_units = base.units
+        summary.segments = _segment_count(index_dir)
     return summary
 
 
@@ -256,6 +262,11 @@ class _Base:
             self.segments = [write_index(self.index_dir, contents).name]
         self.existed = True
         self.units += len(contents.units)
+
+
+def _segment_count(index_dir: Path) -> int:
+    with IndexReader(index_dir) as reader:
+        return len(reader.segments)
 
 
 def _empty(record: dict[str, Any], dim: int) -> IndexContents:

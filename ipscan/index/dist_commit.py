@@ -14,6 +14,7 @@ from typing import Any
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
+from ipscan.index.compact import merge_tiers
 from ipscan.index.dist_job import Job
 from ipscan.index.generations import listed_segments
 from ipscan.index.generations import live_name
@@ -108,6 +109,7 @@ def commit_job(index_dir: Path, job: Job, record: dict[str, Any], wait_s: float)
             if not set(names) <= listed_now(index_dir):  # unlisted, a build would collect them
                 _move_back(job.folder, folder, moved)
             raise
+        merge_tiers(index_dir)
         with IndexReader(index_dir) as reader:
             return Committed(names, reader.n_units)
 
