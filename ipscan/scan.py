@@ -48,6 +48,8 @@ from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
 from ipscan.match.structure import structure_candidates
 from ipscan.match.structure import structure_shared
+from ipscan.match.totals import IndexTotals
+from ipscan.match.totals import index_totals
 from ipscan.match.verbatim import identical_files
 from ipscan.match.verbatim import verbatim_regions
 from ipscan.match.winnow import find_hits
@@ -149,7 +151,8 @@ def scan_analyzed(
     """
     reader = reader if reader is not None else open_index(options.index_dir)
     queries = [au for af in analyzed for au in af.units]
-    pairs = decide_pairs(candidate_pairs(queries, reader, options), load_classifier())
+    totals = index_totals([au.evidence for au in queries], [af.raw for af in analyzed], reader)
+    pairs = decide_pairs(candidate_pairs(queries, reader, options, totals), load_classifier())
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -159,8 +162,8 @@ def scan_analyzed(
         unit_findings(claimed, paths, names, lookup, include_similar=options.explain),
         unit_findings(supporting, paths, names, lookup),
     )
-    identical = _identical(analyzed, reader)
-    found += _regions(analyzed, reader, found, identical)
+    identical = _identical(analyzed, reader, totals)
+    found += _regions(analyzed, reader, found, identical, totals)
     found = without_file_level(
         found + file_findings(whole_files if whole_files is not None else analyzed, found),
         identical,
@@ -205,14 +208,16 @@ def _judged(
     return [replace(j, path=f.path) for j, f in zip(judged, found, strict=True)]
 
 
-def _identical(analyzed: Sequence[AnalyzedFile], reader: IndexReader) -> list[Finding]:
+def _identical(
+    analyzed: Sequence[AnalyzedFile], reader: IndexReader, totals: IndexTotals
+) -> list[Finding]:
     """File-level findings for scanned files that are indexed files (matcher 0-file)."""
     raws = [af.raw for af in analyzed]
     return [
         finding
         for seg in reader.segments
         for finding in identical_file_findings(
-            identical_files(raws, seg.file_keys), analyzed, file_lookup(seg)
+            identical_files(raws, seg.file_keys, totals.files), analyzed, file_lookup(seg)
         )
     ]
 
@@ -222,6 +227,7 @@ def _regions(
     reader: IndexReader,
     found: Sequence[Finding],
     identical: Sequence[Finding],
+    totals: IndexTotals,
 ) -> list[Finding]:
     """Findings for verbatim regions (matcher 2-verbatim) that no finding explains yet.
 
@@ -232,7 +238,10 @@ def _regions(
     out: list[Finding] = []
     for seg in reader.segments:
         regions = verbatim_regions(
-            [af.raw for af in analyzed], seg.file_postings, seg.hash_column(layout.FILE_POSTINGS)
+            [af.raw for af in analyzed],
+            seg.file_postings,
+            seg.hash_column(layout.FILE_POSTINGS),
+            totals.file_fps,
         )
         lookup = file_lookup(seg)
         regions = [
@@ -249,10 +258,16 @@ def _source_key(ref: SourceRef) -> tuple[str, str, str]:
 
 
 def candidate_pairs(
-    queries: Sequence[AnalyzedUnit], reader: IndexReader, options: ScanOptions
+    queries: Sequence[AnalyzedUnit],
+    reader: IndexReader,
+    options: ScanOptions,
+    totals: IndexTotals | None = None,
 ) -> list[PairCandidate]:
     """Every pair the matchers propose for ``queries`` in every segment, with its evidence (no
-    verdict yet); unit ids run over all segments."""
+    verdict yet); unit ids run over all segments. ``totals``: the queries' postings over the
+    whole index (``index_totals``; counted here when not given)."""
+    if totals is None:
+        totals = index_totals([au.evidence for au in queries], [], reader)
     query_vectors = None
     if options.embeddings and queries and reader.n_units:
         from ipscan.match.embed_queries import embed_for_index
@@ -260,23 +275,33 @@ def candidate_pairs(
         query_vectors = embed_for_index(queries, reader, options.device, options.progress)
     out: list[PairCandidate] = []
     for seg, base in zip(reader.segments, reader.unit_base, strict=False):
-        pairs = _segment_pairs(queries, seg, query_vectors)
+        pairs = _segment_pairs(queries, seg, query_vectors, totals)
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
     return out
 
 
 def _segment_pairs(
-    queries: Sequence[AnalyzedUnit], seg: Segment, query_vectors: np.ndarray | None
+    queries: Sequence[AnalyzedUnit],
+    seg: Segment,
+    query_vectors: np.ndarray | None,
+    totals: IndexTotals,
 ) -> list[PairCandidate]:
     evidence = [au.evidence for au in queries]
-    candidates = match_digests(evidence, seg.digest_index)
-    hits = find_hits(evidence, seg.postings, len(seg.units), seg.hash_column(layout.POSTINGS))
+    candidates = match_digests(evidence, seg.digest_index, totals.digests)
+    hits = find_hits(
+        evidence,
+        seg.postings,
+        totals.n_units,
+        seg.hash_column(layout.POSTINGS),
+        totals.unit_fps,
+    )
     candidates += winnow_candidates(hits)
     structure = structure_shared(
         evidence,
         seg.structure_postings,
-        len(seg.units),
+        totals.n_units,
         seg.hash_column(layout.STRUCTURE_POSTINGS),
+        totals.structure,
     )
     candidates += structure_candidates(structure)
     source_vectors: dict[int, np.ndarray] = {}

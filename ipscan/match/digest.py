@@ -17,17 +17,26 @@ def digest64(evidence: UnitEvidence) -> int:
     return int.from_bytes(evidence.digest[:8], "little")
 
 
-def match_digests(queries: Sequence[UnitEvidence], index: np.ndarray) -> list[Candidate]:
+def match_digests(
+    queries: Sequence[UnitEvidence], index: np.ndarray, totals: np.ndarray | None = None
+) -> list[Candidate]:
     """Candidates for every indexed unit with the same normalized digest as a query unit;
-    ``index`` holds (digest, unit) rows sorted by digest (``layout.DIGEST_INDEX_DTYPE``)."""
+    ``index`` holds (digest, unit) rows sorted by digest (``layout.DIGEST_INDEX_DTYPE``);
+    ``totals``: units per query digest over the whole index, when ``index`` is one segment's."""
     if not len(queries) or not len(index):
         return []
-    keys = np.array([digest64(q) for q in queries], dtype=np.uint64)
+    keys = query_digests(queries)
     digests = index["digest"]
     lo = np.searchsorted(digests, keys, side="left")
     hi = np.searchsorted(digests, keys, side="right")
+    fanout = hi - lo if totals is None else totals
     out = []
-    for qi in np.nonzero((hi > lo) & (hi - lo <= MAX_DIGEST_FANOUT))[0]:
+    for qi in np.nonzero((hi > lo) & (fanout <= MAX_DIGEST_FANOUT))[0]:
         for uid in index["unit"][lo[qi] : hi[qi]]:
             out.append(Candidate(int(qi), int(uid), Matcher.HASH, 1.0))
     return out
+
+
+def query_digests(queries: Sequence[UnitEvidence]) -> np.ndarray:
+    """The digest key of each query unit, as the index stores them."""
+    return np.array([digest64(q) for q in queries], dtype=np.uint64)

@@ -27,19 +27,22 @@ def structure_shared(
     postings: np.ndarray,
     n_units: int,
     hash_column: np.ndarray | None = None,
+    totals: np.ndarray | None = None,
 ) -> SharedCounts:
     """(query unit, indexed unit) → distinct structure fingerprints they share (boilerplate
     fingerprints, posted in many indexed units, left out); ``hash_column``: the postings' hash
-    column as a contiguous array, when the index has one."""
+    column as a contiguous array, when the index has one; ``totals``: postings per query
+    fingerprint over the whole index when these postings are one segment of several (see
+    ``find_hits``)."""
     if not queries or not len(postings):
         return {}
-    hashes = np.concatenate([q.structure for q in queries])
+    hashes = structure_hashes(queries)
     owner = np.repeat(np.arange(len(queries)), [len(q.structure) for q in queries])
     column = postings["hash"] if hash_column is None else hash_column
     lo = np.searchsorted(column, hashes, side="left")
     hi = np.searchsorted(column, hashes, side="right")
     counts = hi - lo
-    counts[counts > max_posting_fanout(n_units)] = 0
+    counts[(counts if totals is None else totals) > max_posting_fanout(n_units)] = 0
     total = int(counts.sum())
     if total == 0:
         return {}
@@ -50,6 +53,13 @@ def structure_shared(
     keys = owner[rep].astype(np.int64) << 32 | units
     found, shared = np.unique(keys, return_counts=True)
     return {(int(k >> 32), int(k & 0xFFFFFFFF)): int(n) for k, n in zip(found, shared, strict=True)}
+
+
+def structure_hashes(queries: Sequence[UnitEvidence]) -> np.ndarray:
+    """Every query unit's structure fingerprints, one after the other."""
+    if not queries:
+        return np.zeros(0, dtype=np.uint64)
+    return np.concatenate([q.structure for q in queries])
 
 
 def structure_candidates(shared: SharedCounts) -> list[Candidate]:

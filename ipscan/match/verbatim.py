@@ -59,18 +59,19 @@ class VerbatimRegion:
     last_token: int
 
 
-def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[IdenticalFile]:
-    """Every scanned file whose text or code digest is an indexed file's (boilerplate aside)."""
+def identical_files(
+    queries: Sequence[FileEvidence], keys: np.ndarray, totals: Sequence[int] | None = None
+) -> list[IdenticalFile]:
+    """Every scanned file whose text or code digest is an indexed file's (boilerplate aside);
+    ``totals``: indexed files with each query's digest over the whole index, when ``keys`` are
+    one segment's (``same_file_rows`` counted in every segment)."""
     out: list[IdenticalFile] = []
     if not len(keys):
         return out
     for qi, ev in enumerate(queries):
-        if not ev.text_is_evidence and not ev.is_small_text:
-            continue
-        same_text = keys["text_digest"] == np.uint64(ev.text_digest)
-        same = same_text | (keys["code_digest"] == np.uint64(ev.code_digest))
-        rows = np.nonzero(same if ev.code_is_evidence else same_text)[0]
-        if not 0 < len(rows) <= MAX_FILE_FANOUT:
+        rows, same_text = same_file_rows(ev, keys)
+        fanout = len(rows) if totals is None else totals[qi]
+        if not len(rows) or fanout > MAX_FILE_FANOUT:
             continue
         # The one to report: the same text before the same code, then the first indexed.
         best = min(rows, key=lambda r: (not same_text[r], int(r)))
@@ -86,13 +87,27 @@ def identical_files(queries: Sequence[FileEvidence], keys: np.ndarray) -> list[I
     return out
 
 
+def same_file_rows(ev: FileEvidence, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``keys`` (indexed files) that are the scanned file ``ev``, and for every row
+    of ``keys`` whether its text is the same (not only its code); none when ``ev`` is too small
+    to be evidence."""
+    if not ev.text_is_evidence and not ev.is_small_text:
+        return np.zeros(0, dtype=np.int64), np.zeros(len(keys), dtype=bool)
+    same_text = keys["text_digest"] == np.uint64(ev.text_digest)
+    same = same_text | (keys["code_digest"] == np.uint64(ev.code_digest))
+    return np.nonzero(same if ev.code_is_evidence else same_text)[0], same_text
+
+
 def verbatim_regions(
     queries: Sequence[FileEvidence],
     postings: np.ndarray,
     hash_column: np.ndarray | None = None,
+    totals: Sequence[np.ndarray] | None = None,
 ) -> list[VerbatimRegion]:
     """Regions of identical raw tokens between scanned files and indexed files
-    (``hash_column``: the postings' hash column as a contiguous array, when the index has one)."""
+    (``hash_column``: the postings' hash column as a contiguous array, when the index has one;
+    ``totals``: for each scanned file, postings per fingerprint over the whole index, when
+    these postings are one segment's)."""
     out: list[VerbatimRegion] = []
     if not queries or not len(postings):
         return out
@@ -103,7 +118,8 @@ def verbatim_regions(
         lo = np.searchsorted(column, ev.hashes, side="left")
         hi = np.searchsorted(column, ev.hashes, side="right")
         counts = hi - lo
-        keep = (counts > 0) & (counts <= MAX_FILE_FANOUT)
+        fanout = counts if totals is None else totals[qi]
+        keep = (counts > 0) & (fanout <= MAX_FILE_FANOUT)
         if int(keep.sum()) < MIN_VERBATIM_FPS:
             continue
         kept = counts[keep]

@@ -50,21 +50,27 @@ def find_hits(
     postings: np.ndarray,
     n_units: int,
     hash_column: np.ndarray | None = None,
+    totals: np.ndarray | None = None,
 ) -> FingerprintHits:
     """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped;
-    ``hash_column`` is their hash column as a contiguous array, when the index has one."""
+    ``hash_column`` is their hash column as a contiguous array, when the index has one.
+
+    ``totals``: postings per query fingerprint (in query order) over the whole index, when these
+    postings are one segment of several; with ``n_units`` the whole index's, what counts as
+    boilerplate is then what it is in one merged index (``ipscan.match.totals``).
+    """
     empty = np.zeros(0, dtype=np.int64)
     if not queries or not len(postings):
         return FingerprintHits(empty, empty, empty, empty, empty)
-    hashes = np.concatenate([q.hashes for q in queries])
+    hashes = query_hashes(queries)
     q_unit = np.repeat(np.arange(len(queries)), [len(q.hashes) for q in queries])
     q_fp = np.concatenate([np.arange(len(q.hashes)) for q in queries])
     column = postings["hash"] if hash_column is None else hash_column
     lo = np.searchsorted(column, hashes, side="left")
     hi = np.searchsorted(column, hashes, side="right")
     counts = hi - lo
-    fanout = counts.copy()
-    counts[counts > max_posting_fanout(n_units)] = 0
+    fanout = counts.copy() if totals is None else totals
+    counts[fanout > max_posting_fanout(n_units)] = 0
     total = int(counts.sum())
     if total == 0:
         return FingerprintHits(empty, empty, empty, empty, empty)
@@ -79,6 +85,13 @@ def find_hits(
         source_unit=np.asarray(postings["unit"][rows], dtype=np.int64),
         fanout=fanout[rep],
     )
+
+
+def query_hashes(queries: Sequence[UnitEvidence]) -> np.ndarray:
+    """Every query unit's winnowing fingerprints, one after the other."""
+    if not queries:
+        return np.zeros(0, dtype=np.uint64)
+    return np.concatenate([q.hashes for q in queries])
 
 
 def winnow_candidates(hits: FingerprintHits) -> list[Candidate]:

@@ -1,0 +1,81 @@
+"""Boilerplate counted over the whole index, however many segments hold it (issue #17).
+
+Each matcher drops a fingerprint or digest posted in too many indexed units or files (what
+MOSS calls boilerplate). Counted inside one segment, that cut would depend on how the index was
+cut up: a build adds a segment every 50,000 units, where the cut for a fingerprint is 100
+postings instead of the 1,000 of a merged 1M-unit index, and a fingerprint spread thin over
+many segments would pass every segment's cut. ``index_totals`` counts each query's postings in
+every segment once, so a scan finds the same with many segments as with one merged index.
+An index of one segment needs nothing counted: its own counts are the totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipscan.extract.fingerprint import UnitEvidence
+from ipscan.extract.raw_fingerprint import FileEvidence
+from ipscan.index import layout
+from ipscan.index.reader import IndexReader
+from ipscan.index.segment import Segment
+from ipscan.match.digest import query_digests
+from ipscan.match.structure import structure_hashes
+from ipscan.match.verbatim import same_file_rows
+from ipscan.match.winnow import query_hashes
+
+
+@dataclass(frozen=True)
+class IndexTotals:
+    """Postings of the queries' hashes over every segment (None: one segment, count there)."""
+
+    n_units: int
+    unit_fps: np.ndarray | None = None  # per winnowing fingerprint of the query units
+    structure: np.ndarray | None = None  # per structure fingerprint of the query units
+    digests: np.ndarray | None = None  # per query unit's digest
+    file_fps: tuple[np.ndarray, ...] | None = None  # per scanned file, per raw fingerprint
+    files: tuple[int, ...] | None = None  # per scanned file: indexed files it is
+
+
+def index_totals(
+    units: Sequence[UnitEvidence], files: Sequence[FileEvidence], reader: IndexReader
+) -> IndexTotals:
+    """The queries' posting counts summed over ``reader``'s segments."""
+    if len(reader.segments) <= 1:
+        return IndexTotals(reader.n_units)
+    fps, structure, digests = query_hashes(units), structure_hashes(units), query_digests(units)
+    unit_fps = np.zeros(len(fps), dtype=np.int64)
+    struct = np.zeros(len(structure), dtype=np.int64)
+    digest = np.zeros(len(digests), dtype=np.int64)
+    file_fps = [np.zeros(len(ev.hashes), dtype=np.int64) for ev in files]
+    same_files = [0] * len(files)
+    for seg in reader.segments:
+        unit_fps += _counts(_hashes(seg, layout.POSTINGS, seg.postings), fps)
+        struct += _counts(
+            _hashes(seg, layout.STRUCTURE_POSTINGS, seg.structure_postings), structure
+        )
+        digest += _counts(seg.digest_index["digest"], digests)
+        raw = _hashes(seg, layout.FILE_POSTINGS, seg.file_postings)
+        keys = seg.file_keys
+        for qi, ev in enumerate(files):
+            file_fps[qi] += _counts(raw, ev.hashes)
+            if len(keys):
+                same_files[qi] += len(same_file_rows(ev, keys)[0])
+    return IndexTotals(reader.n_units, unit_fps, struct, digest, tuple(file_fps), tuple(same_files))
+
+
+def _hashes(seg: Segment, name: str, rows: np.ndarray) -> np.ndarray:
+    """The sorted hash column of postings file ``name`` of ``seg``."""
+    column = seg.hash_column(name)
+    return rows["hash"] if column is None else column
+
+
+def _counts(column: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """How many rows of the sorted ``column`` hold each of ``hashes``."""
+    if not len(column) or not len(hashes):
+        return np.zeros(len(hashes), dtype=np.int64)
+    hi = np.searchsorted(column, hashes, side="right")
+    lo = np.searchsorted(column, hashes, side="left")
+    return (hi - lo).astype(np.int64)
