@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from ipscan.errors import IpscanError
+from ipscan.errors import UsageError
 from ipscan.extract.analyze import analyze_file
 from ipscan.extract.gate import gate
 from ipscan.extract.guess_language import guess_language
@@ -21,7 +23,9 @@ from ipscan.extract.languages import get_language
 from ipscan.extract.languages import language_for_path
 from ipscan.index.reader import IndexReader
 from ipscan.licensing.project import find_policy
+from ipscan.records import Finding
 from ipscan.records import Report
+from ipscan.records import Scope
 from ipscan.records import SourceFile
 from ipscan.scan import ProjectContext
 from ipscan.scan import ScanOptions
@@ -42,10 +46,14 @@ class Snippet:
 
 def make_snippet(text: str, language: str | None = None, name: str | None = None) -> Snippet:
     """A Snippet of ``text``: in ``language`` when given, else by ``name``'s extension, else the
-    language whose grammar parses it best. Unknown languages and code the gate refuses (binary,
-    too large, minified) are an IpscanError."""
+    language whose grammar parses it best. An empty snippet or an unknown language is a
+    UsageError; code the gate refuses (binary, too large, minified), an IpscanError."""
+    if not text.strip():
+        raise UsageError("the snippet is empty")
     if language is not None and language not in LANGUAGES:
-        raise IpscanError(f"unknown language {language!r}; known: {', '.join(sorted(LANGUAGES))}")
+        raise UsageError(f"unknown language {language!r}; known: {', '.join(sorted(LANGUAGES))}")
+    # Refuse binary and minified text before eight grammars parse it to guess its language.
+    _gated(name or SNIPPET_NAME, text, language or "")
     if language is None and name is not None:
         spec = language_for_path(name)
         language = spec.name if spec is not None else None
@@ -58,9 +66,13 @@ def make_snippet(text: str, language: str | None = None, name: str | None = None
 
 def snippet_file(snippet: Snippet) -> SourceFile:
     """The snippet as a SourceFile that passed the gate, or an IpscanError saying why not."""
-    gated = gate(snippet.name, snippet.text.encode("utf-8", "surrogatepass"), snippet.language)
+    return _gated(snippet.name, snippet.text, snippet.language)
+
+
+def _gated(name: str, text: str, language: str) -> SourceFile:
+    gated = gate(name, text.encode("utf-8", "surrogatepass"), language)
     if not isinstance(gated, SourceFile):
-        raise IpscanError(f"{snippet.name}: cannot check this code ({gated.reason})")
+        raise IpscanError(f"{name}: cannot check this code ({gated.reason})")
     return gated
 
 
@@ -78,9 +90,24 @@ def check_snippet(
     project: ProjectContext | None = None,
     reader: IndexReader | None = None,
 ) -> Report:
-    """Match ``snippet`` against the index (``reader``, else ``options.index_dir``)."""
+    """Match ``snippet`` against the index (``reader``, else ``options.index_dir``).
+
+    A scan's file-level finding ("copied (whole file)") restates, for a snippet, the findings
+    that name its lines in the same source file, and would count each copy twice: it is left
+    out unless nothing else names that source file (a snippet that is a small indexed file with
+    no units, such as a header of declarations).
+    """
     started = time.perf_counter()
     analyzed = analyze_file(snippet_file(snippet))
-    return scan_analyzed(
+    report = scan_analyzed(
         SNIPPET_NAME, [analyzed], (), options, started, project=project, reader=reader
     )
+    named = {_source_file(f) for f in report.findings if f.scope is not Scope.FILE}
+    kept = tuple(
+        f for f in report.findings if f.scope is not Scope.FILE or _source_file(f) not in named
+    )
+    return report if kept == report.findings else replace(report, findings=kept)
+
+
+def _source_file(f: Finding) -> tuple[str, str, str]:
+    return (f.source.package, f.source.version, f.source.path)

@@ -7,10 +7,8 @@ one line on screen and the traceback in a log file (on screen with --verbose). H
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
-from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,32 +18,24 @@ import click
 
 from ipscan import __version__
 from ipscan.cli.conventions import add_global_options
-from ipscan.cli.conventions import color_choice
-from ipscan.cli.conventions import quiet
-from ipscan.cli.conventions import use_color
 from ipscan.cli.conventions import verbose
-from ipscan.cli.index import DEVICES
+from ipscan.cli.dataset import dataset
 from ipscan.cli.index import index
 from ipscan.cli.model import model
+from ipscan.cli.scan_command import FORMATS
+from ipscan.cli.scan_command import finish
+from ipscan.cli.scan_command import finish_scan
+from ipscan.cli.scan_command import scan_options
+from ipscan.cli.scan_command import scan_settings
+from ipscan.cli.serve import serve_cmd
+from ipscan.cli.snippet import snippet_cmd
 from ipscan.errors import EXIT_CANNOT_SCAN
 from ipscan.errors import EXIT_CLEAN
-from ipscan.errors import EXIT_FINDINGS
 from ipscan.errors import EXIT_INTERRUPTED
 from ipscan.errors import IpscanError
 
 if TYPE_CHECKING:
-    from ipscan.records import Report
-    from ipscan.scan import ScanOptions
-
-FORMATS = (
-    "text",
-    "json",
-    "sarif",
-    "github",
-    "html",
-    "spdx",
-    "cyclonedx",
-)  # = report.render.FORMATS
+    pass
 
 
 class IpscanGroup(click.Group):
@@ -108,110 +98,6 @@ def main() -> None:
     """
 
 
-def scan_options(f: Callable[..., int]) -> Callable[..., int]:
-    """The options every scanning command shares."""
-    options = [
-        click.option(
-            "--index",
-            "index_dir",
-            type=click.Path(path_type=Path),
-            envvar="IPSCAN_INDEX",
-            help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
-        ),
-        click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
-        ),
-        click.option(
-            "-o",
-            "--output",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Write the report here instead of stdout.",
-        ),
-        click.option("--explain", is_flag=True, help="Show the evidence, and `similar` matches."),
-        click.option(
-            "--device",
-            type=DEVICES,
-            default="auto",
-            show_default=True,
-            help="Where the encoder runs.",
-        ),
-        click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
-        click.option(
-            "--jobs",
-            type=click.IntRange(0, 1024),
-            default=0,
-            show_default=True,
-            help="Processes that parse files (0: every core; small scans use one).",
-        ),
-        click.option(
-            "--project-license",
-            metavar="SPDX",
-            help="This project's license (default: the policy's, else the metadata and LICENSE "
-            "of the nearest folder from PATH up to the repository root that has them).",
-        ),
-        click.option(
-            "--config",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Policy file (default: the nearest .ipscan.toml, else [tool.ipscan] in "
-            "pyproject.toml, from PATH up to the repository root).",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
-def _options(opts: dict[str, Any]) -> ScanOptions:
-    """ScanOptions from the options that ``scan_options`` added."""
-    from ipscan.progress import watching
-    from ipscan.scan import ScanOptions
-
-    return ScanOptions(
-        index_dir=opts["index_dir"],
-        device=opts["device"],
-        explain=opts["explain"],
-        embeddings=not opts["no_embeddings"],
-        progress=watching() and not quiet(),
-        project_license=opts["project_license"],
-        config=opts["config"],
-        jobs=opts["jobs"] or None,
-    )
-
-
-def _finish(report: Report, fmt: str, output: Path | None, explain: bool = False) -> int:
-    """Render, write, summarize; the exit code says whether anything failing was found."""
-    from ipscan.report import has_failing
-    from ipscan.report.render import render
-    from ipscan.report.render import write_output
-    from ipscan.report.render import write_step_summary
-    from ipscan.report.text import render_text
-    from ipscan.report.text import summary_line
-
-    # The layout follows the terminal alone; colour (text only, stdout only) follows the
-    # conventions in ipscan.cli.conventions, and click.echo drops the styles when it is off.
-    terminal = output is None and sys.stdout.isatty()
-    colour = output is None and use_color(color_choice(), os.environ, terminal)
-    if fmt == "text":
-        click.get_current_context().color = colour
-    if fmt == "text" and colour and not terminal:
-        body = render_text(report, explain, styled=True)
-    else:
-        body = render(report, fmt, explain, terminal=terminal)
-    write_output(body, output)
-    if fmt == "github":
-        write_step_summary(report)
-    if verbose():
-        for skipped in report.skipped:
-            click.echo(f"ipscan: skipped {skipped.path} ({skipped.reason})", err=True)
-    if (fmt == "text" or output is not None) and not quiet():
-        click.echo(summary_line(report), err=True)
-    return EXIT_FINDINGS if has_failing(report) else EXIT_CLEAN
-
-
-def _finish_scan(report: Report, opts: dict[str, Any]) -> int:
-    return _finish(report, opts["fmt"], opts["output"], opts["explain"])
-
-
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
 @scan_options
@@ -219,7 +105,7 @@ def repo(path: Path, **opts: Any) -> int:
     """Scan the git-tracked files of PATH (every file when PATH is not a git work tree)."""
     from ipscan.scan import scan_repo
 
-    return _finish_scan(scan_repo(path, _options(opts)), opts)
+    return finish_scan(scan_repo(path, scan_settings(opts)), opts)
 
 
 @main.command()
@@ -235,7 +121,7 @@ def check(files: Sequence[Path], all_units: bool, **opts: Any) -> int:
     from ipscan.scan import scan_changes
 
     changes = staged_changes(Path.cwd(), [str(f) for f in files])
-    return _finish_scan(scan_changes(changes, _options(opts), all_units), opts)
+    return finish_scan(scan_changes(changes, scan_settings(opts), all_units), opts)
 
 
 @main.command()
@@ -274,7 +160,7 @@ def diff(
 
     b, h, merge_base = parse_range(revisions, base, head)
     changes = range_changes(repo_path, b, h, merge_base, fetch=fetch)
-    return _finish_scan(scan_changes(changes, _options(opts)), opts)
+    return finish_scan(scan_changes(changes, scan_settings(opts)), opts)
 
 
 @main.command("render")
@@ -285,7 +171,7 @@ def render_cmd(report_file: Path, fmt: str, output: Path | None) -> int:
     """Turn a JSON report (from --format json) into another format, without scanning again."""
     from ipscan.report.json_report import load_report
 
-    return _finish(load_report(report_file), fmt, output)
+    return finish(load_report(report_file), fmt, output)
 
 
 @main.command("install-hooks")
@@ -309,4 +195,7 @@ def install_hooks_cmd(path: Path, hooks: Sequence[str], force: bool) -> int:
 
 main.add_command(index)
 main.add_command(model)
+main.add_command(dataset)
+main.add_command(snippet_cmd)
+main.add_command(serve_cmd)
 add_global_options(main)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,15 @@ from ipscan.errors import EncoderError
 
 DEVICES = ("auto", "cpu", "numpy", "cuda", "torch-cpu")
 
-__all__ = ["DEVICES", "Encoder", "EncoderError", "ModelInfo", "Runtime", "load_encoder"]
+__all__ = [
+    "DEVICES",
+    "Encoder",
+    "EncoderError",
+    "ModelInfo",
+    "Runtime",
+    "load_encoder",
+    "shared_encoder",
+]
 
 
 class Runtime(Protocol):
@@ -241,3 +250,27 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
     if not info.standalone:
         _ = encoder.runtime  # an adapter that does not fit its base fails here, in one line
     return encoder
+
+
+# One process keeps the encoders it has loaded (issue #21: `ipscan serve` answers many checks and
+# a fresh load builds a new ONNX Runtime session each time, 0.2-0.5 s). Keyed by the concrete
+# device, the model folder as described and its weights digest, so an edited folder loads anew.
+_SHARED: dict[tuple[str, ModelInfo, str], Encoder] = {}
+_SHARED_MAX = 4  # distinct (device, model) pairs kept; the oldest goes first
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_encoder(device: str = "auto", model_dir: str | Path | None = None) -> Encoder:
+    """``load_encoder(device, model_dir)``, loaded once per process and reused while the model
+    folder and its weights stay the same."""
+    chosen = choose_device(device)
+    info = resolve_model(model_dir)
+    key = (chosen, info, weights_sha256(info))
+    with _SHARED_LOCK:
+        encoder = _SHARED.get(key)
+        if encoder is None:
+            encoder = load_encoder(chosen, model_dir)
+            while len(_SHARED) >= _SHARED_MAX:
+                del _SHARED[next(iter(_SHARED))]
+            _SHARED[key] = encoder
+        return encoder

@@ -1,4 +1,8 @@
-"""Embed units with the encoder an index was built with, through the local embedding cache."""
+"""Embed units with the encoder an index was built with, through the local embedding cache.
+
+The encoder is the process's shared one (``shared_encoder``): a long-running process (``ipscan
+serve``) loads it once, not once per check.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import numpy as np
 
 from ipscan.encoder import bulk_device
 from ipscan.encoder import choose_device
-from ipscan.encoder import load_encoder
+from ipscan.encoder import shared_encoder
 from ipscan.encoder.cache import EmbeddingCache
 from ipscan.encoder.cache import cache_key
 from ipscan.encoder.cache import embed_cached
@@ -30,14 +34,14 @@ def embed_for_index(
     Only cache misses are encoded; when there are many, "auto" switches to the faster runtime.
     """
     cache = EmbeddingCache()
-    encoder = load_encoder(choose_device(device))
+    encoder = shared_encoder(choose_device(device))
     check_encoder(reader.encoder_info, encoder, reader.index_dir)
     texts = [au.encoder_input(encoder.input_format) for au in units]
     keys = [cache_key(encoder.weights_sha256, t) for t in texts]
     misses = len(set(keys) - set(cache.get_many(keys, dim=encoder.dim)))
     bulk = bulk_device(device, misses)
     if bulk != encoder.device:
-        encoder = load_encoder(bulk)
+        encoder = shared_encoder(bulk)
     if not progress or misses < CHUNK:
         return embed_cached(encoder, list(texts), cache)
     starts = range(0, len(texts), CHUNK)
