@@ -294,3 +294,21 @@ def test_shards_are_balanced_by_size_and_keep_the_list_order(tmp_path: Path) -> 
     assert [s[0] for s in shards] == sorted(s[0] for s in shards)
     loads = sorted(sum(sizes[i] if i < 6 else 500 for i in s) for s in shards)  # URL: typical
     assert loads == [1000, 1100, 1400]  # the two 900s apart, as even as 3 a shard allows
+
+
+def test_a_source_listed_twice_is_one_shard_s(tmp_path: Path) -> None:
+    from ipscan.index.dist_plan import distinct_sources
+    from ipscan.index.dist_plan import portable
+    from ipscan.sources.source_list import ListedSource
+
+    archive = tmp_path / "lib-1.0.tar.gz"
+    archive.write_bytes(b"x")
+    pinned = ListedSource("pypi", "six", "1.16.0", where="list.txt:1")
+    items = [
+        portable(str(archive)),
+        pinned,
+        portable(str(archive)),  # the same path again
+        ListedSource("pypi", "six", "1.16.0", where="list.txt:7"),  # the same package again
+        ListedSource("pypi", "six", "1.17.0"),  # another version: another source
+    ]
+    assert distinct_sources(items) == [items[0], pinned, items[4]]

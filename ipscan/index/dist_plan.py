@@ -55,6 +55,20 @@ def portable(spec: str | ListedSource) -> ListedSource:
     return dataclasses.replace(item, target=os.path.abspath(path))
 
 
+def distinct_sources(items: Sequence[ListedSource]) -> list[ListedSource]:
+    """``items`` without repeats of a source listed before (the same kind, target, version,
+    revision and pin, wherever listed): two shards would each add it, where a build on one
+    machine skips the second by its content digest."""
+    seen: set[tuple[str, str, str, str | None, str | None]] = set()
+    out: list[ListedSource] = []
+    for item in items:
+        key = (item.kind, item.target, item.version, item.rev, item.sha256)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
 def job_id(index_dir: Path, items: Sequence[ListedSource], settings: dict[str, Any]) -> str:
     """The sha256 naming a job: the index, its sources in order, and what shapes their contents
     (``settings``: revision, include and exclude patterns, encoder)."""

@@ -44,6 +44,7 @@ from ipscan.index.dist_job import load_job
 from ipscan.index.dist_job import remove_job
 from ipscan.index.dist_plan import add_summary
 from ipscan.index.dist_plan import auto_shard_size
+from ipscan.index.dist_plan import distinct_sources
 from ipscan.index.dist_plan import job_id
 from ipscan.index.dist_plan import plan_shards
 from ipscan.index.dist_plan import portable
@@ -143,7 +144,7 @@ def build_distributed(
     say = progress or (lambda _msg: None)
     check_index_folder(index_dir)
     index_dir = index_dir.absolute()  # the path every worker mounts the storage at
-    items = [portable(s) for s in specs]
+    items = distinct_sources([portable(s) for s in specs])
     ray_up = _connect(ray, opts)  # first: a Ray that cannot start leaves nothing behind
     try:
         claim_folder(index_dir, opts.commit_wait_s)
