@@ -296,7 +296,7 @@ def test_shards_are_balanced_by_size_and_keep_the_list_order(tmp_path: Path) -> 
     assert loads == [1000, 1100, 1400]  # the two 900s apart, as even as 3 a shard allows
 
 
-def test_a_source_listed_twice_is_one_shard_s(tmp_path: Path) -> None:
+def test_a_source_listed_twice_is_built_once(tmp_path: Path) -> None:
     from ipscan.index.dist_plan import distinct_sources
     from ipscan.index.dist_plan import portable
     from ipscan.sources.source_list import ListedSource
