@@ -294,3 +294,19 @@ def test_bulk_work_prefers_torch_only_on_a_cpu_with_amx(monkeypatch: pytest.Monk
     # Without AMX, ONNX Runtime is about three times faster than torch: no switch.
     monkeypatch.setattr(tr, "cpu_has_bf16_matrix_units", lambda: False)
     assert enc.bulk_device("auto", 10_000) == "cpu"
+
+
+def test_the_cpu_runtime_takes_the_threads_omp_num_threads_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ipscan.encoder import encoder_threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert encoder_threads(8) == 8
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # what Ray sets for a task of one CPU
+    assert encoder_threads(8) == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "16")
+    assert encoder_threads(8) == 8
+    for bad in ("0", "-2", "four", ""):
+        monkeypatch.setenv("OMP_NUM_THREADS", bad)
+        assert encoder_threads(8) == 8

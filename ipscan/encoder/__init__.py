@@ -211,6 +211,17 @@ def model_weights(info: ModelInfo) -> dict[str, np.ndarray]:
     return merge_adapter(base, adapter, layers, info.path)
 
 
+def encoder_threads(cores: int) -> int:
+    """Threads for the CPU runtime: every core this process may use, or fewer when
+    ``OMP_NUM_THREADS`` says so (Ray sets it to a task's CPUs, so tasks sharing a machine do not
+    each take all its cores)."""
+    try:
+        wanted = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        return cores
+    return max(1, min(cores, wanted)) if wanted > 0 else cores
+
+
 def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> Encoder:
     """Load the encoder model (see ``model_dir`` for where it is looked for) on ``device``.
 
@@ -236,7 +247,7 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
         weights = model_weights(info)
         runtime: OrtRuntime | NumpyBert
         if graph is not None:
-            runtime = OrtRuntime(graph, weights, available_cores())
+            runtime = OrtRuntime(graph, weights, encoder_threads(available_cores()))
         else:
             runtime = NumpyBert(weights, info.config)
         if runtime.hidden != info.dim:
