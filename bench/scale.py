@@ -796,6 +796,25 @@ def scan_repo(index_dir: Path, root: Path, out: Path) -> Run:
     return checked(run(cmd, cwd=root, env=scan_env()), "repo", (0, 1))
 
 
+def add_source(index_dir: Path, source: Path, work: Path) -> dict[str, Any]:
+    """Issue #17's "adding one package costs what the package costs": ``source`` added to
+    ``index_dir`` and, in the same way, to an empty index. The source is added to the big
+    index for good (a new segment): measure this last."""
+    empty = work / "add-empty"
+    shutil.rmtree(empty, ignore_errors=True)
+    runs = {}
+    for name, target in (("empty_index", empty), ("this_index", index_dir)):
+        cmd = [*ipscan_cmd(), "index", "build", str(source), "--index", str(target), "-q"]
+        runs[name] = checked(run(cmd, env=scan_env()), f"add {name}")
+    shutil.rmtree(empty, ignore_errors=True)
+    return {
+        "source": source.name,
+        "empty_index_s": round(runs["empty_index"].wall_s, 2),
+        "this_index_s": round(runs["this_index"].wall_s, 2),
+        "this_index_rss_mb": round(runs["this_index"].rss_mb, 1),
+    }
+
+
 def measure(
     label: str,
     index_dir: Path,
@@ -942,6 +961,12 @@ def parse_args() -> argparse.Namespace:
     )
     ap.add_argument("--no-default", action="store_true", help="skip the default index row")
     ap.add_argument(
+        "--add-source",
+        type=Path,
+        help="after measuring, time adding this source (an sdist) to each index and to an "
+        "empty one (it stays in the index)",
+    )
+    ap.add_argument(
         "--reuse",
         action="store_true",
         help="measure an index already in the --keep folder (built by an earlier run) again",
@@ -1048,6 +1073,14 @@ def bench(args: argparse.Namespace) -> None:
             print(f"measuring {label}", flush=True)
             row = measure(label, index_dir, queries, work / "stdlib", work, args)
             row["build"] = made
+            if args.add_source is not None:
+                row["add"] = add_source(index_dir, args.add_source, work)
+                a = row["add"]
+                print(
+                    f"adding {a['source']}: {a['this_index_s']} s to the {label} index, "
+                    f"{a['empty_index_s']} s to an empty one ({a['this_index_rss_mb']} MB)",
+                    flush=True,
+                )
             rows.append(row)
             if args.profile and n == max(args.units):
                 profile = profiled(index_dir, queries, work / "stdlib", work)
