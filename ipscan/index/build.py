@@ -265,6 +265,9 @@ class _Base:
 
 
 def _segment_count(index_dir: Path) -> int:
+    """The segments of the index at ``index_dir``; 0 where no build wrote one yet."""
+    if not (index_dir / layout.CURRENT).exists():
+        return 0
     with IndexReader(index_dir) as reader:
         return len(reader.segments)
 
