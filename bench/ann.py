@@ -45,6 +45,8 @@ from ipscan.index.ann_build import choose_nlist
 from ipscan.index.ann_build import choose_nprobe
 from ipscan.index.ann_build import coarse_quantizer
 from ipscan.index.ann_build import training_sample
+from ipscan.index.ann_checks import check_f16_npy
+from ipscan.index.ann_rows import PreadRows
 from ipscan.index.ann_search import exact_search
 from ipscan.index.ann_search import rerank
 from ipscan.index.vectors import read_vectors
@@ -187,7 +189,8 @@ def child(folder: Path, spec: dict[str, Any], n: int, dim: int) -> None:
             "ifc": faiss.IO_FLAG_MMAP_IFC,
         }
         index = faiss.read_index(str(folder / spec["file"]), flags[spec["flags"]])
-        rows = ann.map_f16_rows(folder / ann.F16_NAME, n, dim, random_access=True)
+        path = folder / ann.F16_NAME
+        rows = PreadRows(path, check_f16_npy(path, n, dim), n, dim)
         params = (
             faiss.SearchParametersIVF() if "pq" in spec["file"] else faiss.SearchParametersHNSW()
         )

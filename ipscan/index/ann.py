@@ -44,6 +44,7 @@ from ipscan.index.ann_checks import F16
 from ipscan.index.ann_checks import check_f16_npy
 from ipscan.index.ann_checks import check_ivf_file
 from ipscan.index.ann_checks import check_ivf_ids
+from ipscan.index.ann_rows import PreadRows
 from ipscan.index.ann_search import MISSING
 from ipscan.index.ann_store import ExactStore
 from ipscan.index.ann_store import FaissStore
@@ -142,9 +143,14 @@ def open_vector_store(folder: Path, description: dict[str, Any], n: int, dim: in
     """Map the store ``description`` says ``folder`` holds, after checking its files' headers
     and sizes against it (nothing is read whole, nothing hashed)."""
     if _checked_kind(description, n, dim) == KIND_EXACT:
-        return ExactStore(map_f16_rows(folder / F16_NAME, n, dim, random_access=False))
+        return ExactStore(map_f16_rows(folder / F16_NAME, n, dim))
     index = _load_ivf(folder / IVF_NAME, n, dim, description["nlist"])
-    rows = map_f16_rows(folder / F16_NAME, n, dim, random_access=True)
+    path = folder / F16_NAME
+    offset = check_f16_npy(path, n, dim)
+    try:
+        rows = PreadRows(path, offset, n, dim)
+    except OSError as exc:
+        raise IpscanIndexError(f"{path}: cannot open the vectors file ({exc.strerror})") from exc
     return IvfStore(rows, index, description["nprobe"])
 
 
@@ -152,7 +158,7 @@ def verify_vector_store(folder: Path, description: dict[str, Any], n: int, dim: 
     """Everything ``open_vector_store`` checks, then every value: the rows are finite and the
     ANN lists hold each row id once (reads the files whole: for ``ipscan index verify``)."""
     kind = _checked_kind(description, n, dim)
-    rows = map_f16_rows(folder / F16_NAME, n, dim, random_access=False)
+    rows = map_f16_rows(folder / F16_NAME, n, dim)
     for start in range(0, n, BLOCK_ROWS):
         if not np.isfinite(rows[start : start + BLOCK_ROWS]).all():
             raise IpscanIndexError(f"{folder / F16_NAME}: a vector is not finite; rebuild it")
@@ -161,8 +167,9 @@ def verify_vector_store(folder: Path, description: dict[str, Any], n: int, dim: 
         check_ivf_ids(path, *check_ivf_file(path, n, dim, description["nlist"]), dim)
 
 
-def map_f16_rows(path: Path, n: int, dim: int, *, random_access: bool) -> np.ndarray:
-    """The (n, dim) rows of the fp16 .npy ``path``, checked, then memory-mapped read-only."""
+def map_f16_rows(path: Path, n: int, dim: int) -> np.ndarray:
+    """The (n, dim) rows of the fp16 .npy ``path``, checked, then memory-mapped read-only (read
+    in order: exact search, verify, compact; scattered rows go through ``PreadRows``)."""
     offset = check_f16_npy(path, n, dim)
     if not n:
         return np.zeros((0, dim), dtype=F16)
@@ -171,11 +178,6 @@ def map_f16_rows(path: Path, n: int, dim: int, *, random_access: bool) -> np.nda
             mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as exc:
         raise IpscanIndexError(f"{path}: cannot map the vectors file ({exc})") from exc
-    if random_access and hasattr(mmap, "MADV_RANDOM"):
-        # Re-ranking reads a few thousand scattered rows. Without this, Linux reads ahead and
-        # maps the cached pages around each one: 12k rows of a 1M-row file left 490 MB of it
-        # resident instead of 70 MB (measured on Linux 6.18; madvise(2)).
-        mapped.madvise(mmap.MADV_RANDOM)
     rows = np.frombuffer(mapped, dtype=F16, count=n * dim, offset=offset)
     return rows.reshape(n, dim)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ipscan.index.ann_rows import PreadRows
+
 # The score FAISS gives a missing result of an inner-product search (-FLT_MAX), with id -1.
 MISSING = np.float32(np.finfo(np.float32).min)
 # Rows scored at a time: a float32 copy of 8k rows of 384 dims is 12.6 MB.
@@ -45,7 +47,7 @@ def exact_search(rows: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndar
 
 
 def rerank(
-    rows: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int
+    rows: np.ndarray | PreadRows, queries: np.ndarray, candidates: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact scores of each query's candidate rows (ids, -1 for none), the k best kept."""
     valid = candidates >= 0

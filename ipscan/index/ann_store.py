@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from ipscan.errors import IpscanIndexError
+from ipscan.index.ann_rows import PreadRows
 from ipscan.index.ann_search import exact_search
 from ipscan.index.ann_search import rerank
 from ipscan.index.vectors import stored_vector
@@ -71,13 +72,27 @@ class ExactStore:
         return np.asarray(self.rows[row], dtype=np.float32)
 
 
-class IvfStore(ExactStore):
-    """IVF-SQ8 candidates, re-ranked exactly against the fp16 rows."""
+class IvfStore:
+    """IVF-SQ8 candidates, re-ranked exactly against the fp16 rows (read with ``pread``:
+    ``ipscan.index.ann_rows``)."""
 
-    def __init__(self, rows: np.ndarray, index: faiss.IndexIVFScalarQuantizer, nprobe: int):
-        super().__init__(rows)
+    def __init__(self, rows: PreadRows, index: faiss.IndexIVFScalarQuantizer, nprobe: int) -> None:
+        self.rows = rows
         self.index = index
         self.nprobe = nprobe
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.rows.shape[0])
+
+    @property
+    def d(self) -> int:
+        return int(self.rows.shape[1])
+
+    def vector(self, row: int) -> np.ndarray:
+        if not 0 <= row < self.ntotal:
+            raise IndexError(f"row {row} outside 0..{self.ntotal - 1}")
+        return np.asarray(self.rows[row], dtype=np.float32)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         import faiss

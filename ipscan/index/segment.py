@@ -148,7 +148,7 @@ class Segment:
         desc = self.manifest.get("vectors")
         if isinstance(desc, dict) and self._dim is not None:
             path = self.gen_dir / str(desc["files"][0])
-            rows = map_f16_rows(path, len(self.units), self._dim, random_access=False)
+            rows = map_f16_rows(path, len(self.units), self._dim)
             return np.asarray(rows, dtype=np.float32)
         return read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
 
