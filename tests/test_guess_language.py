@@ -127,3 +127,8 @@ def test_the_language_comes_from_the_option_then_the_name_then_the_guess() -> No
     assert make_snippet(rust, name="notes.txt").language == "rust"
     guessed = make_snippet(rust)
     assert (guessed.language, guessed.name) == ("rust", "<snippet>.rs")
+
+
+def test_code_nested_thousands_deep_is_guessed_without_recursing() -> None:
+    deep = "x = " + "f(" * 3000 + " @@ " + ")" * 3000 + "\n"
+    assert guess_language(deep) == "python"

@@ -8,6 +8,8 @@ whose grammar takes a bare top-level function), since the wider grammar accepts 
 
 from __future__ import annotations
 
+from typing import Any
+
 from tree_sitter import Node
 
 from ipscan.extract.languages import get_parser
@@ -29,7 +31,7 @@ def guess_language(text: str) -> str:
     return best
 
 
-def _broken_bytes(node: Node) -> int:
+def _broken_bytes(root: Node) -> int:
     """Bytes inside ERROR nodes, less the complete constructs the parser still recognised in
     them, plus a token's worth for each MISSING node.
 
@@ -37,17 +39,40 @@ def _broken_bytes(node: Node) -> int:
     single ERROR node whose children are whole, well-formed statements: counting all its bytes
     would score the snippet's own language as badly as a foreign one. On 30-line windows cut
     from real code in the 8 languages this takes the right guesses from 64% to 74%.
+
+    Walked with an explicit stack: a pasted snippet can nest thousands of levels deep.
     """
-    if not node.has_error:
+    if not root.has_error:
         return 0
+    # Frames: [node, its children still to visit, what it counts so far].
+    stack: list[list[Any]] = [_frame(root)]
+    while True:
+        node, pending, count = stack[-1]
+        child = next(pending, None)
+        if child is not None:
+            if child.has_error:
+                stack.append(_frame(child))
+            continue
+        value = max(count, 1) if node.type == "ERROR" else count
+        stack.pop()
+        if not stack:
+            return int(value)
+        parent = stack[-1]
+        parent[2] += value - (_size(node) if parent[0].type == "ERROR" else 0)
+
+
+def _frame(node: Node) -> list[Any]:
+    """A stack frame for ``node``: a MISSING node counts one; an ERROR node starts from its
+    bytes less those of the complete, error-free constructs in it; any other from nothing."""
     if node.is_missing:
-        return 1
-    if node.type != "ERROR":
-        return sum(_broken_bytes(child) for child in node.children)
-    broken = max(1, node.end_byte - node.start_byte)
-    for child in node.children:
-        if child.has_error:
-            broken += _broken_bytes(child) - (child.end_byte - child.start_byte)
-        elif child.is_named and child.child_count:
-            broken -= child.end_byte - child.start_byte
-    return max(broken, 1)
+        return [node, iter(()), 1]
+    count = 0
+    if node.type == "ERROR":
+        count = max(1, _size(node)) - sum(
+            _size(c) for c in node.children if not c.has_error and c.is_named and c.child_count
+        )
+    return [node, iter(node.children), count]
+
+
+def _size(node: Node) -> int:
+    return node.end_byte - node.start_byte
