@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -143,3 +145,31 @@ def tiny_index_build(
 def tiny_index(tiny_index_build: TinyIndexBuild) -> Path:
     """The directory of the session's tiny real index."""
     return tiny_index_build.index_dir
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[ModuleType]:
+    """One local Ray of two CPUs for the module (started here, shut down after)."""
+    from ipscan.errors import UsageError
+    from ipscan.index.distributed import import_ray
+    from ipscan.index.distributed import loopback_works
+
+    try:
+        ray = import_ray(local=True)  # on 127.0.0.1 only, as `--ray` without an address
+    except UsageError:
+        pytest.skip("Ray is not installed (the distributed extra)")
+    if not loopback_works():
+        pytest.skip(
+            "a local Ray needs the loopback network, which is down here (a network namespace "
+            "without `lo` up, as CI's `unshare -n`)"
+        )
+    ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=100 * 1024 * 1024,
+        logging_level=logging.WARNING,
+    )
+    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
+    yield ray
+    ray.shutdown()

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -303,29 +301,6 @@ def test_two_processes_give_what_one_gives(tmp_path: Path, index: Path, policy: 
     assert two.summary.failing == 4
     assert report2.read_bytes() == report1.read_bytes()
     assert filtered2.read_bytes() == filtered1.read_bytes()
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[ModuleType]:
-    """A local Ray of two CPUs (as tests/test_distributed_build.py starts one)."""
-    from ipscan.index.distributed import import_ray
-    from ipscan.index.distributed import loopback_works
-
-    try:
-        ray = import_ray(local=True)
-    except UsageError:
-        pytest.skip("Ray is not installed (the distributed extra)")
-    if not loopback_works():
-        pytest.skip("a local Ray needs the loopback network, which is down here")
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=100 * 1024 * 1024,
-        logging_level=logging.WARNING,
-    )
-    yield ray
-    ray.shutdown()
 
 
 @pytest.mark.slow

@@ -5,10 +5,8 @@ the writer lock."""
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,44 +17,17 @@ from click.testing import CliRunner
 
 from ipscan.cli import main
 from ipscan.errors import IpscanIndexError
-from ipscan.errors import UsageError
 from ipscan.index.build import build_index
 from ipscan.index.dist_job import JOB_FILE
 from ipscan.index.dist_job import JOBS
 from ipscan.index.distributed import JobReport
 from ipscan.index.distributed import RaySettings
 from ipscan.index.distributed import build_distributed
-from ipscan.index.distributed import import_ray
-from ipscan.index.distributed import loopback_works
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
 from ipscan.index.store import writer_lock
 
 slow = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def ray_cluster() -> Iterator[ModuleType]:
-    """One local Ray of two CPUs for the module (started here, shut down after)."""
-    try:
-        ray = import_ray(local=True)  # on 127.0.0.1 only, as `--ray` without an address
-    except UsageError:
-        pytest.skip("Ray is not installed (the distributed extra)")
-    if not loopback_works():
-        pytest.skip(
-            "a local Ray needs the loopback network, which is down here (a network namespace "
-            "without `lo` up, as CI's `unshare -n`)"
-        )
-    ray.init(
-        address="local",
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=100 * 1024 * 1024,
-        logging_level=logging.WARNING,
-    )
-    assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
-    yield ray
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ import anyio
 import pytest
 
 from tests.conftest import init_repo
+from tests.test_license_e2e import GPL_CODE as LICENSE_E2E_GPL
+from tests.test_license_e2e import MIT_CODE as LICENSE_E2E_MIT
 
 mcp = pytest.importorskip("mcp")
 
@@ -26,40 +28,9 @@ from mcp.client.stdio import stdio_client  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 
-GPL_CODE = '''\
-def merge_interval_lists(first, second, tolerance=0):
-    """Merge two sorted lists of (start, end) intervals, joining those that touch."""
-    merged = []
-    i = j = 0
-    while i < len(first) or j < len(second):
-        if j >= len(second) or (i < len(first) and first[i][0] <= second[j][0]):
-            start, end = first[i]
-            i += 1
-        else:
-            start, end = second[j]
-            j += 1
-        if merged and start <= merged[-1][1] + tolerance:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-'''
-
-MIT_CODE = '''\
-def parse_duration_text(text, default_unit="s"):
-    """Parse '1h 30m 5s' style durations into seconds."""
-    units = {"d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
-    total = 0.0
-    number = ""
-    for token in text.replace(",", " ").split():
-        digits = token.rstrip("dhms")
-        suffix = token[len(digits):] or default_unit
-        if suffix not in units:
-            raise ValueError(f"unknown unit {suffix!r} in {text!r}")
-        number = float(digits)
-        total += number * units[suffix]
-    return total
-'''
+# The licensed functions of the license end-to-end tests, from their first line.
+GPL_CODE = LICENSE_E2E_GPL.lstrip("\n")
+MIT_CODE = LICENSE_E2E_MIT.lstrip("\n")
 
 UNRELATED_CODE = '''\
 def schedule_watering(beds, forecast, reservoir_litres):
@@ -228,9 +199,10 @@ def test_a_bad_call_is_a_tool_error_and_the_server_keeps_answering(
     assert [f["source"]["package"] for f in _findings(good)][:1] == ["gplkit"]
 
 
-def test_a_missing_index_exits_3_before_serving(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "ipscan.cli", "serve", "--index", str(tmp_path / "none")],
+def _run_python(*args: str) -> subprocess.CompletedProcess[str]:
+    """This Python with ``args``, from the repository root, stdin closed."""
+    return subprocess.run(
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
@@ -238,6 +210,10 @@ def test_a_missing_index_exits_3_before_serving(tmp_path: Path) -> None:
         cwd=ROOT,
         timeout=120,
     )
+
+
+def test_a_missing_index_exits_3_before_serving(tmp_path: Path) -> None:
+    run = _run_python("-m", "ipscan.cli", "serve", "--index", str(tmp_path / "none"))
     assert run.returncode == 3, run.stderr
     assert run.stdout == ""
     assert run.stderr.startswith("ipscan: error: ") and run.stderr.count("\n") == 1
@@ -248,15 +224,7 @@ def test_without_the_mcp_sdk_serve_exits_2_with_the_install_hint() -> None:
     code = (
         "import sys; sys.modules['mcp'] = None; from ipscan.cli.main import main; main(['serve'])"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        cwd=ROOT,
-        timeout=120,
-    )
+    run = _run_python("-c", code)
     assert run.returncode == 2, run.stderr
     assert run.stderr == "ipscan: error: " + (
         "ipscan serve needs the MCP SDK 2.x: pip install 'ipscan-code[serve]'\n"

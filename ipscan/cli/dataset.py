@@ -14,6 +14,9 @@ import click
 
 from ipscan.cli.conventions import quiet
 from ipscan.cli.index import DEVICES
+from ipscan.cli.options import index_option
+from ipscan.cli.options import jobs_option
+from ipscan.cli.options import ray_option
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_FINDINGS
 from ipscan.errors import UsageError
@@ -54,13 +57,7 @@ def dataset() -> None:
     show_default=True,
     help="The field samples are reported by (default: their position).",
 )
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(path_type=Path),
-    envvar="IPSCAN_INDEX",
-    help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
-)
+@index_option()
 @click.option(
     "--project-license",
     metavar="SPDX",
@@ -90,22 +87,10 @@ def dataset() -> None:
     show_default=True,
     help="How the summary on stdout is written.",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(0, 1024),
-    default=0,
-    show_default=True,
-    help="Worker processes (0: every core); with --ray and no ADDRESS, the local Ray's CPUs.",
-)
-@click.option(
-    "--ray",
-    "ray_address",
-    is_flag=False,
-    flag_value="local",
-    default=None,
-    metavar="[ADDRESS]",
-    help="Check chunks as Ray tasks: ADDRESS is auto, ray://HOST:PORT or HOST:PORT; none "
-    "starts a local Ray. The index must be at the same path on every node.",
+@jobs_option("Worker processes (0: every core); with --ray and no ADDRESS, the local Ray's CPUs.")
+@ray_option(
+    "Check chunks as Ray tasks: ADDRESS is auto, ray://HOST:PORT or HOST:PORT; none "
+    "starts a local Ray. The index must be at the same path on every node."
 )
 @click.option(
     "--chunk-size",

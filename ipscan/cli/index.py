@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ipscan.cli.conventions import quiet
+from ipscan.cli.options import jobs_option
+from ipscan.cli.options import ray_option
 from ipscan.errors import EXIT_CANNOT_SCAN
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_INTERRUPTED
@@ -63,22 +65,10 @@ def _say(msg: str) -> None:
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 @click.option("--include", multiple=True, help="Only index paths matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Skip paths matching this glob (repeatable).")
-@click.option(
-    "--jobs",
-    type=click.IntRange(0, 1024),
-    default=0,
-    show_default=True,
-    help="Processes that parse files (0: every core); with --ray and no ADDRESS, Ray's CPUs.",
-)
-@click.option(
-    "--ray",
-    "ray_address",
-    is_flag=False,
-    flag_value="local",
-    default=None,
-    metavar="[ADDRESS]",
-    help="Build on Ray workers: ADDRESS is auto, ray://HOST:PORT or HOST:PORT; none starts a "
-    "local Ray. The index folder must be on storage every worker sees (docs/distributed.md).",
+@jobs_option("Processes that parse files (0: every core); with --ray and no ADDRESS, Ray's CPUs.")
+@ray_option(
+    "Build on Ray workers: ADDRESS is auto, ray://HOST:PORT or HOST:PORT; none starts a "
+    "local Ray. The index folder must be on storage every worker sees (docs/distributed.md)."
 )
 @click.option(
     "--shard-size",

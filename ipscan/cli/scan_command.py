@@ -17,6 +17,8 @@ from ipscan.cli.conventions import quiet
 from ipscan.cli.conventions import use_color
 from ipscan.cli.conventions import verbose
 from ipscan.cli.index import DEVICES
+from ipscan.cli.options import index_option
+from ipscan.cli.options import jobs_option
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import EXIT_FINDINGS
 
@@ -38,13 +40,7 @@ FORMATS = (
 def scan_options(f: Callable[..., int]) -> Callable[..., int]:
     """The options every scanning command shares."""
     options = [
-        click.option(
-            "--index",
-            "index_dir",
-            type=click.Path(path_type=Path),
-            envvar="IPSCAN_INDEX",
-            help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
-        ),
+        index_option(),
         click.option(
             "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True
         ),
@@ -63,13 +59,7 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             help="Where the encoder runs.",
         ),
         click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
-        click.option(
-            "--jobs",
-            type=click.IntRange(0, 1024),
-            default=0,
-            show_default=True,
-            help="Processes that parse files (0: every core; small scans use one).",
-        ),
+        jobs_option("Processes that parse files (0: every core; small scans use one)."),
         click.option(
             "--project-license",
             metavar="SPDX",

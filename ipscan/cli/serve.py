@@ -10,6 +10,7 @@ import click
 
 from ipscan.cli.conventions import quiet
 from ipscan.cli.index import DEVICES
+from ipscan.cli.options import index_option
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import UsageError
 
@@ -17,13 +18,7 @@ INSTALL_HINT = "ipscan serve needs the MCP SDK 2.x: pip install 'ipscan-code[ser
 
 
 @click.command("serve")
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(path_type=Path),
-    envvar="IPSCAN_INDEX",
-    help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
-)
+@index_option()
 @click.option(
     "--project",
     "project_dir",

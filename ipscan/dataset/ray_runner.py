@@ -10,11 +10,9 @@ store whole.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Iterable
 from collections.abc import Iterator
 from itertools import islice
-from types import ModuleType
 from typing import Any
 
 from ipscan.dataset.check import AuditSettings
@@ -23,36 +21,12 @@ from ipscan.dataset.runners import AHEAD
 from ipscan.dataset.runners import Chunk
 from ipscan.dataset.runners import Done
 from ipscan.errors import IpscanError
+from ipscan.index.distributed import connect_ray
 from ipscan.index.distributed import import_ray
-from ipscan.index.distributed import loopback_works
+from ipscan.index.distributed import one_line
 
 # A task whose worker process died is run again this often (an exception is not retried).
 TASK_RETRIES = 2
-
-
-def _connect(ray: ModuleType, address: str | None, cpus: int | None) -> bool:
-    """Join the cluster at ``address``, or start a local Ray of ``cpus`` CPUs (None: every
-    core); True when this call started or joined it (and so must shut it down)."""
-    if ray.is_initialized():
-        return False
-    where = "start a local Ray" if address is None else f"connect to Ray at {address}"
-    if address is None and not loopback_works():
-        raise IpscanError(f"cannot {where}: this machine's loopback network (127.0.0.1) is down")
-    try:
-        if address is None:
-            from ipscan.extract.parallel import available_cores
-
-            ray.init(
-                address="local",
-                num_cpus=cpus or available_cores(),
-                include_dashboard=False,
-                logging_level=logging.WARNING,
-            )
-        else:
-            ray.init(address=address, logging_level=logging.WARNING)
-    except Exception as exc:  # Ray raises many kinds (ConnectionError, RuntimeError, ...)
-        raise IpscanError(f"cannot {where}: {_one_line(exc)}") from exc
-    return True
 
 
 def run_ray(
@@ -63,7 +37,7 @@ def run_ray(
 ) -> Iterator[Done]:
     """``check_chunk`` of each chunk as a Ray task, as they finish."""
     ray = import_ray(local=address is None)
-    started = _connect(ray, address, cpus)
+    started = connect_ray(ray, address, cpus)
     try:
         slots = max(1, int(ray.cluster_resources().get("CPU", 1)))
         remote = ray.remote(check_chunk).options(num_cpus=1, max_retries=TASK_RETRIES)
@@ -85,7 +59,7 @@ def run_ray(
                         cause = getattr(exc, "cause", None)
                         if isinstance(cause, IpscanError):  # its own sentence and exit code
                             raise cause from exc
-                        raise IpscanError(f"chunk {k + 1} failed on Ray: {_one_line(exc)}") from exc
+                        raise IpscanError(f"chunk {k + 1} failed on Ray: {one_line(exc)}") from exc
                     yield k, results
         finally:
             for ref in running:
@@ -95,13 +69,3 @@ def run_ray(
         if started:
             ray.shutdown()
 
-
-def _one_line(exc: BaseException) -> str:
-    """An error as one line: an ipscan error's own sentence, else its type and first line."""
-    cause = getattr(exc, "cause", None)
-    if isinstance(cause, BaseException):
-        exc = cause
-    if isinstance(exc, IpscanError):
-        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -49,11 +49,10 @@ def _queries(queries: np.ndarray, dim: int, k: int) -> np.ndarray:
     return np.ascontiguousarray(queries, dtype=np.float32)
 
 
-class ExactStore:
-    """Exact search over the memory-mapped fp16 rows."""
+class _RowStore:
+    """What both stores read from their fp16 rows: the count, the dimension, one row."""
 
-    def __init__(self, rows: np.ndarray) -> None:
-        self.rows = rows
+    rows: np.ndarray | PreadRows
 
     @property
     def ntotal(self) -> int:
@@ -63,36 +62,34 @@ class ExactStore:
     def d(self) -> int:
         return int(self.rows.shape[1])
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return exact_search(self.rows, _queries(queries, self.d, k), k)
-
     def vector(self, row: int) -> np.ndarray:
         if not 0 <= row < self.ntotal:
             raise IndexError(f"row {row} outside 0..{self.ntotal - 1}")
         return np.asarray(self.rows[row], dtype=np.float32)
 
 
-class IvfStore:
+class ExactStore(_RowStore):
+    """Exact search over the memory-mapped fp16 rows."""
+
+    rows: np.ndarray
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = rows
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return exact_search(self.rows, _queries(queries, self.d, k), k)
+
+
+class IvfStore(_RowStore):
     """IVF-SQ8 candidates, re-ranked exactly against the fp16 rows (read with ``pread``:
     ``ipscan.index.ann_rows``)."""
+
+    rows: PreadRows
 
     def __init__(self, rows: PreadRows, index: faiss.IndexIVFScalarQuantizer, nprobe: int) -> None:
         self.rows = rows
         self.index = index
         self.nprobe = nprobe
-
-    @property
-    def ntotal(self) -> int:
-        return int(self.rows.shape[0])
-
-    @property
-    def d(self) -> int:
-        return int(self.rows.shape[1])
-
-    def vector(self, row: int) -> np.ndarray:
-        if not 0 <= row < self.ntotal:
-            raise IndexError(f"row {row} outside 0..{self.ntotal - 1}")
-        return np.asarray(self.rows[row], dtype=np.float32)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         import faiss

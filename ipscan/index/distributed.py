@@ -145,7 +145,8 @@ def build_distributed(
     check_index_folder(index_dir)
     index_dir = index_dir.absolute()  # the path every worker mounts the storage at
     items = distinct_sources([portable(s) for s in specs])
-    ray_up = _connect(ray, opts)  # first: a Ray that cannot start leaves nothing behind
+    # First: a Ray that cannot start leaves nothing behind.
+    ray_up = connect_ray(ray, opts.address, opts.cpus)
     try:
         claim_folder(index_dir, opts.commit_wait_s)
         record, known = _snapshot(index_dir, encoder)
@@ -198,28 +199,29 @@ def _snapshot(index_dir: Path, encoder: EncoderLike) -> tuple[dict[str, Any], Kn
         return dict(reader.encoder_info), {"digests": sorted(digests), "origins": sorted(origins)}
 
 
-def _connect(ray: ModuleType, opts: RaySettings) -> bool:
-    """Join the Ray cluster at ``opts.address``, or start a local one; True when this call
-    started or joined it (and so must shut it down)."""
+def connect_ray(ray: ModuleType, address: str | None, cpus: int | None = None) -> bool:
+    """Join the Ray cluster at ``address``, or start a local one of ``cpus`` CPUs (None: every
+    core); True when this call started or joined it (and so must shut it down). Also what
+    ``ipscan dataset audit --ray`` connects with."""
     if ray.is_initialized():
         return False
-    where = "start a local Ray" if opts.address is None else f"connect to Ray at {opts.address}"
-    if opts.address is None and not loopback_works():
+    where = "start a local Ray" if address is None else f"connect to Ray at {address}"
+    if address is None and not loopback_works():
         raise IpscanError(f"cannot {where}: this machine's loopback network (127.0.0.1) is down")
     try:
-        if opts.address is None:
+        if address is None:
             from ipscan.extract.parallel import available_cores
 
             ray.init(
                 address="local",  # a new one, even where RAY_ADDRESS names a cluster
-                num_cpus=opts.cpus or available_cores(),
+                num_cpus=cpus or available_cores(),
                 include_dashboard=False,
                 logging_level=logging.WARNING,
             )
         else:
-            ray.init(address=opts.address, logging_level=logging.WARNING)
+            ray.init(address=address, logging_level=logging.WARNING)
     except Exception as exc:  # Ray raises many kinds (ConnectionError, RuntimeError, ...)
-        raise IpscanError(f"cannot {where}: {_one_line(exc)}") from exc
+        raise IpscanError(f"cannot {where}: {one_line(exc)}") from exc
     return True
 
 
@@ -281,8 +283,8 @@ def _run_shards(
                 try:
                     result = ray.get(ref)
                 except ray.exceptions.RayError as exc:
-                    errors.append(f"shard {k + 1}: {_one_line(exc)}")
-                    say(f"shard {k + 1}/{n} failed: {_one_line(exc)}")
+                    errors.append(f"shard {k + 1}: {one_line(exc)}")
+                    say(f"shard {k + 1}/{n} failed: {one_line(exc)}")
                     continue
                 job.done[k] = {"segments": result["segments"], "summary": result["summary"]}
                 job.save()
@@ -323,7 +325,7 @@ def _commit(index_dir: Path, job: Job, record: dict[str, Any], wait_s: float) ->
     return summary
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """An error as one line: an ipscan error's own sentence, else its type and first line."""
     cause = getattr(exc, "cause", None)
     if isinstance(cause, BaseException):
