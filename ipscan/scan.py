@@ -49,6 +49,7 @@ from ipscan.match.pairs import gather_pairs
 from ipscan.match.structure import structure_candidates
 from ipscan.match.structure import structure_shared
 from ipscan.match.totals import IndexTotals
+from ipscan.match.totals import SegmentBounds
 from ipscan.match.totals import index_totals
 from ipscan.match.verbatim import identical_files
 from ipscan.match.verbatim import verbatim_regions
@@ -213,13 +214,12 @@ def _identical(
 ) -> list[Finding]:
     """File-level findings for scanned files that are indexed files (matcher 0-file)."""
     raws = [af.raw for af in analyzed]
-    return [
-        finding
-        for seg in reader.segments
-        for finding in identical_file_findings(
-            identical_files(raws, seg.file_keys, totals.files), analyzed, file_lookup(seg)
-        )
-    ]
+    out: list[Finding] = []
+    for seg in reader.segments:
+        same = identical_files(raws, seg.file_keys, totals.files)
+        out += identical_file_findings(same, analyzed, file_lookup(seg))
+        reader.done_with(seg)
+    return out
 
 
 def _regions(
@@ -236,12 +236,14 @@ def _regions(
     paths = [af.file.path for af in analyzed]
     whole = {(f.path, f.source.package, f.source.version, f.source.path) for f in identical}
     out: list[Finding] = []
-    for seg in reader.segments:
+    for position, seg in enumerate(reader.segments):
+        bounds = totals.segment_bounds(position)
         regions = verbatim_regions(
             [af.raw for af in analyzed],
             seg.file_postings,
             seg.hash_column(layout.FILE_POSTINGS),
             totals.file_fps,
+            None if bounds is None else bounds.file_fps,
         )
         lookup = file_lookup(seg)
         regions = [
@@ -250,6 +252,7 @@ def _regions(
             if (paths[r.query], *_source_key(lookup(r.file_id, 0, 0))) not in whole
         ]
         out += region_findings(regions, analyzed, [*found, *out], lookup)
+        reader.done_with(seg)
     return out
 
 
@@ -274,9 +277,10 @@ def candidate_pairs(
 
         query_vectors = embed_for_index(queries, reader, options.device, options.progress)
     out: list[PairCandidate] = []
-    for seg, base in zip(reader.segments, reader.unit_base, strict=False):
-        pairs = _segment_pairs(queries, seg, query_vectors, totals)
+    for position, (seg, base) in enumerate(zip(reader.segments, reader.unit_base, strict=False)):
+        pairs = _segment_pairs(queries, seg, query_vectors, totals, totals.segment_bounds(position))
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
+        reader.done_with(seg)
     return out
 
 
@@ -285,15 +289,21 @@ def _segment_pairs(
     seg: Segment,
     query_vectors: np.ndarray | None,
     totals: IndexTotals,
+    bounds: SegmentBounds | None,
 ) -> list[PairCandidate]:
+    """What the matchers propose in ``seg``; ``bounds``: where ``index_totals`` found the
+    queries' hashes in it (None: each matcher looks them up)."""
     evidence = [au.evidence for au in queries]
-    candidates = match_digests(evidence, seg.digest_index, totals.digests)
+    candidates = match_digests(
+        evidence, seg.digest_index, totals.digests, None if bounds is None else bounds.digests
+    )
     hits = find_hits(
         evidence,
         seg.postings,
         totals.n_units,
         seg.hash_column(layout.POSTINGS),
         totals.unit_fps,
+        None if bounds is None else bounds.unit_fps,
     )
     candidates += winnow_candidates(hits)
     structure = structure_shared(
@@ -302,6 +312,7 @@ def _segment_pairs(
         totals.n_units,
         seg.hash_column(layout.STRUCTURE_POSTINGS),
         totals.structure,
+        None if bounds is None else bounds.structure,
     )
     candidates += structure_candidates(structure)
     source_vectors: dict[int, np.ndarray] = {}

@@ -110,3 +110,46 @@ def _with_hashes(evidence, common: np.uint64):  # type: ignore[no-untyped-def]
     hashes = np.array(evidence.hashes, copy=True)
     hashes[0] = common
     return dataclasses.replace(evidence, hashes=hashes)
+
+
+def test_each_matcher_takes_the_row_ranges_the_counting_found(
+    tmp_path: Path, tiny_index: Path
+) -> None:
+    from ipscan.index import layout
+    from ipscan.match.digest import match_digests
+    from ipscan.match.structure import structure_shared
+    from ipscan.match.verbatim import verbatim_regions
+
+    specifiers = installed_file("packaging", "packaging/specifiers.py").read_text(encoding="utf-8")
+    query = _evidence(specifiers)
+    units = [au.evidence for au in query.units]
+    with IndexReader(tiny_index) as reader:
+        totals = index_totals(units, [query.raw], reader)
+        assert totals.bounds is not None and len(totals.bounds) == 2
+        for position, seg in enumerate(reader.segments):
+            bounds = totals.segment_bounds(position)
+            assert bounds is not None
+            n = reader.n_units
+            searched = find_hits(units, seg.postings, n, None, totals.unit_fps)
+            given = find_hits(units, seg.postings, n, None, totals.unit_fps, bounds.unit_fps)
+            assert np.array_equal(searched.posting, given.posting)
+            column = seg.hash_column(layout.STRUCTURE_POSTINGS)
+            assert structure_shared(
+                units, seg.structure_postings, n, column, totals.structure
+            ) == structure_shared(
+                units, seg.structure_postings, n, column, totals.structure, bounds.structure
+            )
+            assert match_digests(units, seg.digest_index, totals.digests) == match_digests(
+                units, seg.digest_index, totals.digests, bounds.digests
+            )
+            files = seg.file_postings
+            assert verbatim_regions([query.raw], files, None, totals.file_fps) == verbatim_regions(
+                [query.raw], files, None, totals.file_fps, bounds.file_fps
+            )
+        found = sum(len(b.unit_fps[1]) for b in totals.bounds)
+        assert found == 2 * len(totals.unit_fps)  # every fingerprint looked up in each segment
+    merged = tmp_path / "merged"
+    shutil.copytree(tiny_index, merged)
+    compact_index(merged)
+    with IndexReader(merged) as reader:  # one segment: its own counts are the totals
+        assert index_totals(units, [query.raw], reader).bounds is None

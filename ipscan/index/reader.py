@@ -61,6 +61,13 @@ class IndexReader:
                     f"{self.index_dir}: segments made with different encoders; rebuild the index"
                 )
 
+    def done_with(self, seg: Segment) -> None:
+        """A scan pass is done with ``seg``: with other segments to search next, give its mapped
+        pages back (``Segment.release_pages``), so the peak is one segment's, not all of them.
+        A lone segment keeps its pages for the next pass."""
+        if len(self.segments) > 1:
+            seg.release_pages()
+
     def close(self) -> None:
         """Let builds remove this generation once it is no longer live (also done on GC)."""
         self._lock.close()

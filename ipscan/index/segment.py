@@ -16,11 +16,14 @@ from ipscan.index.ann import VectorStore
 from ipscan.index.ann import map_f16_rows
 from ipscan.index.ann import open_v1_store
 from ipscan.index.ann import open_vector_store
+from ipscan.index.ann_store import ExactStore
+from ipscan.index.ann_store import IvfStore
 from ipscan.index.manifest import has_file_channel
 from ipscan.index.manifest import has_structure_channel
 from ipscan.index.manifest import quick_check
 from ipscan.index.manifest import read_manifest
 from ipscan.index.manifest import verify_files
+from ipscan.index.pages import release
 from ipscan.index.rows import JsonRows
 from ipscan.index.rows import Lines
 from ipscan.index.store import IndexContents
@@ -203,6 +206,26 @@ class Segment:
                 )
             return found
         return digest_index(self.units)
+
+    def release_pages(self) -> None:
+        """Give back the resident pages of every mapped array (``ipscan.index.pages``) and
+        close the ANN file's map; all stay usable and are mapped again when next read."""
+        arrays = [
+            self.units,
+            self.postings,
+            self.file_keys,
+            self.file_postings,
+            self.structure_postings,
+            *self._hash_columns.values(),
+        ]
+        if "digest_index" in self.__dict__:
+            arrays.append(self.digest_index)
+        store = self.__dict__.get("vector_store")
+        if isinstance(store, IvfStore):
+            del self.__dict__["vector_store"]  # FAISS unmaps its file when the index goes
+        elif isinstance(store, ExactStore):
+            arrays.append(store.rows)
+        release(arrays)
 
     def contents(self) -> IndexContents:
         """Everything in memory, vectors decoded (for compacting segments into one)."""

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ipscan.extract.fingerprint import UnitEvidence
+from ipscan.match.bounds import Bounds
+from ipscan.match.bounds import hash_bounds
 from ipscan.records import Candidate
 from ipscan.records import Matcher
 from ipscan.tuning import MAX_DIGEST_FANOUT
@@ -18,17 +20,18 @@ def digest64(evidence: UnitEvidence) -> int:
 
 
 def match_digests(
-    queries: Sequence[UnitEvidence], index: np.ndarray, totals: np.ndarray | None = None
+    queries: Sequence[UnitEvidence],
+    index: np.ndarray,
+    totals: np.ndarray | None = None,
+    bounds: Bounds | None = None,
 ) -> list[Candidate]:
     """Candidates for every indexed unit with the same normalized digest as a query unit;
     ``index`` holds (digest, unit) rows sorted by digest (``layout.DIGEST_INDEX_DTYPE``);
-    ``totals``: units per query digest over the whole index, when ``index`` is one segment's."""
+    ``totals``: units per query digest over the whole index, when ``index`` is one segment's;
+    ``bounds``: the digests' row ranges in ``index``, when already looked up."""
     if not len(queries) or not len(index):
         return []
-    keys = query_digests(queries)
-    digests = index["digest"]
-    lo = np.searchsorted(digests, keys, side="left")
-    hi = np.searchsorted(digests, keys, side="right")
+    lo, hi = hash_bounds(index["digest"], query_digests(queries)) if bounds is None else bounds
     fanout = hi - lo if totals is None else totals
     out = []
     for qi in np.nonzero((hi > lo) & (fanout <= MAX_DIGEST_FANOUT))[0]:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from ipscan.extract.fingerprint import UnitEvidence
+from ipscan.match.bounds import Bounds
+from ipscan.match.bounds import hash_bounds
 from ipscan.match.winnow import max_posting_fanout
 from ipscan.records import Candidate
 from ipscan.records import Matcher
@@ -28,19 +30,19 @@ def structure_shared(
     n_units: int,
     hash_column: np.ndarray | None = None,
     totals: np.ndarray | None = None,
+    bounds: Bounds | None = None,
 ) -> SharedCounts:
     """(query unit, indexed unit) → distinct structure fingerprints they share (boilerplate
     fingerprints, posted in many indexed units, left out); ``hash_column``: the postings' hash
     column as a contiguous array, when the index has one; ``totals``: postings per query
-    fingerprint over the whole index when these postings are one segment of several (see
-    ``find_hits``)."""
+    fingerprint over the whole index when these postings are one segment of several, and
+    ``bounds`` the fingerprints' row ranges when already looked up (see ``find_hits``)."""
     if not queries or not len(postings):
         return {}
     hashes = structure_hashes(queries)
     owner = np.repeat(np.arange(len(queries)), [len(q.structure) for q in queries])
     column = postings["hash"] if hash_column is None else hash_column
-    lo = np.searchsorted(column, hashes, side="left")
-    hi = np.searchsorted(column, hashes, side="right")
+    lo, hi = hash_bounds(column, hashes) if bounds is None else bounds
     counts = hi - lo
     counts[(counts if totals is None else totals) > max_posting_fanout(n_units)] = 0
     total = int(counts.sum())

@@ -21,10 +21,22 @@ from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index import layout
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
+from ipscan.match.bounds import Bounds
+from ipscan.match.bounds import hash_bounds
 from ipscan.match.digest import query_digests
 from ipscan.match.structure import structure_hashes
 from ipscan.match.verbatim import same_file_rows
 from ipscan.match.winnow import query_hashes
+
+
+@dataclass(frozen=True)
+class SegmentBounds:
+    """Where the queries' hashes lie in one segment's sorted columns (looked up once)."""
+
+    unit_fps: Bounds  # winnowing fingerprints in the postings
+    structure: Bounds  # structure fingerprints in the structure postings
+    digests: Bounds  # unit digests in the digest index
+    file_fps: tuple[Bounds, ...]  # per scanned file, its raw fingerprints in the file postings
 
 
 @dataclass(frozen=True)
@@ -37,12 +49,18 @@ class IndexTotals:
     digests: np.ndarray | None = None  # per query unit's digest
     file_fps: tuple[np.ndarray, ...] | None = None  # per scanned file, per raw fingerprint
     files: tuple[int, ...] | None = None  # per scanned file: indexed files it is
+    bounds: tuple[SegmentBounds, ...] | None = None  # per segment, what the counting found
+
+    def segment_bounds(self, position: int) -> SegmentBounds | None:
+        """The row ranges found in the ``position``-th segment, if counted."""
+        return None if self.bounds is None else self.bounds[position]
 
 
 def index_totals(
     units: Sequence[UnitEvidence], files: Sequence[FileEvidence], reader: IndexReader
 ) -> IndexTotals:
-    """The queries' posting counts summed over ``reader``'s segments."""
+    """The queries' posting counts summed over ``reader``'s segments, and where each segment
+    holds them; every segment's pages are given back once counted (``IndexReader.done_with``)."""
     if len(reader.segments) <= 1:
         return IndexTotals(reader.n_units)
     fps, structure, digests = query_hashes(units), structure_hashes(units), query_digests(units)
@@ -51,19 +69,36 @@ def index_totals(
     digest = np.zeros(len(digests), dtype=np.int64)
     file_fps = [np.zeros(len(ev.hashes), dtype=np.int64) for ev in files]
     same_files = [0] * len(files)
+    found: list[SegmentBounds] = []
     for seg in reader.segments:
-        unit_fps += _counts(_hashes(seg, layout.POSTINGS, seg.postings), fps)
-        struct += _counts(
-            _hashes(seg, layout.STRUCTURE_POSTINGS, seg.structure_postings), structure
-        )
-        digest += _counts(seg.digest_index["digest"], digests)
         raw = _hashes(seg, layout.FILE_POSTINGS, seg.file_postings)
+        bounds = SegmentBounds(
+            unit_fps=hash_bounds(_hashes(seg, layout.POSTINGS, seg.postings), fps),
+            structure=hash_bounds(
+                _hashes(seg, layout.STRUCTURE_POSTINGS, seg.structure_postings), structure
+            ),
+            digests=hash_bounds(seg.digest_index["digest"], digests),
+            file_fps=tuple(hash_bounds(raw, ev.hashes) for ev in files),
+        )
+        found.append(bounds)
+        unit_fps += _count(bounds.unit_fps)
+        struct += _count(bounds.structure)
+        digest += _count(bounds.digests)
         keys = seg.file_keys
         for qi, ev in enumerate(files):
-            file_fps[qi] += _counts(raw, ev.hashes)
+            file_fps[qi] += _count(bounds.file_fps[qi])
             if len(keys):
                 same_files[qi] += len(same_file_rows(ev, keys)[0])
-    return IndexTotals(reader.n_units, unit_fps, struct, digest, tuple(file_fps), tuple(same_files))
+        reader.done_with(seg)
+    return IndexTotals(
+        reader.n_units,
+        unit_fps,
+        struct,
+        digest,
+        tuple(file_fps),
+        tuple(same_files),
+        tuple(found),
+    )
 
 
 def _hashes(seg: Segment, name: str, rows: np.ndarray) -> np.ndarray:
@@ -72,10 +107,7 @@ def _hashes(seg: Segment, name: str, rows: np.ndarray) -> np.ndarray:
     return rows["hash"] if column is None else column
 
 
-def _counts(column: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """How many rows of the sorted ``column`` hold each of ``hashes``."""
-    if not len(column) or not len(hashes):
-        return np.zeros(len(hashes), dtype=np.int64)
-    hi = np.searchsorted(column, hashes, side="right")
-    lo = np.searchsorted(column, hashes, side="left")
+def _count(bounds: Bounds) -> np.ndarray:
+    """How many rows each looked-up hash has."""
+    lo, hi = bounds
     return (hi - lo).astype(np.int64)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipscan.extract.raw_fingerprint import FileEvidence
+from ipscan.match.bounds import Bounds
+from ipscan.match.bounds import hash_bounds
 from ipscan.tuning import MAX_FILE_FANOUT
 from ipscan.tuning import MIN_VERBATIM_FPS
 from ipscan.tuning import MIN_VERBATIM_TOKENS
@@ -103,11 +105,13 @@ def verbatim_regions(
     postings: np.ndarray,
     hash_column: np.ndarray | None = None,
     totals: Sequence[np.ndarray] | None = None,
+    bounds: Sequence[Bounds] | None = None,
 ) -> list[VerbatimRegion]:
     """Regions of identical raw tokens between scanned files and indexed files
     (``hash_column``: the postings' hash column as a contiguous array, when the index has one;
     ``totals``: for each scanned file, postings per fingerprint over the whole index, when
-    these postings are one segment's)."""
+    these postings are one segment's; ``bounds``: for each scanned file, its fingerprints' row
+    ranges in these postings, when already looked up)."""
     out: list[VerbatimRegion] = []
     if not queries or not len(postings):
         return out
@@ -115,8 +119,7 @@ def verbatim_regions(
     for qi, ev in enumerate(queries):
         if not len(ev.hashes):
             continue
-        lo = np.searchsorted(column, ev.hashes, side="left")
-        hi = np.searchsorted(column, ev.hashes, side="right")
+        lo, hi = hash_bounds(column, ev.hashes) if bounds is None else bounds[qi]
         counts = hi - lo
         fanout = counts if totals is None else totals[qi]
         keep = (counts > 0) & (fanout <= MAX_FILE_FANOUT)

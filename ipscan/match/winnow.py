@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipscan.extract.fingerprint import UnitEvidence
+from ipscan.match.bounds import Bounds
+from ipscan.match.bounds import hash_bounds
 from ipscan.records import Candidate
 from ipscan.records import Matcher
 from ipscan.tuning import MAX_POSTING_FANOUT
@@ -51,13 +53,15 @@ def find_hits(
     n_units: int,
     hash_column: np.ndarray | None = None,
     totals: np.ndarray | None = None,
+    bounds: Bounds | None = None,
 ) -> FingerprintHits:
     """Look every query fingerprint up in the hash-sorted postings, boilerplate dropped;
     ``hash_column`` is their hash column as a contiguous array, when the index has one.
 
     ``totals``: postings per query fingerprint (in query order) over the whole index, when these
     postings are one segment of several; with ``n_units`` the whole index's, what counts as
-    boilerplate is then what it is in one merged index (``ipscan.match.totals``).
+    boilerplate is then what it is in one merged index (``ipscan.match.totals``). ``bounds``:
+    the fingerprints' row ranges in these postings, when already looked up.
     """
     empty = np.zeros(0, dtype=np.int64)
     if not queries or not len(postings):
@@ -66,8 +70,7 @@ def find_hits(
     q_unit = np.repeat(np.arange(len(queries)), [len(q.hashes) for q in queries])
     q_fp = np.concatenate([np.arange(len(q.hashes)) for q in queries])
     column = postings["hash"] if hash_column is None else hash_column
-    lo = np.searchsorted(column, hashes, side="left")
-    hi = np.searchsorted(column, hashes, side="right")
+    lo, hi = hash_bounds(column, hashes) if bounds is None else bounds
     counts = hi - lo
     fanout = counts.copy() if totals is None else totals
     counts[fanout > max_posting_fanout(n_units)] = 0
