@@ -1,4 +1,5 @@
-"""The vector store of large indexes: exact and IVF-SQ8 search, rows, checks of crafted files."""
+"""The vector store of large indexes: exact and IVF-SQ8 search, float16 rows, checks of crafted
+files (8-bit rows: test_ann_i8.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ from ipscan.match.embed import embed_candidates
 DIM = 64
 N = 20_000
 K = 10
+
+
+def write_f16_store(folder: Path, vectors: np.ndarray, **options: Any) -> dict[str, Any]:
+    """A store of float16 rows (what indexes before 8-bit rows hold; those: test_ann_i8.py)."""
+    return write_vector_store(folder, vectors, rows="f16", **options)
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -66,7 +72,7 @@ def queries() -> np.ndarray:
 @pytest.fixture(scope="module")
 def ivf_folder(tmp_path_factory: pytest.TempPathFactory, data: np.ndarray) -> Path:
     folder = tmp_path_factory.mktemp("ivf")
-    description = write_vector_store(folder, data, ann_threshold=1000)
+    description = write_f16_store(folder, data, ann_threshold=1000)
     (folder / "description.json").write_text(json.dumps(description))
     return folder
 
@@ -80,7 +86,7 @@ def test_small_store_is_exact_and_equals_brute_force(
     tmp_path: Path, data: np.ndarray, queries: np.ndarray
 ) -> None:
     rows = data[:3000]
-    description = write_vector_store(tmp_path, rows)
+    description = write_f16_store(tmp_path, rows)
     assert description["kind"] == "exact-f16"
     assert sorted(p.name for p in tmp_path.iterdir()) == [F16_NAME]
     store = open_vector_store(tmp_path, description, 3000, DIM)
@@ -93,7 +99,7 @@ def test_small_store_is_exact_and_equals_brute_force(
 
 
 def test_fewer_rows_than_k_pads_like_faiss(tmp_path: Path, data: np.ndarray) -> None:
-    store = open_vector_store(tmp_path, write_vector_store(tmp_path, data[:3]), 3, DIM)
+    store = open_vector_store(tmp_path, write_f16_store(tmp_path, data[:3]), 3, DIM)
     scores, ids = store.search(data[:2], 5)
     assert ids[:, 3:].tolist() == [[-1, -1], [-1, -1]]
     assert (scores[:, 3:] == MISSING).all()
@@ -102,7 +108,7 @@ def test_fewer_rows_than_k_pads_like_faiss(tmp_path: Path, data: np.ndarray) -> 
 
 def test_empty_store(tmp_path: Path) -> None:
     empty = np.zeros((0, DIM), np.float32)
-    store = open_vector_store(tmp_path, write_vector_store(tmp_path, empty), 0, DIM)
+    store = open_vector_store(tmp_path, write_f16_store(tmp_path, empty), 0, DIM)
     scores, ids = store.search(np.ones((2, DIM), np.float32), 3)
     assert store.ntotal == 0 and (ids == -1).all() and (scores == MISSING).all()
 
@@ -138,7 +144,7 @@ def test_vector_is_the_stored_fp16_row(
 ) -> None:
     rows = data[:2000]
     store = open_vector_store(
-        tmp_path, write_vector_store(tmp_path, rows, ann_threshold=ann_threshold), 2000, DIM
+        tmp_path, write_f16_store(tmp_path, rows, ann_threshold=ann_threshold), 2000, DIM
     )
     for row in (0, 7, 1999):
         got = store.vector(row)
@@ -152,7 +158,7 @@ def test_same_vectors_build_the_same_files(tmp_path: Path, data: np.ndarray) -> 
     built = []
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
-        built.append(write_vector_store(tmp_path / name, data[:4000], ann_threshold=1000))
+        built.append(write_f16_store(tmp_path / name, data[:4000], ann_threshold=1000))
     assert built[0] == built[1]
     for name in built[0]["files"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

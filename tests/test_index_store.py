@@ -10,6 +10,9 @@ import pytest
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
+from ipscan.index.ann import I8_NAME
+from ipscan.index.ann_i8 import decode
+from ipscan.index.ann_i8 import quantize
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
 from ipscan.index.store import write_index
@@ -48,7 +51,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert r.unit_names == c.unit_names
     assert r.files == c.files and r.sources == c.sources
     got = r.contents().vectors
-    assert np.allclose(got, c.vectors, atol=1e-3)  # fp16 codes
+    assert np.array_equal(got, decode(quantize(c.vectors)))  # 8-bit rows (ann_i8)
     assert r.faiss_index.ntotal == 4
 
 
@@ -61,7 +64,7 @@ def test_a_new_generation_replaces_the_old_one_whole(tmp_path: Path) -> None:
     assert not [p for p in idx.iterdir() if p.name.endswith(".tmp")]
 
 
-WRITTEN = [n for n in layout.DATA_FILES if n != layout.VECTORS] + ["vectors.f16.npy"]
+WRITTEN = [n for n in layout.DATA_FILES if n != layout.VECTORS] + [I8_NAME]
 
 
 @pytest.mark.parametrize("victim", WRITTEN)

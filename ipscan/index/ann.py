@@ -3,8 +3,11 @@ whose candidates are re-ranked exactly against those rows.
 
 Files of a generation:
 
-- ``vectors.f16.npy``: every vector as float16 (n, d), a plain .npy (no pickle). Exact scores,
-  re-ranking and ``vector(row)`` read it through a memory map, so only the rows touched are read.
+- ``vectors.i8.npy``: every vector as a record of d 8-bit codes and a float32 scale
+  (``ann_i8``; 388 bytes at 384 dimensions), a plain .npy (no pickle); indexes built before
+  those hold ``vectors.f16.npy``, float16 rows (768 bytes), read the same way. Exact scores,
+  re-ranking and ``vector(row)`` read the rows through a memory map (or ``pread``), so only the
+  rows touched are read.
 - ``vectors.ivf.faiss`` (from ``ANN_THRESHOLD`` vectors on): a FAISS ``IndexIVFScalarQuantizer``
   (spherical k-means coarse centroids, 8-bit residual codes), opened with ``IO_FLAG_MMAP``: FAISS
   reads the header, the centroids and the list sizes (O(sqrt n)) and maps the lists.
@@ -19,7 +22,7 @@ Why IVF-SQ8: bench/ann.py, 1M vectors, 300 queries, 2-core AMD EPYC (figures in 
   exact re-rank of 4k candidates takes ~0.15 s warm, recall@10 1.000 on held-out mixed vectors
   and 0.993 on held-out real ones. IVF-PQ48 codes recall 0.94 even re-ranking 100 candidates.
 - memory: 570 MB peak (490 MB of it mapped file pages, mostly the probed lists); exact: 870 MB.
-- size: 768 bytes a vector for the rows plus 398 for the IVF file.
+- size: 768 bytes a vector for float16 rows (388 for 8-bit ones) plus 398 for the IVF file.
 - below ``ANN_THRESHOLD`` the exact search is as fast (about 80 ms at 25k rows, where IVF takes
   about 120 ms; 400 ms at 50k, IVF 190 ms), exact, reads sequentially when cold and needs no
   build, so no ANN file is written.
@@ -44,6 +47,10 @@ from ipscan.index.ann_checks import F16
 from ipscan.index.ann_checks import check_f16_npy
 from ipscan.index.ann_checks import check_ivf_file
 from ipscan.index.ann_checks import check_ivf_ids
+from ipscan.index.ann_checks import check_npy
+from ipscan.index.ann_i8 import ScaledRows
+from ipscan.index.ann_i8 import row_dtype
+from ipscan.index.ann_i8 import write_i8
 from ipscan.index.ann_rows import PreadRows
 from ipscan.index.ann_search import MISSING
 from ipscan.index.ann_store import ExactStore
@@ -71,9 +78,20 @@ __all__ = [
 ]
 
 F16_NAME = "vectors.f16.npy"
+I8_NAME = "vectors.i8.npy"
 IVF_NAME = "vectors.ivf.faiss"
 KIND_EXACT = "exact-f16"
 KIND_IVF = "ivf-sq8"
+KIND_EXACT_I8 = "exact-i8"
+KIND_IVF_I8 = "ivf-sq8-i8"
+# Each kind: its rows file (float16, or 8-bit codes with a scale: ``ann_i8``) and its ANN file.
+KINDS: dict[str, tuple[str, bool]] = {
+    KIND_EXACT: (F16_NAME, False),
+    KIND_IVF: (F16_NAME, True),
+    KIND_EXACT_I8: (I8_NAME, False),
+    KIND_IVF_I8: (I8_NAME, True),
+}
+ROW_ENCODINGS = ("i8", "f16")
 FORMAT_VERSION = 1
 # Vectors from which an ANN index is built: where the exact search's time crosses IVF's
 # (between 25k and 50k rows, bench/ann.py).
@@ -86,19 +104,31 @@ def open_v1_store(path: Path, n_vectors: int, dim: int | None = None) -> FaissSt
 
 
 def write_vector_store(
-    folder: Path, vectors: np.ndarray, *, ann_threshold: int = ANN_THRESHOLD
+    folder: Path,
+    vectors: np.ndarray,
+    *,
+    ann_threshold: int = ANN_THRESHOLD,
+    rows: str = "i8",
 ) -> dict[str, Any]:
-    """Write the store of ``vectors`` (n, d) into ``folder``; its description for the manifest."""
+    """Write the store of ``vectors`` (n, d) into ``folder``, its rows as 8-bit codes with a
+    scale (``rows="i8"``) or as float16 (``"f16"``, what indexes before 8-bit rows hold); its
+    description for the manifest."""
     if vectors.ndim != 2 or vectors.shape[1] < 1:
         raise ValueError(f"vectors must be (n, d), not {vectors.shape}")
+    if rows not in ROW_ENCODINGS:
+        raise ValueError(f"rows must be one of {ROW_ENCODINGS}, not {rows!r}")
     n, dim = (int(s) for s in vectors.shape)
-    write_f16(folder / F16_NAME, vectors)
+    if rows == "i8":
+        write_i8(folder / I8_NAME, vectors)
+    else:
+        write_f16(folder / F16_NAME, vectors)
+    rows_name = I8_NAME if rows == "i8" else F16_NAME
     description: dict[str, Any] = {
-        "kind": KIND_EXACT,
+        "kind": KIND_EXACT_I8 if rows == "i8" else KIND_EXACT,
         "version": FORMAT_VERSION,
         "count": n,
         "dim": dim,
-        "files": [F16_NAME],
+        "files": [rows_name],
     }
     if n < max(ann_threshold, 1):
         return description
@@ -110,7 +140,10 @@ def write_vector_store(
     # The file must pass the check every open makes: a FAISS whose layout changed fails here.
     check_ivf_file(folder / IVF_NAME, n, dim, nlist)
     description.update(
-        kind=KIND_IVF, files=[F16_NAME, IVF_NAME], nlist=nlist, nprobe=choose_nprobe(n, nlist)
+        kind=KIND_IVF_I8 if rows == "i8" else KIND_IVF,
+        files=[rows_name, IVF_NAME],
+        nlist=nlist,
+        nprobe=choose_nprobe(n, nlist),
     )
     return description
 
@@ -127,42 +160,63 @@ def _checked_kind(description: dict[str, Any], n: int, dim: int) -> str:
     if not isinstance(description, dict):
         raise IpscanIndexError("manifest: vector store description is not an object")
     kind = description.get("kind")
-    expected = {KIND_EXACT: [F16_NAME], KIND_IVF: [F16_NAME, IVF_NAME]}
-    if kind not in expected or description.get("files") != expected[kind]:
+    if kind not in KINDS or description.get("files") != _files(str(kind)):
         raise IpscanIndexError(f"manifest: unknown vector store {kind!r}; upgrade ipscan")
     _int_field(description, "version", FORMAT_VERSION, FORMAT_VERSION)
     _int_field(description, "count", n, n)
     _int_field(description, "dim", dim, dim)
-    if kind == KIND_IVF:
+    if KINDS[str(kind)][1]:
         nlist = _int_field(description, "nlist", 1, n)
         _int_field(description, "nprobe", 1, nlist)
     return str(kind)
 
 
+def _files(kind: str) -> list[str]:
+    rows_name, has_ann = KINDS[kind]
+    return [rows_name, IVF_NAME] if has_ann else [rows_name]
+
+
 def open_vector_store(folder: Path, description: dict[str, Any], n: int, dim: int) -> VectorStore:
     """Map the store ``description`` says ``folder`` holds, after checking its files' headers
     and sizes against it (nothing is read whole, nothing hashed)."""
-    if _checked_kind(description, n, dim) == KIND_EXACT:
-        return ExactStore(map_f16_rows(folder / F16_NAME, n, dim))
+    kind = _checked_kind(description, n, dim)
+    rows_name, has_ann = KINDS[kind]
+    if not has_ann:
+        return ExactStore(map_rows(folder, kind, n, dim))
     index = _load_ivf(folder / IVF_NAME, n, dim, description["nlist"])
-    path = folder / F16_NAME
-    offset = check_f16_npy(path, n, dim)
+    path = folder / rows_name
+    record = row_dtype(dim) if rows_name == I8_NAME else None
+    offset = check_npy(path, (n,), record) if record is not None else check_f16_npy(path, n, dim)
     try:
-        rows = PreadRows(path, offset, n, dim)
+        scattered = PreadRows(path, offset, n, dim, record)
     except OSError as exc:
         raise IpscanIndexError(f"{path}: cannot open the vectors file ({exc.strerror})") from exc
+    rows = scattered if record is None else ScaledRows(scattered, dim)
     return IvfStore(rows, index, description["nprobe"])
+
+
+def map_rows(folder: Path, kind: str, n: int, dim: int) -> np.ndarray | ScaledRows:
+    """The rows of a store of ``kind`` memory-mapped, read as float32 rows when decoded."""
+    if KINDS[kind][0] == F16_NAME:
+        return map_f16_rows(folder / F16_NAME, n, dim)
+    return ScaledRows(_map_records(folder / I8_NAME, n, dim), dim)
+
+
+def read_all_rows(folder: Path, description: dict[str, Any], n: int, dim: int) -> np.ndarray:
+    """Every row of the store as float32 (n, dim) (compacting reads it whole)."""
+    rows = map_rows(folder, _checked_kind(description, n, dim), n, dim)
+    return np.asarray(rows[0:n], dtype=np.float32).reshape(n, dim)
 
 
 def verify_vector_store(folder: Path, description: dict[str, Any], n: int, dim: int) -> None:
     """Everything ``open_vector_store`` checks, then every value: the rows are finite and the
     ANN lists hold each row id once (reads the files whole: for ``ipscan index verify``)."""
     kind = _checked_kind(description, n, dim)
-    rows = map_f16_rows(folder / F16_NAME, n, dim)
+    rows = map_rows(folder, kind, n, dim)
     for start in range(0, n, BLOCK_ROWS):
         if not np.isfinite(rows[start : start + BLOCK_ROWS]).all():
-            raise IpscanIndexError(f"{folder / F16_NAME}: a vector is not finite; rebuild it")
-    if kind == KIND_IVF:
+            raise IpscanIndexError(f"{folder / KINDS[kind][0]}: a vector is not finite; rebuild it")
+    if KINDS[kind][1]:
         path = folder / IVF_NAME
         check_ivf_ids(path, *check_ivf_file(path, n, dim, description["nlist"]), dim)
 
@@ -180,6 +234,20 @@ def map_f16_rows(path: Path, n: int, dim: int) -> np.ndarray:
         raise IpscanIndexError(f"{path}: cannot map the vectors file ({exc})") from exc
     rows = np.frombuffer(mapped, dtype=F16, count=n * dim, offset=offset)
     return rows.reshape(n, dim)
+
+
+def _map_records(path: Path, n: int, dim: int) -> np.ndarray:
+    """The (n,) 8-bit row records of ``path``, checked, then memory-mapped read-only."""
+    record = row_dtype(dim)
+    offset = check_npy(path, (n,), record)
+    if not n:
+        return np.zeros(0, dtype=record)
+    try:
+        with path.open("rb") as fh:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        raise IpscanIndexError(f"{path}: cannot map the vectors file ({exc})") from exc
+    return np.frombuffer(mapped, dtype=record, count=n, offset=offset)
 
 
 def _load_ivf(path: Path, n: int, dim: int, nlist: int) -> faiss.IndexIVFScalarQuantizer:

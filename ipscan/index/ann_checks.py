@@ -27,6 +27,12 @@ def _bad(path: Path, what: str) -> IpscanIndexError:
 def check_f16_npy(path: Path, n: int, dim: int) -> int:
     """The data offset of ``path``, a plain .npy of float16 (n, dim) rows in C order, whose size
     is exactly its header plus the rows; anything else fails with one line."""
+    return check_npy(path, (n, dim), F16)
+
+
+def check_npy(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """The data offset of ``path``, a plain .npy of ``dtype`` and ``shape`` in C order, whose
+    size is exactly its header plus the data; anything else fails with one line."""
     try:
         with path.open("rb") as fh:
             version = np.lib.format.read_magic(fh)
@@ -42,8 +48,14 @@ def check_f16_npy(path: Path, n: int, dim: int) -> int:
         raise IpscanIndexError(f"{path}: cannot read the vectors file ({exc.strerror})") from exc
     except (ValueError, TypeError) as exc:
         raise _bad(path, "the vectors file") from exc
-    shape, fortran_order, dtype = header
-    if dtype != F16 or fortran_order or shape != (n, dim) or size != offset + n * dim * 2:
+    found_shape, fortran_order, found_dtype = header
+    expected_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if (
+        found_dtype != dtype
+        or fortran_order
+        or found_shape != shape
+        or size != offset + expected_bytes
+    ):
         raise _bad(path, "the vectors file")
     return offset
 

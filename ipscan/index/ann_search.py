@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ipscan.index.ann_i8 import ScaledRows
 from ipscan.index.ann_rows import PreadRows
 
 # The score FAISS gives a missing result of an inner-product search (-FLT_MAX), with id -1.
@@ -28,7 +29,9 @@ def top_k(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return best, best_ids
 
 
-def exact_search(rows: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def exact_search(
+    rows: np.ndarray | ScaledRows, queries: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The k rows of largest inner product with each query (float32 (nq, d))."""
     nq = len(queries)
     best = np.full((nq, k), MISSING, np.float32)
@@ -47,7 +50,10 @@ def exact_search(rows: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndar
 
 
 def rerank(
-    rows: np.ndarray | PreadRows, queries: np.ndarray, candidates: np.ndarray, k: int
+    rows: np.ndarray | PreadRows | ScaledRows,
+    queries: np.ndarray,
+    candidates: np.ndarray,
+    k: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact scores of each query's candidate rows (ids, -1 for none), the k best kept."""
     valid = candidates >= 0

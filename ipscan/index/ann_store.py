@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from ipscan.errors import IpscanIndexError
+from ipscan.index.ann_i8 import ScaledRows
 from ipscan.index.ann_rows import PreadRows
 from ipscan.index.ann_search import exact_search
 from ipscan.index.ann_search import rerank
@@ -52,7 +53,7 @@ def _queries(queries: np.ndarray, dim: int, k: int) -> np.ndarray:
 class _RowStore:
     """What both stores read from their fp16 rows: the count, the dimension, one row."""
 
-    rows: np.ndarray | PreadRows
+    rows: np.ndarray | PreadRows | ScaledRows
 
     @property
     def ntotal(self) -> int:
@@ -71,9 +72,9 @@ class _RowStore:
 class ExactStore(_RowStore):
     """Exact search over the memory-mapped fp16 rows."""
 
-    rows: np.ndarray
+    rows: np.ndarray | ScaledRows
 
-    def __init__(self, rows: np.ndarray) -> None:
+    def __init__(self, rows: np.ndarray | ScaledRows) -> None:
         self.rows = rows
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -84,9 +85,11 @@ class IvfStore(_RowStore):
     """IVF-SQ8 candidates, re-ranked exactly against the fp16 rows (read with ``pread``:
     ``ipscan.index.ann_rows``)."""
 
-    rows: PreadRows
+    rows: PreadRows | ScaledRows
 
-    def __init__(self, rows: PreadRows, index: faiss.IndexIVFScalarQuantizer, nprobe: int) -> None:
+    def __init__(
+        self, rows: PreadRows | ScaledRows, index: faiss.IndexIVFScalarQuantizer, nprobe: int
+    ) -> None:
         self.rows = rows
         self.index = index
         self.nprobe = nprobe

@@ -13,9 +13,10 @@ import numpy as np
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.ann import VectorStore
-from ipscan.index.ann import map_f16_rows
 from ipscan.index.ann import open_v1_store
 from ipscan.index.ann import open_vector_store
+from ipscan.index.ann import read_all_rows
+from ipscan.index.ann_i8 import ScaledRows
 from ipscan.index.ann_store import ExactStore
 from ipscan.index.ann_store import IvfStore
 from ipscan.index.manifest import has_file_channel
@@ -150,9 +151,7 @@ class Segment:
         """Every unit vector as float32 (n, dim), for compacting."""
         desc = self.manifest.get("vectors")
         if isinstance(desc, dict) and self._dim is not None:
-            path = self.gen_dir / str(desc["files"][0])
-            rows = map_f16_rows(path, len(self.units), self._dim)
-            return np.asarray(rows, dtype=np.float32)
+            return read_all_rows(self.gen_dir, desc, len(self.units), self._dim)
         return read_vectors(self.gen_dir / layout.VECTORS, len(self.units), self._dim)
 
     @property
@@ -224,7 +223,9 @@ class Segment:
         if isinstance(store, IvfStore):
             del self.__dict__["vector_store"]  # FAISS unmaps its file when the index goes
         elif isinstance(store, ExactStore):
-            arrays.append(store.rows)
+            rows = store.rows.records if isinstance(store.rows, ScaledRows) else store.rows
+            if isinstance(rows, np.ndarray):
+                arrays.append(rows)
         release(arrays)
 
     def contents(self) -> IndexContents:
