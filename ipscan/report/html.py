@@ -12,17 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import TextLexer
-from pygments.lexers import get_lexer_for_filename
-from pygments.util import ClassNotFound
-
 from ipscan import __version__
 from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import Verdict
+from ipscan.report.highlight import highlighted_lines
 from ipscan.report.html_assets import CSS
 from ipscan.report.html_assets import ERRORS_JS
 from ipscan.report.html_assets import PAGE_JS
@@ -36,27 +31,8 @@ from ipscan.report.html_parts import policy_marker
 from ipscan.report.html_parts import unit_label
 from ipscan.report.html_parts import verdict_badge
 
-MAX_HIGHLIGHT = 2_000_000  # characters; larger files are shown without syntax colours
-
-_FORMATTER = HtmlFormatter(nowrap=True, classprefix="pg-")
-
 # A group: a top-level finding's number and the numbers of the unit findings nested in it.
 Group = tuple[int, list[int]]
-
-
-def highlighted_lines(path: str, text: str) -> list[str]:
-    """The file's lines as HTML (escaped, syntax-coloured by the file name's language)."""
-    text = text.replace("\r\n", "\n")
-    try:
-        lexer = get_lexer_for_filename(path, text, stripnl=False, ensurenl=True)
-    except ClassNotFound:
-        lexer = TextLexer(stripnl=False, ensurenl=True)
-    if len(text) > MAX_HIGHLIGHT:
-        lexer = TextLexer(stripnl=False, ensurenl=True)
-    lines = highlight(text, lexer, _FORMATTER).split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines
 
 
 def groups(findings: tuple[Finding, ...]) -> list[Group]:
@@ -204,13 +180,12 @@ def render_html(report: Report) -> str:
         body = '<p class="none" id="no-findings">No findings: no code from indexed open source '
         body += "was found.</p>"
         title = "ipscan: no findings"
-    css = CSS + "\n".join(_FORMATTER.get_token_style_defs(".code"))
     csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{esc(title)}</title><style>{css}</style><script>{ERRORS_JS}</script></head>"
+        f"<title>{esc(title)}</title><style>{CSS}</style><script>{ERRORS_JS}</script></head>"
         f'<body><pre id="js-errors"></pre><h1>{esc(title)}</h1>{_summary(report)}{body}'
         f"<script>{PAGE_JS}</script></body></html>\n"
     )

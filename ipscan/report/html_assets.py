@@ -60,6 +60,8 @@ border-radius:4px;background:#fff;cursor:pointer}button.copy:hover{background:#f
 .code td{padding:0 8px;white-space:pre}.code td.n{color:#8c959f;text-align:right;
 user-select:none;border-right:1px solid #d0d7de;width:1%}
 .code tr.hl{background:#fff3b0}.code tr.hl td.n{color:#1d232a;background:#f5d90a;font-weight:600}
+.pg-k{color:#cf222e}.pg-s{color:#0a3069}.pg-c{color:#6e7781;font-style:italic}
+.pg-m{color:#0550ae}.pg-o{color:#57606a}.pg-nf{color:#8250df}.pg-nc{color:#953800}
 .missing{border:1px dashed #8c959f;border-radius:6px;padding:10px 12px;background:#fafbfc}
 .missing dl{display:grid;grid-template-columns:max-content 1fr;gap:3px 12px;margin:8px 0}
 .missing dt{color:#57606a}.missing dd{margin:0;overflow-wrap:anywhere}
