@@ -20,7 +20,7 @@ from ipscan.extract.gate import gate
 from ipscan.extract.guess_language import guess_language
 from ipscan.extract.languages import LANGUAGES
 from ipscan.extract.languages import get_language
-from ipscan.extract.languages import language_for_path
+from ipscan.extract.languages import language_for_file
 from ipscan.index.reader import IndexReader
 from ipscan.licensing.project import find_policy
 from ipscan.records import Finding
@@ -55,7 +55,7 @@ def make_snippet(text: str, language: str | None = None, name: str | None = None
     # Refuse binary and minified text before eight grammars parse it to guess its language.
     _gated(name or SNIPPET_NAME, text, language or "")
     if language is None and name is not None:
-        spec = language_for_path(name)
+        spec = language_for_file(name, text.encode("utf-8", "surrogatepass"))
         language = spec.name if spec is not None else None
     if language is None:
         language = guess_language(text)

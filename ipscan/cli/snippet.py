@@ -82,7 +82,7 @@ def snippet_cmd(
     from_stdin = str(file) == "-"
     if name is None and not from_stdin:
         name = file.as_posix()
-    language = _language(language, None if from_stdin else file.name)
+    language = _language(language)
     text = _read_stdin() if from_stdin else _read_file(file)
     options = scan_settings(opts)
     snip = make_snippet(text, language, name)
@@ -91,15 +91,14 @@ def snippet_cmd(
     return finish_scan(report, opts)
 
 
-def _language(value: str | None, file_name: str | None) -> str | None:
-    """The language by name or extension (``--language``), else ``file_name``'s extension;
-    None leaves it to ``make_snippet`` (``--name``'s extension, else a guess)."""
+def _language(value: str | None) -> str | None:
+    """The language by name or extension (``--language``); None leaves it to ``make_snippet``
+    (the file's or ``--name``'s extension, a ``.h`` header by its content, else a guess)."""
     from ipscan.extract.languages import LANGUAGES
     from ipscan.extract.languages import language_for_path
 
     if value is None:
-        spec = language_for_path(file_name) if file_name else None
-        return spec.name if spec is not None else None
+        return None
     key = value.strip().lower()
     if key in LANGUAGES:
         return key

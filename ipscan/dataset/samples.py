@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ipscan.extract.languages import LANGUAGES
 from ipscan.extract.languages import has_extension
+from ipscan.extract.languages import language_for_file
 from ipscan.extract.languages import language_for_path
 
 # Language names as datasets spell them (The Stack, GitHub linguist, file extensions) that are
@@ -68,11 +69,14 @@ def declared_language(sample: Sample) -> tuple[str | None, str]:
         if spec is not None:
             return spec.name, ""
         return None, f"unsupported language {sample.language!r}"
+    code = (
+        sample.content.encode("utf-8", "surrogatepass") if isinstance(sample.content, str) else b""
+    )
     if sample.name:
-        spec = language_for_path(sample.name)
+        spec = language_for_file(sample.name, code)
         if spec is not None:
             return spec.name, ""
         if has_extension(sample.name):  # a README.md in a folder of sources
             return None, "unsupported file type"
-    spec = language_for_path(sample.id)
+    spec = language_for_file(sample.id, code) if has_extension(sample.id) else None
     return (spec.name if spec is not None else None), ""

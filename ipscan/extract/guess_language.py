@@ -23,7 +23,7 @@ def guess_language(text: str) -> str:
     data = text.encode("utf-8", "surrogatepass")
     best, best_broken = CANDIDATES[0], len(data) + 1
     for name in CANDIDATES:
-        broken = _broken_bytes(get_parser(name).parse(data).root_node)
+        broken = broken_bytes(get_parser(name).parse(data).root_node)
         if broken < best_broken:
             best, best_broken = name, broken
             if broken == 0:
@@ -31,7 +31,7 @@ def guess_language(text: str) -> str:
     return best
 
 
-def _broken_bytes(root: Node) -> int:
+def broken_bytes(root: Node) -> int:
     """Bytes inside ERROR nodes, less the complete constructs the parser still recognised in
     them, plus a token's worth for each MISSING node.
 

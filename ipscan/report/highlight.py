@@ -96,7 +96,7 @@ def highlighted_lines(path: str, text: str) -> list[str]:
     """
     text = text.replace("\r\n", "\n")
     data = text.encode("utf-8", "surrogatepass")
-    spec = language_for_file(path, data[:1024]) if len(text) <= MAX_HIGHLIGHT else None
+    spec = language_for_file(path, data) if len(text) <= MAX_HIGHLIGHT else None
     html = esc(text)
     # ValueError: the parser gave no tree; UnicodeDecodeError: a piece cut inside a character.
     # Either way the file is shown without colours.

@@ -66,8 +66,13 @@ def may_be_code(path: str) -> bool:
 
 def language_for_file(path: str, data: bytes) -> LanguageSpec | None:
     """The language of a file by its extension, or for a file without one, by its shebang line
-    (``#!/usr/bin/env python3``), so an extensionless script is scanned like a ``.py`` file."""
+    (``#!/usr/bin/env python3``), so an extensionless script is scanned like a ``.py`` file; a
+    ``.h`` header is C or C++ by its content (``ipscan.extract.header_language``)."""
     spec = language_for_path(path)
+    if spec is C and path.lower().endswith(".h") and data:
+        from ipscan.extract.header_language import header_language
+
+        return LANGUAGES[header_language(data)]
     if spec is not None or has_extension(path) or not data.startswith(b"#!"):
         return spec
     # identify (pre-commit's file typer) parses shebangs, env -S included, and knows
