@@ -3,10 +3,11 @@
 ``.h`` is C's extension, but C++ libraries use it too (fmt, spdlog, abseil, googletest, poppler).
 Parsed by the C grammar, templates, namespaces and classes break into ERROR nodes, and their
 functions are lost or mis-split: fmt 9.1's 13 public headers give 516 units as C and 737 as
-C++. A header is C unless its code (comments and strings aside) uses a C++-only word and the C++
-grammar breaks at most half as many bytes as the C grammar (``guess_language.broken_bytes``): a C header, ``extern "C"``
-guards included, stays C as before, so indexes built before this read it alike. The choice
-depends on the file's bytes alone, so an index and a scan label the same header the same way.
+C++. A header is C unless its code (comments and strings aside) uses a C++-only word and the
+C++ grammar breaks at most half as many bytes as the C grammar (``guess_language.broken_bytes``):
+a C header, ``extern "C"`` guards included, stays C as before, so indexes built before this read
+it alike. The choice depends on the file's bytes alone, so an index and a scan label the same
+header the same way.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ MARGIN = 2
 
 
 def header_language(data: bytes) -> str:
-    """"cpp" for a header that uses C++ and that the C++ grammar reads far better, else "c"."""
+    """The language of a header: "cpp" when it uses C++ that the C++ grammar reads far better,
+    else "c"."""
     if not _CPP_MARKERS.search(_NOT_CODE.sub(b" ", data)):
         return "c"
     as_c = broken_bytes(get_parser("c").parse(data).root_node)
