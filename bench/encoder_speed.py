@@ -2,9 +2,12 @@
 
 Usage: python bench/encoder_speed.py [--n 300] [--batch-sizes 8,16,32,64]
                                     [--runtimes cpu,numpy,torch-cpu] [--model-dir DIR]
+                                    [--compare-dir DIR]
 
 "cpu" is ONNX Runtime where installed, "numpy" ipscan's numpy forward pass, "torch-cpu" torch
 (skipped when torch is not installed). The CPU model and core count are printed first.
+``--compare-dir`` also prints each runtime's cosine to another encoder folder's vectors (ONNX
+Runtime), e.g. an int8 folder (``ipscan model quantize``) against the float one.
 
 Functions come from the Python standard library (parsed by ipscan), so runs are repeatable; each
 is embedded as the encoder reads it (its text, or its canonical text for a fine-tuned encoder).
@@ -93,6 +96,7 @@ def main() -> int:
     parser.add_argument("--batch-sizes", default="8,16,32,64")
     parser.add_argument("--runtimes", default="cpu,numpy,torch-cpu")
     parser.add_argument("--model-dir", default=None, help="encoder folder (default: the scan's)")
+    parser.add_argument("--compare-dir", default=None, help="encoder folder to compare with")
     args = parser.parse_args()
     import importlib.util
 
@@ -137,6 +141,15 @@ def main() -> int:
                 cos = np.sum(vectors["cpu"] * vecs, axis=1)
                 name = probe.runtime_name
                 print(f"cosine {name} vs {device}: mean {cos.mean():.7f}, min {cos.min():.7f}")
+    if args.compare_dir:
+        other = load_encoder("cpu", args.compare_dir)
+        reference = other.encode(texts)
+        for device, vecs in vectors.items():
+            cos = np.sum(reference * vecs, axis=1)
+            print(
+                f"cosine {other.encoder_id} vs [{device}]: mean {cos.mean():.7f}, "
+                f"median {np.median(cos):.7f}, min {cos.min():.7f}"
+            )
     return 0
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ipscan.cli.conventions import quiet
+from ipscan.cli.model_quantize import quantize_encoder
 from ipscan.errors import EXIT_CLEAN
 
 if TYPE_CHECKING:  # the commands import the training code when they run
@@ -45,6 +46,9 @@ TRAIN_NEGATIVES = (
 @click.group()
 def model() -> None:
     """Train and inspect ipscan's models."""
+
+
+model.add_command(quantize_encoder)
 
 
 @model.command("train-classifier")

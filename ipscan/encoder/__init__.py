@@ -2,12 +2,15 @@
 
 Runtimes on the CPU ("cpu"): ONNX Runtime when the model folder has a graph and ONNX Runtime is
 installed, else plain numpy ("numpy" asks for it); neither imports torch. With torch (the gpu or
-train extra): transformers on CUDA in fp16, or on the CPU when asked for ("torch-cpu").
+train extra): transformers on CUDA in fp16, or on the CPU when asked for ("torch-cpu"). An int8
+folder (``ipscan model quantize``, ``ipscan.encoder.int8``) runs on the CPU runtimes only, also
+when a torch device is asked for: torch has no form of its arithmetic.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import shutil
 import threading
@@ -25,6 +28,7 @@ from ipscan.encoder.wordpiece import WordPieceTokenizer
 from ipscan.errors import EncoderError
 
 DEVICES = ("auto", "cpu", "numpy", "cuda", "torch-cpu")
+log = logging.getLogger("ipscan")
 
 __all__ = [
     "DEVICES",
@@ -198,6 +202,8 @@ def model_weights(info: ModelInfo) -> dict[str, np.ndarray]:
     from ipscan.encoder.adapter import merge_adapter
     from ipscan.encoder.adapter import read_safetensors
 
+    if info.quantization is not None:
+        raise EncoderError(f"{info.path}: int8 weights have no float form to train or export")
     if info.standalone:
         from ipscan.encoder.standalone import read_weights
 
@@ -231,6 +237,11 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
     """
     chosen = choose_device(device)
     info = resolve_model(model_dir)
+    if info.quantization is not None and chosen in ("cuda", "torch-cpu"):
+        # No torch form of the int8 arithmetic (ipscan.encoder.int8): its vectors come from the
+        # CPU runtimes, also where "auto" would pick CUDA or an AMX CPU's torch.
+        log.info("int8 encoder %s runs on the CPU runtime, not %s", info.encoder_id, chosen)
+        chosen = "cpu"
     if chosen in ("cuda", "torch-cpu"):
         from ipscan.encoder.torch_runtime import TorchRuntime
 
@@ -241,15 +252,20 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
 
     def cpu_runtime() -> Runtime:
         from ipscan.encoder.numpy_bert import NumpyBert
+        from ipscan.encoder.numpy_int8 import NumpyInt8Bert
         from ipscan.encoder.ort_runtime import OrtRuntime
+        from ipscan.encoder.standalone import read_stored_weights
         from ipscan.extract.parallel import available_cores
 
-        weights = model_weights(info)
+        # An int8 folder's tensors go to either runtime as stored (int8, float16 tables).
+        int8 = info.quantization is not None
+        weights = read_stored_weights(info.weight_files) if int8 else model_weights(info)
         runtime: OrtRuntime | NumpyBert
         if graph is not None:
-            runtime = OrtRuntime(graph, weights, encoder_threads(available_cores()))
+            threads = encoder_threads(available_cores())
+            runtime = OrtRuntime(graph, weights, threads, per_sequence=int8)
         else:
-            runtime = NumpyBert(weights, info.config)
+            runtime = (NumpyInt8Bert if int8 else NumpyBert)(weights, info.config)
         if runtime.hidden != info.dim:
             raise EncoderError(
                 f"{info.path}: weights have dim {runtime.hidden}, expected {info.dim}"

@@ -7,7 +7,8 @@ describes itself in ``ipscan-encoder.json`` (which also says whether it reads a 
 its canonical text, see ``ipscan.extract.canonical``). Three kinds of folder:
 
 - standalone (the shipped one): the manifest names its ``weights`` and ``tokenizer`` files and
-  holds the model ``config``; nothing else is needed (see ``ipscan.encoder.standalone``);
+  holds the model ``config``; nothing else is needed (see ``ipscan.encoder.standalone``); an
+  int8 one's manifest also names its ``quantization`` recipe (``ipscan.encoder.int8``);
 - adapter: the manifest names an ``adapter`` over the base package's weights (training output);
 - full: the standard config.json, tokenizer.json and model.safetensors.
 """
@@ -62,6 +63,8 @@ class ModelInfo:
     same_embeddings_as: tuple[str, ...] = ()
     tokenizer_name: str = "tokenizer.json"
     graph_name: str | None = None  # a standalone folder's ONNX graph (ipscan.encoder.ort_runtime)
+    # A standalone folder with int8 linear maps: its recipe (ipscan.encoder.int8.RECIPE).
+    quantization: str | None = None
     config: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -306,7 +309,22 @@ def _describe_standalone_dir(path: Path, source: str) -> ModelInfo:
         same_embeddings_as=tuple(same),
         tokenizer_name=tokenizer,
         graph_name=graph,
+        quantization=_quantization(raw.get("quantization"), where),
     )
+
+
+def _quantization(given: object, where: Path) -> str | None:
+    """The recipe of an int8 folder's ``quantization`` record (None for a float folder)."""
+    from ipscan.encoder.int8 import RECIPE
+
+    if given is None:
+        return None
+    recipe = given.get("recipe") if isinstance(given, dict) else None
+    if recipe != RECIPE:
+        raise EncoderError(
+            f"{where}: quantization recipe {recipe!r} is not one this ipscan runs ({RECIPE})"
+        )
+    return RECIPE
 
 
 def _base_package_or_none() -> tuple[Path | None, str | None]:

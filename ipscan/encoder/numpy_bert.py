@@ -76,7 +76,7 @@ def gelu_(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _layer_norm_(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
+def layer_norm_(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) -> np.ndarray:
     """LayerNorm over the last axis, in place."""
     mean = x.mean(axis=-1, keepdims=True)
     x -= mean
@@ -88,6 +88,11 @@ def _layer_norm_(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float)
     x *= gamma
     x += beta
     return x
+
+
+def _table(value: np.ndarray) -> np.ndarray:
+    value = np.asarray(value)
+    return value if value.dtype in (np.float16, np.float32) else value.astype(np.float32)
 
 
 class _Layer:
@@ -127,6 +132,19 @@ class _Layer:
         self.ln2_b = get("output.LayerNorm.bias")
 
 
+def attend(q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Softmax attention per head, (batch, heads, seq, head_dim); ``q`` already scaled."""
+    scores = q @ k.transpose(0, 1, 3, 2)
+    scores += bias
+    scores -= scores.max(axis=-1, keepdims=True)
+    np.exp(scores, out=scores)
+    denom = scores.sum(axis=-1, keepdims=True)
+    np.reciprocal(denom, out=denom)
+    scores *= denom
+    ctx: np.ndarray = scores @ v
+    return ctx
+
+
 class NumpyBert:
     """BERT encoder (absolute positions, post-LayerNorm, GELU) with mean pooling."""
 
@@ -149,14 +167,16 @@ class NumpyBert:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         n_layers = int(config["num_hidden_layers"])
         try:
-            self.word = np.asarray(w["embeddings.word_embeddings.weight"], dtype=np.float32)
+            # float16 tables stay float16 (an int8 folder hands them over as stored); the rows
+            # read are made float32, as the graph's Cast does.
+            self.word = _table(w["embeddings.word_embeddings.weight"])
             self.pos = np.asarray(w["embeddings.position_embeddings.weight"], dtype=np.float32)
             self.tok_type0 = np.asarray(
                 w["embeddings.token_type_embeddings.weight"][0], dtype=np.float32
             )
             self.emb_ln_g = np.asarray(w["embeddings.LayerNorm.weight"], dtype=np.float32)
             self.emb_ln_b = np.asarray(w["embeddings.LayerNorm.bias"], dtype=np.float32)
-            self.layers = [_Layer(w, f"encoder.layer.{i}.", self.heads) for i in range(n_layers)]
+            self.layers = [self._make_layer(w, f"encoder.layer.{i}.") for i in range(n_layers)]
         except KeyError as exc:
             raise EncoderError(f"model weights lack tensor {exc.args[0]}") from None
         if self.word.shape[1] != self.hidden or self.hidden % self.heads:
@@ -168,10 +188,10 @@ class NumpyBert:
         b, s = ids.shape
         if s > self.max_positions:
             raise ValueError(f"sequence of {s} tokens exceeds {self.max_positions} positions")
-        x: np.ndarray = self.word[ids]
+        x: np.ndarray = self.word[ids].astype(np.float32, copy=False)
         x += self.pos[:s]
         x += self.tok_type0
-        _layer_norm_(x, self.emb_ln_g, self.emb_ln_b, self.eps)
+        layer_norm_(x, self.emb_ln_g, self.emb_ln_b, self.eps)
         x = x.reshape(b * s, self.hidden)
         bias = np.where(mask[:, None, None, :] > 0, np.float32(0), np.float32(_MASKED))
         bias = bias.astype(np.float32)
@@ -179,25 +199,21 @@ class NumpyBert:
             x = self._layer(x, layer, b, s, bias)
         return x.reshape(b, s, self.hidden)
 
-    def _layer(self, x: np.ndarray, layer: _Layer, b: int, s: int, bias: np.ndarray) -> np.ndarray:
+    def _make_layer(self, w: Mapping[str, np.ndarray], prefix: str) -> Any:
+        """One layer's weights, as ``_layer`` reads them."""
+        return _Layer(w, prefix, self.heads)
+
+    def _layer(self, x: np.ndarray, layer: Any, b: int, s: int, bias: np.ndarray) -> np.ndarray:
         h, nh = self.hidden, self.heads
         hd = h // nh
         qkv = x @ layer.qkv_w
         qkv += layer.qkv_b
         qkv = qkv.reshape(b, s, 3, nh, hd).transpose(2, 0, 3, 1, 4)
-        q, k, v = qkv[0], qkv[1], qkv[2]
-        scores = q @ k.transpose(0, 1, 3, 2)
-        scores += bias
-        scores -= scores.max(axis=-1, keepdims=True)
-        np.exp(scores, out=scores)
-        denom = scores.sum(axis=-1, keepdims=True)
-        np.reciprocal(denom, out=denom)
-        scores *= denom
-        ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(b * s, h)
+        ctx = attend(qkv[0], qkv[1], qkv[2], bias).transpose(0, 2, 1, 3).reshape(b * s, h)
         attn = ctx @ layer.out_w
         attn += layer.out_b
         attn += x
-        x = _layer_norm_(attn, layer.ln1_g, layer.ln1_b, self.eps)
+        x = layer_norm_(attn, layer.ln1_g, layer.ln1_b, self.eps)
         out = np.empty_like(x)
         for start in range(0, b * s, _FFN_ROWS):
             rows = x[start : start + _FFN_ROWS]
@@ -207,7 +223,7 @@ class NumpyBert:
             o = np.matmul(inter, layer.ff2_w, out=out[start : start + _FFN_ROWS])
             o += layer.ff2_b
             o += rows
-        return _layer_norm_(out, layer.ln2_g, layer.ln2_b, self.eps)
+        return layer_norm_(out, layer.ln2_g, layer.ln2_b, self.eps)
 
     def pooled(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean of the last hidden states over the attention mask: (batch, hidden) float32."""

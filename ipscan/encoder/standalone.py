@@ -8,10 +8,14 @@ stay within cosine 0.99999 of float32 ones), vectors float32. Position embedding
 model's ``max_length`` and token types to the one type ipscan uses. ``encoder.onnx`` is the
 forward pass as an ONNX graph without weights (``ipscan.encoder.ort_runtime`` hands them over).
 
-Measured before choosing, with one-off scripts that are not kept (AMD EPYC, 2 cores): int8
-weights move the embeddings to cosine 0.998 and int8 activations to 0.96; a vocabulary pruned to
-the tokens seen in 92,302 units of real code reads one in ten new units with an [UNK], which
-moves those to a median cosine of 0.95. Neither is kept.
+An int8 folder (``ipscan model quantize``, issue #18) replaces ``encoder.safetensors`` with
+``encoder.int8.safetensors`` (``ipscan.encoder.int8``) and ``encoder.onnx`` with
+``encoder.int8.onnx``; its tensors are handed over as stored (int8, float16 tables, float32),
+the graph casts them. Its vectors are a new encoder's (cosine 0.96-0.98 to the float ones).
+
+Measured before choosing, with one-off scripts that are not kept (AMD EPYC, 2 cores): a
+vocabulary pruned to the tokens seen in 92,302 units of real code reads one in ten new units
+with an [UNK], which moves those to a median cosine of 0.95; not kept.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ EMBEDDINGS_FILE = "embeddings.safetensors"
 WEIGHTS_FILE = "encoder.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 GRAPH_FILE = "encoder.onnx"
+INT8_WEIGHTS_FILE = "encoder.int8.safetensors"
+INT8_GRAPH_FILE = "encoder.int8.onnx"
 _TABLES = (
     "embeddings.word_embeddings.weight",
     "embeddings.position_embeddings.weight",
@@ -38,13 +44,18 @@ _TABLES = (
 
 def read_weights(paths: Sequence[Path]) -> dict[str, np.ndarray]:
     """The float32 weights of a standalone folder's weight files."""
+    return {k: v.astype(np.float32) for k, v in read_stored_weights(paths).items()}
+
+
+def read_stored_weights(paths: Sequence[Path]) -> dict[str, np.ndarray]:
+    """The tensors of a standalone folder's weight files in their stored types."""
     from ipscan.encoder.adapter import read_safetensors
 
     stored = read_safetensors(list(paths))
     if _TABLES[0] not in stored:
         where = ", ".join(str(p) for p in paths)
         raise EncoderError(f"{where}: not a standalone encoder (no word embedding)")
-    return {name: value.astype(np.float32) for name, value in stored.items()}
+    return stored
 
 
 def split_tensors(tensors: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
@@ -68,13 +79,16 @@ def pack_weights(weights: Mapping[str, np.ndarray], max_length: int) -> dict[str
     }
 
 
-def write_weights(tensors: Mapping[str, np.ndarray], path: Path) -> None:
+def write_weights(
+    tensors: Mapping[str, np.ndarray], path: Path, metadata: Mapping[str, str] | None = None
+) -> None:
     """Write a safetensors file atomically (a temporary file renamed into place)."""
     from safetensors.numpy import save_file
 
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(tmp))
+        arrays = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+        save_file(arrays, str(tmp), metadata=None if metadata is None else dict(metadata))
         os.chmod(tmp, 0o644)  # a model file anyone may read, as git would check it out
         os.replace(tmp, path)
     finally:

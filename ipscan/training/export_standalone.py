@@ -38,14 +38,14 @@ MEASURED_UNITS = 2000
 _KEPT_KEYS = ("id", "input", "pooling", "normalize", "max_length", "dim", "layers", "training")
 
 
-def _spread(texts: Sequence[str], n: int) -> list[str]:
+def spread(texts: Sequence[str], n: int) -> list[str]:
     if len(texts) <= n:
         return list(texts)
     step = len(texts) / n
     return [texts[int(i * step)] for i in range(n)]
 
 
-def _agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     cos = np.einsum("ij,ij->i", a, b)
     return {"min_cosine": round(float(cos.min()), 7), "mean_cosine": round(float(cos.mean()), 7)}
 
@@ -72,20 +72,20 @@ def export_standalone(
         )
         shutil.copyfile(source.tokenizer_file, tmp / TOKENIZER_FILE)
         manifest = _manifest(source, src, config, sorted(files))
-        _write_manifest(tmp, manifest)
-        sample = _spread(texts, MEASURED_UNITS)
+        write_manifest(tmp, manifest)
+        sample = spread(texts, MEASURED_UNITS)
         expected = src.encode(sample)
         measured: dict[str, Any] = {"units": len(sample)}
         for device in ("numpy", "cpu"):
             exported = load_encoder(device, tmp)
-            agreement = _agreement(expected, exported.encode(sample))
-            measured[exported.runtime_name] = agreement
-            say(f"{exported.runtime_name} embeddings vs the source: {agreement}")
+            agreed = agreement(expected, exported.encode(sample))
+            measured[exported.runtime_name] = agreed
+            say(f"{exported.runtime_name} embeddings vs the source: {agreed}")
         manifest["agreement_with_source"] = measured
         worst = min(v["min_cosine"] for v in measured.values() if isinstance(v, dict))
         if worst >= SAME_EMBEDDINGS_COSINE:
             manifest["same_embeddings_as"] = sorted({src.weights_sha256, *src.same_embeddings_as})
-        _write_manifest(tmp, manifest)
+        write_manifest(tmp, manifest)
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)
@@ -94,7 +94,7 @@ def export_standalone(
     return manifest
 
 
-def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
 

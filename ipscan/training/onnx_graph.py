@@ -5,6 +5,12 @@ mean-pooled over the attention mask. Its initializers carry the standalone weigh
 names and shapes but no data (they point at external data that does not exist), so the graph is a
 few tens of KB and ``ipscan.encoder.ort_runtime`` hands the weights over at session creation.
 Only standard operators (opset 20), so any ONNX Runtime build runs it.
+
+With ``int8`` (``ipscan model quantize``, issue #18) each linear map is ONNX Runtime's dynamic
+quantization (``ipscan.encoder.int8``): ``DynamicQuantizeLinear`` of its input (shared by maps
+that read the same tensor), ``MatMulInteger`` with the int8 weights, then the two scales, in the
+node pattern ``onnxruntime.quantization.quantize_dynamic`` writes, which ONNX Runtime fuses into
+one kernel. Tensors whose ``dtypes`` say float16 (the embedding tables) are cast after reading.
 """
 
 from __future__ import annotations
@@ -32,6 +38,12 @@ class _Graph:
         self.nodes.append(self.helper.make_node(op_type, list(inputs), [out], **attrs))
         return out
 
+    def multi(self, op_type: str, n_out: int, *inputs: str) -> list[str]:
+        self._n += 1
+        outs = [f"{op_type.lower()}_{self._n}_{i}" for i in range(n_out)]
+        self.nodes.append(self.helper.make_node(op_type, list(inputs), outs))
+        return outs
+
     def const(self, name: str, value: np.ndarray) -> str:
         from onnx import numpy_helper
 
@@ -39,13 +51,14 @@ class _Graph:
         return name
 
 
-def _weight_placeholder(name: str, shape: tuple[int, ...]) -> Any:
+def _weight_placeholder(name: str, shape: tuple[int, ...], dtype: Any = np.float32) -> Any:
     """An initializer with a name and shape whose data is supplied when the session is made."""
     from onnx import TensorProto
+    from onnx import helper
 
     t = TensorProto()
     t.name = name
-    t.data_type = TensorProto.FLOAT
+    t.data_type = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
     t.dims.extend(shape)
     t.data_location = TensorProto.EXTERNAL
     entry = t.external_data.add()
@@ -53,12 +66,22 @@ def _weight_placeholder(name: str, shape: tuple[int, ...]) -> Any:
     return t
 
 
-def build_graph(shapes: Mapping[str, tuple[int, ...]], config: Mapping[str, Any]) -> bytes:
-    """The serialized ONNX model for weights of these ``shapes`` (name -> shape)."""
+def build_graph(
+    shapes: Mapping[str, tuple[int, ...]],
+    config: Mapping[str, Any],
+    dtypes: Mapping[str, Any] | None = None,
+    int8: bool = False,
+) -> bytes:
+    """The serialized ONNX model for weights of these ``shapes`` (name -> shape) and ``dtypes``
+    (name -> numpy dtype, float32 where not given); ``int8``: quantized linear maps."""
     from onnx import TensorProto
     from onnx import helper
 
+    from ipscan.encoder.int8 import SCALE_SUFFIX
+
+    types = {name: np.dtype((dtypes or {}).get(name, np.float32)) for name in shapes}
     g = _Graph(helper)
+    quantized: dict[str, list[str]] = {}  # a linear map's input -> its DynamicQuantizeLinear
     hidden = int(config["hidden_size"])
     heads = int(config["num_attention_heads"])
     eps = float(config.get("layer_norm_eps", 1e-12))
@@ -77,19 +100,36 @@ def build_graph(shapes: Mapping[str, tuple[int, ...]], config: Mapping[str, Any]
 
     def linear(x: str, name: str) -> str:
         w_t = g.op("Transpose", name + ".weight", perm=[1, 0])
-        return g.op("Add", g.op("MatMul", x, w_t), name + ".bias")
+        if not int8:
+            return g.op("Add", g.op("MatMul", x, w_t), name + ".bias")
+        if x not in quantized:
+            quantized[x] = g.multi("DynamicQuantizeLinear", 3, x)
+        x_q, x_scale, x_zero = quantized[x]
+        out_dim = int(shapes[name + ".weight"][0])
+        w_zero = g.const(name + ".weight_zero_point", np.zeros(out_dim, np.int8))
+        scale = g.op("Mul", x_scale, name + ".weight" + SCALE_SUFFIX)
+        product = g.op("MatMulInteger", x_q, w_t, x_zero, w_zero)
+        y = g.op("Mul", g.op("Cast", product, to=TensorProto.FLOAT), scale)
+        return g.op("Add", y, name + ".bias")
+
+    def as_float(x: str, table: str) -> str:
+        return x if types[table] == np.float32 else g.op("Cast", x, to=TensorProto.FLOAT)
 
     seq = g.op("Gather", g.op("Shape", "input_ids"), g.const("one", np.array(1, i64)), axis=0)
     seq1 = g.op("Unsqueeze", seq, g.const("axes0", np.array([0], i64)))
+    pos_table = "embeddings.position_embeddings.weight"
     positions = g.op(
         "Slice",
-        "embeddings.position_embeddings.weight",
+        pos_table,
         g.const("zero1", np.array([0], i64)),
         seq1,
         g.const("axis0", np.array([0], i64)),
     )
-    x = g.op("Gather", "embeddings.word_embeddings.weight", "input_ids", axis=0)
-    x = g.op("Add", g.op("Add", x, positions), "embeddings.token_type_embeddings.weight")
+    positions = as_float(positions, pos_table)
+    word_table = "embeddings.word_embeddings.weight"
+    x = as_float(g.op("Gather", word_table, "input_ids", axis=0), word_table)
+    type_table = "embeddings.token_type_embeddings.weight"
+    x = g.op("Add", g.op("Add", x, positions), as_float(type_table, type_table))
     x = ln(x, "embeddings.")
     maskf = g.op("Cast", "attention_mask", to=TensorProto.FLOAT)
     bias = g.op(
@@ -127,7 +167,9 @@ def build_graph(shapes: Mapping[str, tuple[int, ...]], config: Mapping[str, Any]
     pooled = g.op("Div", summed, counts)
     g.nodes.append(helper.make_node("Identity", [pooled], ["pooled"]))
     used = {name for node in g.nodes for name in node.input}
-    weights = [_weight_placeholder(n, tuple(s)) for n, s in sorted(shapes.items()) if n in used]
+    weights = [
+        _weight_placeholder(n, tuple(s), types[n]) for n, s in sorted(shapes.items()) if n in used
+    ]
     graph = helper.make_graph(
         g.nodes,
         "ipscan-encoder",
