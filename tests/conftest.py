@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -173,3 +174,12 @@ def ray_cluster() -> Iterator[ModuleType]:
     assert {node["NodeManagerAddress"] for node in ray.nodes()} == {"127.0.0.1"}
     yield ray
     ray.shutdown()
+
+
+def debian_12_apt() -> bool:
+    """Whether this machine is Debian 12 with apt-get (what the Debian source tests fetch with)."""
+    try:
+        release = Path("/etc/os-release").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "VERSION_CODENAME=bookworm" in release and shutil.which("apt-get") is not None

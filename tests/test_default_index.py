@@ -24,6 +24,7 @@ from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
 from ipscan.match.digest import digest64
 from ipscan.records import SourceFile
+from tests.conftest import debian_12_apt
 from tests.conftest import init_repo
 from tests.conftest import installed_file
 from tests.conftest import run_cli
@@ -167,6 +168,25 @@ def test_fetch_failures_are_one_line_errors(local_pypi: Path, tmp_path: Path) ->
     with pytest.raises(SourceError, match="unknown registry 'cpan'"):
         fetch(PinnedSource("cpan", "Moose", "2.0", "0" * 64), dest)
     assert list(dest.iterdir()) == []
+
+
+HELLO_DSC_SHA = "75296f5ef618ae2f1849e22b142a2b5ab52c452ebefa4e7b0564c44617db3790"
+
+
+@pytest.mark.registry
+@pytest.mark.skipif(not debian_12_apt(), reason="needs Debian 12's apt")
+def test_a_pinned_debian_source_package_is_checked_by_its_dsc(tmp_path: Path) -> None:
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    got = fetch(PinnedSource("deb", "hello", "2.10-3", HELLO_DSC_SHA), dest)
+    assert got.parent == dest and got.name == "hello_2.10-3.tar.gz"
+    with tarfile.open(got) as tar:
+        assert "hello-2.10/debian/copyright" in tar.getnames()
+    again = tmp_path / "again"
+    again.mkdir()
+    with pytest.raises(SourceError, match="differs from the pinned"):
+        fetch(PinnedSource("deb", "hello", "2.10-3", "0" * 64), again)
+    assert list(again.iterdir()) == []
 
 
 # --- the shipped index ---------------------------------------------------------------------------

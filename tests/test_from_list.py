@@ -35,6 +35,7 @@ from ipscan.sources.source_list import SourceFailure
 from ipscan.sources.source_list import parse_line
 from ipscan.sources.source_list import read_list
 from ipscan.sources.source_list import write_failures
+from tests.conftest import debian_12_apt
 from tests.conftest import git
 from tests.conftest import init_repo
 from tests.conftest import installed_file
@@ -684,15 +685,8 @@ def test_pypi_and_npm_packages_are_downloaded_once(tmp_path: Path, encoder: Any)
     assert len(again.added) == 2
 
 
-def _bookworm() -> bool:
-    try:
-        return "VERSION_CODENAME=bookworm" in Path("/etc/os-release").read_text()
-    except OSError:
-        return False
-
-
 @pytest.mark.registry
-@pytest.mark.skipif(not (_bookworm() and shutil.which("apt-get")), reason="needs Debian 12's apt")
+@pytest.mark.skipif(not debian_12_apt(), reason="needs Debian 12's apt")
 def test_a_debian_source_package_is_downloaded_without_root_or_deb_src(
     tmp_path: Path, encoder: Any
 ) -> None:

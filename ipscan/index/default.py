@@ -1,8 +1,9 @@
 """The default index that ships with ipscan: which packages, and how to rebuild it in one command.
 
 `ipscan index build-default` downloads each archive listed in ``data/default_sources.json`` from
-its registry (``pip download`` for PyPI sdists, ``npm pack`` for npm), refuses any archive whose
-sha256 differs from the pinned one, and builds a fresh index from them.
+its registry (``pip download`` for PyPI sdists, ``npm pack`` for npm, ``apt-get source`` for
+Debian source packages), refuses any whose sha256 differs from the pinned one (a Debian
+package's: its ``.dsc``'s), and builds a fresh index from them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ipscan.errors import SourceError
-from ipscan.sources.downloads import check_sha256
-from ipscan.sources.downloads import download_archive
+from ipscan.sources.downloads import check_digest
+from ipscan.sources.downloads import fetch_from_registry
 
 if TYPE_CHECKING:
     from ipscan.progress import Meter
@@ -54,10 +55,11 @@ def pinned_sources(path: Path = SOURCES_FILE) -> list[PinnedSource]:
 
 
 def fetch(source: PinnedSource, dest: Path) -> Path:
-    """Download one pinned archive into ``dest`` and check its sha256."""
-    archive = download_archive(source.registry, source.name, source.version, dest)
+    """Download one pinned archive into ``dest`` and check its sha256 (a Debian source
+    package's ``.dsc``, which lists the sha256 of every file the packed archive is made of)."""
+    archive, digest = fetch_from_registry(source.registry, source.name, source.version, dest)
     try:
-        check_sha256(archive, source.sha256, "pinned")
+        check_digest(archive.name, digest, source.sha256, "pinned")
     except SourceError:
         archive.unlink()
         raise
