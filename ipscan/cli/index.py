@@ -99,11 +99,13 @@ def index_build(
       pypi:six==1.16.0 sha256=HEX   a PyPI sdist (pip download)
       npm:left-pad@1.3.0            an npm tarball (npm pack; npm:@scope/name@1.2.3 too)
       deb:hello=2.10-3              a Debian source package (apt-get source)
+      deb-bin:golang-x-dev=1.0-1    the sources of a Debian binary package (apt-get download)
       https://host/repo.git@REV     a git URL (or git@host:path), @REV optional
       vendor/lib-1.0.tar.gz         a folder, git repository or archive, from FILE's folder
 
-    sha256= (optional) pins an archive, or a Debian package's .dsc. Downloads are cached in
-    $IPSCAN_CACHE_DIR/sources (default ~/.cache/ipscan/sources) and never fetched twice.
+    sha256= (optional) pins an archive, a Debian source package's .dsc or a binary one's .deb.
+    Downloads are cached in $IPSCAN_CACHE_DIR/sources (default ~/.cache/ipscan/sources) and
+    never fetched twice.
 
     A source that cannot be fetched or read is skipped and the build goes on: each is printed
     as "failed SOURCE: reason" and listed in INDEX.failures.jsonl (or --failures; removed when
@@ -317,6 +319,22 @@ def index_compact(index_dir: Path) -> int:
 
     before, units = compact_index(index_dir)
     click.echo(f"{index_dir}: {units} units, {before} segment(s) merged into 1")
+    return EXIT_CLEAN
+
+
+@index.command("pack")
+@click.argument("index_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def index_pack(index_dir: Path, out: Path) -> int:
+    """Pack an index into one compressed file (OUT, *.ipack) to ship or share it: about 2.5
+    times smaller. --index accepts the pack; it is unpacked once into the cache folder."""
+    from ipscan.index.pack import PACK_SUFFIX
+    from ipscan.index.pack import pack_index
+
+    if out.suffix != PACK_SUFFIX:
+        raise UsageError(f"{out}: a pack's name ends in {PACK_SUFFIX}")
+    size = pack_index(index_dir, out)
+    click.echo(f"{out}: {size / 1e6:.1f} MB")
     return EXIT_CLEAN
 
 

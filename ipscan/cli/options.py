@@ -13,14 +13,15 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def index_option() -> Decorator:
-    """``--index DIR`` of a command that reads an index (default: $IPSCAN_INDEX, else the
-    shipped one)."""
+    """``--index DIR`` of a command that reads an index, or a pack of one (``*.ipack``)
+    (default: $IPSCAN_INDEX, else the shipped one)."""
     return click.option(
         "--index",
         "index_dir",
         type=click.Path(path_type=Path),
         envvar="IPSCAN_INDEX",
-        help="Index directory (default: $IPSCAN_INDEX, else the index that ships with ipscan).",
+        help="Index directory or *.ipack file (default: $IPSCAN_INDEX, else the index that ships "
+        "with ipscan).",
     )
 
 

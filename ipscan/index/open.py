@@ -6,19 +6,38 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from ipscan.encoder.cache import cache_dir
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.origins import ecosystem_of
+from ipscan.index.pack import PACK_SUFFIX
+from ipscan.index.pack import unpack_index
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
 from ipscan.records import SourceRef
 
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "data" / "default_index"
+# The default index as a pack (``ipscan.index.pack``), used when the folder is not there.
+DEFAULT_INDEX_PACK = DEFAULT_INDEX_DIR.with_suffix(PACK_SUFFIX)
+UNPACKED = "indexes"  # below the cache folder: packs unpacked, one folder per pack digest
+
+
+def index_location(index_dir: Path | None) -> Path:
+    """The folder to open for ``index_dir``: itself; for a pack file (``*.ipack``) or the
+    default index shipped as one, the folder it is unpacked to (the first time, into the
+    cache folder)."""
+    if index_dir is not None:
+        if index_dir.suffix == PACK_SUFFIX and index_dir.is_file():
+            return unpack_index(index_dir, cache_dir() / UNPACKED)
+        return index_dir
+    if not (DEFAULT_INDEX_DIR / layout.CURRENT).is_file() and DEFAULT_INDEX_PACK.is_file():
+        return unpack_index(DEFAULT_INDEX_PACK, cache_dir() / UNPACKED)
+    return DEFAULT_INDEX_DIR
 
 
 def open_index(index_dir: Path | None) -> IndexReader:
-    """Open ``index_dir``, or the embedded default index when it is None."""
-    where = index_dir if index_dir is not None else DEFAULT_INDEX_DIR
+    """Open ``index_dir`` (a folder or a pack), or the embedded default index when it is None."""
+    where = index_location(index_dir)
     if not (where / layout.CURRENT).is_file():
         if index_dir is None:
             raise IpscanIndexError(
