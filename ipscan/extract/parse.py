@@ -193,6 +193,11 @@ class _UnitBuilder:
         window_name = f"{TOP_LEVEL[:-1]}:{'.'.join(quals)}>" if quals else TOP_LEVEL
         for member in members:
             role = member.role
+            if role == _STMT and member.node.type in self.spec.import_types:
+                if run:  # a top-level unit never spans an import
+                    self._window(run, window_name)
+                    run = []
+                continue
             if role == _STMT:
                 node = member.node
                 if run and _end_line(node) - run[0].start_point[0] > WINDOW_LINES:

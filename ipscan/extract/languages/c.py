@@ -31,4 +31,5 @@ C = LanguageSpec(
     identifier_types=C_IDENTIFIER_TYPES,
     literal_types=C_LITERAL_TYPES,
     comment_types=frozenset({"comment"}),
+    import_types=frozenset({"preproc_include"}),
 )

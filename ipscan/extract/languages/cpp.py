@@ -28,4 +28,5 @@ CPP = LanguageSpec(
         }
     ),
     namespace_types=frozenset({"namespace_definition", "linkage_specification"}),
+    import_types=frozenset({"preproc_include", "using_declaration"}),
 )

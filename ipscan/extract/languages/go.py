@@ -39,4 +39,5 @@ GO = LanguageSpec(
     expression_function_types=frozenset({"func_literal"}),
     wrapper_types=frozenset({"var_declaration", "var_spec", "expression_list"}),
     receiver_field="receiver",
+    import_types=frozenset({"package_clause", "import_declaration"}),
 )

@@ -46,4 +46,5 @@ JAVA = LanguageSpec(
     comment_types=frozenset({"line_comment", "block_comment"}),
     expression_function_types=frozenset({"lambda_expression"}),
     wrapper_types=frozenset({"field_declaration", "variable_declarator"}),
+    import_types=frozenset({"package_declaration", "import_declaration"}),
 )

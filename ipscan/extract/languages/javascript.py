@@ -58,4 +58,5 @@ JAVASCRIPT = LanguageSpec(
     expression_function_types=JS_EXPRESSION_FUNCTION_TYPES,
     wrapper_types=JS_WRAPPER_TYPES,
     skip_types=frozenset({"hash_bang_line"}),
+    import_types=frozenset({"import_statement"}),
 )

@@ -19,4 +19,7 @@ PYTHON = LanguageSpec(
     comment_types=frozenset({"comment"}),
     wrapper_types=frozenset({"decorated_definition"}),
     skip_types=frozenset({"line_continuation"}),
+    import_types=frozenset(
+        {"future_import_statement", "import_statement", "import_from_statement"}
+    ),
 )

@@ -38,4 +38,5 @@ RUST = LanguageSpec(
     namespace_types=frozenset({"mod_item"}),
     skip_types=frozenset({"shebang"}),
     leading_types=frozenset({"attribute_item"}),
+    import_types=frozenset({"use_declaration", "extern_crate_declaration"}),
 )

@@ -33,6 +33,7 @@ TYPESCRIPT = LanguageSpec(
     wrapper_types=_WRAPPER_TYPES,
     namespace_types=_NAMESPACE_TYPES,
     skip_types=frozenset({"hash_bang_line"}),
+    import_types=frozenset({"import_statement"}),
 )
 
 TSX = LanguageSpec(
@@ -48,4 +49,5 @@ TSX = LanguageSpec(
     wrapper_types=_WRAPPER_TYPES,
     namespace_types=_NAMESPACE_TYPES,
     skip_types=frozenset({"hash_bang_line"}),
+    import_types=frozenset({"import_statement"}),
 )
