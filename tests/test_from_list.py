@@ -1,6 +1,7 @@
 """Source lists (`ipscan index build --from-list`): the syntax, sources that fail and are skipped,
 the download cache and its sha256 checks, Debian source packages, and (marked registry) real
-downloads. Builds use the real encoder on small sources."""
+downloads, Debian binary packages among them (their conversion: test_debian_binary.py). Builds
+use the real encoder on small sources."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import json
 import lzma
 import os
+import platform
 import shutil
 import tarfile
 from collections.abc import Callable
@@ -24,8 +26,8 @@ from ipscan.index.build import build_index
 from ipscan.index.generations import live_name
 from ipscan.index.origins import ecosystem_of
 from ipscan.index.reader import IndexReader
-from ipscan.sources.debian_source import deb_src_lines
-from ipscan.sources.debian_source import deb_src_stanzas
+from ipscan.sources.apt_state import twin_lines
+from ipscan.sources.apt_state import twin_stanzas
 from ipscan.sources.debian_source import fetch_debian_source
 from ipscan.sources.debian_source import pack_source
 from ipscan.sources.downloads import SIDECAR
@@ -60,6 +62,10 @@ GOOD_LINES = [
     (
         f"deb:libfoo=2:1.0~rc1-1 sha256={SHA}",
         ListedSource("deb", "libfoo", "2:1.0~rc1-1", None, SHA),
+    ),
+    (
+        f"deb-bin:librust-cfg-if-dev=1.0.0-1 sha256={SHA}",
+        ListedSource("deb-bin", "librust-cfg-if-dev", "1.0.0-1", None, SHA),
     ),
     ("https://example.org/lib.git", ListedSource("git", "https://example.org/lib.git")),
     (
@@ -107,6 +113,9 @@ BAD_LINES = [
     ("deb:hello", "deb:NAME=VERSION"),
     ("deb:Hello=1.0-1", "not a valid deb package name"),
     ("deb:hello=2.10;id", "not an exact deb version"),
+    ("deb-bin:librust-cfg-if-dev", "deb-bin:NAME=VERSION"),
+    ("deb-bin:-o=1.0", "not a valid deb-bin package name"),
+    ("deb-bin:golang-x-dev=latest", "not an exact deb-bin version"),
     ("pip:six==1.0", "unknown source type 'pip'"),
     ("ext::sh -c touch", "unknown source type 'ext'"),
     (f"https://example.org/lib.git sha256={SHA}", "pin a git URL with @REV"),
@@ -150,6 +159,9 @@ def test_registry_packages_are_recorded_with_an_origin_the_sbom_reads() -> None:
         ("pypi:Six==1.16.0", "pypi", "pypi:six==1.16.0"),
         ("npm:@types/node@20.1.0", "npm", "npm:@types/node@20.1.0"),
         ("deb:hello=2.10-3", "deb", "deb:hello=2.10-3"),
+        # The crate or Go module a binary package carries is no Debian package: its purl type
+        # is inferred from its name and files (cargo, golang), as for a folder.
+        ("deb-bin:librust-cfg-if-dev=1.0.0-1", "", "deb-bin:librust-cfg-if-dev=1.0.0-1"),
     ]:
         item = parse_line(line, BASE)
         assert item is not None and item.origin == origin
@@ -447,7 +459,7 @@ def test_the_systems_deb_entries_become_deb_src_entries() -> None:
         "deb-src https://m.example.org/debian stable main\n"
         "deb cdrom:[Disc 1]/ stable main # no\n"
     )
-    assert deb_src_lines(one_line) == (
+    assert twin_lines(one_line, "deb-src") == (
         "deb-src [signed-by=/usr/share/keyrings/k.gpg] https://m.example.org/debian stable main\n"
         "deb-src https://m.example.org/debian stable main\n"
         "deb-src cdrom:[Disc 1]/ stable main\n"
@@ -464,7 +476,7 @@ def test_the_systems_deb_entries_become_deb_src_entries() -> None:
         "\n"
         "Types: deb-src deb\nURIs: https://two.example.org/\nSuites: y\n Components: main\n"
     )
-    assert deb_src_stanzas(deb822) == (
+    assert twin_stanzas(deb822, "deb-src") == (
         "Types: deb-src\n"
         "URIs: https://mirror.example.org/debian\n"
         "Suites: stable stable-updates\n"
@@ -472,6 +484,11 @@ def test_the_systems_deb_entries_become_deb_src_entries() -> None:
         "Signed-By: /usr/share/keyrings/k.gpg\n\n"
         "Types: deb-src\nURIs: https://two.example.org/\nSuites: y\n Components: main\n\n"
     )
+    # Binary packages (deb-bin) have a state of their own, listing the same mirrors as deb.
+    assert twin_lines(one_line, "deb").splitlines()[1] == (
+        "deb https://m.example.org/debian stable main"
+    )
+    assert twin_stanzas(deb822, "deb").startswith("Types: deb\nURIs: https://mirror.")
 
 
 def _write_tar(out: Path, members: dict[str, bytes]) -> None:
@@ -697,3 +714,31 @@ def test_a_debian_source_package_is_downloaded_without_root_or_deb_src(
     with IndexReader(tmp_path / "idx") as reader:
         assert reader.sources[0]["origin"] == "deb:hello=2.10-3"
         assert reader.sources[0]["license"].startswith("GPL-3.0")
+
+
+# librust-cfg-if-dev 1.0.0-1 is "Architecture: amd64" in bookworm: its .deb differs per arch.
+CFG_IF_DEB_SHA = "d14d3e514f6a497ad3bda68b6e810ddf5b821da7016ee388a45e97f94e15caa9"
+
+
+@pytest.mark.registry
+@pytest.mark.skipif(not debian_12_apt(), reason="needs Debian 12's apt")
+def test_a_debian_binary_package_gives_its_crate_without_root(tmp_path: Path, encoder: Any) -> None:
+    pin = f" sha256={CFG_IF_DEB_SHA}" if platform.machine() == "x86_64" else ""
+    listing = tmp_path / "sources.txt"
+    listing.write_text(f"deb-bin:librust-cfg-if-dev=1.0.0-1{pin}\n")
+    cache = SourceCache(tmp_path / "cache")
+    summary = build_index(
+        read_list(listing), tmp_path / "idx", encoder, encoder.encode, downloads=cache
+    )
+    assert len(summary.added) == 1 and not summary.failed and summary.units_added > 0
+    with IndexReader(tmp_path / "idx") as reader:
+        (source,) = reader.sources
+        assert source["origin"] == "deb-bin:librust-cfg-if-dev=1.0.0-1"
+        assert (source["name"], source["version"]) == ("cfg-if", "1.0.0")
+        assert source["license"] == "MIT OR Apache-2.0"
+        paths = {f["path"] for f in reader.files}
+    assert "usr/share/cargo/registry/cfg-if-1.0.0/src/lib.rs" in paths
+    entry = tmp_path / "cache" / "deb-bin" / "librust-cfg-if-dev" / "1.0.0-1"
+    sidecar = json.loads((entry / SIDECAR).read_text())
+    assert sidecar["source"] == "deb-bin:librust-cfg-if-dev=1.0.0-1"
+    assert not pin or sidecar["download_sha256"] == CFG_IF_DEB_SHA

@@ -2,8 +2,9 @@
 
 `ipscan index build-default` downloads each archive listed in ``data/default_sources.json`` from
 its registry (``pip download`` for PyPI sdists, ``npm pack`` for npm, ``apt-get source`` for
-Debian source packages), refuses any whose sha256 differs from the pinned one (a Debian
-package's: its ``.dsc``'s), and builds a fresh index from them.
+Debian source packages, ``apt-get download`` for the Debian binary packages that carry sources,
+``deb-bin``), refuses any whose sha256 differs from the pinned one (a Debian source package's:
+its ``.dsc``'s; a binary one's: its ``.deb``'s), and builds a fresh index from them.
 """
 
 from __future__ import annotations

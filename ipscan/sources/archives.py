@@ -18,6 +18,7 @@ from ipscan.sources.metadata import split_stem
 from ipscan.sources.paths import LICENSE_NAME
 from ipscan.sources.paths import META_NAMES
 from ipscan.sources.paths import TAR_SUFFIXES
+from ipscan.sources.paths import is_debian_meta
 from ipscan.sources.paths import is_meta_candidate
 from ipscan.sources.paths import safe_path
 from ipscan.sources.paths import skipped_dir
@@ -30,7 +31,7 @@ from ipscan.sources.records import SourceInfo
 # Everything a damaged archive makes the standard library raise (found by tests/fuzz): truncated
 # compressed streams end in EOFError, bad deflate data in zlib.error, bad xz data in LZMAError,
 # zip entries of unknown versions or methods in NotImplementedError.
-_READ_ERRORS = (
+READ_ERRORS = (
     tarfile.TarError,
     zipfile.BadZipFile,
     EOFError,
@@ -60,7 +61,7 @@ def _archive_kind(path: Path) -> str:
     try:
         if tarfile.is_tarfile(path):
             return "tar"
-    except _READ_ERRORS:
+    except READ_ERRORS:
         pass  # a truncated compressed stream is no archive we can read
     raise SourceError(f"{path}: unsupported source (not a folder, git repository or archive)")
 
@@ -81,7 +82,7 @@ def open_archive(path: Path, spec: str) -> tuple[SourceInfo, Entries]:
         if kind == "tar":
             return _open_tar(path, spec, digest)
         return _open_zip(path, spec, digest, kind)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         raise SourceError(f"{spec}: cannot read archive: {exc}") from exc
 
 
@@ -101,7 +102,9 @@ def _open_tar(path: Path, spec: str, digest: str) -> tuple[SourceInfo, Entries]:
     with tarfile.open(path, _TAR_MODE) as tar:
         for rel, m in _tar_members(tar):
             names.append(rel)
-            if rel.count("/") <= 3 and m.size <= META_MAX_BYTES:
+            # A Debian binary package's metadata lies deeper (usr/share/doc/PKG/copyright).
+            deep = is_debian_meta(rel) or is_debian_meta(rel.split("/", 1)[-1])
+            if (rel.count("/") <= 3 or deep) and m.size <= META_MAX_BYTES:
                 base = rel.rsplit("/", 1)[-1]
                 if base in META_NAMES or LICENSE_NAME.match(base):
                     f = tar.extractfile(m)
@@ -117,7 +120,8 @@ def _open_tar(path: Path, spec: str, digest: str) -> tuple[SourceInfo, Entries]:
     stem = path.name
     if not split_stem(stem)[1] and wrap and wrap != "package/":
         stem = wrap.rstrip("/")
-    info = source_info(files, stem, str(path.resolve()), kind, digest, None)
+    paths = [rel[len(wrap) :] for rel in names if rel.startswith(wrap)]
+    info = source_info(files, stem, str(path.resolve()), kind, digest, None, paths)
 
     def entries() -> Entries:
         try:
@@ -131,7 +135,7 @@ def _open_tar(path: Path, spec: str, digest: str) -> tuple[SourceInfo, Entries]:
                     f = tar.extractfile(m)
                     if f is not None:
                         yield SourceEntry(sub, f.read())
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             raise SourceError(f"{spec}: cannot read archive: {exc}") from exc
 
     return info, entries()
@@ -177,7 +181,7 @@ def _open_zip(path: Path, spec: str, digest: str, kind: str) -> tuple[SourceInfo
                         data = f.read(MAX_FILE_BYTES + 1)
                     if len(data) <= MAX_FILE_BYTES:
                         yield SourceEntry(sub, data)
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             raise SourceError(f"{spec}: cannot read archive: {exc}") from exc
 
     return info, entries()

@@ -1,21 +1,24 @@
 """Packages downloaded from their registries, each once, into a cache checked by sha256.
 
-``pip download`` fetches PyPI sdists, ``npm pack`` npm tarballs, and ``apt-get source`` Debian
-source packages (``ipscan.sources.debian_source``). Names and versions are checked against
-strict patterns before any client runs, and reach it after ``--``.
+``pip download`` fetches PyPI sdists, ``npm pack`` npm tarballs, ``apt-get source`` Debian
+source packages (``ipscan.sources.debian_source``) and ``apt-get download`` the Debian binary
+packages that carry sources (``deb-bin``: ``librust-*-dev``, ``golang-*-dev``;
+``ipscan.sources.debian_binary``). Names and versions are checked against strict patterns
+before any client runs, and reach it after ``--``.
 
 The cache, below ``cache_dir()/sources`` (``$IPSCAN_CACHE_DIR/sources``), keeps one folder per
 package version: ``pypi/six/1.16.0/`` (PEP 503 name), ``npm/@scope/name/1.2.3/``,
-``deb/hello/2.10-3/``, holding the archive and ``source.json``::
+``deb/hello/2.10-3/``, ``deb-bin/librust-cfg-if-dev/1.0.0-1/``, holding the archive and
+``source.json``::
 
     {"source": "pypi:six==1.16.0", "archive": "six-1.16.0.tar.gz",
      "sha256": "<the archive's>", "download_sha256": "<what a list's sha256= pins>"}
 
-``download_sha256`` is the archive's as the registry served it, or for a Debian source package
-its ``.dsc`` (which pins the tarballs). A download lands in a temporary folder beside the cache
-and is renamed into place whole, so a killed download leaves no entry. A cached archive is
-reused without asking the registry again; one whose digest no longer matches ``source.json``
-(a damaged cache) is dropped and downloaded again.
+``download_sha256`` is the archive's as the registry served it, for a Debian source package its
+``.dsc`` (which pins the tarballs), for a Debian binary package its ``.deb``. A download lands
+in a temporary folder beside the cache and is renamed into place whole, so a killed download
+leaves no entry. A cached archive is reused without asking the registry again; one whose
+digest no longer matches ``source.json`` (a damaged cache) is dropped and downloaded again.
 """
 
 from __future__ import annotations
@@ -36,20 +39,22 @@ from ipscan.sources.commands import run_tool
 from ipscan.sources.ecosystem_names import pypi_name
 
 SIDECAR = "source.json"
-REGISTRIES = ("pypi", "npm", "deb")
+REGISTRIES = ("pypi", "npm", "deb", "deb-bin")
 # PEP 508 names; PEP 440 versions (exact pins: no ranges); npm's package.json name rules and
-# exact semver; Debian policy's source package names and versions (5.6.1, 5.6.12).
+# exact semver; Debian policy's package names and versions (5.6.1, 5.6.7, 5.6.12).
 _NAMES = {
     "pypi": re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?"),
     "npm": re.compile(r"(?:@[a-z0-9][a-z0-9._~-]{0,100}/)?[A-Za-z0-9][A-Za-z0-9._~-]{0,213}"),
     "deb": re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}"),
+    "deb-bin": re.compile(r"[a-z0-9][a-z0-9+.-]{1,99}"),
 }
 _VERSIONS = {
     "pypi": re.compile(r"[0-9][A-Za-z0-9.!+_-]{0,99}"),
     "npm": re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]{1,80})?(?:\+[0-9A-Za-z.-]{1,80})?"),
     "deb": re.compile(r"(?:[0-9]{1,9}:)?[0-9][A-Za-z0-9.+~-]{0,99}"),
+    "deb-bin": re.compile(r"(?:[0-9]{1,9}:)?[0-9][A-Za-z0-9.+~-]{0,99}"),
 }
-_SEPARATORS = {"pypi": "==", "npm": "@", "deb": "="}
+SEPARATORS = {"pypi": "==", "npm": "@", "deb": "=", "deb-bin": "="}
 _ARCHIVE_NAME = re.compile(r"[A-Za-z0-9@][A-Za-z0-9@._+~_-]{0,250}")
 
 Say = Callable[[str], None]
@@ -69,11 +74,12 @@ def package_problem(ecosystem: str, name: str, version: str) -> str | None:
 
 
 def package_label(ecosystem: str, name: str, version: str) -> str:
-    """``pypi:six==1.16.0``, ``npm:left-pad@1.3.0``, ``deb:hello=2.10-3``: the origin the index
-    records (``ipscan.index.origins.ecosystem_of`` reads its prefix)."""
+    """``pypi:six==1.16.0``, ``npm:left-pad@1.3.0``, ``deb:hello=2.10-3``,
+    ``deb-bin:librust-cfg-if-dev=1.0.0-1``: the origin the index records
+    (``ipscan.index.origins.ecosystem_of`` reads its prefix)."""
     if ecosystem == "pypi":
         name = pypi_name(name)
-    return f"{ecosystem}:{name}{_SEPARATORS[ecosystem]}{version}"
+    return f"{ecosystem}:{name}{SEPARATORS[ecosystem]}{version}"
 
 
 def check_sha256(path: Path, expected: str, pinned_by: str) -> str:
@@ -94,8 +100,8 @@ def check_digest(what: str, digest: str, expected: str, pinned_by: str) -> None:
 def download_archive(ecosystem: str, name: str, version: str, dest: Path) -> Path:
     """Download one PyPI sdist or npm tarball into the folder ``dest``; the new file."""
     problem = package_problem(ecosystem, name, version)
-    if problem is not None or ecosystem == "deb":
-        raise SourceError(problem or f"{name}: Debian sources are fetched by debian_source")
+    if problem is not None or ecosystem in ("deb", "deb-bin"):
+        raise SourceError(problem or f"{name}: Debian packages are fetched by apt-get")
     dest = dest.resolve()
     before = set(dest.iterdir())
     if ecosystem == "pypi":
@@ -116,10 +122,17 @@ def download_archive(ecosystem: str, name: str, version: str, dest: Path) -> Pat
 
 def fetch_from_registry(ecosystem: str, name: str, version: str, dest: Path) -> tuple[Path, str]:
     """The default ``Fetch``: the registry's own client."""
+    problem = package_problem(ecosystem, name, version)
+    if problem is not None:
+        raise SourceError(problem)
     if ecosystem == "deb":
         from ipscan.sources.debian_source import fetch_debian_source
 
         return fetch_debian_source(name, version, dest)
+    if ecosystem == "deb-bin":
+        from ipscan.sources.debian_binary import fetch_debian_binary
+
+        return fetch_debian_binary(name, version, dest)
     archive = download_archive(ecosystem, name, version, dest)
     return archive, file_sha256(archive)
 

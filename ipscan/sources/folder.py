@@ -49,7 +49,8 @@ def open_dir(path: Path) -> tuple[SourceInfo, Entries]:
                 files[rel] = p.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read folder: {exc.strerror or exc}") from exc
-    info = source_info(files, root.name, str(root), "dir", h.hexdigest(), None)
+    paths = [rel for rel, _, _ in listing]
+    info = source_info(files, root.name, str(root), "dir", h.hexdigest(), None, paths)
 
     def entries() -> Entries:
         for rel, p, size in listing:

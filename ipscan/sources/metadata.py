@@ -19,6 +19,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from ipscan.licensing.spdx import parse_spdx_expression
 from ipscan.licensing.texts import group
 from ipscan.sources.debian_copyright import FileLicenses
 from ipscan.sources.debian_copyright import read_copyright
+from ipscan.sources.ecosystem_names import debian_crate_roots
+from ipscan.sources.ecosystem_names import debian_go_path
 from ipscan.sources.ecosystem_names import debian_go_roots
 from ipscan.sources.ecosystem_names import go_name
 from ipscan.sources.ecosystem_names import pypi_name
@@ -37,6 +40,7 @@ from ipscan.sources.license_files import license_from_files
 from ipscan.sources.license_files import own_license
 from ipscan.sources.paths import ARCHIVE_SUFFIXES
 from ipscan.sources.paths import DEBIAN_COPYRIGHT
+from ipscan.sources.paths import DEBIAN_GOCODE
 from ipscan.sources.records import NOASSERTION
 from ipscan.sources.records import SourceInfo
 
@@ -188,6 +192,21 @@ def _cargo(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
     meta.fill(package.get("name"), package.get("version"), lic, loose)
 
 
+def _debian_crate(files: dict[str, bytes]) -> _Meta | None:
+    """Name, version and license of the one crate a Debian binary package installs."""
+    roots = debian_crate_roots(files)
+    if len(roots) != 1:
+        return None
+    root = roots[0]
+    crate = _Meta()
+    below = {p[len(root) :]: d for p, d in files.items() if p.startswith(root)}
+    try:
+        _cargo(below["Cargo.toml"], below, crate)
+    except (*_PARSE_ERRORS, TypeError, AttributeError, LookupError):
+        return None
+    return crate
+
+
 def declared_license(files: dict[str, bytes]) -> str | None:
     """The license the package metadata alone declares (no license files), or None."""
     return _describe(files, "", "", license_files=False).license
@@ -199,9 +218,11 @@ def _describe(
     fallback_version: str,
     license_files: bool = True,
     debian: FileLicenses | None = None,
+    paths: Sequence[str] = (),
 ) -> _Meta:
     """Name, version and license from the first metadata that gives each; a loose license
-    made specific by the license files (or Debian's copyright file) of its family."""
+    made specific by the license files (or Debian's copyright file) of its family. ``paths``
+    (every file of the source) name a Debian Go tree that has no go.mod."""
     meta = _Meta()
     readers: list[tuple[str, Callable[[bytes], None]]] = [
         ("PKG-INFO", lambda d: _core_metadata(d, meta)),
@@ -230,22 +251,32 @@ def _describe(
     if meta.license and meta.loose:
         meta.license = refine(meta.license, evidence)
     meta.license = meta.license or evidence
+    # A crate as Debian installs it: its Cargo.toml's license only when the copyright file
+    # gives none (issue #17: Debian's file covers what the binary package holds).
+    crate = _debian_crate(files)
+    if crate is not None:
+        meta.fill(crate.name, crate.version, crate.license, crate.loose)
     # A Go module as Debian installs it, then the upstream name Debian records.
-    meta.fill(go_name(files) or (debian.upstream_name if debian else None), None, None)
+    meta.fill(go_name(files, paths) or (debian.upstream_name if debian else None), None, None)
     meta.fill(fallback_name, fallback_version, None)
     meta.license = meta.license or NOASSERTION
     return meta
 
 
-def _debian_copyright(files: dict[str, bytes]) -> FileLicenses | None:
-    """The source's Debian copyright file (a source package's, else a binary package's)."""
+def _debian_copyright(files: dict[str, bytes], paths: Sequence[str]) -> FileLicenses | None:
+    """The source's Debian copyright file (a source package's, else a binary package's, whose
+    patterns apply below where it installs its Go modules or crates)."""
     found = sorted(
         (p for p in files if DEBIAN_COPYRIGHT.match(p)), key=lambda p: (p != "debian/copyright", p)
     )
     if not found:
         return None
     binary = found[0] != "debian/copyright"
-    roots = debian_go_roots(files) if binary else []
+    roots: list[str] = []
+    if binary:
+        go_path = debian_go_path(paths)
+        roots = debian_go_roots(files) or ([f"{DEBIAN_GOCODE}{go_path}/"] if go_path else [])
+        roots += debian_crate_roots(files)
     return read_copyright(files[found[0]], roots, binary)
 
 
@@ -259,19 +290,28 @@ def split_stem(stem: str) -> tuple[str, str | None]:
                     return parts[0], parts[1]
             stem = stem[: -len(suffix)]
             break
-    m = re.fullmatch(r"(.+?)[-_]v?(\d[\w.+!]*(?:-[\w.]+)?)", stem)
+    # The revision may be Debian's ("1.7.15-1+deb12u4", "0.9.4~ds1-1").
+    m = re.fullmatch(r"(.+?)[-_]v?(\d[\w.+!~]*(?:-[\w.+~]+)?)", stem)
     if m:
         return m.group(1), m.group(2)
     return stem, None
 
 
 def source_info(
-    files: dict[str, bytes], stem: str, origin: str, kind: str, digest: str, version: str | None
+    files: dict[str, bytes],
+    stem: str,
+    origin: str,
+    kind: str,
+    digest: str,
+    version: str | None,
+    paths: Sequence[str] = (),
 ) -> SourceInfo:
-    """The ``SourceInfo`` of a source from its metadata ``files``, falling back on ``stem``."""
+    """The ``SourceInfo`` of a source from its metadata ``files``, falling back on ``stem``;
+    ``paths`` (every file of the source) name a Debian Go tree that has no go.mod."""
     name, stem_version = split_stem(stem)
-    debian = _debian_copyright(files)
-    meta = _describe(files, name, version or stem_version or "unknown", debian=debian)
+    debian = _debian_copyright(files, paths)
+    fallback = version or stem_version or "unknown"
+    meta = _describe(files, name, fallback, debian=debian, paths=paths)
     license_ = meta.license or NOASSERTION
     whole = debian.whole if debian else None
     return SourceInfo(

@@ -15,6 +15,10 @@ META_NAMES = frozenset(
 # golang-*-dev binary package installs it.
 DEBIAN_COPYRIGHT = re.compile(r"^(?:debian|usr/share/doc/[^/]+)/copyright$")
 DEBIAN_GO_MOD = re.compile(r"^usr/share/gocode/src/(?:[^/]+/){1,6}go\.mod$")
+# A crate as a librust-*-dev binary package installs it, and where such packages keep sources.
+DEBIAN_CARGO_TOML = re.compile(r"^usr/share/cargo/registry/[^/]+/Cargo\.toml$")
+DEBIAN_GOCODE = "usr/share/gocode/src/"
+DEBIAN_SOURCE_ROOTS = ("usr/share/cargo/registry/", DEBIAN_GOCODE, "usr/include/")
 
 
 def safe_path(name: str) -> str | None:
@@ -35,6 +39,11 @@ def safe_path(name: str) -> str | None:
     return "/".join(parts)
 
 
+def is_debian_meta(rel: str) -> bool:
+    """Debian's copyright file, or the go.mod or Cargo.toml of a Debian binary package."""
+    return any(p.match(rel) for p in (DEBIAN_COPYRIGHT, DEBIAN_GO_MOD, DEBIAN_CARGO_TOML))
+
+
 def skipped_dir(parts: tuple[str, ...] | list[str]) -> bool:
     """True when a path lies in a VCS folder or in a ``node_modules`` below the root."""
     return any(p in SKIP_DIRS for p in parts) or "node_modules" in parts
@@ -42,8 +51,8 @@ def skipped_dir(parts: tuple[str, ...] | list[str]) -> bool:
 
 def is_meta_candidate(rel: str) -> bool:
     """Files read for name/version/license: root metadata, root license files, dist-info,
-    Debian's copyright file and a Debian Go package's go.mod."""
-    if DEBIAN_COPYRIGHT.match(rel) or DEBIAN_GO_MOD.match(rel):
+    Debian's copyright file and a Debian Go package's go.mod or Rust package's Cargo.toml."""
+    if is_debian_meta(rel):
         return True
     parts = rel.split("/")
     base = parts[-1]

@@ -6,15 +6,18 @@
     pypi:six==1.16.0 sha256=<64 hex digits>   PyPI sdist (``pip download``)
     npm:left-pad@1.3.0                        npm tarball (``npm pack``); npm:@scope/name@1.2.3
     deb:hello=2.10-3                          Debian source package (``apt-get source``)
+    deb-bin:librust-cfg-if-dev=1.0.0-1        Debian binary package's sources (``apt-get
+                                              download``): crates, Go trees, headers
     https://host/repo.git@v1.2                git URL (any ``--rev``-safe scheme, or
     git@host:owner/repo.git@0123abcd          user@host:path), optionally @REV
     vendor/lib-1.0.tar.gz                     local folder, git repository or archive,
                                               relative to FILE's folder
 
-``sha256=`` pins a registry package (for a Debian one: its ``.dsc``) or a local archive. Names,
-versions and revisions are checked against strict patterns; a bad line is a UsageError naming
-FILE and the line. Registry packages are recorded with the origin ``pypi:NAME==VERSION``,
-``npm:NAME@VERSION`` or ``deb:NAME=VERSION``.
+``sha256=`` pins a registry package (for a Debian source package: its ``.dsc``; for a binary
+one: its ``.deb``, which differs per architecture for most ``librust-*-dev``) or a local
+archive. Names, versions and revisions are checked against strict patterns; a bad line is a
+UsageError naming FILE and the line. Registry packages are recorded with the origin
+``pypi:NAME==VERSION``, ``npm:NAME@VERSION``, ``deb:NAME=VERSION`` or ``deb-bin:NAME=VERSION``.
 
 The sources a build could not add are written as JSON Lines (``write_failures``); a file whose
 name ends in ``.jsonl`` is read back as a list of them, so a rerun retries only those.
@@ -37,6 +40,7 @@ from ipscan.errors import SourceError
 from ipscan.errors import UsageError
 from ipscan.sources import open_source
 from ipscan.sources.downloads import REGISTRIES
+from ipscan.sources.downloads import SEPARATORS
 from ipscan.sources.downloads import Say
 from ipscan.sources.downloads import SourceCache
 from ipscan.sources.downloads import check_digest
@@ -57,8 +61,7 @@ _TYPED = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
 # What @REV may be: a branch, tag or commit name, never an option or a revision expression.
 _REV = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}")
 _OPTION = re.compile(r"[a-z][a-z0-9_-]*=")
-_SEPARATORS = {"pypi": "==", "npm": "@", "deb": "="}
-_FORMS = {"pypi": "pypi:NAME==VERSION", "npm": "npm:NAME@VERSION", "deb": "deb:NAME=VERSION"}
+_FORMS = {r: f"{r}:NAME{s}VERSION" for r, s in SEPARATORS.items()}
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ListedSource:
     """One source of a build: a registry package, a git URL, a local path from a list, or a
     source as given on the command line (``spec``)."""
 
-    kind: str  # "pypi", "npm", "deb", "git", "path" or "spec"
+    kind: str  # "pypi", "npm", "deb", "deb-bin", "git", "path" or "spec"
     target: str  # the package name, the URL, the absolute path, or the spec as given
     version: str = ""
     rev: str | None = None
@@ -147,7 +150,7 @@ def parse_line(text: str, base: Path) -> ListedSource | None:
 
 
 def _package(registry: str, rest: str, sha256: str | None) -> ListedSource:
-    separator = _SEPARATORS[registry]
+    separator = SEPARATORS[registry]
     # npm's scoped names start with '@': the version follows the last one.
     split = rest.rpartition if registry == "npm" else rest.partition
     name, sep, version = split(separator)
