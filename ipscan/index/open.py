@@ -6,18 +6,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from ipscan.encoder.cache import cache_dir
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
 from ipscan.index.origins import ecosystem_of
-from ipscan.index.pack import PACK_SUFFIX
-from ipscan.index.pack import unpack_index
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
 from ipscan.records import SourceRef
 
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "data" / "default_index"
 # The default index as a pack (``ipscan.index.pack``), used when the folder is not there.
+PACK_SUFFIX = ".ipack"  # ipscan.index.pack.PACK_SUFFIX, here without importing the packer
 DEFAULT_INDEX_PACK = DEFAULT_INDEX_DIR.with_suffix(PACK_SUFFIX)
 UNPACKED = "indexes"  # below the cache folder: packs unpacked, one folder per pack digest
 
@@ -28,11 +26,19 @@ def index_location(index_dir: Path | None) -> Path:
     cache folder)."""
     if index_dir is not None:
         if index_dir.suffix == PACK_SUFFIX and index_dir.is_file():
-            return unpack_index(index_dir, cache_dir() / UNPACKED)
+            return _unpacked(index_dir)
         return index_dir
     if not (DEFAULT_INDEX_DIR / layout.CURRENT).is_file() and DEFAULT_INDEX_PACK.is_file():
-        return unpack_index(DEFAULT_INDEX_PACK, cache_dir() / UNPACKED)
+        return _unpacked(DEFAULT_INDEX_PACK)
     return DEFAULT_INDEX_DIR
+
+
+def _unpacked(pack: Path) -> Path:
+    # Imported here: the hook's path opens a folder and needs neither the packer nor the cache.
+    from ipscan.encoder.cache import cache_dir
+    from ipscan.index.pack import unpack_index
+
+    return unpack_index(pack, cache_dir() / UNPACKED)
 
 
 def open_index(index_dir: Path | None) -> IndexReader:

@@ -42,7 +42,7 @@ from ipscan.index.store import write_index
 
 PACK_FORMAT = "ipscan-index-pack"
 PACK_VERSION = 1
-PACK_SUFFIX = ".ipack"
+PACK_SUFFIX = ".ipack"  # also ipscan.index.open.PACK_SUFFIX
 META = "pack.json"
 # The arrays a pack holds, with their layout; a pack of another layout is refused.
 ARRAYS: dict[str, np.dtype] = {
