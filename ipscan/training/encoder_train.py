@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ipscan.encoder.adapter import ADAPTER_FILE
+from ipscan.encoder.int8 import LINEAR_MAPS
 from ipscan.encoder.model_dir import MANIFEST
 from ipscan.training.code_corpus import CodeFunction
 from ipscan.training.encoder_eval import MAX_REWRITE_FILE_CHARS
@@ -42,14 +43,7 @@ from ipscan.training.encoder_eval import rewritten
 TRAIN_LEVELS = ("reformatted", "renamed", "renamed-edited", "statement-added")
 # Nearest functions more alike than this are taken for copies (vendored twins), not negatives.
 HARD_NEGATIVE_MAX_COSINE = 0.995
-LORA_TARGETS = (
-    "attention.self.query",
-    "attention.self.key",
-    "attention.self.value",
-    "attention.output.dense",
-    "intermediate.dense",
-    "output.dense",
-)
+LORA_TARGETS = LINEAR_MAPS  # every linear map of a layer (the int8 encoder's too)
 
 
 @dataclass(frozen=True)
