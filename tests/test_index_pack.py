@@ -91,6 +91,12 @@ def test_two_processes_unpacking_at_once_get_one_folder(tmp_path: Path, packed: 
     ]
 
 
+def _counts(packed: Path) -> dict[str, int]:
+    with zipfile.ZipFile(packed) as zf:
+        counts: dict[str, int] = json.loads(zf.read(META))["counts"]
+    return counts
+
+
 def _rewrite(src: Path, dest: Path, change: dict[str, bytes | None]) -> None:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
         for info in zin.infolist():
@@ -117,6 +123,11 @@ def _meta(packed: Path, **changes: object) -> bytes:
         "a column changed",
         "a column missing",
         "truncated",
+        "an id that is not hex",
+        "no counts",
+        "counts past any real index",
+        "the encoder edited",
+        "a pack.json of megabytes",
     ],
 )
 def test_a_damaged_or_foreign_pack_is_one_line(tmp_path: Path, packed: Path, fault: str) -> None:
@@ -133,6 +144,14 @@ def test_a_damaged_or_foreign_pack_is_one_line(tmp_path: Path, packed: Path, fau
             "other fingerprint settings": {META: _meta(packed, fingerprints={"k": 3})},
             "a column changed": {"units/n_tokens": b"\x00" * 8},
             "a column missing": {"postings/tok": None},
+            "an id that is not hex": {META: _meta(packed, id="z" * 64)},
+            "no counts": {META: _meta(packed, counts=None)},
+            "counts past any real index": {
+                META: _meta(packed, counts=dict.fromkeys(_counts(packed), 1 << 50))
+            },
+            # The digest covers pack.json too: an encoder name changed by hand is refused.
+            "the encoder edited": {META: _meta(packed, encoder={"name": "someone-else"})},
+            "a pack.json of megabytes": {META: _meta(packed, padding=" " * (2 << 20))},
         }[fault]
         _rewrite(packed, bad, change)
     with pytest.raises(IpscanIndexError) as caught:
@@ -141,3 +160,37 @@ def test_a_damaged_or_foreign_pack_is_one_line(tmp_path: Path, packed: Path, fau
     cache = tmp_path / "cache"
     left = [p.name for p in cache.iterdir() if not p.name.startswith(".")] if cache.exists() else []
     assert left == []  # nothing half-unpacked stays behind
+
+
+def test_what_a_killed_unpack_left_is_cleared_under_the_lock(tmp_path: Path, packed: Path) -> None:
+    cache = tmp_path / "cache"
+    first = unpack_index(packed, cache)
+    (first / layout.CURRENT).unlink()  # killed after the rename, before CURRENT: not an index
+    (cache / ".unpack-leftover").mkdir()
+    (cache / ".unpack-leftover" / "half.npy").write_bytes(b"\0" * 64)
+    again = unpack_index(packed, cache)
+    assert again == first and (again / layout.CURRENT).is_file()
+    assert not (cache / ".unpack-leftover").exists()
+    with IndexReader(again, verify=True) as reader:
+        assert len(reader.contents().unit_names) > 0
+
+
+def test_paths_and_names_with_unicode_line_breaks_round_trip(
+    tmp_path: Path, encoder: object
+) -> None:
+    from ipscan.index.build import build_index
+
+    src = tmp_path / "odd"
+    src.mkdir()
+    body = "\n".join(f"    total = total + {i} * value" for i in range(30))
+    code = f"def weigh(value):\n    total = 0\n{body}\n    return total\n"
+    (src / "line\u2028sep\x85.py").write_text(code, encoding="utf-8")
+    (src / "plain.py").write_text(code.replace("weigh", "measure"), encoding="utf-8")
+    index_dir = tmp_path / "idx"
+    build_index([str(src)], index_dir, encoder, encoder.encode)  # type: ignore[attr-defined]
+    out = tmp_path / "odd.ipack"
+    pack_index(index_dir, out)
+    with IndexReader(index_dir) as a, IndexReader(unpack_index(out, tmp_path / "c")) as b:
+        one, two = a.contents(), b.contents()
+    assert one.files == two.files and one.unit_names == two.unit_names
+    assert any("\u2028" in json.dumps(f, ensure_ascii=False) for f in two.files)

@@ -53,3 +53,19 @@ def test_a_released_segment_answers_as_before(tiny_index: Path) -> None:
         again = seg.vector_store.search(query, 5)
         assert np.array_equal(found[1], again[1]) and np.allclose(found[0], again[0])
         assert int(seg.units["n_tokens"].sum()) > 0 and len(seg.digest_index) == len(seg.units)
+
+
+def test_the_vector_rows_are_released_too(tmp_path: Path) -> None:
+    from ipscan.index.ann import open_vector_store
+    from ipscan.index.ann import write_vector_store
+
+    vectors = np.random.default_rng(0).standard_normal((20_000, 384)).astype(np.float32)
+    for rows in ("i8", "f16"):
+        folder = tmp_path / rows
+        folder.mkdir()
+        store = open_vector_store(
+            folder, write_vector_store(folder, vectors, rows=rows), 20_000, 384
+        )
+        mapped = getattr(store.rows, "records", store.rows)  # 8-bit records, or float16 rows
+        assert release([mapped]) == 1, rows
+        np.testing.assert_allclose(store.vector(7), vectors[7], atol=0.05)

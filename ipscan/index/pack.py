@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -56,6 +57,11 @@ ARRAYS: dict[str, np.dtype] = {
 SORTED = ("postings", "file_postings", "structure_postings")
 # What a pack may expand to: more is refused before anything is written.
 MAX_UNPACKED_BYTES = 8 << 30
+MAX_META_BYTES = 1 << 20
+MAX_ROWS = 1 << 40
+MAX_DIM = 8192
+_CHUNK = 1 << 20
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _LZMA = zipfile.ZIP_LZMA
 
 
@@ -103,10 +109,7 @@ def pack_index(index_dir: Path, out: Path) -> int:
     records = quantize(np.asarray(contents.vectors, dtype=np.float32))
     members["vectors/code"] = np.ascontiguousarray(records["code"]).tobytes()
     members["vectors/scale"] = np.ascontiguousarray(records["scale"]).tobytes()
-    digest = hashlib.sha256()
-    for key in sorted(members):
-        digest.update(key.encode() + b"\0" + hashlib.sha256(members[key]).digest())
-    meta["id"] = digest.hexdigest()
+    meta["id"] = _digest(meta, members)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         with zipfile.ZipFile(tmp, "w", compression=_LZMA) as zf:
@@ -148,34 +151,56 @@ def unpack_index(pack: Path, root: Path) -> Path:
         return target
     try:
         root.mkdir(parents=True, exist_ok=True)
-        lock_fh = (root / ".unpack.lock").open("a")
+        with (root / ".unpack.lock").open("a") as lock_fh:
+            fcntl.flock(lock_fh, fcntl.LOCK_EX)
+            if (target / layout.CURRENT).is_file():  # another process unpacked it meanwhile
+                return target
+            _clear_leftovers(root, target)
+            contents = _contents(pack, meta)
+            work = Path(tempfile.mkdtemp(prefix=".unpack-", dir=root))
+            try:
+                write_index(work / "index", contents)
+                os.replace(work / "index", target)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
     except OSError as exc:
-        raise IpscanIndexError(f"{root}: cannot unpack the index there ({exc.strerror})") from exc
-    with lock_fh:
-        fcntl.flock(lock_fh, fcntl.LOCK_EX)
-        if (target / layout.CURRENT).is_file():  # another process unpacked it meanwhile
-            return target
-        contents = _contents(pack, meta)
-        work = Path(tempfile.mkdtemp(prefix=".unpack-", dir=root))
-        try:
-            write_index(work / "index", contents)
-            os.replace(work / "index", target)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        reason = exc.strerror or str(exc)
+        raise IpscanIndexError(
+            f"{root}: cannot unpack the index there ({reason}); set IPSCAN_CACHE_DIR to a "
+            "writable folder"
+        ) from exc
     return target
+
+
+def _clear_leftovers(root: Path, target: Path) -> None:
+    """Under the lock: what a killed unpack left (temporary folders, a target without CURRENT)."""
+    for left in root.glob(".unpack-*"):
+        shutil.rmtree(left, ignore_errors=True)
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def _digest(meta: dict[str, Any], members: dict[str, bytes]) -> str:
+    """What names a pack: its metadata (but the id) and every member, name and bytes."""
+    digest = hashlib.sha256()
+    described = {k: v for k, v in meta.items() if k != "id"}
+    digest.update(json.dumps(described, sort_keys=True).encode() + b"\0")
+    for key in sorted(members):
+        digest.update(key.encode() + b"\0" + hashlib.sha256(members[key]).digest())
+    return digest.hexdigest()
 
 
 def _read_meta(pack: Path) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(pack) as zf:
-            meta = json.loads(zf.read(META))
+            meta = json.loads(_read_member(zf, META, MAX_META_BYTES))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise IpscanIndexError(f"{pack}: not a readable index pack ({exc}); reinstall it") from exc
     if not isinstance(meta, dict) or meta.get("format") != PACK_FORMAT:
         raise IpscanIndexError(f"{pack}: not an ipscan index pack")
     if meta.get("version") != PACK_VERSION:
         raise IpscanIndexError(f"{pack}: pack version {meta.get('version')!r}; upgrade ipscan")
-    if not isinstance(meta.get("id"), str) or len(meta["id"]) != 64:
+    if not isinstance(meta.get("id"), str) or not _HEX64.fullmatch(meta["id"]):
         raise IpscanIndexError(f"{pack}: the pack names no digest; rebuild it")
     if _settings(meta) != _settings():
         raise IpscanIndexError(
@@ -183,7 +208,29 @@ def _read_meta(pack: Path) -> dict[str, Any]:
         )
     if meta.get("arrays") != {name: _fields(dtype) for name, dtype in ARRAYS.items()}:
         raise IpscanIndexError(f"{pack}: packed with another array layout; rebuild the index")
+    counts, dim = meta.get("counts"), meta.get("dim")
+    if (
+        not isinstance(counts, dict)
+        or sorted(counts) != sorted(ARRAYS)
+        or not all(type(c) is int and 0 <= c <= MAX_ROWS for c in counts.values())
+        or type(dim) is not int
+        or not 0 <= dim <= MAX_DIM
+        or not isinstance(meta.get("encoder"), dict)
+    ):
+        raise IpscanIndexError(f"{pack}: the pack's counts are not valid; rebuild it")
     return meta
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, budget: int) -> bytes:
+    """Member ``name`` read in chunks, refused once it passes ``budget`` bytes: the sizes a
+    zip declares are the writer's word, and a small member may expand to gigabytes."""
+    out = bytearray()
+    with zf.open(name) as fh:
+        while chunk := fh.read(_CHUNK):
+            out += chunk
+            if len(out) > budget:
+                raise ValueError(f"{name} expands past {budget} bytes")
+    return bytes(out)
 
 
 def _settings(doc: dict[str, Any] | None = None) -> tuple[object, ...]:
@@ -196,34 +243,39 @@ def _settings(doc: dict[str, Any] | None = None) -> tuple[object, ...]:
 
 
 def _contents(pack: Path, meta: dict[str, Any]) -> IndexContents:
-    """The pack's contents in memory, checked member by member against its digest."""
+    """The pack's contents in memory, checked against its digest, then for consistency."""
     counts, dim = meta["counts"], meta["dim"]
-    digest = hashlib.sha256()
     try:
         with zipfile.ZipFile(pack) as zf:
-            if sum(i.file_size for i in zf.infolist()) > MAX_UNPACKED_BYTES:
-                raise IpscanIndexError(f"{pack}: the pack expands past 8 GiB; refused")
             names = sorted(n for n in zf.namelist() if n != META)
-            data = {n: zf.read(n) for n in names}
+            data: dict[str, bytes] = {}
+            left = MAX_UNPACKED_BYTES
+            for name in names:
+                data[name] = _read_member(zf, name, left)
+                left -= len(data[name])
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise IpscanIndexError(f"{pack}: cannot read the index pack ({exc}); reinstall it") from exc
-    for key in names:
-        digest.update(key.encode() + b"\0" + hashlib.sha256(data[key]).digest())
-    if digest.hexdigest() != meta["id"]:
+    if _digest(meta, data) != meta["id"]:
         raise IpscanIndexError(f"{pack}: the pack's contents do not match its digest; reinstall it")
     try:
         arrays = {name: _array(data, name, dtype, counts[name]) for name, dtype in ARRAYS.items()}
-        n = int(counts["units"])
+        n = counts["units"]
         codes = np.frombuffer(data["vectors/code"], dtype=np.int8).reshape(n, dim)
-        scales = np.frombuffer(data["vectors/scale"], dtype="<f4")
+        scales = np.frombuffer(data["vectors/scale"], dtype="<f4").reshape(n)
         records = np.empty(n, dtype=[("code", "i1", (dim,)), ("scale", "<f4")])
         records["code"], records["scale"] = codes, scales
+        # Lines end in "\n" only: str.splitlines would also split at U+2028 and the like.
+        files = [json.loads(line) for line in _lines(data["files.jsonl"])]
+        names_ = _lines(data["unit_names.txt"])
+        units = arrays["units"]
+        if len(names_) != n or (n and int(units["file"].max()) >= len(files)):
+            raise ValueError("unit names or files do not match the units")
         return IndexContents(
             encoder=meta["encoder"],
             sources=json.loads(data["sources.json"]),
-            files=[json.loads(line) for line in data["files.jsonl"].decode().splitlines()],
-            units=arrays["units"],
-            unit_names=data["unit_names.txt"].decode().splitlines(),
+            files=files,
+            units=units,
+            unit_names=names_,
             postings=arrays["postings"],
             vectors=decode(records),
             file_keys=arrays["file_keys"],
@@ -234,11 +286,23 @@ def _contents(pack: Path, meta: dict[str, Any]) -> IndexContents:
         raise IpscanIndexError(f"{pack}: the index pack is malformed ({exc}); rebuild it") from exc
 
 
+def _lines(data: bytes) -> list[str]:
+    """The lines of a member the packer wrote, each ended by "\\n"."""
+    return data.decode().split("\n")[:-1]
+
+
 def _array(data: dict[str, bytes], name: str, dtype: np.dtype, count: int) -> np.ndarray:
-    out = np.empty(int(count), dtype=dtype)
+    """Array ``name`` back from its column members, each as long as ``count`` says (checked
+    before anything is allocated)."""
+    columns = {}
     for field in dtype.names or ():
         column = np.frombuffer(data[f"{name}/{field}"], dtype=dtype.fields[field][0])  # type: ignore[index]
+        if len(column) != count:
+            raise ValueError(f"{name}/{field} holds {len(column)} rows, not {count}")
         if name in SORTED and field == "hash":
             column = np.cumsum(column, dtype=np.uint64)  # differences back to hashes (mod 2**64)
+        columns[field] = column
+    out = np.empty(count, dtype=dtype)
+    for field, column in columns.items():
         out[field] = column
     return out

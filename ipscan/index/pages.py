@@ -44,7 +44,8 @@ def _mapping(array: np.ndarray) -> mmap.mmap | None:
         inner = getattr(seen, "_mmap", None)
         if isinstance(inner, mmap.mmap):
             return inner
-        seen = getattr(seen, "base", None)
+        # np.frombuffer(mmap) (the vector rows) keeps a memoryview of the map as its base.
+        seen = seen.obj if isinstance(seen, memoryview) else getattr(seen, "base", None)
         if seen is None:
             return None
     return None
