@@ -93,3 +93,10 @@ def test_the_methods_of_a_cpp_header_become_units() -> None:
     assert isinstance(analyzed, AnalyzedFile) and analyzed.file.language == "cpp"
     names = {au.unit.name for au in analyzed.units}
     assert {"split", "count"} <= {n.rsplit("::", 1)[-1].rsplit(".", 1)[-1] for n in names}
+
+
+def test_an_unclosed_comment_runs_to_the_end_and_hides_its_words() -> None:
+    # A comment opened and never closed hides what follows it; many of them (a damaged or
+    # hostile header) are read in one pass.
+    assert header_language(b"int f(void);\n/* a class template, never closed\n") == "c"
+    assert header_language(b"int f(void);\n" + b"/* class " * 20000) == "c"

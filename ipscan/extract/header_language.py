@@ -22,7 +22,7 @@ from ipscan.extract.languages import get_parser
 _CPP_MARKERS = re.compile(
     rb"::|\b(?:namespace|template|typename|class|public|private|protected|operator|constexpr)\b"
 )
-_NOT_CODE = re.compile(rb'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.DOTALL)
+_NOT_CODE = re.compile(rb'/\*.*?(?:\*/|\Z)|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.DOTALL)
 # The C++ grammar must break at most half as many bytes: preprocessor tricks break both
 # grammars alike in C headers (lz4.h: 295 broken bytes as C, 284 as C++).
 MARGIN = 2
