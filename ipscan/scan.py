@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
@@ -46,12 +47,14 @@ from ipscan.match.embed import embed_candidates
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
+from ipscan.match.stored_vectors import identical_by_segment
+from ipscan.match.stored_vectors import stored_vectors
 from ipscan.match.structure import structure_candidates
 from ipscan.match.structure import structure_shared
 from ipscan.match.totals import IndexTotals
 from ipscan.match.totals import SegmentBounds
 from ipscan.match.totals import index_totals
-from ipscan.match.verbatim import identical_files
+from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import verbatim_regions
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
@@ -153,7 +156,11 @@ def scan_analyzed(
     reader = reader if reader is not None else open_index(options.index_dir)
     queries = [au for af in analyzed for au in af.units]
     totals = index_totals([au.evidence for au in queries], [af.raw for af in analyzed], reader)
-    pairs = decide_pairs(candidate_pairs(queries, reader, options, totals), load_classifier())
+    same_files = identical_by_segment(analyzed, reader, totals)
+    known = stored_vectors(analyzed, reader, same_files) if options.embeddings else {}
+    pairs = decide_pairs(
+        candidate_pairs(queries, reader, options, totals, known), load_classifier()
+    )
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -163,7 +170,7 @@ def scan_analyzed(
         unit_findings(claimed, paths, names, lookup, include_similar=options.explain),
         unit_findings(supporting, paths, names, lookup),
     )
-    identical = _identical(analyzed, reader, totals)
+    identical = _identical(analyzed, reader, same_files)
     found += _regions(analyzed, reader, found, identical, totals)
     found = without_file_level(
         found + file_findings(whole_files if whole_files is not None else analyzed, found),
@@ -210,15 +217,16 @@ def _judged(
 
 
 def _identical(
-    analyzed: Sequence[AnalyzedFile], reader: IndexReader, totals: IndexTotals
+    analyzed: Sequence[AnalyzedFile],
+    reader: IndexReader,
+    same_files: Sequence[Sequence[IdenticalFile]],
 ) -> list[Finding]:
-    """File-level findings for scanned files that are indexed files (matcher 0-file)."""
-    raws = [af.raw for af in analyzed]
+    """File-level findings for scanned files that are indexed files (matcher 0-file), found
+    segment by segment (``identical_by_segment``)."""
     out: list[Finding] = []
-    for seg in reader.segments:
-        same = identical_files(raws, seg.file_keys, totals.files)
-        out += identical_file_findings(same, analyzed, file_lookup(seg))
-        reader.done_with(seg)
+    for seg, same in zip(reader.segments, same_files, strict=True):
+        if same:
+            out += identical_file_findings(same, analyzed, file_lookup(seg))
     return out
 
 
@@ -265,22 +273,44 @@ def candidate_pairs(
     reader: IndexReader,
     options: ScanOptions,
     totals: IndexTotals | None = None,
+    known: Mapping[int, np.ndarray] | None = None,
 ) -> list[PairCandidate]:
     """Every pair the matchers propose for ``queries`` in every segment, with its evidence (no
     verdict yet); unit ids run over all segments. ``totals``: the queries' postings over the
-    whole index (``index_totals``; counted here when not given)."""
+    whole index (``index_totals``; counted here when not given). ``known``: vectors of query
+    positions that need no embedding (``stored_vectors``)."""
     if totals is None:
         totals = index_totals([au.evidence for au in queries], [], reader)
     query_vectors = None
     if options.embeddings and queries and reader.n_units:
-        from ipscan.match.embed_queries import embed_for_index
-
-        query_vectors = embed_for_index(queries, reader, options.device, options.progress)
+        query_vectors = _query_vectors(queries, reader, options, known or {})
     out: list[PairCandidate] = []
     for position, (seg, base) in enumerate(zip(reader.segments, reader.unit_base, strict=False)):
         pairs = _segment_pairs(queries, seg, query_vectors, totals, totals.segment_bounds(position))
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
         reader.done_with(seg)
+    return out
+
+
+def _query_vectors(
+    queries: Sequence[AnalyzedUnit],
+    reader: IndexReader,
+    options: ScanOptions,
+    known: Mapping[int, np.ndarray],
+) -> np.ndarray:
+    """A vector per query: the known ones as given, the others embedded."""
+    todo = [i for i in range(len(queries)) if i not in known]
+    if not todo:  # every unit is an indexed one: the encoder is not even loaded
+        return np.vstack([known[i] for i in range(len(queries))]).astype(np.float32)
+    from ipscan.match.embed_queries import embed_for_index
+
+    fresh = embed_for_index([queries[i] for i in todo], reader, options.device, options.progress)
+    if not known:
+        return fresh
+    out = np.empty((len(queries), fresh.shape[1]), dtype=np.float32)
+    out[todo] = fresh
+    for i, vector in known.items():
+        out[i] = vector
     return out
 
 
