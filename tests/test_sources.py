@@ -419,6 +419,12 @@ def test_clone_failure_is_a_source_error(tmp_path: Path) -> None:
         ("click-8.1.7-py3-none-any.whl", ("click", "8.1.7")),
         ("proj-main.zip", ("proj-main", None)),
         ("tool_v2.0", ("tool", "2.0")),
+        ("zlib_1.2.13.dfsg-1.tar.gz", ("zlib", "1.2.13.dfsg-1")),
+        ("re2_20220601+dfsg-1", ("re2", "20220601+dfsg-1")),
+        (
+            "golang-github-spf13-pflag-dev_1.0.6~git20210604-d5e0c0615ace-1.tar.gz",
+            ("golang-github-spf13-pflag-dev", "1.0.6~git20210604-d5e0c0615ace-1"),
+        ),
         ("plain", ("plain", None)),
     ],
 )

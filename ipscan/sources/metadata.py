@@ -290,6 +290,11 @@ def split_stem(stem: str) -> tuple[str, str | None]:
                     return parts[0], parts[1]
             stem = stem[: -len(suffix)]
             break
+    # Debian's archive names are NAME_VERSION, and a version may hold several hyphens
+    # ("1.0.6~git20210604-d5e0c0615ace-1"): split at the underscore.
+    m = re.fullmatch(r"([a-z0-9][a-z0-9+.-]+)_(\d+[.~+][\w.+~]*(?:-[\w.+~]+)+)", stem)
+    if m:
+        return m.group(1), m.group(2)
     # The revision may be Debian's ("1.7.15-1+deb12u4", "0.9.4~ds1-1").
     m = re.fullmatch(r"(.+?)[-_]v?(\d[\w.+!~]*(?:-[\w.+~]+)?)", stem)
     if m:
