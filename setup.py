@@ -1,4 +1,6 @@
-"""Only a build step: the wheel carries models/*/ as ipscan/data/*/ (see models/README.md).
+"""Only a build step: the wheel carries the model folders a scan loads, models/<name>/ as
+ipscan/data/<name>/ (see models/README.md); models/encoder-float32/, the source the shipped int8
+encoder is quantized from, stays out of it.
 
 Everything else about the package is in pyproject.toml. In a source checkout (and an editable
 install) ipscan reads models/ directly; an installed wheel has no models/ folder beside it.
@@ -13,6 +15,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 MODELS = Path(__file__).resolve().parent / "models"
+SHIPPED = ("encoder", "classifier")
 
 
 class BuildPyWithModels(build_py):
@@ -22,7 +25,7 @@ class BuildPyWithModels(build_py):
         super().run()
         if not MODELS.is_dir():
             return
-        for folder in sorted(p for p in MODELS.iterdir() if p.is_dir()):
+        for folder in (MODELS / name for name in SHIPPED):
             target = Path(self.build_lib) / "ipscan" / "data" / folder.name
             target.mkdir(parents=True, exist_ok=True)
             for f in folder.iterdir():

@@ -50,14 +50,24 @@ install() {
   local key
   key="$("$py" - <<'PY'
 import hashlib
+import json
 import os
 import platform
+import zipfile
 from importlib import resources
 
 import ipscan
 
-current = resources.files("ipscan") / "data" / "default_index" / "CURRENT"
-digest = hashlib.sha256(current.read_bytes()).hexdigest()[:16] if current.is_file() else "none"
+# The default index: a pack names its digest in pack.json; a folder, its CURRENT generation.
+data = resources.files("ipscan") / "data"
+pack, current = data / "default_index.ipack", data / "default_index" / "CURRENT"
+if pack.is_file():
+    with zipfile.ZipFile(str(pack)) as zf:
+        digest = str(json.loads(zf.read("pack.json"))["id"])[:16]
+elif current.is_file():
+    digest = hashlib.sha256(current.read_bytes()).hexdigest()[:16]
+else:
+    digest = "none"
 runner = os.environ.get("RUNNER_OS") or platform.system()
 print(f"ipscan-{runner}-{ipscan.__version__}-{digest}")
 PY

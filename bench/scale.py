@@ -77,7 +77,7 @@ import ipscan  # noqa: E402
 from ipscan.extract.analyze import AnalyzedFile  # noqa: E402
 from ipscan.extract.analyze import analyze_bytes  # noqa: E402
 from ipscan.index import layout  # noqa: E402
-from ipscan.index.open import DEFAULT_INDEX_DIR  # noqa: E402
+from ipscan.index.open import index_location  # noqa: E402
 from ipscan.index.reader import IndexReader  # noqa: E402
 from ipscan.index.store import IndexContents  # noqa: E402
 from ipscan.index.store import publish_segments  # noqa: E402
@@ -996,7 +996,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     if args.child_build is not None:
-        base = args.base or DEFAULT_INDEX_DIR
+        base = args.base or index_location(None)
         made = child_build(
             args.child_build, args.child_units, args.shared_df, base, args.segment_units
         )
@@ -1034,7 +1034,7 @@ def bench(args: argparse.Namespace) -> None:
     print(meta["machine"], flush=True)
     print(f"HEAD {meta['head']} ({'dirty' if meta['dirty'] else 'clean'} tree)", flush=True)
     print(f"ipscan measured: {meta['ipscan_code']}", flush=True)
-    base = (args.base or DEFAULT_INDEX_DIR).resolve()
+    base = (args.base or index_location(None)).resolve()
     meta["base_index"] = str(base)
     work = Path(tempfile.mkdtemp(prefix="ipscan-scale-"))
     rows: list[dict[str, Any]] = []

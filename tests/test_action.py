@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shlex
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -353,8 +353,8 @@ def test_install_step_installs_the_spec_and_writes_a_cache_key(
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert log.read_text(encoding="utf-8").splitlines()[-1] == spec
-    current = ROOT / "ipscan" / "data" / "default_index" / "CURRENT"
-    digest = hashlib.sha256(current.read_bytes()).hexdigest()[:16]
+    with zipfile.ZipFile(ROOT / "ipscan" / "data" / "default_index.ipack") as zf:
+        digest = json.loads(zf.read("pack.json"))["id"][:16]
     assert (
         output_file.read_text(encoding="utf-8")
         == f"cache-key=ipscan-Linux-{__version__}-{digest}\n"

@@ -29,7 +29,7 @@ from ipscan.errors import IpscanIndexError
 from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
 
-SHIPPED = bundled_dirs()[0]
+SHIPPED = bundled_dirs()[0].parent / "encoder-float32"  # the float source of the shipped int8
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:

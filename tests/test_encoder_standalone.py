@@ -18,6 +18,7 @@ from ipscan.encoder.model_dir import bundled_dirs
 from ipscan.encoder.model_dir import describe_model_dir
 from ipscan.encoder.standalone import EMBEDDINGS_FILE
 from ipscan.encoder.standalone import GRAPH_FILE
+from ipscan.encoder.standalone import INT8_WEIGHTS_FILE
 from ipscan.encoder.standalone import WEIGHTS_FILE
 from ipscan.errors import EncoderError
 from ipscan.errors import IpscanIndexError
@@ -26,7 +27,8 @@ from ipscan.index.compat import encoder_info
 from tests.test_encoder_adapter import CODE
 from tests.test_encoder_adapter import write_model
 
-SHIPPED = bundled_dirs()[0]
+SHIPPED = bundled_dirs()[0]  # the int8 encoder scans use
+FLOAT = SHIPPED.parent / "encoder-float32"  # its float source, what `model export` writes
 STDLIB_CODE = [
     "def v0 ( v1 , v2 = None ) : if v2 is None : v2 = [ ] for v3 in v1 : v2 . append ( v3 ) "
     "return v2",
@@ -39,7 +41,7 @@ STDLIB_CODE = [
 def test_the_shipped_encoder_loads_without_torch_tokenizers_or_the_base() -> None:
     info = describe_model_dir(SHIPPED)
     assert info.standalone and info.graph_file is not None
-    assert sorted(p.name for p in info.weight_files) == [EMBEDDINGS_FILE, WEIGHTS_FILE]
+    assert sorted(p.name for p in info.weight_files) == [EMBEDDINGS_FILE, INT8_WEIGHTS_FILE]
     # In a fresh interpreter where neither torch nor the base package can be imported.
     code = (
         "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None; "
@@ -55,8 +57,8 @@ def test_the_shipped_encoder_loads_without_torch_tokenizers_or_the_base() -> Non
 
 
 def test_onnx_runtime_and_numpy_give_the_same_vectors() -> None:
-    ort = load_encoder("cpu", SHIPPED)
-    plain = load_encoder("numpy", SHIPPED)
+    ort = load_encoder("cpu", FLOAT)
+    plain = load_encoder("numpy", FLOAT)
     assert (ort.runtime_name, plain.runtime_name) == ("onnxruntime", "numpy")
     texts = STDLIB_CODE + CODE
     a, b = ort.encode(texts, batch_size=3), plain.encode(texts, batch_size=2)
@@ -66,18 +68,18 @@ def test_onnx_runtime_and_numpy_give_the_same_vectors() -> None:
     assert float(np.einsum("ij,ij->i", a, alone).min()) > 0.99999
 
 
-def test_the_shipped_encoder_accepts_indexes_of_the_model_it_was_exported_from() -> None:
-    enc = load_encoder("numpy", SHIPPED)
-    manifest = json.loads((SHIPPED / MANIFEST).read_text(encoding="utf-8"))
+def test_the_float_encoder_accepts_indexes_of_the_model_it_was_exported_from() -> None:
+    enc = load_encoder("numpy", FLOAT)
+    manifest = json.loads((FLOAT / MANIFEST).read_text(encoding="utf-8"))
     source_sha = manifest["exported_from"]["weights_sha256"]
     assert source_sha in enc.same_embeddings_as
     for runtime in manifest["agreement_with_source"].values():
         if isinstance(runtime, dict):
             assert runtime["min_cosine"] >= 0.9999
-    check_encoder({**encoder_info(enc), "weights_sha256": source_sha}, enc, SHIPPED)
-    check_encoder(encoder_info(enc), enc, SHIPPED)
+    check_encoder({**encoder_info(enc), "weights_sha256": source_sha}, enc, FLOAT)
+    check_encoder(encoder_info(enc), enc, FLOAT)
     with pytest.raises(IpscanIndexError, match="rebuild the index"):
-        check_encoder({**encoder_info(enc), "weights_sha256": "0" * 64}, enc, SHIPPED)
+        check_encoder({**encoder_info(enc), "weights_sha256": "0" * 64}, enc, FLOAT)
 
 
 @pytest.mark.slow
@@ -113,7 +115,7 @@ def test_a_broken_standalone_folder_is_a_one_line_error(
     tmp_path: Path, edit: object, message: str
 ) -> None:
     folder = tmp_path / "enc"
-    shutil.copytree(SHIPPED, folder)
+    shutil.copytree(FLOAT, folder)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     edit(manifest)  # type: ignore[operator]
     (folder / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
@@ -124,7 +126,7 @@ def test_a_broken_standalone_folder_is_a_one_line_error(
 
 def test_a_truncated_weights_file_is_a_one_line_error(tmp_path: Path) -> None:
     folder = tmp_path / "enc"
-    shutil.copytree(SHIPPED, folder)
+    shutil.copytree(FLOAT, folder)
     (folder / WEIGHTS_FILE).write_bytes((folder / WEIGHTS_FILE).read_bytes()[:1000])
     for device in ("cpu", "numpy"):
         with pytest.raises(EncoderError, match="cannot read model weights") as exc:

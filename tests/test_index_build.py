@@ -139,3 +139,24 @@ def test_build_default_replaces_only_an_index_and_keeps_readers_working(
         assert len(old.unit_names) == len(old.units)
     with IndexReader(target) as new:
         assert new.gen_dir != old.gen_dir and len(new.units) == len(old.units)
+
+
+def test_build_default_into_a_pack_file_writes_the_pack_a_scan_unpacks(
+    tmp_path: Path, source_archives: dict[str, Path], monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """`index build-default --index X.ipack` (and, without --index, the shipped
+    default_index.ipack) builds in a temporary folder and writes one pack file."""
+    from click.testing import CliRunner
+
+    from ipscan.cli import main
+    from ipscan.index.pack import unpack_index
+
+    pinned = default.PinnedSource("pypi", "click", "0", "", (), ())
+    monkeypatch.setattr(default, "pinned_sources", lambda: [pinned])
+    monkeypatch.setattr(default, "fetch", lambda _s, _d: source_archives["click"])
+    out = tmp_path / "default.ipack"
+    res = CliRunner().invoke(main, ["index", "build-default", "--index", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert out.is_file() and [p.name for p in tmp_path.iterdir()] == [out.name]
+    with IndexReader(unpack_index(out, tmp_path / "cache")) as reader:
+        assert [s["name"] for s in reader.sources] == ["click"] and len(reader.units) > 20

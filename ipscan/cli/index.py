@@ -265,31 +265,42 @@ def _failures_path(index_dir: Path) -> Path:
 @click.option(
     "--index",
     "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write it (default: the index that ships with ipscan, replaced).",
+    type=click.Path(path_type=Path),
+    help="Where to write it: a folder, or a pack file (*.ipack). Default: the pack that ships "
+    "with ipscan (ipscan/data/default_index.ipack), replaced.",
 )
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True)
 def index_build_default(index_dir: Path | None, device: str, batch_size: int) -> int:
-    """Rebuild the default index from its pinned packages (needs pip and npm registry access)."""
+    """Rebuild the default index from its pinned packages (needs pip, npm and apt-get with
+    registry access)."""
+    import tempfile
+
     from ipscan.encoder import BULK_TEXTS
     from ipscan.encoder import bulk_device
     from ipscan.encoder import load_encoder
     from ipscan.index.default import build_default
-    from ipscan.index.open import DEFAULT_INDEX_DIR
+    from ipscan.index.open import DEFAULT_INDEX_PACK
+    from ipscan.index.open import PACK_SUFFIX
+    from ipscan.index.pack import pack_index
     from ipscan.index.progress import progress_embedder
     from ipscan.progress import meter
     from ipscan.progress import watching
 
-    target = index_dir or DEFAULT_INDEX_DIR
+    target = index_dir or DEFAULT_INDEX_PACK
     encoder = load_encoder(bulk_device(device, BULK_TEXTS))
-    summary = build_default(
-        target,
-        encoder,
-        progress_embedder(encoder, batch_size, not quiet()),
-        progress=_say,
-        meter=meter(watching() and not quiet()),
-    )
+    with tempfile.TemporaryDirectory(prefix="ipscan-default-") as tmp:
+        folder = Path(tmp) / "index" if target.suffix == PACK_SUFFIX else target
+        summary = build_default(
+            folder,
+            encoder,
+            progress_embedder(encoder, batch_size, not quiet()),
+            progress=_say,
+            meter=meter(watching() and not quiet()),
+        )
+        if folder != target:
+            size = pack_index(folder, target)
+            _say(f"{target}: packed, {size / 1e6:.1f} MB")
     click.echo(f"{target}: {summary.total_units if summary else 0} units")
     return EXIT_CLEAN
 
@@ -299,10 +310,10 @@ def index_build_default(index_dir: Path | None, device: str, batch_size: int) ->
 def index_verify(index_dir: Path | None) -> int:
     """Check an index whole: every file's sha256, every row, every id (a scan checks only sizes
     and file heads, so that it opens as fast at any size). Exit 3 when something is wrong."""
-    from ipscan.index.open import DEFAULT_INDEX_DIR
+    from ipscan.index.open import index_location
     from ipscan.index.verify import verify_index
 
-    target = index_dir or DEFAULT_INDEX_DIR
+    target = index_location(index_dir) if index_dir is None else index_dir
     found = verify_index(target)
     click.echo(
         f"{target}: ok ({found.units} units, {found.files} files, {found.sources} sources in "

@@ -23,8 +23,10 @@ if TYPE_CHECKING:  # the commands import the training code when they run
     from ipscan.training.encoder_train import TrainOptions
 
 DEFAULT_CLASSIFIER_DIR = Path("models") / "classifier"
-DEFAULT_ENCODER_DIR = Path("models") / "encoder"
-# Where `model train` writes its adapter: `model export` turns it into models/encoder/.
+# What `model export` writes: the float32 folder the shipped int8 encoder (models/encoder/) is
+# quantized from (`model quantize`).
+DEFAULT_ENCODER_DIR = Path("models") / "encoder-float32"
+# Where `model train` writes its adapter: `model export` turns it into models/encoder-float32/.
 DEFAULT_ADAPTER_DIR = Path("build") / "encoder-adapter"
 # Installed with ipscan-code[dev] (and its dependencies), and disjoint from bench/detection.py's.
 TRAIN_INDEX = (

@@ -1,9 +1,9 @@
 """`ipscan model quantize`: an int8 copy of a standalone encoder folder (issue #18).
 
 A command of its own rather than an `export --int8`: export turns a trained adapter into a
-folder that reproduces it, while quantizing starts from any standalone folder (the shipped
-`models/encoder/` among them, without the adapter it came from) and makes a new encoder whose
-indexes must be rebuilt.
+folder that reproduces it, while quantizing starts from any standalone folder
+(`models/encoder-float32/`, the source of the shipped int8 `models/encoder/`, among them) and
+makes a new encoder whose indexes must be rebuilt.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import click
 from ipscan.cli.conventions import quiet
 from ipscan.errors import EXIT_CLEAN
 
-DEFAULT_SOURCE_DIR = Path("models") / "encoder"
+# The float32 source of the shipped int8 encoder (models/encoder/).
+DEFAULT_SOURCE_DIR = Path("models") / "encoder-float32"
 
 
 @click.command("quantize")

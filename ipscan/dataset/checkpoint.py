@@ -24,7 +24,7 @@ from ipscan.dataset.samples import Fields
 from ipscan.errors import IpscanError
 from ipscan.errors import UsageError
 from ipscan.index import layout
-from ipscan.index.open import DEFAULT_INDEX_DIR
+from ipscan.index.open import index_location
 
 AUDIT_FILE = "audit.json"
 SCHEMA = "ipscan.dataset-checkpoint/1"
@@ -64,7 +64,7 @@ def audit_key(
     input_path: Path, fmt: str, fields: Fields, settings: AuditSettings, chunk_size: int
 ) -> str:
     """A digest of everything that decides an audit's results."""
-    index = settings.index_dir if settings.index_dir is not None else DEFAULT_INDEX_DIR
+    index = index_location(settings.index_dir)
     try:
         generation = (index / layout.CURRENT).read_text(encoding="utf-8").strip()
     except OSError:
