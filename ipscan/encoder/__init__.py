@@ -3,8 +3,9 @@
 Runtimes on the CPU ("cpu"): ONNX Runtime when the model folder has a graph and ONNX Runtime is
 installed, else plain numpy ("numpy" asks for it); neither imports torch. With torch (the gpu or
 train extra): transformers on CUDA in fp16, or on the CPU when asked for ("torch-cpu"). An int8
-folder (``ipscan model quantize``, ``ipscan.encoder.int8``) runs on the CPU runtimes only, also
-when a torch device is asked for: torch has no form of its arithmetic.
+folder (``ipscan model quantize``, ``ipscan.encoder.int8``; the shipped encoder) runs on the CPU
+runtimes, or on CUDA in torch with the same arithmetic (``ipscan.encoder.torch_int8``);
+"torch-cpu" gives it the CPU runtime, which is faster there.
 """
 
 from __future__ import annotations
@@ -237,9 +238,23 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
     """
     chosen = choose_device(device)
     info = resolve_model(model_dir)
-    if info.quantization is not None and chosen in ("cuda", "torch-cpu"):
-        # No torch form of the int8 arithmetic (ipscan.encoder.int8): its vectors come from the
-        # CPU runtimes, also where "auto" would pick CUDA or an AMX CPU's torch.
+    if info.quantization is not None and chosen == "cuda":
+        # The int8 arithmetic batched in torch (ipscan.encoder.torch_int8).
+        check_weight_files(info)
+
+        def cuda_int8() -> Runtime:
+            from ipscan.encoder.standalone import read_stored_weights
+            from ipscan.encoder.torch_int8 import TorchInt8Bert
+            from ipscan.encoder.torch_runtime import cuda_available
+
+            if not cuda_available():
+                raise EncoderError("device 'cuda' requested but torch sees no CUDA GPU")
+            return TorchInt8Bert(read_stored_weights(info.weight_files), info.config, "cuda")
+
+        return Encoder(info, cuda_int8, chosen, weights_sha256(info), "torch-int8")
+    if info.quantization is not None and chosen == "torch-cpu":
+        # On a CPU, ONNX Runtime's integer products beat torch's float32 ones (and an AMX
+        # CPU's bfloat16 would be another arithmetic): int8 folders run on the CPU runtime.
         log.info("int8 encoder %s runs on the CPU runtime, not %s", info.encoder_id, chosen)
         chosen = "cpu"
     if chosen in ("cuda", "torch-cpu"):
