@@ -27,7 +27,8 @@ class BuildPyWithModels(build_py):
             return
         for folder in (MODELS / name for name in SHIPPED):
             target = Path(self.build_lib) / "ipscan" / "data" / folder.name
-            target.mkdir(parents=True, exist_ok=True)
+            shutil.rmtree(target, ignore_errors=True)  # no file of an earlier build stays
+            target.mkdir(parents=True)
             for f in folder.iterdir():
                 if f.is_file():
                     shutil.copy2(f, target / f.name)

@@ -2,7 +2,10 @@
 
 A git repository holds five standard-library modules; the commit under test edits one function
 in each (a line added to its body) and stages the five files. Each run is a new process with an
-empty embedding cache (the worst case: nothing seen before), as pre-commit would start it.
+empty embedding cache (the worst case: nothing seen before), as pre-commit would start it. The
+default index ships as a pack that the first scan on a machine unpacks into the cache folder;
+that one-time cost is measured and printed first, and every timed run finds the unpacked index
+(its own cache folder links to it) as every commit after the first does.
 
     python bench/hook_speed.py [--repeat 5]
 """
@@ -63,10 +66,23 @@ def main() -> None:
         (repo / m).write_text(edit_one_function((repo / m).read_text(encoding="utf-8")))
     git(repo, "add", "-A")
 
+    unpacked = work / "unpacked"
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "ipscan.cli", "index", "info"],
+        env={**os.environ, "IPSCAN_CACHE_DIR": str(unpacked)},
+        capture_output=True,
+        check=True,
+    )
+    took = time.perf_counter() - t0
+    print(f"first scan on a machine: the default index unpacked in {took:.2f} s")
     times = []
     summary = ""
     for i in range(args.repeat):
         cache = work / f"cache-{i}"
+        cache.mkdir()
+        if (unpacked / "indexes").is_dir():
+            (cache / "indexes").symlink_to(unpacked / "indexes")
         env = {**os.environ, "IPSCAN_CACHE_DIR": str(cache)}
         t0 = time.perf_counter()
         res = subprocess.run(
