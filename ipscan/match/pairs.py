@@ -91,7 +91,7 @@ def gather_pairs(
             query_fps=len(np.unique(au.evidence.hashes)),
             source_fps=int(row["n_fps"]),
             common_share=common,
-            structure_shared=(structure or {}).get((qi, uid), 0),
+            structure_shared=structure.get((qi, uid), 0) if structure is not None else 0,
             query_structure=len(au.evidence.structure),
             query_structure_tokens=au.evidence.structure_tokens,
         )
