@@ -194,3 +194,17 @@ def test_paths_and_names_with_unicode_line_breaks_round_trip(
         one, two = a.contents(), b.contents()
     assert one.files == two.files and one.unit_names == two.unit_names
     assert any("\u2028" in json.dumps(f, ensure_ascii=False) for f in two.files)
+
+
+def test_members_expanding_past_the_budget_together_are_refused(
+    tmp_path: Path, packed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ipscan.index.pack as pack_module
+
+    with zipfile.ZipFile(packed) as zf:
+        biggest = max(i.file_size for i in zf.infolist())
+    # Each member alone fits; read on several threads, all of them together do not.
+    monkeypatch.setattr(pack_module, "MAX_UNPACKED_BYTES", biggest + 1)
+    with pytest.raises(IpscanIndexError, match="expands past") as caught:
+        unpack_index(packed, tmp_path / "cache")
+    assert "\n" not in str(caught.value)
