@@ -29,6 +29,8 @@ from ipscan.extract.collect import collect_sources
 from ipscan.extract.listing import list_scan_files
 from ipscan.extract.parallel import analyze_files
 from ipscan.index import layout
+from ipscan.index.ann import EXACT_QUERIES
+from ipscan.index.ann import EXACT_UNITS
 from ipscan.index.open import file_lookup
 from ipscan.index.open import open_index
 from ipscan.index.open import source_lookup
@@ -284,9 +286,14 @@ def candidate_pairs(
     query_vectors = None
     if options.embeddings and queries and reader.n_units:
         query_vectors = _query_vectors(queries, reader, options, known or {})
+    # A few queries on a small index: exact search over the mapped rows costs less than
+    # importing FAISS and mapping each IVF file (a pre-commit check's case), and is exact.
+    exact = len(queries) <= EXACT_QUERIES and reader.n_units <= EXACT_UNITS
     out: list[PairCandidate] = []
     for position, (seg, base) in enumerate(zip(reader.segments, reader.unit_base, strict=False)):
-        pairs = _segment_pairs(queries, seg, query_vectors, totals, totals.segment_bounds(position))
+        pairs = _segment_pairs(
+            queries, seg, query_vectors, totals, totals.segment_bounds(position), exact
+        )
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
         reader.done_with(seg)
     return out
@@ -320,6 +327,7 @@ def _segment_pairs(
     query_vectors: np.ndarray | None,
     totals: IndexTotals,
     bounds: SegmentBounds | None,
+    exact: bool = False,
 ) -> list[PairCandidate]:
     """What the matchers propose in ``seg``; ``bounds``: where ``index_totals`` found the
     queries' hashes in it (None: each matcher looks them up)."""
@@ -347,7 +355,7 @@ def _segment_pairs(
     candidates += structure_candidates(structure)
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):
-        store = seg.vector_store
+        store = seg.exact_store if exact else seg.vector_store
         candidates += embed_candidates(query_vectors, store)
         source_vectors = {uid: store.vector(uid) for uid in sorted({c.unit_id for c in candidates})}
     return gather_pairs(

@@ -140,3 +140,24 @@ def test_a_non_finite_scale_fails_verify(tmp_path: Path, data: np.ndarray) -> No
     del rows
     with pytest.raises(IpscanIndexError, match="not finite"):
         verify_vector_store(tmp_path, description, 100, DIM)
+
+
+def test_the_exact_store_of_an_ivf_store_skips_its_ann_file(
+    tmp_path: Path, data: np.ndarray, queries: np.ndarray
+) -> None:
+    from ipscan.index.ann import exact_store
+
+    description = write_vector_store(tmp_path, data, ann_threshold=1000)
+    assert IVF_NAME in description["files"]
+    ivf = open_vector_store(tmp_path, description, N, DIM)
+    ivf_ids, ivf_row = ivf.search(queries[:5], K)[1], ivf.vector(7)
+    del ivf  # FAISS maps the file: let it go before the file is replaced
+    (tmp_path / IVF_NAME).write_bytes(b"not read")  # the exact store never opens it
+    exact = exact_store(tmp_path, description, N, DIM)
+    got_scores, got_ids = exact.search(queries[:5], K)
+    rows = read_all_rows(tmp_path, description, N, DIM)
+    want_scores, want_ids = brute_force(rows, queries[:5], K)
+    assert np.array_equal(got_ids, want_ids)
+    np.testing.assert_allclose(got_scores, want_scores, rtol=1e-5, atol=1e-6)
+    assert recall(ivf_ids, got_ids) >= 0.9
+    assert np.array_equal(exact.vector(7), ivf_row)

@@ -12,7 +12,9 @@ import numpy as np
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index import layout
+from ipscan.index.ann import KINDS
 from ipscan.index.ann import VectorStore
+from ipscan.index.ann import exact_store
 from ipscan.index.ann import open_v1_store
 from ipscan.index.ann import open_vector_store
 from ipscan.index.ann import read_all_rows
@@ -142,6 +144,18 @@ class Segment:
             )
         return store
 
+    @cached_property
+    def exact_store(self) -> VectorStore:
+        """The unit vectors searched exactly over their memory-mapped rows, without FAISS or
+        the IVF file (for a few queries on a small index: ``ipscan.scan``); an index built
+        before the store: its FAISS file."""
+        desc = self.manifest.get("vectors")
+        if not isinstance(desc, dict) or self._dim is None:
+            return self.vector_store
+        if not KINDS.get(str(desc.get("kind")), ("", False))[1]:  # no ANN file: exact already
+            return self.vector_store
+        return exact_store(self.gen_dir, desc, len(self.units), self._dim)
+
     @property
     def faiss_index(self) -> VectorStore:
         """The vector store (its older name: search, ntotal, d, vector)."""
@@ -219,13 +233,14 @@ class Segment:
         ]
         if "digest_index" in self.__dict__:
             arrays.append(self.digest_index)
-        store = self.__dict__.get("vector_store")
-        if isinstance(store, IvfStore):
-            del self.__dict__["vector_store"]  # FAISS unmaps its file when the index goes
-        elif isinstance(store, ExactStore):
-            rows = store.rows.records if isinstance(store.rows, ScaledRows) else store.rows
-            if isinstance(rows, np.ndarray):
-                arrays.append(rows)
+        for name in ("vector_store", "exact_store"):
+            store = self.__dict__.get(name)
+            if isinstance(store, IvfStore):
+                del self.__dict__[name]  # FAISS unmaps its file when the index goes
+            elif isinstance(store, ExactStore):
+                rows = store.rows.records if isinstance(store.rows, ScaledRows) else store.rows
+                if isinstance(rows, np.ndarray):
+                    arrays.append(rows)
         release(arrays)
 
     def contents(self) -> IndexContents:

@@ -51,7 +51,7 @@ def stored_vectors(
         if not same or not len(seg.units):
             continue
         index = seg.digest_index
-        store = seg.vector_store
+        store = seg.exact_store  # rows only: no FAISS needed to read them
         for match in same:
             units = analyzed[match.query].units
             digests = query_digests([au.evidence for au in units])
