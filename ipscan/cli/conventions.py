@@ -84,6 +84,12 @@ def quiet(ctx: click.Context | None = None) -> bool:
     return bool(_meta(_QUIET, ctx))
 
 
+def say(msg: str) -> None:
+    """A line of progress on stderr (none with -q)."""
+    if not quiet():
+        click.echo(msg, err=True)
+
+
 def verbose(ctx: click.Context | None = None) -> bool:
     """Whether -v was given anywhere on the command line."""
     return bool(_meta(_VERBOSE, ctx))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ipscan.cli.conventions import quiet
+from ipscan.cli.conventions import say
 from ipscan.cli.options import jobs_option
 from ipscan.cli.options import ray_option
 from ipscan.errors import EXIT_CANNOT_SCAN
@@ -30,12 +31,6 @@ _RAY_ADDRESS = re.compile(r"local|auto|ray://[^\s/]+|[\w.-]+:\d{1,5}|\[[0-9A-Fa-
 @click.group()
 def index() -> None:
     """Build and inspect indexes of licensed open source."""
-
-
-def _say(msg: str) -> None:
-    """A line of progress on stderr (none with -q)."""
-    if not quiet():
-        click.echo(msg, err=True)
 
 
 @index.command("build")
@@ -150,7 +145,7 @@ def index_build(
                 encoder,
                 progress_embedder(encoder, batch_size, not quiet()),
                 rev=rev,
-                progress=_say,
+                progress=say,
                 include=include,
                 exclude=exclude,
                 jobs=jobs or None,
@@ -246,9 +241,9 @@ def _build_on_ray(
         rev=rev,
         include=include,
         exclude=exclude,
-        progress=_say,
+        progress=say,
     )
-    _say(
+    say(
         f"job {report.job_id[:16]}: {report.shards} shards, {report.ran} run now, "
         f"{report.reused} reused"
     )
@@ -295,12 +290,12 @@ def index_build_default(index_dir: Path | None, device: str, batch_size: int) ->
             folder,
             encoder,
             progress_embedder(encoder, batch_size, not quiet()),
-            progress=_say,
+            progress=say,
             meter=meter(watching() and not quiet()),
         )
         if folder != target:
             size = pack_index(folder, target)
-            _say(f"{target}: packed, {size / 1e6:.1f} MB")
+            say(f"{target}: packed, {size / 1e6:.1f} MB")
     click.echo(f"{target}: {summary.total_units if summary else 0} units")
     return EXIT_CLEAN
 

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ipscan.cli.conventions import quiet
+from ipscan.cli.conventions import say
 from ipscan.cli.model_quantize import quantize_encoder
 from ipscan.errors import EXIT_CLEAN
 
@@ -224,10 +225,6 @@ def train_encoder(
     from ipscan.training.encoder_train import train_adapter
     from ipscan.training.encoder_train import training_pairs
 
-    def say(msg: str) -> None:
-        if not quiet():
-            click.echo(msg, err=True)
-
     base = describe_model_dir(base_package_dir(), "package")
     functions = list(corpus_functions(corpus, LANGUAGES))
     say(f"{len(functions)} functions read")
@@ -283,18 +280,11 @@ def export_encoder(
     """Write a trained encoder as a standalone folder that scans load without torch or the
     base package: merged float16 weights, the tokenizer and an ONNX graph."""
     from ipscan.encoder.model_dir import describe_model_dir
-    from ipscan.training.code_corpus import LANGUAGES
-    from ipscan.training.code_corpus import corpus_functions
     from ipscan.training.export_standalone import export_standalone
-    from ipscan.training.export_standalone import tree_texts
-
-    def say(msg: str) -> None:
-        if not quiet():
-            click.echo(msg, err=True)
+    from ipscan.training.export_standalone import measured_texts
 
     source = describe_model_dir(source_dir)
-    texts = [f.unit.canonical for f in corpus_functions(corpus, LANGUAGES)]
-    texts += tree_texts(trees)
+    texts = measured_texts(corpus, trees)
     say(f"{len(texts)} units read")
     manifest = export_standalone(source, out, texts, say)
     same = (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ipscan.cli.conventions import quiet
+from ipscan.cli.conventions import say
 from ipscan.errors import EXIT_CLEAN
 
 # The float32 source of the shipped int8 encoder (models/encoder/).
@@ -59,18 +59,11 @@ def quantize_encoder(
     """Write an int8 copy of an encoder folder: about twice as fast on ONNX Runtime (2 cores,
     no AMX), a new encoder (id +int8, new weights digest) whose indexes must be built with it."""
     from ipscan.encoder.model_dir import describe_model_dir
-    from ipscan.training.code_corpus import LANGUAGES
-    from ipscan.training.code_corpus import corpus_functions
-    from ipscan.training.export_standalone import tree_texts
+    from ipscan.training.export_standalone import measured_texts
     from ipscan.training.quantize_standalone import quantize_standalone
 
-    def say(msg: str) -> None:
-        if not quiet():
-            click.echo(msg, err=True)
-
     source = describe_model_dir(source_dir)
-    texts = [f.unit.canonical for f in corpus_functions(corpus, LANGUAGES)]
-    texts += tree_texts(trees)
+    texts = measured_texts(corpus, trees)
     say(f"{len(texts)} units read")
     manifest = quantize_standalone(source, out, texts, say, units)
     say(f"int8 encoder {manifest['id']} written to {out}: rebuild indexes to use it")

@@ -13,7 +13,9 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +62,7 @@ def export_standalone(
     tensors = pack_weights(model_weights(source), source.max_length)
     config = {k: v for k, v in source.config.items() if not k.startswith("_")}
     config.update(max_position_embeddings=source.max_length, type_vocab_size=1)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with staged_folder(out) as tmp:
         files = split_tensors(tensors)
         for name, part in files.items():
             write_weights(part, tmp / name)
@@ -86,12 +85,32 @@ def export_standalone(
         if worst >= SAME_EMBEDDINGS_COSINE:
             manifest["same_embeddings_as"] = sorted({src.weights_sha256, *src.same_embeddings_as})
         write_manifest(tmp, manifest)
+    return manifest
+
+
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """A fresh folder beside ``out`` to write a model into: it replaces ``out`` as a whole when
+    the block ends without an error, and is removed either way."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return manifest
+
+
+def measured_texts(corpus: Path | None, trees: Sequence[Path]) -> list[str]:
+    """What an export or a quantization is measured on: the canonical text of the corpus's
+    functions (the standard library's alone without one) and of the units under ``trees``."""
+    from ipscan.training.code_corpus import LANGUAGES
+    from ipscan.training.code_corpus import corpus_functions
+
+    return [f.unit.canonical for f in corpus_functions(corpus, LANGUAGES)] + tree_texts(trees)
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:

@@ -18,7 +18,6 @@ VNNI, whose u8s8 products can saturate, would show here).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -46,6 +45,7 @@ from ipscan.errors import EncoderError
 from ipscan.training.export_standalone import MEASURED_UNITS
 from ipscan.training.export_standalone import agreement
 from ipscan.training.export_standalone import spread
+from ipscan.training.export_standalone import staged_folder
 from ipscan.training.export_standalone import write_manifest
 
 ID_SUFFIX = "+int8"
@@ -94,10 +94,7 @@ def quantize_standalone(
     parts = split_tensors(stored)
     int8 = quantize_tensors(parts[WEIGHTS_FILE])
     tensors = {**parts[EMBEDDINGS_FILE], **int8}
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with staged_folder(out) as tmp:
         embeddings = [f for f in source.weight_files if f.name == EMBEDDINGS_FILE]
         if embeddings:  # the same file, so a folder of each kind adds one copy to git history
             shutil.copyfile(embeddings[0], tmp / EMBEDDINGS_FILE)
@@ -116,11 +113,6 @@ def quantize_standalone(
         write_manifest(tmp, manifest)
         manifest.update(_measure(source, tmp, spread(texts, units), say))
         write_manifest(tmp, manifest)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return manifest
 
 
