@@ -231,3 +231,177 @@ def test_the_index_records_each_files_debian_license(tmp_path: Path, encoder) ->
         "html/parse.go": "BSD-3-Clause",
         "html/testdata/webkit/x.go": "BSD-2-Clause",
     }
+
+
+# The first paragraph of yaml-cpp's copyright file (Debian 12, 0.7.0+dfsg-8): Debian names the
+# text "X11", but it is the MIT text with "X CONSORTIUM" in the liability clause and no
+# advertising clause (upstream's LICENSE calls it MIT).
+YAML_CPP = """\
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: yaml-cpp
+Source: https://github.com/jbeder/yaml-cpp
+Files-Excluded: test/gtest-1.10.0
+
+Files: *
+Copyright: 2008 Jesse Beder <jbeder@gmail.com>
+License: X11
+ Permission is hereby granted, free of charge, to any person obtaining a
+ copy of this software and associated documentation files (the "Software"),
+ to deal in the Software without restriction, including without limitation
+ the rights to use, copy, modify, merge, publish, distribute, sublicense,
+ and/or sell copies of the Software, and to permit persons to whom the
+ Software is furnished to do so, subject to the following conditions:
+ .
+ The above copyright notice and this permission notice shall be included
+ in all copies or substantial portions of the Software.
+ .
+ THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS
+ OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF
+ MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.
+ IN NO EVENT SHALL THE X CONSORTIUM BE LIABLE FOR ANY CLAIM, DAMAGES OR
+ OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE,
+ ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR
+ OTHER DEALINGS IN THE SOFTWARE.
+"""
+
+# readline's (Debian 12, 8.2-1.3), its first paragraph.
+READLINE = """\
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: Readline
+Source: http://ftp.gnu.org/gnu/readline/
+
+Files: *
+Copyright:
+    Copyright (C) 1987-2022 Free Software Foundation, Inc.
+License: GPL-3+
+    Readline is free software: you can redistribute it and/or modify
+    it under the terms of the GNU General Public License as published by
+    the Free Software Foundation, either version 3 of the License, or
+    (at your option) any later version.
+"""
+
+# The heads of the FSF's license texts, as the two packages ship them in COPYING.
+GPL2_HEAD = """\
+                    GNU GENERAL PUBLIC LICENSE
+                       Version 2, June 1991
+
+ Copyright (C) 1989, 1991 Free Software Foundation, Inc.,
+ 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ Everyone is permitted to copy and distribute verbatim copies
+ of this license document, but changing it is not allowed.
+"""
+GPL3_HEAD = """\
+                    GNU GENERAL PUBLIC LICENSE
+                       Version 3, 29 June 2007
+
+ Copyright (C) 2007 Free Software Foundation, Inc. <http://fsf.org/>
+ Everyone is permitted to copy and distribute verbatim copies
+ of this license document, but changing it is not allowed.
+"""
+
+# zstd's LICENSE (1.5.4).
+ZSTD_LICENSE = """\
+BSD License
+
+For Zstandard software
+
+Copyright (c) Meta Platforms, Inc. and affiliates. All rights reserved.
+
+Redistribution and use in source and binary forms, with or without modification,
+are permitted provided that the following conditions are met:
+
+ * Redistributions of source code must retain the above copyright notice, this
+   list of conditions and the following disclaimer.
+
+ * Redistributions in binary form must reproduce the above copyright notice,
+   this list of conditions and the following disclaimer in the documentation
+   and/or other materials provided with the distribution.
+
+ * Neither the name Facebook, nor Meta, nor the names of its contributors may
+   be used to endorse or promote products derived from this software without
+   specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND
+ANY EXPRESS OR IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED
+WARRANTIES OF MERCHANTABILITY AND FITNESS FOR A PARTICULAR PURPOSE ARE
+DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR CONTRIBUTORS BE LIABLE FOR
+ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL DAMAGES
+(INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES;
+LOSS OF USE, DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON
+ANY THEORY OF LIABILITY, WHETHER IN CONTRACT, STRICT LIABILITY, OR TORT
+(INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT OF THE USE OF THIS
+SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+"""
+
+
+def _source_package(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_the_text_a_copyright_file_gives_a_name_wins_over_the_name(tmp_path: Path) -> None:
+    dep5 = read_copyright(YAML_CPP.encode())
+    assert dep5 is not None
+    assert dep5.license_for("src/parse.cpp") == "MIT"
+    # A name Debian uses as SPDX does, with its own text, stays what it says.
+    assert dep5_license("BSD-3-clause", {"bsd-3-clause": "BSD-3-Clause"}) == "BSD-3-Clause"
+    assert dep5_license("ISC", {"isc": "ISC"}) == "ISC"
+    # Without a text, or with one read as an expression, the name is all there is.
+    assert dep5_license("X11") == "X11"
+    assert dep5_license("X11", {"x11": "MIT AND BSD-3-Clause"}) == "X11"
+
+
+@pytest.mark.parametrize(
+    ("folder", "files", "package", "a_file"),
+    [
+        # LICENSE + COPYING read alone as "GPL-2.0-only AND BSD-3-Clause"; Debian says "or",
+        # as zstd's headers do.
+        (
+            "zstd-1.5.4+dfsg2",
+            {"LICENSE": ZSTD_LICENSE, "COPYING": GPL2_HEAD, "debian/copyright": ZSTD},
+            "BSD-3-Clause OR GPL-2.0-only",
+            "BSD-3-Clause OR GPL-2.0-only",
+        ),
+        # The bare GPL-3 text reads as "-only"; Debian (and readline's headers) say "or later".
+        (
+            "readline-8.2",
+            {"COPYING": GPL3_HEAD, "debian/copyright": READLINE},
+            "GPL-3.0-or-later",
+            "GPL-3.0-or-later",
+        ),
+        # Debian's name for the text is not upstream's: the LICENSE file and the text agree.
+        (
+            "yaml-cpp-0.7.0+dfsg",
+            {
+                "LICENSE": YAML_CPP.split("License: X11\n")[1].replace("\n .\n", "\n\n"),
+                "debian/copyright": YAML_CPP,
+            },
+            "MIT",
+            "MIT",
+        ),
+    ],
+)
+def test_a_source_packages_license_as_its_copyright_file_gives_it(
+    tmp_path: Path, folder: str, files: dict[str, str], package: str, a_file: str
+) -> None:
+    root = _source_package(tmp_path / folder, files)
+    with open_source(str(root)) as (info, _):
+        pass
+    assert info.license == package
+    assert info.default_license_for("lib/a.c") == a_file
+
+
+def test_a_copyright_file_naming_other_licenses_does_not_replace_the_license_files(
+    tmp_path: Path,
+) -> None:
+    # Debian's paragraph for the whole package names MIT; the package's own text is BSD-3:
+    # not the same grant read two ways, so the package's own license file stays.
+    other = YAML_CPP.replace("yaml-cpp", "other")
+    root = _source_package(
+        tmp_path / "other-1.0", {"LICENSE": ZSTD_LICENSE, "debian/copyright": other}
+    )
+    with open_source(str(root)) as (info, _):
+        pass
+    assert info.license == "BSD-3-Clause"

@@ -8,10 +8,11 @@ precedence ("GPL-2+ or Artistic-2.0, and BSD-3-clause": both sides of the ``or``
 BSD). ``with <name> exception`` adds an exception: ipscan keeps the license and leaves the
 exception out (exceptions only add permissions, so leaving one out is the stricter reading).
 
-A name ipscan does not know is read from the text the file gives it (``defined``: the name's
-license as ``detect_license_text`` reads its stand-alone paragraph), else it becomes
-``LicenseRef-Debian-<name>`` (judged ``unknown-license``: read it), never a license the file
-did not name.
+A name that is an SPDX id gives way to another license when the text the file gives it reads
+as that one (Debian names yaml-cpp's MIT text "X11"). A name ipscan does not know is read from
+that text (``defined``: the name's license as ``detect_license_text`` reads its paragraph),
+else it becomes ``LicenseRef-Debian-<name>`` (judged ``unknown-license``: read it), never a
+license the file did not name.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ def _joined(text: str, defined: Mapping[str, str]) -> str:
     return " ".join(group(n) if len(pieces) > 1 else n for n in names)
 
 
+def _one_license(expr: str) -> bool:
+    """Whether ``expr`` is one known license id (not an expression, not a LicenseRef)."""
+    return " " not in expr and not expr.startswith("LicenseRef-") and expr != "NOASSERTION"
+
+
 def dep5_name(name: str, defined: Mapping[str, str] | None = None) -> str:
     """One DEP-5 short name to SPDX (``LicenseRef-Debian-<name>`` when unknown)."""
     name = _EXCEPTION.sub("", name.strip().strip(","))
@@ -89,11 +95,16 @@ def dep5_name(name: str, defined: Mapping[str, str] | None = None) -> str:
         found = gnu_name(f"{gnu.group(1)} {gnu.group(2)}{gnu.group(3)}")
         if found:
             return found
+    text_reading = (defined or {}).get(low)
     found = parse_spdx_expression(name) or normalize_license(name)
     if found:
+        # A name is a label and the text what was granted: yaml-cpp's "X11" paragraph holds
+        # the MIT text (no advertising clause), so its files are MIT.
+        if text_reading and _one_license(text_reading) and text_reading != found:
+            return text_reading
         return found
-    if defined and low in defined:
-        return defined[low]
+    if text_reading:
+        return text_reading
     found = normalize_license(name, families=True)  # "BSD": a BSD, variant unsaid
     if found:
         return found

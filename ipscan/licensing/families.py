@@ -15,7 +15,13 @@ from ipscan.licensing.compat import expression_tree
 from ipscan.licensing.compat import license_ids
 from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 
-__all__ = ["BSD_UNKNOWN_VARIANT", "bsd_variant", "refine", "with_bsd_variant"]
+__all__ = [
+    "BSD_UNKNOWN_VARIANT",
+    "bsd_variant",
+    "refine",
+    "same_licenses",
+    "with_bsd_variant",
+]
 
 _BSD_TOKEN = re.compile(rf"(?<![\w.+-]){re.escape(BSD_UNKNOWN_VARIANT)}(?![\w.+-])")
 _GNU_ID = re.compile(r"^(AGPL|LGPL|GPL)-(\d)\.(\d)-(only|or-later)$")
@@ -53,6 +59,18 @@ def refine(declared: str, evidence: str | None) -> str:
 def with_bsd_variant(expr: str, variant: str | None) -> str:
     """``expr`` with ``LicenseRef-BSD-unknown-variant`` replaced by ``variant`` (if any)."""
     return _BSD_TOKEN.sub(variant, expr) if variant else expr
+
+
+def same_licenses(a: str, b: str) -> bool:
+    """Whether two expressions name the same licenses, whatever joins them and whether a GNU
+    license is "only" or "or later" (``GPL-2.0-only AND BSD-3-Clause`` and ``BSD-3-Clause OR
+    GPL-2.0-or-later``): readings of one grant that differ in what a bare text cannot say."""
+    ids_a, ids_b = license_ids(a), license_ids(b)
+    return bool(ids_a) and {_unversioned(i) for i in ids_a} == {_unversioned(i) for i in ids_b}
+
+
+def _unversioned(license_id: str) -> str:
+    return re.sub(r"-(?:only|or-later)$", "", license_id)
 
 
 def _gnu_version(declared: str, evidence: str) -> str | None:

@@ -26,6 +26,7 @@ from typing import Any
 from ipscan.licensing import detect_license_text
 from ipscan.licensing import normalize_license
 from ipscan.licensing.families import refine
+from ipscan.licensing.families import same_licenses
 from ipscan.licensing.spdx import parse_spdx_expression
 from ipscan.licensing.texts import group
 from ipscan.sources.debian_copyright import FileLicenses
@@ -248,6 +249,10 @@ def _describe(
         return meta
     whole = debian.whole if debian else None
     evidence = license_from_files(files) or (whole.license if whole else None)
+    # A LICENSE and a COPYING file read as "A AND B", and a bare GPL text as "-only"; Debian's
+    # copyright file says which (zstd: "BSD-3-clause or GPL-2"; readline: "GPL-3+").
+    if whole and evidence and same_licenses(evidence, whole.license):
+        evidence = whole.license
     if meta.license and meta.loose:
         meta.license = refine(meta.license, evidence)
     meta.license = meta.license or evidence
