@@ -265,11 +265,12 @@ def test_a_source_failing_half_way_leaves_no_trace(
     real = build._read_source
     calls: list[int] = []
 
-    def read_then_fail(source_id: int, *args: Any) -> None:
-        real(source_id, *args)  # its files and units are pending now
+    def read_then_fail(source_id: int, *args: Any) -> list[bool]:
+        stated = real(source_id, *args)  # its files and units are pending now
         calls.append(source_id)
         if len(calls) == 2:
             raise SourceError("cannot read archive: truncated")
+        return stated
 
     monkeypatch.setattr(build, "_read_source", read_then_fail)
     specs = [str(_folder(tmp_path / n, m)) for n, m in [("a", "formatting"), ("b", "termui")]]

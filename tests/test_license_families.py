@@ -14,6 +14,7 @@ from ipscan.licensing import file_license
 from ipscan.licensing.compat import license_verdict
 from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 from ipscan.licensing.compat_table import LicenseVerdict
+from ipscan.licensing.families import later_by_headers
 from ipscan.licensing.families import refine
 from ipscan.licensing.judge import LicenseContext
 from ipscan.licensing.judge import judge_licenses
@@ -288,3 +289,95 @@ def test_sbom_writers_accept_the_family() -> None:
         JsonStrictValidator(SchemaVersion.V1_6).validate_str(cdx, all_errors=True) or ()
     )
     assert BSD_UNKNOWN_VARIANT in cdx
+
+
+# --- 4: "only" or "or later": what a bare text or a link cannot say ----------------------------
+
+# pylint 3.3.1's header (astroid's names the LGPL-2.1 the same way); its metadata says
+# "License: GPL-2.0-or-later".
+PYLINT_HEADER = """\
+# Licensed under the GPL: https://www.gnu.org/licenses/old-licenses/gpl-2.0.html
+# For details: https://github.com/pylint-dev/pylint/blob/main/LICENSE
+# Copyright (c) https://github.com/pylint-dev/pylint/blob/main/CONTRIBUTORS.txt
+
+\"\"\"Check source code is ascii only or has an encoding declaration (PEP 263).\"\"\"
+
+from __future__ import annotations
+"""
+
+# A Linux-style header that does say which version.
+GPL2_ONLY_HEADER = """\
+/*
+ * This program is free software; you can redistribute it and/or modify it
+ * under the terms of the GNU General Public License version 2 as published
+ * by the Free Software Foundation.
+ */
+int x;
+"""
+
+# paramiko 3.5.0's header (paramiko/__init__.py); its LICENSE is the LGPL-2.1 text and its
+# metadata says only "License: LGPL".
+PARAMIKO_HEADER = """\
+# Copyright (C) 2003-2011  Robey Pointer <robeypointer@gmail.com>
+#
+# This file is part of paramiko.
+#
+# Paramiko is free software; you can redistribute it and/or modify it under the
+# terms of the GNU Lesser General Public License as published by the Free
+# Software Foundation; either version 2.1 of the License, or (at your option)
+# any later version.
+#
+"""
+PARAMIKO_PKG_INFO = "Metadata-Version: 2.1\nName: paramiko\nVersion: 3.5.0\nLicense: LGPL\n"
+
+
+def test_a_gnu_license_named_by_link_alone_is_the_packages_or_later() -> None:
+    assert file_license(PYLINT_HEADER, "GPL-2.0-or-later") == "GPL-2.0-or-later"
+    assert file_license(PYLINT_HEADER, "GPL-2.0-only") == "GPL-2.0-only"
+    assert file_license(PYLINT_HEADER, "MIT") == "GPL-2.0-only"  # the link, read alone
+    # A header that says "version 2" keeps it, whatever its package says.
+    assert file_license(GPL2_ONLY_HEADER, "GPL-2.0-or-later") == "GPL-2.0-only"
+    assert file_license(PARAMIKO_HEADER, "LGPL-2.1-only") == "LGPL-2.1-or-later"
+
+
+@pytest.mark.parametrize(
+    ("package", "stated", "later"),
+    [
+        ("LGPL-2.1-only", ["LGPL-2.1-or-later"] * 3, "LGPL-2.1-or-later"),
+        ("LGPL-2.1-only", ["LGPL-2.1-or-later"] * 4 + ["MIT", "BSD-3-Clause"], "LGPL-2.1-or-later"),
+        ("LGPL-2.1-only", ["LGPL-2.1-or-later"] * 3 + ["LGPL-2.1-only"] * 2, None),  # no 2/3
+        ("LGPL-2.1-only", ["LGPL-2.1-or-later"] * 2, None),  # too few to say
+        ("LGPL-2.1-only", ["LGPL-3.0-or-later"] * 5, None),  # another version
+        ("GPL-2.0-or-later", ["GPL-2.0-or-later"] * 5, None),  # already
+        ("MIT", ["MIT"] * 5, None),
+    ],
+)
+def test_most_headers_say_or_later(package: str, stated: list[str], later: str | None) -> None:
+    assert later_by_headers(package, stated) == later
+
+
+def test_an_index_records_the_or_later_its_headers_grant(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    from ipscan.index.build import build_index
+    from ipscan.index.reader import IndexReader
+
+    body = "".join(
+        f"\ndef helper_{i}(values, limit):\n    total = 0\n    for v in values:\n"
+        f"        if v > limit:\n            total += v * {i}\n    return total\n"
+        for i in range(3)
+    )
+    files: dict[str, str | bytes] = {"PKG-INFO": PARAMIKO_PKG_INFO, "LICENSE": LGPL_21}
+    for name in ("client", "transport", "channel"):
+        files[f"paramiko/{name}.py"] = PARAMIKO_HEADER + body
+    files["paramiko/_version.py"] = body  # no header: the package's license
+    root = _folder(tmp_path / "paramiko-3.5.0", files)
+    with open_source(str(root)) as (info, _):
+        pass
+    assert info.license == "LGPL-2.1-only"  # the text alone
+    build_index([str(root)], tmp_path / "index", encoder, encoder.encode)
+    with IndexReader(tmp_path / "index") as reader:
+        contents = reader.contents()
+    assert [s["license"] for s in contents.sources] == ["LGPL-2.1-or-later"]
+    assert {f["path"]: f["license"] for f in contents.files} == {
+        f"paramiko/{n}.py": "LGPL-2.1-or-later"
+        for n in ("client", "transport", "channel", "_version")
+    }

@@ -40,12 +40,15 @@ from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
 from ipscan.licensing import file_license
 from ipscan.licensing.copyright import copyright_statements
+from ipscan.licensing.families import later_by_headers
 from ipscan.licensing.headers import HEADER_LINES
+from ipscan.licensing.notices import header_license
 from ipscan.progress import Advance
 from ipscan.progress import Meter
 from ipscan.progress import meter as quiet_meter
 from ipscan.sources import SourceEntry
 from ipscan.sources.downloads import SourceCache
+from ipscan.sources.records import SourceInfo
 from ipscan.sources.source_list import ListedSource
 from ipscan.sources.source_list import SourceFailure
 from ipscan.sources.source_list import open_listed
@@ -328,8 +331,9 @@ class _Run:
             source_id = len(self.contents.sources)
             before = len(self.pending.units)
             wanted = (e for e in entries if _selected(e.path, opts.include, opts.exclude))
+            first_file = len(self.pending.files)
             with self.count(f"parsing {label}") as advance:
-                _read_source(
+                stated = _read_source(
                     source_id,
                     info.default_license_for,
                     wanted,
@@ -338,6 +342,7 @@ class _Run:
                     opts.jobs,
                     advance,
                 )
+            info = _later_by_headers(info, self.pending.files[first_file:], stated)
             n_units = len(self.pending.units) - before
         # Only a source read to its end counts: one that failed half-way leaves no trace.
         self.known.add(info.digest)
@@ -373,7 +378,10 @@ def _read_source(
     file_base: int,
     jobs: int | None,
     advance: Advance,
-) -> None:
+) -> list[bool]:
+    """Read a source's files into ``pending``; whether each file recorded states its own
+    license."""
+    stated: list[bool] = []
     for path, analyzed in analyze_entries(((e.path, e.data) for e in entries), jobs):
         advance(1)
         # Not code, passed over by the gate, or too small to be evidence: nothing to record.
@@ -384,11 +392,10 @@ def _read_source(
             continue
         text = analyzed.file.text
         file_id = file_base + len(pending.files)
-        record: dict[str, object] = {
-            "path": path,
-            "source": source_id,
-            "license": file_license(text, default_license(path)),
-        }
+        default = default_license(path)
+        license_ = file_license(text, default)
+        record: dict[str, object] = {"path": path, "source": source_id, "license": license_}
+        stated.append(license_ != default or header_license(text) is not None)
         statements = copyright_statements(text, max_lines=HEADER_LINES)
         if statements:
             record["copyright"] = list(statements)
@@ -396,6 +403,22 @@ def _read_source(
         pending.units.extend((file_id, au) for au in analyzed.units)
         if has_raw:
             pending.file_evidence.append((file_id, analyzed.raw))
+    return stated
+
+
+def _later_by_headers(
+    info: SourceInfo, records: Sequence[dict[str, object]], stated: Sequence[bool]
+) -> SourceInfo:
+    """``info`` (and the files that state no license) "or later" when most of the source's
+    file headers grant its GNU license's version "or later" (``later_by_headers``)."""
+    own = [str(r["license"]) for r, s in zip(records, stated, strict=True) if s]
+    later = later_by_headers(info.license, own)
+    if later is None:
+        return info
+    for record, says in zip(records, stated, strict=True):
+        if not says and record["license"] == info.license:
+            record["license"] = later
+    return dataclasses.replace(info, license=later)
 
 
 def _append_file_evidence(

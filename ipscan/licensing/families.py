@@ -10,6 +10,7 @@ the vague one when both name the same family and do not contradict each other (i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ipscan.licensing.compat import expression_tree
 from ipscan.licensing.compat import license_ids
@@ -18,6 +19,7 @@ from ipscan.licensing.compat_table import BSD_UNKNOWN_VARIANT
 __all__ = [
     "BSD_UNKNOWN_VARIANT",
     "bsd_variant",
+    "later_by_headers",
     "refine",
     "same_licenses",
     "with_bsd_variant",
@@ -67,6 +69,19 @@ def same_licenses(a: str, b: str) -> bool:
     GPL-2.0-or-later``): readings of one grant that differ in what a bare text cannot say."""
     ids_a, ids_b = license_ids(a), license_ids(b)
     return bool(ids_a) and {_unversioned(i) for i in ids_a} == {_unversioned(i) for i in ids_b}
+
+
+def later_by_headers(package: str, stated: Sequence[str]) -> str | None:
+    """The "or later" GNU license at least two thirds of a package's file headers grant
+    (``stated``: the licenses of the files that state one, three or more) when the package
+    reads as that version "only", as a bare license text does (paramiko, JFreeChart: the
+    LGPL-2.1 text, headers "either version 2.1 of the License, or (at your option) any
+    later version"); None otherwise."""
+    m = _GNU_ID.match(package)
+    if not m or m.group(4) != "only" or len(stated) < 3:
+        return None
+    later = package.removesuffix("only") + "or-later"
+    return later if 3 * sum(s == later for s in stated) >= 2 * len(stated) else None
 
 
 def _unversioned(license_id: str) -> str:

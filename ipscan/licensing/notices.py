@@ -9,6 +9,8 @@ from ipscan.licensing.compat import license_ids
 from ipscan.licensing.families import BSD_UNKNOWN_VARIANT
 from ipscan.licensing.families import bsd_variant
 from ipscan.licensing.families import with_bsd_variant
+from ipscan.licensing.header_window import header_end
+from ipscan.licensing.headers import LONG_HEADER_LINES
 from ipscan.licensing.headers import and_terms
 from ipscan.licensing.headers import join_and
 from ipscan.licensing.headers import names_new_family
@@ -79,6 +81,8 @@ def file_license(text: str, default: str) -> str:
         for s in header.statements
     ]
     statements = [with_bsd_variant(s, variant) for s in statements]
+    if not _says_versions(text):
+        statements = [_later_from_package(s, package) for s in statements]
     if header.bsd_family and package:
         bsd = [i for i in license_ids(package) if i.startswith("BSD-")]
         if bsd and (statements or " OR " not in package):
@@ -92,6 +96,36 @@ def file_license(text: str, default: str) -> str:
         statements.append(package)
     terms = [t for s in statements for t in and_terms(s)]
     return join_and(list(dict.fromkeys(terms))) or default
+
+
+# "version 2", "v2 only", "version 2.1 of the License": a header that says which versions.
+_VERSION_WORDS = re.compile(r"(?i)\bversions?\s+\d|\bv\d(?:\.\d)?\b|\bonly\b|\blater\b")
+_NAMES_GNU = re.compile(r"(?i)\bgpl|general\s+public|gnu\.org")
+_GNU_ONLY = re.compile(r"^((?:A|L)?GPL-\d\.\d)-only$")
+
+
+def _says_versions(text: str) -> bool:
+    """Whether the sentences of ``text``'s header that name a GNU license (a line that does
+    and the two after it, up to a blank line) say which versions apply."""
+    lines = text.splitlines()[:LONG_HEADER_LINES]
+    lines = lines[: header_end(lines)]
+    for i, line in enumerate(lines):
+        if not _NAMES_GNU.search(line):
+            continue
+        for after in lines[i : i + 3]:
+            if not after.strip(" \t#/*-;!%"):
+                break
+            if _VERSION_WORDS.search(after):
+                return True
+    return False
+
+
+def _later_from_package(statement: str, package: str) -> str:
+    """A GNU license a header names by link or name alone ("Licensed under the GPL:
+    https://www.gnu.org/licenses/old-licenses/gpl-2.0.html") reads as that version only; when
+    the package grants the same version "or later" (pylint, astroid), the package says it."""
+    m = _GNU_ONLY.match(statement)
+    return package if m and package == f"{m.group(1)}-or-later" else statement
 
 
 def _same_ids_choice(statement: str, package: str) -> bool:
