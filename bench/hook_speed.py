@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import machine_line
+from machine import user_env
+
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 MODULES = ["textwrap.py", "shlex.py", "fnmatch.py", "glob.py", "bisect.py"]
 
@@ -66,11 +69,12 @@ def main() -> None:
         (repo / m).write_text(edit_one_function((repo / m).read_text(encoding="utf-8")))
     git(repo, "add", "-A")
 
+    print(machine_line())
     unpacked = work / "unpacked"
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "ipscan.cli", "index", "info"],
-        env={**os.environ, "IPSCAN_CACHE_DIR": str(unpacked)},
+        env=user_env(IPSCAN_CACHE_DIR=str(unpacked)),
         capture_output=True,
         check=True,
     )
@@ -83,7 +87,7 @@ def main() -> None:
         cache.mkdir()
         if (unpacked / "indexes").is_dir():
             (cache / "indexes").symlink_to(unpacked / "indexes")
-        env = {**os.environ, "IPSCAN_CACHE_DIR": str(cache)}
+        env = user_env(IPSCAN_CACHE_DIR=str(cache))
         t0 = time.perf_counter()
         res = subprocess.run(
             [sys.executable, "-m", "ipscan.cli", "check", *MODULES],

@@ -59,14 +59,26 @@ def license_mentioned(text: str, expression: str) -> bool:
     ids = license_ids(expression)
     if not ids:
         return False
-    declared = {i.lower() for expr in spdx_identifiers(text) for i in license_ids(expr)}
+    declared, norm = _read(text)
     if any(lic.lower() in declared for lic in ids):
         return True
-    norm = normalized_words(text)
     if any(f" {name} " in norm for lic in ids for name in _names_of(lic)):
         return True
-    found = detect_license_text(text) or ""
+    found = _license_text(text)
     return any(lic in found for lic in ids)
+
+
+# Cached because every finding of a file asks again, and of the project's notice files too.
+@lru_cache(maxsize=16)
+def _read(text: str) -> tuple[frozenset[str], str]:
+    """The license ids ``text``'s SPDX lines declare (lower case), and its normalized words."""
+    declared = frozenset(i.lower() for expr in spdx_identifiers(text) for i in license_ids(expr))
+    return declared, normalized_words(text)
+
+
+@lru_cache(maxsize=16)
+def _license_text(text: str) -> str:
+    return detect_license_text(text) or ""
 
 
 @lru_cache(maxsize=32)
