@@ -45,7 +45,7 @@ def git(repo: Path, *args: str) -> None:
 def edit_one_function(text: str) -> str:
     """Add a statement at the top of the body of the module's longest function."""
     fns = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef)]
-    fn = max(fns, key=lambda n: n.end_lineno - n.lineno)
+    fn = max(fns, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
     lines = text.splitlines(keepends=True)
     first = fn.body[0]
     indent = " " * first.col_offset

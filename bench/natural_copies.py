@@ -55,7 +55,9 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from license_corpus import fetch as fetch_archive  # noqa: E402
+from machine import cpu_features  # noqa: E402
 from machine import cpu_model  # noqa: E402
+from machine import user_env  # noqa: E402
 
 from ipscan.extract.languages import language_for_path  # noqa: E402
 from ipscan.index.reader import IndexReader  # noqa: E402
@@ -486,7 +488,7 @@ def label_case(
 
 def run_logged(cmd: list[str], log: Path) -> subprocess.CompletedProcess[str]:
     """Run ipscan cold: without its embedding cache, so every run pays the same."""
-    env = {**os.environ, "IPSCAN_NO_CACHE": "1"}
+    env = user_env(IPSCAN_NO_CACHE="1")
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     log.write_text(f"$ {' '.join(cmd)}\n{done.stdout}\n{done.stderr}", encoding="utf-8")
     return done
@@ -756,7 +758,7 @@ def problems(
 
 
 def machine() -> dict[str, Any]:
-    return {"cpu": cpu_model(), "nproc": len(os.sched_getaffinity(0))}
+    return {"cpu": f"{cpu_model()} ({cpu_features()})", "nproc": len(os.sched_getaffinity(0))}
 
 
 def prepare(

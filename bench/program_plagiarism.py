@@ -58,6 +58,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from machine import cpu_features  # noqa: E402
 from machine import cpu_model  # noqa: E402
 
 from ipscan.encoder import BULK_TEXTS  # noqa: E402
@@ -323,7 +324,7 @@ def problems(
 
 def machine() -> str:
     """The CPU model from /proc/cpuinfo and the number of usable cores (as ``nproc``)."""
-    return f"{cpu_model()}, nproc {len(os.sched_getaffinity(0))}"
+    return f"{cpu_model()} ({cpu_features()}), nproc {len(os.sched_getaffinity(0))}"
 
 
 def table(rows: dict[str, dict[str, float]], header: str) -> str:
