@@ -92,6 +92,10 @@ BOILERPLATE_SHARE = 0.5
 # A kept finding's scanned lines overlapping an earlier one's by more than this share is a
 # weaker explanation of the same lines.
 MAX_OVERLAP = 0.5
+# A scanned unit matched as well (same verdict, similarity at most this much lower) by the
+# source file most of its file's other units come from is reported from that file: sibling
+# files of one upstream share code (libm's floorf.rs and ceilf.rs).
+HOME_FILE_MARGIN = 0.1
 # Neighbouring unit findings at most this many lines apart (scanned side, source side) from the
 # same source file merge into one region.
 MERGE_GAP_LINES = 3

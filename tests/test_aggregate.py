@@ -1,9 +1,17 @@
-"""Neighbouring findings from the same source merge into one region."""
+"""Neighbouring findings from the same source merge into one region; a unit that sibling files
+of one upstream share is reported from its file's home source file."""
 
 from __future__ import annotations
 
 from ipscan.decide.aggregate import merge_adjacent
+from ipscan.decide.aggregate import unit_findings
+from ipscan.decide.verdict import Decision
+from ipscan.decide.verdict import PairEvidence
+from ipscan.match.align import PairAlignment
+from ipscan.match.align import Region
+from ipscan.match.pairs import DecidedPair
 from ipscan.records import Finding
+from ipscan.records import Matcher
 from ipscan.records import Reason
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
@@ -49,3 +57,44 @@ def test_short_supporting_copies_join_a_claimed_neighbour_only() -> None:
     merged = merge_adjacent(claimed, [short_next, short_alone])
     assert [(f.start_line, f.end_line) for f in merged] == [(10, 24)]
     assert merge_adjacent([], [short_alone]) == []
+
+
+def _pair(query: int, unit: int, verdict: Verdict, similarity: float) -> DecidedPair:
+    lines = (10 * query + 1, 10 * query + 8)
+    alignment = PairAlignment(6, 60, 0.9, 0.9, 0.9, None)
+    evidence = PairEvidence(False, 0.9, 64, 64, alignment)
+    return DecidedPair(
+        query,
+        unit,
+        (Matcher.WINNOW,),
+        evidence,
+        Region(*lines, *lines),
+        Decision(verdict, similarity, 0.9),
+    )
+
+
+def test_a_unit_two_sibling_files_share_is_reported_from_its_files_home() -> None:
+    # Indexed units 0-2 are in a.rs, unit 3 in its sibling b.rs (ceilf.rs beside floorf.rs).
+    sources = {
+        u: SourceRef("libm", "0.2.1", "a.rs" if u < 3 else "b.rs", 1, 8, "MIT") for u in range(4)
+    }
+    pairs = [
+        _pair(0, 0, Verdict.COPIED, 1.0),
+        _pair(1, 1, Verdict.COPIED, 1.0),
+        # Scanned unit 2 is in both: b.rs a little better, a.rs as good within the margin.
+        _pair(2, 3, Verdict.MODIFIED_COPY, 0.9),
+        _pair(2, 2, Verdict.MODIFIED_COPY, 0.85),
+    ]
+    paths, names = ["floorf.rs"] * 3, ["f0", "f1", "f2"]
+    found = unit_findings(pairs, paths, names, sources.__getitem__)
+    assert {f.start_line: f.source.path for f in found} == {1: "a.rs", 11: "a.rs", 21: "a.rs"}
+    # Not when the home file's pair is clearly weaker, or of a lower verdict.
+    weaker = [*pairs[:3], _pair(2, 2, Verdict.MODIFIED_COPY, 0.7)]
+    lower = [*pairs[:2], _pair(2, 3, Verdict.COPIED, 1.0), _pair(2, 2, Verdict.MODIFIED_COPY, 1.0)]
+    for other in (weaker, lower):
+        found = unit_findings(other, paths, names, sources.__getitem__)
+        assert next(f.source.path for f in found if f.start_line == 21) == "b.rs"
+    # One unit from a.rs is no home: the best pair stays first.
+    alone = [pairs[0], *pairs[2:]]
+    found = unit_findings(alone, ["floorf.rs"] * 3, names, sources.__getitem__)
+    assert next(f.source.path for f in found if f.start_line == 21) == "b.rs"

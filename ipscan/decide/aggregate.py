@@ -2,7 +2,10 @@
 
 - Per scanned unit, pairs are taken best first (verdict, then similarity, then matched tokens);
   a pair whose scanned lines mostly overlap an already kept one is a weaker explanation of the
-  same lines and is dropped. A unit can thus hold two snippets from two different sources.
+  same lines and is dropped. A unit can thus hold two snippets from two different sources. A
+  pair from the file's *home* source file (the one most of its other claimed units match) comes
+  first when it is as good as the best (same verdict, similarity within ``HOME_FILE_MARGIN``):
+  code that sibling files of one upstream share is reported from where the file came from.
 - Findings of neighbouring units (at most ``MERGE_GAP_LINES`` apart) from the same source file,
   in the same order there, are merged into one region: a copied class or block of functions is
   one finding, not one per method.
@@ -30,6 +33,7 @@ from ipscan.records import Verdict
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILE_DOMINANCE
 from ipscan.tuning import FULL_COVERAGE
+from ipscan.tuning import HOME_FILE_MARGIN
 from ipscan.tuning import MAX_OVERLAP
 from ipscan.tuning import MERGE_GAP_LINES
 from ipscan.tuning import MERGE_SOURCE_GAP_LINES
@@ -74,17 +78,17 @@ def unit_findings(
     for p in pairs:
         if include_similar or p.decision.verdict is not Verdict.SIMILAR:
             by_query[p.query].append(p)
+    ranked_by_query = {
+        qi: _ranked(group, _short_name(query_names[qi]), source_of)
+        for qi, group in by_query.items()
+    }
+    homes = _home_files(ranked_by_query, query_paths, source_of)
     findings = []
-    for qi, group in by_query.items():
+    for qi, ranked in ranked_by_query.items():
         kept: list[tuple[int, int]] = []
-        query_name = _short_name(query_names[qi])
-        ranked = sorted(
-            group,
-            key=lambda p, q=query_name: _strength(
-                p, _short_name(source_of(p.unit_id).unit_name) == q
-            ),  # type: ignore[misc]
-            reverse=True,
-        )
+        home = homes.get(query_paths[qi])
+        if home is not None:
+            ranked = _home_first(ranked, home, source_of)
         for p in ranked:
             lines = (p.region.query_start, p.region.query_end)
             if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
@@ -108,6 +112,57 @@ def unit_findings(
                 )
             )
     return findings
+
+
+def _ranked(
+    group: list[DecidedPair], query_name: str, source_of: SourceLookup
+) -> list[DecidedPair]:
+    """A scanned unit's pairs, best first (``_strength``)."""
+
+    def strength(p: DecidedPair) -> tuple[int, float, int, bool, float]:
+        return _strength(p, _short_name(source_of(p.unit_id).unit_name) == query_name)
+
+    return sorted(group, key=strength, reverse=True)
+
+
+def _file_key(ref: SourceRef) -> tuple[str, str, str]:
+    return (ref.package, ref.version, ref.path)
+
+
+def _home_files(
+    ranked_by_query: dict[int, list[DecidedPair]],
+    query_paths: Sequence[str],
+    source_of: SourceLookup,
+) -> dict[str, tuple[str, str, str]]:
+    """Per scanned file, the source file the most of its units match best (at least two, and
+    more than any other source file): where the file as a whole came from."""
+    votes: dict[str, dict[tuple[str, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    for qi, ranked in ranked_by_query.items():
+        best = ranked[0]
+        if best.decision.verdict is not Verdict.SIMILAR and not best.decision.supporting:
+            votes[query_paths[qi]][_file_key(source_of(best.unit_id))] += 1
+    homes = {}
+    for path, counts in votes.items():
+        tally = sorted(counts.values(), reverse=True)
+        if tally[0] >= 2 and (len(tally) == 1 or tally[0] > tally[1]):
+            homes[path] = max(counts, key=lambda k: counts[k])
+    return homes
+
+
+def _home_first(
+    ranked: list[DecidedPair], home: tuple[str, str, str], source_of: SourceLookup
+) -> list[DecidedPair]:
+    """``ranked`` with the best pair from the ``home`` source file first, when it is as good
+    as the best one: the same verdict, and similarity within ``HOME_FILE_MARGIN``."""
+    best = ranked[0]
+    for i, p in enumerate(ranked):
+        if _file_key(source_of(p.unit_id)) != home:
+            continue
+        near = best.decision.similarity - p.decision.similarity <= HOME_FILE_MARGIN
+        if i and p.decision.verdict is best.decision.verdict and near:
+            return [p, *ranked[:i], *ranked[i + 1 :]]
+        break
+    return ranked
 
 
 def _mergeable(a: Finding, b: Finding) -> bool:
@@ -245,9 +300,7 @@ def without_twins(findings: Sequence[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for group in by_path.values():
         mains = {
-            _source_key(f)
-            for f in group
-            if f.scope is Scope.FILE and f.similarity >= FULL_COVERAGE
+            _source_key(f) for f in group if f.scope is Scope.FILE and f.similarity >= FULL_COVERAGE
         }
         explained: set[int] = set()
         for f in group:
