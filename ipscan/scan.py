@@ -155,7 +155,7 @@ def scan_analyzed(
     ``reader``: an index already open (a long-running process keeps one); else
     ``options.index_dir`` is opened.
     """
-    reader = reader if reader is not None else open_index(options.index_dir)
+    reader = reader if reader is not None else open_index(options.index_dir, options.progress)
     queries = [au for af in analyzed for au in af.units]
     totals = index_totals([au.evidence for au in queries], [af.raw for af in analyzed], reader)
     same_files = identical_by_segment(analyzed, reader, totals)

@@ -65,6 +65,14 @@ def test_unpacked_it_holds_what_the_folder_held(
     assert unpack_index(packed, tmp_path / "cache") == where  # unpacked once
 
 
+def test_the_one_call_that_unpacks_says_so(tmp_path: Path, packed: Path) -> None:
+    told: list[Path] = []
+    where = unpack_index(packed, tmp_path / "cache", told.append)
+    assert told == [where]
+    unpack_index(packed, tmp_path / "cache", told.append)
+    assert told == [where]  # already there: nothing to say
+
+
 def test_a_scan_of_the_pack_finds_what_the_folder_finds(
     tmp_path: Path, tiny_index: Path, packed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

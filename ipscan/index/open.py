@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,30 +21,39 @@ DEFAULT_INDEX_PACK = DEFAULT_INDEX_DIR.with_suffix(PACK_SUFFIX)
 UNPACKED = "indexes"  # below the cache folder: packs unpacked, one folder per pack digest
 
 
-def index_location(index_dir: Path | None) -> Path:
+def index_location(index_dir: Path | None, announce: bool = False) -> Path:
     """The folder to open for ``index_dir``: itself; for a pack file (``*.ipack``) or the
     default index shipped as one, the folder it is unpacked to (the first time, into the
-    cache folder)."""
+    cache folder; ``announce``: saying so on stderr first, where someone is watching)."""
     if index_dir is not None:
         if index_dir.suffix == PACK_SUFFIX and index_dir.is_file():
-            return _unpacked(index_dir)
+            return _unpacked(index_dir, announce)
         return index_dir
     if not (DEFAULT_INDEX_DIR / layout.CURRENT).is_file() and DEFAULT_INDEX_PACK.is_file():
-        return _unpacked(DEFAULT_INDEX_PACK)
+        return _unpacked(DEFAULT_INDEX_PACK, announce)
     return DEFAULT_INDEX_DIR
 
 
-def _unpacked(pack: Path) -> Path:
+def _unpacked(pack: Path, announce: bool = False) -> Path:
     # Imported here: the hook's path opens a folder and needs neither the packer nor the cache.
     from ipscan.encoder.cache import cache_dir
     from ipscan.index.pack import unpack_index
 
-    return unpack_index(pack, cache_dir() / UNPACKED)
+    def tell(target: Path) -> None:
+        # The first scan on a machine waits on this (10-15 s on 2 cores): say why, once.
+        print(
+            f"ipscan: unpacking the index {pack.name} into {target} (once per machine)...",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return unpack_index(pack, cache_dir() / UNPACKED, tell if announce else None)
 
 
-def open_index(index_dir: Path | None) -> IndexReader:
-    """Open ``index_dir`` (a folder or a pack), or the embedded default index when it is None."""
-    where = index_location(index_dir)
+def open_index(index_dir: Path | None, announce: bool = False) -> IndexReader:
+    """Open ``index_dir`` (a folder or a pack), or the embedded default index when it is None
+    (``announce``: see ``index_location``)."""
+    where = index_location(index_dir, announce)
     if not (where / layout.CURRENT).is_file():
         if index_dir is None:
             raise IpscanIndexError(

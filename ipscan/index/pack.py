@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -166,10 +167,11 @@ def pack_id(pack: Path) -> str:
     return str(meta["id"])
 
 
-def unpack_index(pack: Path, root: Path) -> Path:
+def unpack_index(pack: Path, root: Path, announce: Callable[[Path], None] | None = None) -> Path:
     """The index folder of ``pack`` below ``root`` (``root/<id>``), written the first time:
     under a lock, into a temporary folder renamed into place, so concurrent scans wait for
-    one writer and never see half an index."""
+    one writer and never see half an index. ``announce(target)`` is called when this call
+    is the one that writes it."""
     meta = _read_meta(pack)
     target = root / str(meta["id"])
     if (target / layout.CURRENT).is_file():
@@ -181,6 +183,8 @@ def unpack_index(pack: Path, root: Path) -> Path:
             if (target / layout.CURRENT).is_file():  # another process unpacked it meanwhile
                 return target
             _clear_leftovers(root, target)
+            if announce is not None:
+                announce(target)
             contents = _contents(pack, meta)
             work = Path(tempfile.mkdtemp(prefix=".unpack-", dir=root))
             try:
