@@ -17,12 +17,14 @@ from ipscan.encoder import load_encoder
 from ipscan.encoder.cache import EmbeddingCache
 from ipscan.encoder.cache import embed_cached
 from ipscan.encoder.int8 import RECIPE
+from ipscan.encoder.int8 import as_u8
 from ipscan.encoder.int8 import dynamic_quantize
 from ipscan.encoder.int8 import quantize_matrix
 from ipscan.encoder.model_dir import MANIFEST
 from ipscan.encoder.model_dir import bundled_dirs
 from ipscan.encoder.standalone import EMBEDDINGS_FILE
 from ipscan.encoder.standalone import INT8_GRAPH_FILE
+from ipscan.encoder.standalone import INT8_U8_GRAPH_FILE
 from ipscan.encoder.standalone import INT8_WEIGHTS_FILE
 from ipscan.errors import EncoderError
 from ipscan.errors import IpscanIndexError
@@ -30,6 +32,7 @@ from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
 
 SHIPPED = bundled_dirs()[0].parent / "encoder-float32"  # the float source of the shipped int8
+SHIPPED_INT8 = bundled_dirs()[0]  # the encoder a scan loads
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -69,7 +72,14 @@ def float_encoder() -> Encoder:
 
 def test_the_int8_folder_keeps_the_tables_and_names_its_recipe(int8_dir: Path) -> None:
     assert sorted(p.name for p in int8_dir.iterdir()) == sorted(
-        [EMBEDDINGS_FILE, INT8_WEIGHTS_FILE, INT8_GRAPH_FILE, MANIFEST, "tokenizer.json"]
+        [
+            EMBEDDINGS_FILE,
+            INT8_WEIGHTS_FILE,
+            INT8_GRAPH_FILE,
+            INT8_U8_GRAPH_FILE,
+            MANIFEST,
+            "tokenizer.json",
+        ]
     )
     # The float16 tables are the shipped file itself; the graph holds no weights.
     assert (int8_dir / EMBEDDINGS_FILE).read_bytes() == (SHIPPED / EMBEDDINGS_FILE).read_bytes()
@@ -179,3 +189,35 @@ def test_activations_quantize_as_dynamic_quantize_linear() -> None:
     assert (a + 96).tolist() == [[0.0, 255.0, 96.0]]
     half = np.array([[-1.5, 2.5, 0.5 * scale, 1.5 * scale, 2.5 * scale]], dtype=np.float32)
     assert dynamic_quantize(half)[0][0, 2:].tolist() == [0.0, 2.0, 2.0]
+
+
+def test_uint8_weights_are_the_same_integer_products() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.integers(-127, 128, size=(6, 5)).astype(np.int8)
+    a = rng.integers(0, 256, size=(4, 5)).astype(np.int64)
+    name = "encoder.layer.0.attention.self.query.weight"
+    u8 = as_u8({name: w, "embeddings.word_embeddings.weight": w})
+    assert u8[name].dtype == np.uint8
+    assert u8["embeddings.word_embeddings.weight"] is w  # not a linear map: as stored
+    exact = (a - 3) @ w.astype(np.int64).T
+    assert np.array_equal((a - 3) @ (u8[name].astype(np.int64) - 128).T, exact)
+
+
+@pytest.mark.parametrize("weights", ["u8", "s8"])
+def test_the_shipped_folder_runs_exactly_with_uint8_weights(
+    weights: str, texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a CPU without VNNI ONNX Runtime's uint8 x int8 kernel saturates (ipscan.encoder.cpu):
+    # the uint8 graph must give the exact vectors (numpy's) on any CPU; the int8 one only where
+    # the kernel is exact, so only its agreement with the uint8 graph on such CPUs is checked.
+    from ipscan.encoder.cpu import ENV_INT8_WEIGHTS
+    from ipscan.encoder.cpu import int8_weights_as_u8
+
+    assert (SHIPPED_INT8 / INT8_U8_GRAPH_FILE).is_file()
+    monkeypatch.setenv(ENV_INT8_WEIGHTS, weights)
+    ort = load_encoder("cpu", SHIPPED_INT8).encode(texts)
+    exact = load_encoder("numpy", SHIPPED_INT8).encode(texts)
+    cos = _cos(ort, exact)
+    monkeypatch.delenv(ENV_INT8_WEIGHTS)
+    if weights == "u8" or not int8_weights_as_u8():
+        assert float(np.median(cos)) >= 0.99999 and float(cos.min()) >= 0.98

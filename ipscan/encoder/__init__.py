@@ -266,9 +266,12 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
     graph = info.graph_file if chosen == "cpu" and _ort_installed() else None
 
     def cpu_runtime() -> Runtime:
+        from ipscan.encoder.cpu import int8_weights_as_u8
+        from ipscan.encoder.int8 import as_u8
         from ipscan.encoder.numpy_bert import NumpyBert
         from ipscan.encoder.numpy_int8 import NumpyInt8Bert
         from ipscan.encoder.ort_runtime import OrtRuntime
+        from ipscan.encoder.standalone import INT8_U8_GRAPH_FILE
         from ipscan.encoder.standalone import read_stored_weights
         from ipscan.extract.parallel import available_cores
 
@@ -278,7 +281,11 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
         runtime: OrtRuntime | NumpyBert
         if graph is not None:
             threads = encoder_threads(available_cores())
-            runtime = OrtRuntime(graph, weights, threads, per_sequence=int8)
+            chosen_graph = graph
+            u8_graph = graph.with_name(INT8_U8_GRAPH_FILE)
+            if int8 and int8_weights_as_u8() and u8_graph.is_file():
+                chosen_graph, weights = u8_graph, as_u8(weights)
+            runtime = OrtRuntime(chosen_graph, weights, threads, per_sequence=int8)
         else:
             runtime = (NumpyInt8Bert if int8 else NumpyBert)(weights, info.config)
         if runtime.hidden != info.dim:

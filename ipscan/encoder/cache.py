@@ -75,9 +75,15 @@ def cache_disabled() -> bool:
     return os.environ.get(ENV_NO_CACHE, "").strip().lower() not in ("", "0", "false", "no")
 
 
+# Bumped when vectors cached before were computed wrongly: v3, the int8 encoder on CPUs without
+# VNNI had cached vectors clipped by ONNX Runtime's saturating kernel (ipscan.encoder.cpu).
+_KEY_VERSION = "v3"
+
+
 def cache_key(weights_sha256: str, text: str) -> bytes:
-    """sha256(weights_sha256 + NUL + text), as bytes."""
-    return hashlib.sha256(f"{weights_sha256}\0{text}".encode("utf-8", "surrogatepass")).digest()
+    """sha256(key version + NUL + weights_sha256 + NUL + text), as bytes."""
+    keyed = f"{_KEY_VERSION}\0{weights_sha256}\0{text}"
+    return hashlib.sha256(keyed.encode("utf-8", "surrogatepass")).digest()
 
 
 def row_digest(key: bytes, vector: bytes) -> bytes:

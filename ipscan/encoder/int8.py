@@ -35,6 +35,7 @@ LINEAR_MAPS = (
     "output.dense",
 )
 _W_MAX = 127  # symmetric int8 weights: [-127, 127]
+U8_ZERO = 128  # the zero point of the weights handed over as uint8 (``as_u8``)
 _A_MAX = 255  # uint8 activations: [0, 255]
 
 
@@ -66,6 +67,19 @@ def quantize_tensors(tensors: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]
         else:
             out[name] = value
     return dict(sorted(out.items()))
+
+
+def as_u8(tensors: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The tensors with each int8 linear weight as uint8 plus ``U8_ZERO``, for the graph built
+    with ``u8_weights``: (a - a0)(w + 128 - 128) is the same integer product. ONNX Runtime's
+    uint8 x int8 kernel on a CPU without VNNI (AVX2, AVX-512 without VNNI) adds pairs of
+    products in 16 bits with saturation: vectors at cosine median 0.980, min 0.956 from the
+    exact ones on an AVX2 EPYC (300 functions), against 0.9999999 with uint8 x uint8."""
+    out = dict(tensors)
+    for name, value in tensors.items():
+        if is_linear_weight(name) and value.dtype == np.int8:
+            out[name] = (value.astype(np.int16) + U8_ZERO).astype(np.uint8)
+    return out
 
 
 def dynamic_quantize(x: np.ndarray) -> tuple[np.ndarray, np.float32]:

@@ -35,6 +35,9 @@ TOKENIZER_FILE = "tokenizer.json"
 GRAPH_FILE = "encoder.onnx"
 INT8_WEIGHTS_FILE = "encoder.int8.safetensors"
 INT8_GRAPH_FILE = "encoder.int8.onnx"
+# The same graph taking the int8 weights as uint8 (``ipscan.encoder.int8.as_u8``): what ONNX
+# Runtime runs on CPUs whose int8 kernels saturate (``ipscan.encoder.cpu``).
+INT8_U8_GRAPH_FILE = "encoder.int8.u8.onnx"
 _TABLES = (
     "embeddings.word_embeddings.weight",
     "embeddings.position_embeddings.weight",

@@ -71,15 +71,23 @@ def build_graph(
     config: Mapping[str, Any],
     dtypes: Mapping[str, Any] | None = None,
     int8: bool = False,
+    u8_weights: bool = False,
 ) -> bytes:
     """The serialized ONNX model for weights of these ``shapes`` (name -> shape) and ``dtypes``
-    (name -> numpy dtype, float32 where not given); ``int8``: quantized linear maps."""
+    (name -> numpy dtype, float32 where not given); ``int8``: quantized linear maps;
+    ``u8_weights``: their int8 weights handed over as uint8 plus 128 with a zero point of 128
+    (``ipscan.encoder.int8.as_u8``), the same integer products computed by kernels that do not
+    saturate on CPUs without VNNI."""
     from onnx import TensorProto
     from onnx import helper
 
     from ipscan.encoder.int8 import SCALE_SUFFIX
+    from ipscan.encoder.int8 import U8_ZERO
+    from ipscan.encoder.int8 import is_linear_weight
 
     types = {name: np.dtype((dtypes or {}).get(name, np.float32)) for name in shapes}
+    if u8_weights:
+        types.update({n: np.dtype(np.uint8) for n in shapes if is_linear_weight(n)})
     g = _Graph(helper)
     quantized: dict[str, list[str]] = {}  # a linear map's input -> its DynamicQuantizeLinear
     hidden = int(config["hidden_size"])
@@ -106,7 +114,8 @@ def build_graph(
             quantized[x] = g.multi("DynamicQuantizeLinear", 3, x)
         x_q, x_scale, x_zero = quantized[x]
         out_dim = int(shapes[name + ".weight"][0])
-        w_zero = g.const(name + ".weight_zero_point", np.zeros(out_dim, np.int8))
+        zero = np.full(out_dim, U8_ZERO, np.uint8) if u8_weights else np.zeros(out_dim, np.int8)
+        w_zero = g.const(name + ".weight_zero_point", zero)
         scale = g.op("Mul", x_scale, name + ".weight" + SCALE_SUFFIX)
         product = g.op("MatMulInteger", x_q, w_t, x_zero, w_zero)
         y = g.op("Mul", g.op("Cast", product, to=TensorProto.FLOAT), scale)

@@ -35,6 +35,7 @@ from ipscan.encoder.model_dir import ModelInfo
 from ipscan.encoder.model_dir import weights_sha256
 from ipscan.encoder.standalone import EMBEDDINGS_FILE
 from ipscan.encoder.standalone import INT8_GRAPH_FILE
+from ipscan.encoder.standalone import INT8_U8_GRAPH_FILE
 from ipscan.encoder.standalone import INT8_WEIGHTS_FILE
 from ipscan.encoder.standalone import TOKENIZER_FILE
 from ipscan.encoder.standalone import WEIGHTS_FILE
@@ -101,13 +102,15 @@ def quantize_standalone(
         else:
             write_weights(parts[EMBEDDINGS_FILE], tmp / EMBEDDINGS_FILE)
         write_weights(int8, tmp / INT8_WEIGHTS_FILE, {"quantization": RECIPE})
-        graph = build_graph(
-            {k: v.shape for k, v in tensors.items()},
-            source.config,
-            {k: v.dtype for k, v in tensors.items()},
-            int8=True,
-        )
-        (tmp / INT8_GRAPH_FILE).write_bytes(graph)
+        for name, u8 in ((INT8_GRAPH_FILE, False), (INT8_U8_GRAPH_FILE, True)):
+            graph = build_graph(
+                {k: v.shape for k, v in tensors.items()},
+                source.config,
+                {k: v.dtype for k, v in tensors.items()},
+                int8=True,
+                u8_weights=u8,
+            )
+            (tmp / name).write_bytes(graph)
         shutil.copyfile(source.tokenizer_file, tmp / TOKENIZER_FILE)
         manifest = _manifest(source)
         write_manifest(tmp, manifest)
