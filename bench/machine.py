@@ -30,14 +30,12 @@ _FEATURES = (
 
 def cpu_features() -> str:
     """The CPU's vector features that matter here ("AVX2, AVX-512, AVX-512 VNNI"), or "?"."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                return ", ".join(name for flag, name in _FEATURES if flag in flags) or "none"
-    except OSError:
-        pass
-    return "?"
+    from ipscan.encoder.cpu import cpu_flags
+
+    flags = cpu_flags()
+    if flags is None:
+        return "?"
+    return ", ".join(name for flag, name in _FEATURES if flag in flags) or "none"
 
 
 def machine_line() -> str:

@@ -36,12 +36,14 @@ def _exact_int8_dot() -> bool:
     machine = platform.machine().lower()
     if machine not in ("x86_64", "amd64", "i386", "i686", "x86"):
         return True  # ARM and others: ONNX Runtime's int8 kernels widen before adding
-    flags = _x86_flags()
+    flags = cpu_flags()
     # Unknown (not Linux): the uint8 graph, exact on any CPU.
     return flags is not None and not _EXACT_FLAGS.isdisjoint(flags)
 
 
-def _x86_flags() -> frozenset[str] | None:
+@lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU's feature flags as Linux's /proc/cpuinfo lists them, or None where unknown."""
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("flags"):

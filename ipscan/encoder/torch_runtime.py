@@ -31,14 +31,9 @@ def cpu_has_bf16_matrix_units() -> bool:
     ``IPSCAN_TORCH_BF16=0`` says not to use them."""
     if os.environ.get("IPSCAN_TORCH_BF16", "").strip() == "0":
         return False
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return "amx_bf16" in line.split()
-    except OSError:
-        pass
-    return False
+    from ipscan.encoder.cpu import cpu_flags
+
+    return "amx_bf16" in (cpu_flags() or ())
 
 
 class TorchRuntime:

@@ -38,11 +38,10 @@ from ipscan.index.store import add_segment
 from ipscan.index.store import collect_old_generations
 from ipscan.index.store import write_index
 from ipscan.index.store import writer_lock
-from ipscan.licensing import file_license
 from ipscan.licensing.copyright import copyright_statements
 from ipscan.licensing.families import later_by_headers
 from ipscan.licensing.headers import HEADER_LINES
-from ipscan.licensing.notices import header_license
+from ipscan.licensing.notices import stated_file_license
 from ipscan.progress import Advance
 from ipscan.progress import Meter
 from ipscan.progress import meter as quiet_meter
@@ -392,10 +391,9 @@ def _read_source(
             continue
         text = analyzed.file.text
         file_id = file_base + len(pending.files)
-        default = default_license(path)
-        license_ = file_license(text, default)
+        license_, says = stated_file_license(text, default_license(path))
         record: dict[str, object] = {"path": path, "source": source_id, "license": license_}
-        stated.append(license_ != default or header_license(text) is not None)
+        stated.append(says)
         statements = copyright_statements(text, max_lines=HEADER_LINES)
         if statements:
             record["copyright"] = list(statements)

@@ -19,7 +19,13 @@ from ipscan.licensing.spdx import parse_spdx_expression
 
 NOASSERTION = "NOASSERTION"  # SPDX: the license was not determined
 
-__all__ = ["file_license", "header_license", "spdx_identifier_in", "spdx_identifiers"]
+__all__ = [
+    "file_license",
+    "header_license",
+    "spdx_identifier_in",
+    "spdx_identifiers",
+    "stated_file_license",
+]
 
 _SPDX_LINE = re.compile(r"SPDX-License-Identifier:\s*(.+)", re.IGNORECASE)
 
@@ -61,7 +67,15 @@ def header_license(text: str) -> str | None:
 
 
 def file_license(text: str, default: str) -> str:
-    """A file's own license when it states one, else its package's (``default``).
+    """A file's own license when it states one, else its package's (``default``): see
+    ``stated_file_license``."""
+    return stated_file_license(text, default)[0]
+
+
+def stated_file_license(text: str, default: str) -> tuple[str, bool]:
+    """A file's own license when it states one, else its package's (``default``), and whether
+    the file states one (an SPDX line, a license statement of its header, or a license other
+    than its package's).
 
     The package's license also fills in what the file leaves open: the variant of "a
     BSD-style license", the rest of a file whose statements cover a part ("Portions of this
@@ -71,8 +85,9 @@ def file_license(text: str, default: str) -> str:
     choice: the package's expression when it names exactly those two."""
     found = spdx_identifier_in(text)
     if found:
-        return found
+        return found, True
     header = read_header(text)
+    stated = bool(header.statements)
     package = default if default and default != NOASSERTION else ""
     # "the BSD License": the package's BSD variant, else the one a known boilerplate means.
     variant = bsd_variant(package) or header.bsd_hint
@@ -81,8 +96,9 @@ def file_license(text: str, default: str) -> str:
         for s in header.statements
     ]
     statements = [with_bsd_variant(s, variant) for s in statements]
-    if not _says_versions(text):
-        statements = [_later_from_package(s, package) for s in statements]
+    later = [_later_from_package(s, package) for s in statements]
+    if later != statements and not _says_versions(text):
+        statements = later
     if header.bsd_family and package:
         bsd = [i for i in license_ids(package) if i.startswith("BSD-")]
         if bsd and (statements or " OR " not in package):
@@ -91,11 +107,12 @@ def file_license(text: str, default: str) -> str:
         # "governed by a BSD-style license" in a package that names no license: the family.
         statements.append(variant or BSD_UNKNOWN_VARIANT)
     if not statements:
-        return default
+        return default, stated
     if header.partial and package and names_new_family(package, statements):
         statements.append(package)
     terms = [t for s in statements for t in and_terms(s)]
-    return join_and(list(dict.fromkeys(terms))) or default
+    found = join_and(list(dict.fromkeys(terms))) or default
+    return found, stated or found != default
 
 
 # "version 2", "v2 only", "version 2.1 of the License": a header that says which versions.
