@@ -12,7 +12,11 @@
 the default index is unpacked once before the runs, as a machine's first scan does, and not
 timed here (``bench/hook_speed.py`` times it).
 
-    python bench/scan_speed.py [--repeat 3] [--skip-big-file]
+``--without-faiss`` runs every scan as an install without FAISS does (the pre-commit hook's
+environment, ``pip install ipscan-code`` without ``[cpu]``): the module is blocked in each
+process, so vectors are searched exactly.
+
+    python bench/scan_speed.py [--repeat 3] [--skip-big-file] [--without-faiss]
 """
 
 from __future__ import annotations
@@ -92,10 +96,16 @@ def fifty_thousand_lines() -> str:
     return "\n".join(lines[:50_000]) + "\n"
 
 
+# Set by --without-faiss: a folder whose sitecustomize.py blocks ``import faiss``.
+BLOCK_FAISS: Path | None = None
+
+
 def scan(repo: Path, cache: Path | None) -> tuple[float, str]:
     """Wall time and summary line of ``ipscan repo``: with the embedding cache in ``cache``,
     or with none (``IPSCAN_NO_CACHE``) when it is None."""
     env = user_env()
+    if BLOCK_FAISS is not None:
+        env["PYTHONPATH"] = str(BLOCK_FAISS)
     if cache is None:
         env["IPSCAN_NO_CACHE"] = "1"
     else:
@@ -129,9 +139,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-big-file", action="store_true")
+    ap.add_argument("--without-faiss", action="store_true")
     args = ap.parse_args()
     print(machine_line())
     work = Path(tempfile.mkdtemp(prefix="ipscan-speed-"))
+    if args.without_faiss:
+        global BLOCK_FAISS
+        BLOCK_FAISS = work / "no-faiss"
+        BLOCK_FAISS.mkdir()
+        (BLOCK_FAISS / "sitecustomize.py").write_text("import sys\nsys.modules['faiss'] = None\n")
+        print("faiss blocked: vectors searched exactly, as in an install without it")
     unpack_default_index(work)
     small = git_repo(work / "small", {"five.py": five_functions()})
     colds = [scan(small, None)[0] for _ in range(args.repeat)]

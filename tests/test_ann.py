@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,16 @@ import numpy as np
 import pytest
 
 from ipscan.errors import IpscanIndexError
+from ipscan.index import ann
 from ipscan.index.ann import F16_NAME
 from ipscan.index.ann import IVF_NAME
 from ipscan.index.ann import MISSING
+from ipscan.index.ann import ExactStore
 from ipscan.index.ann import open_v1_store
 from ipscan.index.ann import open_vector_store
 from ipscan.index.ann import verify_vector_store
 from ipscan.index.ann import write_vector_store
+from ipscan.index.vectors import has_faiss
 from ipscan.index.vectors import load_faiss
 from ipscan.index.vectors import stored_vector
 from ipscan.index.vectors import write_vectors
@@ -352,3 +356,68 @@ def test_verify_reads_what_open_does_not(
     with pytest.raises(IpscanIndexError) as caught:
         verify_vector_store(folder, description_of(folder), N, DIM)
     assert "\n" not in str(caught.value)
+
+
+@pytest.fixture
+def no_faiss(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import faiss`` fails, as in an install without it (the pre-commit hook's)."""
+    monkeypatch.setitem(sys.modules, "faiss", None)
+
+
+def test_without_faiss_a_large_store_is_written_without_an_ann_file(
+    tmp_path: Path, data: np.ndarray, queries: np.ndarray, no_faiss: None
+) -> None:
+    assert not has_faiss()
+    description = write_f16_store(tmp_path, data[:4000], ann_threshold=1000)
+    assert description["kind"] == "exact-f16"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [F16_NAME]
+    store = open_vector_store(tmp_path, description, 4000, DIM)
+    np.testing.assert_array_equal(
+        store.search(queries, K)[1], brute_force(data[:4000].astype(np.float16), queries, K)[1]
+    )
+
+
+def test_without_faiss_an_ivf_store_is_searched_exactly(
+    ivf_folder: Path, data: np.ndarray, queries: np.ndarray, no_faiss: None
+) -> None:
+    store = open_vector_store(ivf_folder, description_of(ivf_folder), N, DIM)
+    assert isinstance(store, ExactStore)
+    scores, ids = store.search(queries, K)
+    want_scores, want_ids = brute_force(data.astype(np.float16), queries, K)
+    np.testing.assert_array_equal(ids, want_ids)
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-5)
+
+
+def test_without_faiss_a_store_too_large_for_exact_search_is_warned_of_once(
+    ivf_folder: Path,
+    no_faiss: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(ann, "EXACT_UNITS", N - 1)
+    monkeypatch.setattr(ann, "_warned", set())
+    for _ in range(2):
+        open_vector_store(ivf_folder, description_of(ivf_folder), N, DIM)
+    warned = [r.getMessage() for r in caplog.records if "faiss is not installed" in r.getMessage()]
+    assert len(warned) == 1, warned
+    assert f"{N} vectors are searched exactly" in warned[0]
+    assert "ipscan-code[cpu]" in warned[0]
+    monkeypatch.setattr(ann, "EXACT_UNITS", N)  # the default index's size: no warning
+    monkeypatch.setattr(ann, "_warned", set())
+    caplog.clear()
+    open_vector_store(ivf_folder, description_of(ivf_folder), N, DIM)
+    assert not caplog.records
+
+
+def test_exact_search_finds_rows_repeated_across_blocks(tmp_path: Path, data: np.ndarray) -> None:
+    """Rows repeated a block or two later all reach the top k, each with its exact score (the
+    order of equal scores is up to BLAS's rounding in each block, as in FAISS)."""
+    rows = np.concatenate([data[:5000], data[:5000], data[:5000]])  # 15,000: three blocks
+    description = write_f16_store(tmp_path, rows)
+    store = open_vector_store(tmp_path, description, len(rows), DIM)
+    queries = np.concatenate([data[:50], clustered(50, seed=9)])
+    scores, ids = store.search(queries, K)
+    want_scores, _ = brute_force(rows.astype(np.float16), queries, K)
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-5)
+    for q in range(50):
+        assert set(ids[q, :3]) == {q, q + 5000, q + 10000}

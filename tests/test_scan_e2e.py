@@ -219,3 +219,21 @@ def test_clean_repository_exits_zero(tmp_path: Path, tiny_index: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert res.stdout == ""
     assert "0 findings" in res.stderr
+
+
+def test_a_scan_without_faiss_finds_the_same(
+    scanned, tiny_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without FAISS (the pre-commit hook's) searches the vectors exactly and reports
+    what an install with it does."""
+    args = ("repo", str(scanned["repo"]), "--index", str(tiny_index), "--format", "json")
+    with_faiss = run_cli(*args)
+    blocker = tmp_path / "no-faiss"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['faiss'] = None\n")
+    monkeypatch.setenv("PYTHONPATH", str(blocker))
+    without = run_cli(*args)
+    assert without.returncode == with_faiss.returncode == 1, without.stderr
+    assert "faiss" not in without.stderr
+    found = [json.loads(r.stdout)["findings"] for r in (with_faiss, without)]
+    assert found[0] == found[1] and found[0]

@@ -33,20 +33,86 @@ def exact_search(
     rows: np.ndarray | ScaledRows, queries: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k rows of largest inner product with each query (float32 (nq, d))."""
-    nq = len(queries)
+    nq, n = len(queries), len(rows)
     best = np.full((nq, k), MISSING, np.float32)
     best_ids = np.full((nq, k), -1, np.int64)
-    for start in range(0, len(rows), BLOCK_ROWS):
-        block = np.asarray(rows[start : start + BLOCK_ROWS], dtype=np.float32)
-        scores = queries @ block.T
-        keep = min(k, len(block))
-        part = np.argpartition(scores, len(block) - keep, axis=1)[:, len(block) - keep :]
-        best, best_ids = top_k(
-            np.concatenate([best, np.take_along_axis(scores, part, axis=1)], axis=1),
-            np.concatenate([best_ids, part + start], axis=1),
-            k,
-        )
+    # Buffers reused block after block: fresh 30 MB arrays a block cost as much in page faults
+    # as the matmul on a 2-core machine.
+    width = max(1, min(BLOCK_ROWS, n))
+    block_buf = np.empty((width, queries.shape[1]), np.float32)
+    score_buf = np.empty((nq, width), np.float32)
+    start, size = 0, FIRST_BLOCK_ROWS
+    while start < n:
+        stop = min(n, start + size)
+        block = _read_block(rows, start, stop, block_buf)
+        scores = score_buf[:, : stop - start]
+        np.matmul(queries, block.T, out=scores)
+        # Only a score above a query's k-th best so far can enter its top k (a tie loses to
+        # the earlier, smaller id). After the first, small block few queries have one, and few
+        # scores, so only those are selected: partitioning every row cost twice the matmul.
+        hit = np.flatnonzero(scores.max(axis=1) > best[:, -1])
+        if not len(hit):
+            start, size = stop, BLOCK_ROWS
+            continue
+        sub = scores[hit]
+        above = sub > best[hit, -1:]
+        if np.count_nonzero(above) <= SPARSE_SHARE * above.size:
+            best[hit], best_ids[hit] = _merge_sparse(best[hit], best_ids[hit], sub, above, start)
+        else:
+            keep = min(k, stop - start)
+            part = np.argpartition(sub, stop - start - keep, axis=1)[:, stop - start - keep :]
+            best[hit], best_ids[hit] = top_k(
+                np.concatenate([best[hit], np.take_along_axis(sub, part, axis=1)], axis=1),
+                np.concatenate([best_ids[hit], part + start], axis=1),
+                k,
+            )
+        start, size = stop, BLOCK_ROWS
     return best, best_ids
+
+
+# The first block is small: its k best give every query a floor that most later scores miss.
+FIRST_BLOCK_ROWS = 1_024
+
+
+def _read_block(
+    rows: np.ndarray | ScaledRows, start: int, stop: int, buf: np.ndarray
+) -> np.ndarray:
+    """Rows ``start:stop`` as float32, decoded into ``buf`` where the rows allow it."""
+    out = buf[: stop - start]
+    if isinstance(rows, ScaledRows) and isinstance(rows.records, np.ndarray):
+        records = rows.records[start:stop]
+        np.copyto(out, records["code"], casting="unsafe")
+        out *= records["scale"][:, None]
+        return out
+    if isinstance(rows, np.ndarray):
+        np.copyto(out, rows[start:stop], casting="unsafe")
+        return out
+    return np.asarray(rows[start:stop], dtype=np.float32)
+
+
+# A block whose scores above the queries' k-th best are at most this share of all is merged
+# from those alone (``_merge_sparse``); more, and every row is partitioned.
+SPARSE_SHARE = 0.05
+
+
+def _merge_sparse(
+    best: np.ndarray, best_ids: np.ndarray, scores: np.ndarray, above: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``best`` (nq, k) merged with the (query, column) scores marked ``above``: one sort of
+    every query's k best and its new scores, by query, then as ``top_k`` orders."""
+    nq, k = best.shape
+    qi, col = np.nonzero(above)
+    owner = np.concatenate([np.repeat(np.arange(nq), k), qi])
+    ids = np.concatenate([best_ids.reshape(-1), col.astype(np.int64) + start])
+    values = np.concatenate([best.reshape(-1), scores[qi, col]])
+    order = np.lexsort((ids, ids < 0, -values, owner))
+    counts = np.bincount(owner, minlength=nq)
+    first = np.cumsum(counts) - counts
+    take = order[(first[:, None] + np.arange(k)).reshape(-1)]
+    out_ids = ids[take].reshape(nq, k)
+    out = values[take].reshape(nq, k).astype(np.float32)
+    out[out_ids < 0] = MISSING
+    return out, out_ids
 
 
 def rerank(
