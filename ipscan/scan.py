@@ -22,7 +22,6 @@ from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.analyze import touched_units
 from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
@@ -388,12 +387,13 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
     scan_paths = set(kept)
     wanted = [c for c in changes.files if c.path in scan_paths]
     collected = collect_changed(wanted)
-    parsed = analyze_files(collected.files, options.jobs)
+    added = {c.path: c.added for c in changes.files}
+    # Only the changed units are fingerprinted and embedded; every unit's lines still count
+    # towards a file-level finding (``code_spans``).
+    lines = None if all_units else [added.get(f.path, ()) for f in collected.files]
+    parsed = analyze_files(collected.files, options.jobs, lines)
     whole = list(bar(parsed, len(collected.files), "parsing files", options.progress))
     analyzed = whole
-    if not all_units:
-        added = {c.path: c.added for c in changes.files}
-        analyzed = [touched_units(af, added.get(af.file.path, ())) for af in whole]
     not_staged = (SkippedFile(p, "not-staged") for p in changes.not_staged)
     submodules = (SkippedFile(p, "submodule") for p in changes.submodules)
     skipped = (*collected.skipped, *ignored, *not_staged, *submodules)

@@ -67,3 +67,31 @@ def test_entries_keep_their_paths_and_order_through_the_pool() -> None:
 def test_a_small_batch_stays_in_this_process() -> None:
     small = [SourceFile("a.py", "def f(x):\n    return x + 1\n", "python")]
     assert _plain(list(analyze_files(small, jobs=4))) == _plain([analyze_file(small[0])])
+
+
+def test_wanted_lines_keep_only_the_units_they_touch_in_both_paths() -> None:
+    """The pre-commit hook's case: only the changed units are fingerprinted, every unit's lines
+    still count towards the file, and the pool gives what one process gives."""
+    files = _stdlib_files(2 * MIN_PARALLEL_BYTES)
+    whole = [analyze_file(f) for f in files]
+    lines: list[tuple[tuple[int, int], ...] | None] = []
+    for af in whole:
+        if len(af.units) < 3:
+            lines.append(None)  # None: every unit, as before
+            continue
+        second = af.units[1].unit.span
+        lines.append(((second.start_line, second.start_line), (10**6, 10**6)))
+    for jobs in (1, 2):
+        got = list(analyze_files(files, jobs=jobs, lines=lines))
+        for af, full, wanted in zip(got, whole, lines, strict=True):
+            assert af.code_spans == full.code_spans
+            if wanted is None:
+                assert _plain(af) == _plain(full)
+                continue
+            assert af.scan_lines == wanted
+            touched = [
+                u
+                for u in full.units
+                if u.unit.span.start_line <= wanted[0][0] <= u.unit.span.end_line
+            ]
+            assert _plain(af.units) == _plain(touched) and touched

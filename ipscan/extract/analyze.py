@@ -54,13 +54,21 @@ class AnalyzedFile:
     scan_lines: tuple[tuple[int, int], ...] | None = None
 
 
-def analyze_file(file: SourceFile) -> AnalyzedFile:
-    """Parse ``file`` and fingerprint every unit that has at least MIN_UNIT_TOKENS tokens."""
+def analyze_file(file: SourceFile, lines: Sequence[tuple[int, int]] | None = None) -> AnalyzedFile:
+    """Parse ``file`` and fingerprint every unit that has at least MIN_UNIT_TOKENS tokens.
+
+    ``lines``: only the units overlapping one of these line ranges are fingerprinted and kept
+    (the pre-commit hook's few changed functions in whole files), and the
+    file records them as the lines the scan asks about; every unit still counts in
+    ``code_spans``.
+    """
     parsed = parse_source(file)
     starts = [t.start_byte for t in parsed.tokens]
     data = file.text.encode("utf-8", "surrogatepass")
     units = []
     for unit in parsed.units:
+        if lines is not None and not _overlaps(unit.span.start_line, unit.span.end_line, lines):
+            continue
         lo = bisect.bisect_left(starts, unit.span.start_byte)
         hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
         if hi - lo < MIN_UNIT_TOKENS:
@@ -69,7 +77,12 @@ def analyze_file(file: SourceFile) -> AnalyzedFile:
         units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
     raw = file_evidence(parsed.tokens, data, file.text)
-    return AnalyzedFile(file, tuple(units), parsed.has_errors, spans, raw)
+    scan_lines = None if lines is None else tuple(lines)
+    return AnalyzedFile(file, tuple(units), parsed.has_errors, spans, raw, scan_lines)
+
+
+def _overlaps(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:
+    return any(a <= end and b >= start for a, b in ranges)
 
 
 def gate_bytes(path: str, data: bytes) -> SourceFile | SkippedFile | None:
@@ -92,13 +105,3 @@ def analyze_bytes(path: str, data: bytes) -> AnalyzedFile | SkippedFile | None:
     if not isinstance(gated, SourceFile):
         return gated
     return analyze_file(gated)
-
-
-def touched_units(af: AnalyzedFile, added: Sequence[tuple[int, int]]) -> AnalyzedFile:
-    """Only the units of ``af`` that overlap one of the ``added`` line ranges."""
-    units = tuple(
-        au
-        for au in af.units
-        if any(a <= au.unit.span.end_line and b >= au.unit.span.start_line for a, b in added)
-    )
-    return AnalyzedFile(af.file, units, af.has_errors, af.code_spans, af.raw, tuple(added))

@@ -56,15 +56,21 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
-def analyze_files(files: Sequence[SourceFile], jobs: int | None = None) -> Iterator[AnalyzedFile]:
-    """``analyze_file`` of each file, in order, on ``jobs`` processes (None: every core)."""
+def analyze_files(
+    files: Sequence[SourceFile],
+    jobs: int | None = None,
+    lines: Sequence[Sequence[tuple[int, int]] | None] | None = None,
+) -> Iterator[AnalyzedFile]:
+    """``analyze_file`` of each file, in order, on ``jobs`` processes (None: every core);
+    ``lines``: each file's line ranges whose units alone are wanted (``analyze_file``)."""
     n = _jobs(jobs)
     size = sum(len(f.text) for f in files)
+    wanted = list(lines) if lines is not None else [None] * len(files)
     if n == 1 or len(files) < 2 or size < MIN_PARALLEL_BYTES:
-        yield from (analyze_file(f) for f in files)
+        yield from (analyze_file(f, w) for f, w in zip(files, wanted, strict=True))
         return
     with _pool(min(n, len(files))) as pool:
-        yield from pool.map(analyze_file, files, chunksize=_CHUNK)
+        yield from pool.map(analyze_file, files, wanted, chunksize=_CHUNK)
 
 
 Analyzed = tuple[str, AnalyzedFile | SkippedFile | None]
