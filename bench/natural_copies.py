@@ -72,6 +72,10 @@ CD_PYTHON = WORK / "cdvenv" / "bin" / "python"  # python3 -m venv; pip install c
 DOLOS_DIR = WORK / "dolos"  # npm install @dodona/dolos-lib
 DISPLAY_T = 0.33  # copydetect's default display threshold, on the test file's side
 POSITIVE_T = 0.5  # share of a vendored file's lines found in its upstream file
+# A claim holds by the text when at least this share of its lines (of 4+ characters), and at
+# least VERIFY_MIN_LINES of them, are lines of the upstream file it names (``Verifier``).
+VERIFY_T = 0.6
+VERIFY_MIN_LINES = 3
 NEGATIVE_T = 0.1  # a negative shares less than this with every upstream file
 BIG_FILE = 20  # recall is also shown for vendored files of at least this many non-blank lines
 DISTINCT_CHARS = 8  # lines shorter than this ("}", "else:") say nothing about provenance
@@ -187,6 +191,7 @@ class Claim:
     source: str
     license: str = ""
     detail: str = ""
+    lines: tuple[int, int] | None = None  # the scanned lines claimed; None: the whole file
 
 
 @dataclass
@@ -535,7 +540,10 @@ def run_ipscan(case: Case, tree: Path, index: Path) -> tuple[list[Claim], float]
             f"{f['verdict']} {f['scope']} {f['start_line']}-{f['end_line']} <- {s['package']} "
             f"{s['version']} {s['path']}:{s['start_line']}-{s['end_line']}"
         )
-        claims.append(Claim(case.id, f["path"], s["package"], s["path"], s["license"], detail))
+        lines = (f["start_line"], f["end_line"])
+        claims.append(
+            Claim(case.id, f["path"], s["package"], s["path"], s["license"], detail, lines)
+        )
     return claims, seconds
 
 
@@ -638,9 +646,50 @@ class Score:
     right: list[Claim] = field(default_factory=list)
     wrong: list[Claim] = field(default_factory=list)
     unlabelled: int = 0  # claims on files that are neither positive nor negative
+    # Wrong claims whose lines the named upstream file does hold (``Verifier``), and the
+    # labelled files flagged by a claim that does not hold.
+    wrong_holds: list[bool] = field(default_factory=list)  # one per wrong claim
+    flagged_untrue: set[tuple[str, str]] = field(default_factory=set)
 
 
-def score(claims: list[Claim], labels: Labels) -> Score:
+class Verifier:
+    """Whether a claim holds by the text itself: most of the scanned lines it claims (the whole
+    file for a file-pair tool) are lines of the upstream file it names.
+
+    The ground truth names one upstream file per vendored file (the one sharing most lines) and
+    calls a file negative when it shares little with every upstream file as a whole. A vendored
+    file made from several upstream files (pytest's ``_py/path.py`` holds py's ``local.py`` and
+    much of ``common.py``), or an unrelated file with one copied function, then makes true
+    claims count as wrong. Those are counted apart, with the same rule for every tool.
+    """
+
+    def __init__(self, trees: dict[str, Path], ups: list[Upstream], lines: Lines) -> None:
+        self.trees, self.lines = trees, lines
+        self.files: dict[str, list[tuple[Upstream, str]]] = {}
+        for u in ups:
+            self.files.setdefault(norm_name(u.package), []).extend((u, r) for r in u.files)
+
+    def source(self, claim: Claim) -> Path | None:
+        for up, rel in self.files.get(norm_name(claim.package), []):
+            a, b = claim.source, rel
+            if a == b or a.endswith("/" + b) or b.endswith("/" + a):
+                return up.root / rel
+        return None
+
+    def holds(self, claim: Claim) -> bool:
+        source = self.source(claim)
+        if source is None:
+            return False
+        text = (self.trees[claim.case] / claim.path).read_text(encoding="utf-8", errors="replace")
+        rows = text.splitlines()
+        lo, hi = claim.lines or (1, len(rows))
+        claimed = [x for x in (r.strip() for r in rows[max(lo - 1, 0) : hi]) if len(x) >= 4]
+        have = self.lines.set_of(source)
+        found = sum(x in have for x in claimed)
+        return found >= VERIFY_MIN_LINES and found >= VERIFY_T * len(claimed)
+
+
+def score(claims: list[Claim], labels: Labels, verifier: Verifier | None = None) -> Score:
     out = Score()
     for c in claims:
         key = (c.case, c.path)
@@ -652,8 +701,11 @@ def score(claims: list[Claim], labels: Labels) -> Score:
         if truth is not None and names_source(c, truth):
             out.right.append(c)
             out.found.add(key)
-        else:
-            out.wrong.append(c)
+            continue
+        out.wrong.append(c)
+        out.wrong_holds.append(verifier is not None and verifier.holds(c))
+        if not out.wrong_holds[-1]:
+            out.flagged_untrue.add(key)
     return out
 
 
@@ -684,8 +736,15 @@ def metrics(s: Score, labels: Labels) -> dict[str, str]:
         for c in s.wrong
     )
     out["  wrong findings naming another file of the right upstream"] = str(sibling)
+    right = len(s.right) + sum(s.wrong_holds)
+    out["  precision per finding, wrong ones that hold by the text counted right"] = ratio(
+        right, len(s.right) + len(s.wrong)
+    )
     flagged_neg = sum(k in s.flagged for k in neg)
     out["negative files flagged"] = ratio(flagged_neg, len(neg))
+    out["  negative files flagged by a claim that does not hold by the text"] = ratio(
+        sum(k in s.flagged_untrue for k in neg), len(neg)
+    )
     tp = len(s.found)
     fp = flagged_neg + sum(k in s.flagged and k not in s.found for k in pos)
     p, r = tp / max(tp + fp, 1), tp / max(len(pos), 1)
@@ -748,8 +807,9 @@ def problems(
                 else "nothing (negative)"
             ),
             "got": f"{c.detail} [{c.package} {c.source}]",
+            "holds by the text": holds,
         }
-        for c in s.wrong
+        for c, holds in zip(s.wrong, s.wrong_holds, strict=True)
     ]
     return misses, false
 
@@ -879,8 +939,9 @@ def main() -> int:
     results: dict[str, dict[str, str]] = {}
     report: dict[str, Any] = {"misses": [], "false_positives": [], "left_out": left_out}
     rate = "n/a"
+    verifier = Verifier(trees, ups, Lines())
     for run in runs:
-        scored = score(run.claims, labels)
+        scored = score(run.claims, labels, verifier)
         results[run.name] = {**run.times, **metrics(scored, labels)}
         misses, false = problems(run.name, scored, labels, run.claims, run.near)
         report["misses"] += misses
