@@ -17,6 +17,7 @@ from ipscan.index.ann import open_vector_store
 from ipscan.index.ann import read_all_rows
 from ipscan.index.ann import verify_vector_store
 from ipscan.index.ann import write_vector_store
+from ipscan.index.ann_i8 import BLOCK_ROWS
 from ipscan.index.ann_i8 import decode
 from ipscan.index.ann_i8 import quantize
 from ipscan.index.ann_i8 import row_dtype
@@ -161,3 +162,19 @@ def test_the_exact_store_of_an_ivf_store_skips_its_ann_file(
     np.testing.assert_allclose(got_scores, want_scores, rtol=1e-5, atol=1e-6)
     assert recall(ivf_ids, got_ids) >= 0.9
     assert np.array_equal(exact.vector(7), ivf_row)
+
+
+def test_blocks_quantize_and_decode_as_one_pass_does() -> None:
+    """Rows are converted a block at a time (``BLOCK_ROWS``); across block edges each row is
+    what it is alone."""
+    rows = clustered(2 * BLOCK_ROWS + 123, seed=5)
+    records = quantize(rows)
+    picks = [0, BLOCK_ROWS - 1, BLOCK_ROWS, 2 * BLOCK_ROWS, len(rows) - 1]
+    for i in picks:
+        alone = quantize(rows[i : i + 1])
+        assert records[i].tobytes() == alone[0].tobytes()
+    decoded = decode(records)
+    assert decoded.dtype == np.float32 and decoded.shape == rows.shape
+    for i in picks:
+        np.testing.assert_array_equal(decoded[i], decode(records[i]))
+        np.testing.assert_array_equal(decoded[i], records[i]["code"] * records[i]["scale"])

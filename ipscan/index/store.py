@@ -255,17 +255,24 @@ def collect_old_generations(index_dir: Path, keep: str | None = None) -> None:
         generations.collect(index_dir, keep=keep)
 
 
+def _by_hash(rows: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by hash, equal hashes in their order (a stable sort); rows that already
+    are (an unpacked pack's) are returned as they are, without a sort and a copy."""
+    hashes = rows["hash"]
+    if len(hashes) < 2 or bool(np.all(hashes[1:] >= hashes[:-1])):
+        return rows
+    return rows[np.argsort(hashes, kind="stable")]
+
+
 def _write_generation(tmp: Path, contents: IndexContents) -> None:
     (tmp / layout.READERS).touch()
-    order = np.argsort(contents.postings["hash"], kind="stable")
-    np.save(tmp / layout.POSTINGS, contents.postings[order], allow_pickle=False)
+    np.save(tmp / layout.POSTINGS, _by_hash(contents.postings), allow_pickle=False)
     np.save(tmp / layout.UNITS, contents.units, allow_pickle=False)
     np.save(tmp / layout.FILE_KEYS, contents.file_keys, allow_pickle=False)
-    file_order = np.argsort(contents.file_postings["hash"], kind="stable")
-    np.save(tmp / layout.FILE_POSTINGS, contents.file_postings[file_order], allow_pickle=False)
-    structure = contents.structure_postings
-    structure = structure[np.argsort(structure["hash"], kind="stable")]
-    np.save(tmp / layout.STRUCTURE_POSTINGS, structure, allow_pickle=False)
+    np.save(tmp / layout.FILE_POSTINGS, _by_hash(contents.file_postings), allow_pickle=False)
+    np.save(
+        tmp / layout.STRUCTURE_POSTINGS, _by_hash(contents.structure_postings), allow_pickle=False
+    )
     vectors = write_vector_store(tmp, np.asarray(contents.vectors, dtype=np.float32))
     np.save(tmp / layout.DIGEST_INDEX, digest_index(contents.units), allow_pickle=False)
     for name, column in layout.HASH_COLUMNS.items():
