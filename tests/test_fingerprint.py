@@ -58,6 +58,19 @@ def test_covered_tokens_counts_the_union_of_kgrams() -> None:
     assert covered_tokens(np.array([], dtype=np.int64), 100) == 0
 
 
+def test_covered_tokens_equals_marking_every_covered_token() -> None:
+    """Unsorted, repeated, overlapping and past-the-end positions, against a token mask."""
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n = int(rng.integers(1, 200))
+        k = int(rng.integers(1, 20))
+        positions = rng.integers(0, n + 5, int(rng.integers(1, 40)))
+        mask = np.zeros(n + k + 5, dtype=bool)
+        for p in positions:
+            mask[p : p + k] = True
+        assert covered_tokens(positions, n, k) == int(mask[:n].sum())
+
+
 def test_data_table_kgrams_are_not_fingerprints() -> None:
     table = ["LIT", ":", "[", "LIT", ",", "LIT", ",", "LIT", "]", ","] * 10
     assert len(unit_evidence(tokens(table)).hashes) == 0

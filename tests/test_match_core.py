@@ -26,9 +26,12 @@ from ipscan.match.embed import TOP_K
 from ipscan.match.embed import embed_candidates
 from ipscan.match.pairs import COMMON_FANOUT
 from ipscan.match.pairs import gather_pairs
+from ipscan.match.winnow import MIN_SHARED
+from ipscan.match.winnow import FingerprintHits
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import max_posting_fanout
 from ipscan.match.winnow import winnow_candidates
+from ipscan.records import Candidate
 from ipscan.records import Matcher
 from ipscan.records import SourceFile
 from tests.conftest import installed_file
@@ -458,3 +461,26 @@ def test_without_query_vectors_the_cosine_is_zero(gathered) -> None:  # type: ig
         same = with_vectors[(p.query, p.unit_id)]
         assert p.evidence.alignment == same.evidence.alignment
         assert p.evidence.digest_equal == same.evidence.digest_equal
+
+
+def test_winnow_candidates_count_distinct_fingerprints_per_pair() -> None:
+    """Hits of many pairs, some fingerprints hit twice (two postings of one unit): each pair's
+    count is its distinct query fingerprints, as one np.unique per pair counts them."""
+    rng = np.random.default_rng(7)
+    n = 5_000
+    hits = FingerprintHits(
+        query_unit=rng.integers(0, 40, n),
+        query_fp=rng.integers(0, 12, n),
+        posting=np.arange(n),
+        source_unit=rng.integers(0, 60, n),
+        fanout=np.ones(n, dtype=np.int64),
+    )
+    want = []
+    for (qi, uid), rows in sorted(hits.pairs().items()):
+        shared = len(np.unique(hits.query_fp[rows]))
+        if shared >= MIN_SHARED:
+            want.append(Candidate(qi, uid, Matcher.WINNOW, float(shared)))
+    got = winnow_candidates(hits)
+    assert got == want and len(got) > 100
+    empty = np.zeros(0, dtype=np.int64)
+    assert winnow_candidates(FingerprintHits(empty, empty, empty, empty, empty)) == []

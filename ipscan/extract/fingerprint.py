@@ -168,10 +168,12 @@ def structure_fingerprints(tokens: Sequence[Token]) -> tuple[np.ndarray, int]:
 
 
 def covered_tokens(positions: np.ndarray, n_tokens: int, k: int = K) -> int:
-    """How many tokens the k-grams starting at ``positions`` cover together."""
+    """How many tokens the k-grams starting at ``positions`` cover together (of the first
+    ``n_tokens``): the length of the union of [p, p + k), each cut at ``n_tokens``."""
     if len(positions) == 0:
         return 0
-    mask = np.zeros(n_tokens + k, dtype=bool)
-    for offset in range(k):
-        mask[positions + offset] = True
-    return int(mask[:n_tokens].sum())
+    starts = np.sort(np.asarray(positions, dtype=np.int64))
+    ends = np.minimum(starts + k, n_tokens)
+    # Sorted starts of equal-length spans: each adds what lies past the span before it.
+    starts[1:] = np.maximum(starts[1:], ends[:-1])
+    return int(np.maximum(ends - starts, 0).sum())

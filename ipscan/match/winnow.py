@@ -98,10 +98,20 @@ def query_hashes(queries: Sequence[UnitEvidence]) -> np.ndarray:
 
 
 def winnow_candidates(hits: FingerprintHits) -> list[Candidate]:
-    """A candidate for every pair sharing at least MIN_SHARED fingerprints."""
-    out = []
-    for (qi, uid), rows in hits.pairs().items():
-        shared = len(np.unique(hits.query_fp[rows]))
-        if shared >= MIN_SHARED:
-            out.append(Candidate(qi, uid, Matcher.WINNOW, float(shared)))
-    return out
+    """A candidate for every pair sharing at least MIN_SHARED fingerprints, in pair order."""
+    if not len(hits.query_unit):
+        return []
+    key = hits.query_unit.astype(np.int64) << 32 | hits.source_unit.astype(np.int64)
+    fp = hits.query_fp.astype(np.int64)
+    # Distinct query fingerprints per pair, counted at once (a np.unique per pair took ~0.3 s
+    # of a 1,000-unit scan): sort by (pair, fingerprint), keep the first of each.
+    order = np.lexsort((fp, key))
+    key, fp = key[order], fp[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = (key[1:] != key[:-1]) | (fp[1:] != fp[:-1])
+    pairs, shared = np.unique(key[first], return_counts=True)
+    keep = shared >= MIN_SHARED
+    return [
+        Candidate(int(k >> 32), int(k & 0xFFFFFFFF), Matcher.WINNOW, float(n))
+        for k, n in zip(pairs[keep], shared[keep], strict=True)
+    ]
