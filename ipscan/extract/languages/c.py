@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import tree_sitter_c
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 
 C_IDENTIFIER_TYPES = frozenset(
     {"identifier", "field_identifier", "statement_identifier", "type_identifier"}
@@ -25,7 +24,7 @@ C_LITERAL_TYPES = frozenset(
 C = LanguageSpec(
     name="c",
     extensions=(".c", ".h"),
-    grammar=tree_sitter_c.language,
+    grammar=grammar_from("tree_sitter_c"),
     function_types=frozenset({"function_definition"}),
     class_types=frozenset(),
     identifier_types=C_IDENTIFIER_TYPES,

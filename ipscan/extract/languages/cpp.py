@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import tree_sitter_cpp
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 from ipscan.extract.languages.c import C_IDENTIFIER_TYPES
 from ipscan.extract.languages.c import C_LITERAL_TYPES
 
 CPP = LanguageSpec(
     name="cpp",
     extensions=(".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx"),
-    grammar=tree_sitter_cpp.language,
+    grammar=grammar_from("tree_sitter_cpp"),
     function_types=frozenset({"function_definition", "lambda_expression"}),
     class_types=frozenset({"class_specifier", "struct_specifier", "union_specifier"}),
     identifier_types=C_IDENTIFIER_TYPES | {"namespace_identifier"},

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tree_sitter_go
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 
 GO = LanguageSpec(
     name="go",
     extensions=(".go",),
-    grammar=tree_sitter_go.language,
+    grammar=grammar_from("tree_sitter_go"),
     function_types=frozenset({"function_declaration", "method_declaration", "func_literal"}),
     class_types=frozenset(),
     identifier_types=frozenset(

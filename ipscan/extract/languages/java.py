@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tree_sitter_java
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 
 JAVA = LanguageSpec(
     name="java",
     extensions=(".java",),
-    grammar=tree_sitter_java.language,
+    grammar=grammar_from("tree_sitter_java"),
     function_types=frozenset(
         {
             "method_declaration",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import tree_sitter_javascript
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 
 JS_FUNCTION_TYPES = frozenset(
     {
@@ -49,7 +48,7 @@ JS_WRAPPER_TYPES = frozenset(
 JAVASCRIPT = LanguageSpec(
     name="javascript",
     extensions=(".js", ".mjs", ".cjs", ".jsx"),
-    grammar=tree_sitter_javascript.language,
+    grammar=grammar_from("tree_sitter_javascript"),
     function_types=JS_FUNCTION_TYPES,
     class_types=frozenset({"class_declaration", "class"}),
     identifier_types=JS_IDENTIFIER_TYPES,

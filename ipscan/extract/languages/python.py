@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tree_sitter_python
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 
 PYTHON = LanguageSpec(
     name="python",
     extensions=(".py", ".pyi"),
-    grammar=tree_sitter_python.language,
+    grammar=grammar_from("tree_sitter_python"),
     function_types=frozenset({"function_definition"}),
     class_types=frozenset({"class_definition"}),
     identifier_types=frozenset({"identifier"}),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import tree_sitter_rust
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 
 RUST = LanguageSpec(
     name="rust",
     extensions=(".rs",),
-    grammar=tree_sitter_rust.language,
+    grammar=grammar_from("tree_sitter_rust"),
     function_types=frozenset({"function_item", "closure_expression"}),
     class_types=frozenset({"impl_item", "trait_item"}),
     identifier_types=frozenset(

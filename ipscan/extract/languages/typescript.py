@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import tree_sitter_typescript
-
 from ipscan.extract.languages.base import LanguageSpec
+from ipscan.extract.languages.base import grammar_from
 from ipscan.extract.languages.javascript import JS_COMMENT_TYPES
 from ipscan.extract.languages.javascript import JS_EXPRESSION_FUNCTION_TYPES
 from ipscan.extract.languages.javascript import JS_FUNCTION_TYPES
@@ -23,7 +22,7 @@ _NAMESPACE_TYPES = frozenset({"internal_module", "module"})
 TYPESCRIPT = LanguageSpec(
     name="typescript",
     extensions=(".ts", ".mts", ".cts"),
-    grammar=tree_sitter_typescript.language_typescript,
+    grammar=grammar_from("tree_sitter_typescript", "language_typescript"),
     function_types=JS_FUNCTION_TYPES,
     class_types=_CLASS_TYPES,
     identifier_types=_IDENTIFIER_TYPES,
@@ -39,7 +38,7 @@ TYPESCRIPT = LanguageSpec(
 TSX = LanguageSpec(
     name="tsx",
     extensions=(".tsx",),
-    grammar=tree_sitter_typescript.language_tsx,
+    grammar=grammar_from("tree_sitter_typescript", "language_tsx"),
     function_types=JS_FUNCTION_TYPES,
     class_types=_CLASS_TYPES,
     identifier_types=_IDENTIFIER_TYPES,
