@@ -632,11 +632,15 @@ def pair_tools() -> dict[str, list[str]]:
 # --- scoring ---------------------------------------------------------------------------------
 
 
+def same_path(a: str, b: str) -> bool:
+    """The same file, one path possibly a tail of the other."""
+    return a == b or a.endswith("/" + b) or b.endswith("/" + a)
+
+
 def names_source(claim: Claim, truth: Truth) -> bool:
     """The claim names the positive's upstream file: same package, same path tail."""
-    a, b = claim.source, truth.source
-    same_path = a == b or a.endswith("/" + b) or b.endswith("/" + a)
-    return same_path and norm_name(claim.package) == norm_name(truth.package)
+    same = same_path(claim.source, truth.source)
+    return same and norm_name(claim.package) == norm_name(truth.package)
 
 
 @dataclass
@@ -671,8 +675,7 @@ class Verifier:
 
     def source(self, claim: Claim) -> Path | None:
         for up, rel in self.files.get(norm_name(claim.package), []):
-            a, b = claim.source, rel
-            if a == b or a.endswith("/" + b) or b.endswith("/" + a):
+            if same_path(claim.source, rel):
                 return up.root / rel
         return None
 

@@ -57,7 +57,13 @@ def decode(records: np.ndarray) -> np.ndarray:
     out = np.empty(codes.shape, dtype=np.float32)
     for start in range(0, len(out), BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
-        np.multiply(codes[block], scales[block, None], out=out[block], dtype=np.float32)
+        decode_into(records[block], out[block])
+    return out
+
+
+def decode_into(records: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Records (m,) decoded into the float32 rows ``out`` (m, d), which are returned."""
+    np.multiply(records["code"], records["scale"][:, None], out=out, dtype=np.float32)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ipscan.index.ann_i8 import ScaledRows
+from ipscan.index.ann_i8 import decode_into
 from ipscan.index.ann_rows import PreadRows
 
 # The score FAISS gives a missing result of an inner-product search (-FLT_MAX), with id -1.
@@ -51,23 +52,29 @@ def exact_search(
         # the earlier, smaller id). After the first, small block few queries have one, and few
         # scores, so only those are selected: partitioning every row cost twice the matmul.
         hit = np.flatnonzero(scores.max(axis=1) > best[:, -1])
-        if not len(hit):
-            start, size = stop, BLOCK_ROWS
-            continue
-        sub = scores[hit]
-        above = sub > best[hit, -1:]
-        if np.count_nonzero(above) <= SPARSE_SHARE * above.size:
-            best[hit], best_ids[hit] = _merge_sparse(best[hit], best_ids[hit], sub, above, start)
-        else:
-            keep = min(k, stop - start)
-            part = np.argpartition(sub, stop - start - keep, axis=1)[:, stop - start - keep :]
-            best[hit], best_ids[hit] = top_k(
-                np.concatenate([best[hit], np.take_along_axis(sub, part, axis=1)], axis=1),
-                np.concatenate([best_ids[hit], part + start], axis=1),
-                k,
-            )
+        if len(hit):
+            best[hit], best_ids[hit] = _merge(best[hit], best_ids[hit], scores[hit], start)
         start, size = stop, BLOCK_ROWS
     return best, best_ids
+
+
+def _merge(
+    best: np.ndarray, best_ids: np.ndarray, scores: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k best of ``best`` and a block's ``scores`` (rows ``start`` on), for each query:
+    from the few scores above its k-th best, or by partitioning every row when many are."""
+    k = best.shape[1]
+    above = scores > best[:, -1:]
+    if np.count_nonzero(above) <= SPARSE_SHARE * above.size:
+        return _merge_sparse(best, best_ids, scores, above, start)
+    width = scores.shape[1]
+    keep = min(k, width)
+    part = np.argpartition(scores, width - keep, axis=1)[:, width - keep :]
+    return top_k(
+        np.concatenate([best, np.take_along_axis(scores, part, axis=1)], axis=1),
+        np.concatenate([best_ids, part + start], axis=1),
+        k,
+    )
 
 
 # The first block is small: its k best give every query a floor that most later scores miss.
@@ -80,10 +87,7 @@ def _read_block(
     """Rows ``start:stop`` as float32, decoded into ``buf`` where the rows allow it."""
     out = buf[: stop - start]
     if isinstance(rows, ScaledRows) and isinstance(rows.records, np.ndarray):
-        records = rows.records[start:stop]
-        np.copyto(out, records["code"], casting="unsafe")
-        out *= records["scale"][:, None]
-        return out
+        return decode_into(rows.records[start:stop], out)
     if isinstance(rows, np.ndarray):
         np.copyto(out, rows[start:stop], casting="unsafe")
         return out
