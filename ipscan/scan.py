@@ -25,6 +25,7 @@ from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
+from ipscan.extract.languages import same_family
 from ipscan.extract.listing import list_scan_files
 from ipscan.extract.parallel import analyze_files
 from ipscan.index import layout
@@ -243,6 +244,7 @@ def _regions(
     A file already reported as an identical file needs no regions from that same source file.
     """
     paths = [af.file.path for af in analyzed]
+    languages = [af.file.language for af in analyzed]
     whole = {(f.path, f.source.package, f.source.version, f.source.path) for f in identical}
     out: list[Finding] = []
     for position, seg in enumerate(reader.segments):
@@ -259,6 +261,9 @@ def _regions(
             r
             for r in regions
             if (paths[r.query], *_source_key(lookup(r.file_id, 0, 0))) not in whole
+            # Raw tokens that agree across languages are a coincidence (a table of numbers
+            # against template parameters named L00, L01, ...), never a copy.
+            and same_family(languages[r.query], lookup(r.file_id, 0, 0).path)
         ]
         out += region_findings(regions, analyzed, [*found, *out], lookup)
         reader.done_with(seg)

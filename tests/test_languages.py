@@ -13,6 +13,7 @@ from ipscan.extract.languages import get_language
 from ipscan.extract.languages import get_parser
 from ipscan.extract.languages import grammar_language
 from ipscan.extract.languages import language_for_path
+from ipscan.extract.languages import same_family
 
 EXTENSIONS = {
     "python": [".py", ".pyi"],
@@ -111,3 +112,19 @@ def test_a_grammar_wheel_is_imported_when_its_language_is_first_parsed() -> None
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[] ['tree_sitter_python']", out
+
+
+@pytest.mark.parametrize(
+    ("language", "path", "same"),
+    [
+        ("cpp", "include/x.h", True),
+        ("c", "src/x.cpp", True),
+        ("typescript", "lib/x.js", True),
+        ("tsx", "lib/x.mjs", True),
+        ("javascript", "include/x.hpp", False),
+        ("python", "x.rs", False),
+        ("go", "bin/tool", True),  # no extension: no language to tell apart
+    ],
+)
+def test_same_family(language: str, path: str, same: bool) -> None:
+    assert same_family(language, path) is same

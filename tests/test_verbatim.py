@@ -338,3 +338,27 @@ def test_the_same_imports_in_the_same_order_are_not_a_copy(tmp_path: Path, encod
     build_index([str(src)], index_dir, encoder, encoder.encode)
     report = _scan(tmp_path, {"app/main.py": IMPORTS + "\n\n" + OWN_CODE}, index_dir)
     assert report.findings == ()
+
+
+def test_raw_tokens_that_agree_across_languages_are_no_copy(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    # A literal's raw token is "L" + its text, so the number 10 in JavaScript and a C++ template
+    # parameter named L10 are the same token; only a file of the same family can be a copy.
+    names = [f"L{i}" for i in range(10, 70)]
+    header = (
+        f"template<{', '.join('class ' + n for n in names)}>\n"
+        f"struct join_impl\n{{\n    using type = list<\n        {', '.join(names)}\n    >;\n}};\n"
+    )
+    numbers = "export const TWO_DIGITS = [\n  " + ", ".join(map(str, range(10, 70))) + "\n];\n"
+    letters = "export const LETTERS = [\n  " + ", ".join(map(str, range(65, 125))) + "\n];\n"
+    src = tmp_path / "lib"
+    src.mkdir()
+    (src / "join.hpp").write_text(header, encoding="utf-8")
+    (src / "letters.js").write_text("// Letter codes.\n" + letters, encoding="utf-8")
+    index_dir = tmp_path / "idx"
+    build_index([str(src)], index_dir, encoder, encoder.encode)
+    host = "export function first(xs) {\n  return xs[0];\n}\n\n"
+    files = {"web/numbers.js": host + numbers, "web/letters.ts": host + letters}
+    report = _scan(tmp_path, files, index_dir)
+    assert _on(report, "web/numbers.js") == []
+    [region] = _regions_on(report, "web/letters.ts")  # JavaScript in TypeScript is a copy
+    assert region.source.path.endswith("letters.js")

@@ -28,6 +28,7 @@ __all__ = [
     "language_for_file",
     "language_for_path",
     "may_be_code",
+    "same_family",
 ]
 
 LANGUAGES: dict[str, LanguageSpec] = {
@@ -36,6 +37,10 @@ LANGUAGES: dict[str, LanguageSpec] = {
 _BY_EXTENSION: dict[str, LanguageSpec] = {
     ext: spec for spec in LANGUAGES.values() for ext in spec.extensions
 }
+
+# Languages whose files can hold the same code token for token (C in C++, JavaScript in
+# TypeScript); across families raw tokens that agree are a coincidence.
+_FAMILY = {"cpp": "c", "typescript": "javascript", "tsx": "javascript"}
 
 _lock = threading.Lock()
 _grammars: dict[str, tree_sitter.Language] = {}
@@ -62,6 +67,13 @@ def may_be_code(path: str) -> bool:
     """Whether ``language_for_file`` can find a language for this path: a supported extension,
     or none at all (a script, typed by its shebang), so other files need not be read."""
     return language_for_path(path) is not None or not has_extension(path)
+
+
+def same_family(language: str, path: str) -> bool:
+    """Whether a file in ``language`` can be a verbatim copy of code at ``path`` (by its
+    extension; True for a path in no language ipscan knows)."""
+    spec = language_for_path(path)
+    return spec is None or _FAMILY.get(spec.name, spec.name) == _FAMILY.get(language, language)
 
 
 def language_for_file(path: str, data: bytes) -> LanguageSpec | None:
