@@ -1,5 +1,6 @@
 """Neighbouring findings from the same source merge into one region; a unit that sibling files
-of one upstream share is reported from its file's home source file."""
+of one upstream share is reported from its file's home source file, or from the source file
+whose path ends like its own."""
 
 from __future__ import annotations
 
@@ -98,3 +99,23 @@ def test_a_unit_two_sibling_files_share_is_reported_from_its_files_home() -> Non
     alone = [pairs[0], *pairs[2:]]
     found = unit_findings(alone, ["floorf.rs"] * 3, names, sources.__getitem__)
     assert next(f.source.path for f in found if f.start_line == 21) == "b.rs"
+
+
+def test_with_no_home_the_source_whose_path_ends_like_the_scanned_one_comes_first() -> None:
+    # One scanned unit of vendor/libm/src/math/floorf.rs, as good a match in three files.
+    paths = {0: "src/math/ceilf.rs", 1: "tests/floorf.rs", 2: "src/math/floorf.rs"}
+    sources = {u: SourceRef("libm", "0.2.1", p, 1, 8, "MIT") for u, p in paths.items()}
+    pairs = [
+        _pair(0, 0, Verdict.MODIFIED_COPY, 0.9),
+        _pair(0, 1, Verdict.MODIFIED_COPY, 0.88),
+        _pair(0, 2, Verdict.MODIFIED_COPY, 0.85),
+    ]
+    scanned = ["vendor/libm/src/math/floorf.rs"]
+    [found] = unit_findings(pairs, scanned, ["floorf"], sources.__getitem__)
+    assert found.source.path == "src/math/floorf.rs"
+    # Not when that file's pair is clearly weaker: then the next best name, else the best pair.
+    weaker = [*pairs[:2], _pair(0, 2, Verdict.MODIFIED_COPY, 0.7)]
+    [found] = unit_findings(weaker, scanned, ["floorf"], sources.__getitem__)
+    assert found.source.path == "tests/floorf.rs"
+    [found] = unit_findings(pairs, ["vendor/roundf.rs"], ["floorf"], sources.__getitem__)
+    assert found.source.path == "src/math/ceilf.rs"

@@ -6,6 +6,9 @@
   pair from the file's *home* source file (the one most of its other claimed units match) comes
   first when it is as good as the best (same verdict, similarity within ``HOME_FILE_MARGIN``):
   code that sibling files of one upstream share is reported from where the file came from.
+  Short of that, the pair from the source file whose path ends most like the scanned file's
+  comes first on the same terms (a vendored ``libm/src/math/floorf.rs`` from upstream's
+  ``src/math/floorf.rs``, not from ``ceilf.rs``, whose code is the same).
 - Findings of neighbouring units (at most ``MERGE_GAP_LINES`` apart) from the same source file,
   in the same order there, are merged into one region: a copied class or block of functions is
   one finding, not one per method.
@@ -86,9 +89,7 @@ def unit_findings(
     findings = []
     for qi, ranked in ranked_by_query.items():
         kept: list[tuple[int, int]] = []
-        home = homes.get(query_paths[qi])
-        if home is not None:
-            ranked = _home_first(ranked, home, source_of)
+        ranked = _likeliest_first(ranked, query_paths[qi], homes.get(query_paths[qi]), source_of)
         for p in ranked:
             lines = (p.region.query_start, p.region.query_end)
             if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
@@ -149,20 +150,40 @@ def _home_files(
     return homes
 
 
-def _home_first(
-    ranked: list[DecidedPair], home: tuple[str, str, str], source_of: SourceLookup
+def _shared_tail(a: str, b: str) -> int:
+    """How many path components ``a`` and ``b`` end with alike (``x/y/z.rs``, ``w/y/z.rs``: 2)."""
+    n = 0
+    for x, y in zip(reversed(a.split("/")), reversed(b.split("/")), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _likeliest_first(
+    ranked: list[DecidedPair],
+    query_path: str,
+    home: tuple[str, str, str] | None,
+    source_of: SourceLookup,
 ) -> list[DecidedPair]:
-    """``ranked`` with the best pair from the ``home`` source file first, when it is as good
-    as the best one: the same verdict, and similarity within ``HOME_FILE_MARGIN``."""
+    """``ranked`` with the pair from the likeliest source file first, among the pairs as good as
+    the best one (the same verdict, similarity within ``HOME_FILE_MARGIN``): the file's ``home``,
+    else the file whose path ends most like the scanned one's."""
+
+    def score(p: DecidedPair) -> tuple[bool, int]:
+        ref = source_of(p.unit_id)
+        return _file_key(ref) == home, _shared_tail(query_path, ref.path)
+
     best = ranked[0]
-    for i, p in enumerate(ranked):
-        if _file_key(source_of(p.unit_id)) != home:
+    top, top_score = 0, score(best)
+    for i, p in enumerate(ranked[1:], 1):
+        if p.decision.verdict is not best.decision.verdict:
+            break  # ranked by verdict first: none after this one is as good
+        if best.decision.similarity - p.decision.similarity > HOME_FILE_MARGIN:
             continue
-        near = best.decision.similarity - p.decision.similarity <= HOME_FILE_MARGIN
-        if i and p.decision.verdict is best.decision.verdict and near:
-            return [p, *ranked[:i], *ranked[i + 1 :]]
-        break
-    return ranked
+        if (s := score(p)) > top_score:
+            top, top_score = i, s
+    return ranked if top == 0 else [ranked[top], *ranked[:top], *ranked[top + 1 :]]
 
 
 def _mergeable(a: Finding, b: Finding) -> bool:
