@@ -62,6 +62,7 @@ from machine import user_env  # noqa: E402
 from ipscan.extract.languages import language_for_path  # noqa: E402
 from ipscan.index.reader import IndexReader  # noqa: E402
 from ipscan.sources.paths import SKIP_DIRS  # noqa: E402
+from ipscan.sources.paths import shared_tail  # noqa: E402
 from ipscan.sources.records import MAX_FILE_BYTES  # noqa: E402
 
 WORK = Path("/tmp/natural")
@@ -424,15 +425,6 @@ def same_text(a: Path, b: Path) -> bool:
     return norm(a) == norm(b)
 
 
-def suffix_len(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(reversed(a.split("/")), reversed(b.split("/")), strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def best_source(
     path: Path, rel: str, lang: str, ups: list[Upstream], lines: Lines
 ) -> tuple[float, Upstream, str] | None:
@@ -443,7 +435,7 @@ def best_source(
     best = None
     for candidates in (same, pool):
         scored = [
-            (lines.overlap(path, u.root / r), suffix_len(rel, r), u, r) for u, r in candidates
+            (lines.overlap(path, u.root / r), shared_tail(rel, r), u, r) for u, r in candidates
         ]
         top = max(scored, key=lambda t: (t[0], t[1]), default=None)
         if top and (best is None or top[0] > best[0]):

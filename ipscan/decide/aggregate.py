@@ -33,6 +33,7 @@ from ipscan.records import Finding
 from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
+from ipscan.sources.paths import shared_tail
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILE_DOMINANCE
 from ipscan.tuning import FULL_COVERAGE
@@ -150,16 +151,6 @@ def _home_files(
     return homes
 
 
-def _shared_tail(a: str, b: str) -> int:
-    """How many path components ``a`` and ``b`` end with alike (``x/y/z.rs``, ``w/y/z.rs``: 2)."""
-    n = 0
-    for x, y in zip(reversed(a.split("/")), reversed(b.split("/")), strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def _likeliest_first(
     ranked: list[DecidedPair],
     query_path: str,
@@ -172,7 +163,7 @@ def _likeliest_first(
 
     def score(p: DecidedPair) -> tuple[bool, int]:
         ref = source_of(p.unit_id)
-        return _file_key(ref) == home, _shared_tail(query_path, ref.path)
+        return _file_key(ref) == home, shared_tail(query_path, ref.path)
 
     best = ranked[0]
     top, top_score = 0, score(best)

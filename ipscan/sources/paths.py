@@ -63,3 +63,13 @@ def is_meta_candidate(rel: str) -> bool:
     if len(parts) == 2:
         return base == "METADATA" or bool(LICENSE_NAME.match(base))
     return len(parts) == 3 and parts[1] == "licenses"
+
+
+def shared_tail(a: str, b: str) -> int:
+    """How many path components ``a`` and ``b`` end with alike (``x/y/z.rs``, ``w/y/z.rs``: 2)."""
+    n = 0
+    for x, y in zip(reversed(a.split("/")), reversed(b.split("/")), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
