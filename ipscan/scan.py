@@ -15,6 +15,7 @@ from ipscan.decide.aggregate import file_findings
 from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
+from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import load_classifier
 from ipscan.decide.verbatim_findings import identical_file_findings
@@ -173,7 +174,7 @@ def scan_analyzed(
         unit_findings(supporting, paths, names, lookup),
     )
     identical = _identical(analyzed, reader, same_files)
-    found += _regions(analyzed, reader, found, identical, totals)
+    found = without_shadowed(found + _regions(analyzed, reader, found, identical, totals))
     found = without_file_level(
         found + file_findings(whole_files if whole_files is not None else analyzed, found),
         identical,

@@ -4,8 +4,11 @@ whose path ends like its own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import unit_findings
+from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.verdict import Decision
 from ipscan.decide.verdict import PairEvidence
 from ipscan.match.align import PairAlignment
@@ -119,3 +122,18 @@ def test_with_no_home_the_source_whose_path_ends_like_the_scanned_one_comes_firs
     assert found.source.path == "tests/floorf.rs"
     [found] = unit_findings(pairs, ["vendor/roundf.rs"], ["floorf"], sources.__getitem__)
     assert found.source.path == "src/math/ceilf.rs"
+
+
+def test_a_weaker_match_inside_a_copy_from_another_file_is_dropped() -> None:
+    outer = _finding(57, 102, 33, 78, src="accumulators/ostream.hpp")
+    inside = dict(verdict=Verdict.MODIFIED_COPY, similarity=0.6)
+    sibling = _finding(57, 64, 327, 328, src="ostream.hpp", **inside)
+    same_file = _finding(57, 64, 10, 17, src="accumulators/ostream.hpp", **inside)
+    elsewhere = _finding(110, 120, 300, 310, src="ostream.hpp", **inside)
+    stronger = _finding(66, 70, 300, 304, src="ostream.hpp")  # as strong: not a look-alike
+    kept = without_shadowed([outer, sibling, same_file, elsewhere, stronger])
+    assert kept == [outer, same_file, elsewhere, stronger]
+    assert without_shadowed([replace(sibling, path="y.py"), outer]) == [
+        replace(sibling, path="y.py"),
+        outer,
+    ]

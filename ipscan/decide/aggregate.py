@@ -295,6 +295,35 @@ def _source_key(f: Finding) -> tuple[str, str, str]:
     return (f.source.package, f.source.version, f.source.path)
 
 
+def without_shadowed(findings: Sequence[Finding]) -> list[Finding]:
+    """Drop a unit finding whose lines stronger unit findings from other source files mostly
+    cover (over ``MAX_OVERLAP``; stronger: a higher verdict, or the same with a higher
+    similarity).
+
+    Nested units are matched one by one (a C++ template and the operator it declares, a class
+    and its methods): where the outer one is a copy of one file, a weaker match of the lines
+    inside it with another file is that file's look-alike, not a second copy.
+    """
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_path[f.path].append(f)
+    out: list[Finding] = []
+    for group in by_path.values():
+        claims = [f for f in group if f.scope is Scope.UNIT and f.verdict is not Verdict.SIMILAR]
+        for f in group:
+            strength = (RANK[f.verdict], f.similarity)
+            covered: set[int] = set()
+            for k in claims:
+                if (RANK[k.verdict], k.similarity) > strength and _source_key(k) != _source_key(f):
+                    covered.update(
+                        range(max(k.start_line, f.start_line), min(k.end_line, f.end_line) + 1)
+                    )
+            if f in claims and len(covered) > MAX_OVERLAP * (f.end_line - f.start_line + 1):
+                continue
+            out.append(f)
+    return out
+
+
 def without_twins(findings: Sequence[Finding]) -> list[Finding]:
     """Drop unit findings that name another source file than the one a file-level finding
     names, on lines that file already explains, where that file-level finding is sure: the
