@@ -24,6 +24,7 @@ from dataclasses import field
 
 import numpy as np
 
+from ipscan.arrays import distinct
 from ipscan.records import Token
 from ipscan.tuning import MIN_UNIT_TOKENS as MIN_UNIT_TOKENS
 from ipscan.tuning import STRUCTURE_K
@@ -101,7 +102,7 @@ def winnow(hashes: np.ndarray, w: int = W) -> np.ndarray:
     # Rightmost minimum of each window, as the paper prescribes, so runs of equal minima pick once.
     rightmost = w - 1 - np.argmin(windows[:, ::-1], axis=1)
     positions = np.arange(n - w + 1) + rightmost
-    return np.unique(positions)
+    return distinct(positions)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def structure_fingerprints(tokens: Sequence[Token]) -> tuple[np.ndarray, int]:
         runs = np.convolve(data.astype(np.int32), np.ones(STRUCTURE_K, dtype=np.int32), "valid")
         pos = pos[runs[pos] < STRUCTURE_K]
     # Salted, so a structure fingerprint never equals a fingerprint of the main channel.
-    return np.unique(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001)), len(kept)
+    return distinct(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001)), len(kept)
 
 
 def covered_tokens(positions: np.ndarray, n_tokens: int, k: int = K) -> int:

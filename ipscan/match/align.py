@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ipscan.arrays import distinct
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.extract.fingerprint import covered_tokens
 from ipscan.tuning import MAX_GAP_TOKENS
@@ -72,21 +73,19 @@ def align_pair(
     kept_q: list[np.ndarray] = []
     kept: list[np.ndarray] = []
     for idx in np.split(np.arange(len(q_pos)), breaks):
-        if covered_tokens(np.unique(q_pos[idx]), query.n_tokens) >= MIN_CLUSTER_TOKENS:
+        if covered_tokens(distinct(q_pos[idx]), query.n_tokens) >= MIN_CLUSTER_TOKENS:
             kept.append(idx)
             kept_q.append(q_pos[idx])
-    distinct = len(np.unique(query.hashes[query_fp]))
+    shared = len(distinct(query.hashes[query_fp]))
     if not kept:
-        return PairAlignment(distinct, 0, 0.0, 0.0, 0.0, None)
+        return PairAlignment(shared, 0, 0.0, 0.0, 0.0, None)
     idx = np.concatenate(kept)
-    s_tok = np.unique(source_rows["tok"][idx].astype(np.int64))
-    all_q = np.unique(np.concatenate(kept_q))
+    s_tok = distinct(source_rows["tok"][idx].astype(np.int64))
+    all_q = distinct(np.concatenate(kept_q))
     q_cov = covered_tokens(all_q, query.n_tokens)
     region_tokens = min(int(all_q[-1]) + K, query.n_tokens) - int(all_q[0])
     s_cov = covered_tokens(s_tok, source_tokens)
-    matched = min(
-        q_cov, s_cov, len(np.unique(query.hashes[query_fp[idx]])) * TOKENS_PER_DISTINCT_FP
-    )
+    matched = min(q_cov, s_cov, len(distinct(query.hashes[query_fp[idx]])) * TOKENS_PER_DISTINCT_FP)
     fps = query_fp[idx]
     region = Region(
         query_start=int(query.start_lines[fps].min()),
@@ -95,7 +94,7 @@ def align_pair(
         source_end=source_start_line + int(source_rows["line1"][idx].max()),
     )
     return PairAlignment(
-        shared_fps=distinct,
+        shared_fps=shared,
         matched_tokens=int(matched),
         query_coverage=q_cov / max(query.n_tokens, 1),
         source_coverage=s_cov / max(source_tokens, 1),

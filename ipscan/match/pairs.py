@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ipscan.arrays import distinct
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.verdict import Decision
 from ipscan.decide.verdict import PairEvidence
@@ -88,7 +89,7 @@ def gather_pairs(
             query_tokens=au.evidence.n_tokens,
             source_tokens=int(row["n_tokens"]),
             alignment=alignment,
-            query_fps=len(np.unique(au.evidence.hashes)),
+            query_fps=len(distinct(au.evidence.hashes)),
             source_fps=int(row["n_fps"]),
             common_share=common,
             structure_shared=structure.get((qi, uid), 0) if structure is not None else 0,

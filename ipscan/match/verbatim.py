@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ipscan.arrays import distinct
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.match.bounds import Bounds
 from ipscan.match.bounds import hash_bounds
@@ -130,9 +131,9 @@ def verbatim_regions(
         # Position of each expanded hit inside its [lo, hi) range of postings.
         offsets = np.arange(len(fp)) - np.repeat(np.cumsum(kept) - kept, kept)
         rows = postings[lo[fp] + offsets]
-        for file_id in np.unique(rows["file"]):
+        for file_id in distinct(rows["file"]):
             mine = rows["file"] == file_id
-            if len(np.unique(fp[mine])) < MIN_VERBATIM_FPS:
+            if len(distinct(fp[mine])) < MIN_VERBATIM_FPS:
                 continue
             out.extend(_regions(qi, int(file_id), ev, fp[mine], rows[mine]))
     return out
@@ -174,7 +175,7 @@ def _regions(
 def _region(
     qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray
 ) -> VerbatimRegion | None:
-    if len(np.unique(ev.hashes[fp])) < MIN_VERBATIM_FPS:
+    if len(distinct(ev.hashes[fp])) < MIN_VERBATIM_FPS:
         return None
     starts = ev.token_pos[fp]
     n_tokens = len(ev.token_lines)
@@ -195,7 +196,7 @@ def _region(
         source_end=int(rows["line1"].max()),
         covered_tokens=n_covered,
         span_tokens=min(last, n_tokens - 1) - first + 1,
-        covered_lines=frozenset(int(x) for x in np.unique(ev.token_lines[covered])),
+        covered_lines=frozenset(int(x) for x in distinct(ev.token_lines[covered])),
         first_token=first,
         last_token=min(last, n_tokens - 1),
     )
