@@ -141,7 +141,10 @@ def test_verbose_after_the_subcommand_lists_skipped_files(
 def _commands(command: click.Command) -> Iterator[click.Command]:
     yield command
     if isinstance(command, click.Group):
-        for sub in command.commands.values():
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None, name
             yield from _commands(sub)
 
 
@@ -494,3 +497,14 @@ def test_index_build_shows_parse_progress_on_a_terminal(
     quiet = run_cli(*args, "--index", str(tmp_path / "b"), "-q")
     assert quiet.returncode == 0 and quiet.stderr == ""
     assert "units" in quiet.stdout  # the report stays
+
+
+def test_a_check_imports_no_other_command_module() -> None:
+    code = (
+        "import sys\n"
+        "from ipscan.cli.main import main\n"
+        "lazy = ('model', 'dataset', 'index', 'serve', 'snippet')\n"
+        "print(sorted(m for m in lazy if 'ipscan.cli.' + m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from ipscan.cli.conventions import quiet
-from ipscan.cli.index import DEVICES
+from ipscan.cli.options import DEVICES
 from ipscan.cli.options import index_option
 from ipscan.cli.options import jobs_option
 from ipscan.cli.options import ray_option

@@ -12,6 +12,7 @@ import click
 
 from ipscan.cli.conventions import quiet
 from ipscan.cli.conventions import say
+from ipscan.cli.options import DEVICES
 from ipscan.cli.options import jobs_option
 from ipscan.cli.options import ray_option
 from ipscan.errors import EXIT_CANNOT_SCAN
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from ipscan.index.build import BuildSummary
     from ipscan.sources.source_list import ListedSource
 
-DEVICES = click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"])
 # What --ray takes: a cluster address (a source after --ray would be read as one: refused).
 _RAY_ADDRESS = re.compile(r"local|auto|ray://[^\s/]+|[\w.-]+:\d{1,5}|\[[0-9A-Fa-f:.]+\]:\d{1,5}")
 

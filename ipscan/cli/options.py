@@ -10,6 +10,8 @@ from typing import Any
 import click
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+# What --device takes.
+DEVICES = click.Choice(["auto", "cpu", "numpy", "cuda", "torch-cpu"])
 
 
 def index_option() -> Decorator:

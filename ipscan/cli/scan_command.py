@@ -16,7 +16,7 @@ from ipscan.cli.conventions import color_choice
 from ipscan.cli.conventions import quiet
 from ipscan.cli.conventions import use_color
 from ipscan.cli.conventions import verbose
-from ipscan.cli.index import DEVICES
+from ipscan.cli.options import DEVICES
 from ipscan.cli.options import index_option
 from ipscan.cli.options import jobs_option
 from ipscan.errors import EXIT_CLEAN

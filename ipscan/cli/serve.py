@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ipscan.cli.conventions import quiet
-from ipscan.cli.index import DEVICES
+from ipscan.cli.options import DEVICES
 from ipscan.cli.options import index_option
 from ipscan.errors import EXIT_CLEAN
 from ipscan.errors import UsageError
