@@ -309,19 +309,26 @@ def without_shadowed(findings: Sequence[Finding]) -> list[Finding]:
         by_path[f.path].append(f)
     out: list[Finding] = []
     for group in by_path.values():
-        claims = [f for f in group if f.scope is Scope.UNIT and f.verdict is not Verdict.SIMILAR]
+        claims = [f for f in group if _is_claim(f)]
         for f in group:
-            strength = (RANK[f.verdict], f.similarity)
-            covered: set[int] = set()
-            for k in claims:
-                if (RANK[k.verdict], k.similarity) > strength and _source_key(k) != _source_key(f):
-                    covered.update(
-                        range(max(k.start_line, f.start_line), min(k.end_line, f.end_line) + 1)
-                    )
-            if f in claims and len(covered) > MAX_OVERLAP * (f.end_line - f.start_line + 1):
+            if _is_claim(f) and _shadowed(f, claims):
                 continue
             out.append(f)
     return out
+
+
+def _is_claim(f: Finding) -> bool:
+    return f.scope is Scope.UNIT and f.verdict is not Verdict.SIMILAR
+
+
+def _shadowed(f: Finding, claims: Sequence[Finding]) -> bool:
+    """Whether stronger ``claims`` from other source files cover most of ``f``'s lines."""
+    strength = (RANK[f.verdict], f.similarity)
+    covered: set[int] = set()
+    for k in claims:
+        if (RANK[k.verdict], k.similarity) > strength and _source_key(k) != _source_key(f):
+            covered.update(range(max(k.start_line, f.start_line), min(k.end_line, f.end_line) + 1))
+    return len(covered) > MAX_OVERLAP * (f.end_line - f.start_line + 1)
 
 
 def without_twins(findings: Sequence[Finding]) -> list[Finding]:
