@@ -137,3 +137,12 @@ def test_a_weaker_match_inside_a_copy_from_another_file_is_dropped() -> None:
         replace(sibling, path="y.py"),
         outer,
     ]
+
+
+def test_of_equal_matches_the_original_comes_before_a_vendored_copy() -> None:
+    paths = {0: "py/_vendored_packages/apipkg/__init__.py", 1: "src/apipkg/__init__.py"}
+    sources = {u: SourceRef("pkg", "1.0", p, 1, 8, "MIT") for u, p in paths.items()}
+    for order in ([0, 1], [1, 0]):
+        pairs = [_pair(0, u, Verdict.COPIED, 1.0) for u in order]
+        [found] = unit_findings(pairs, ["app/apipkg.py"], ["f"], sources.__getitem__)
+        assert found.source.path == "src/apipkg/__init__.py"

@@ -362,3 +362,21 @@ def test_raw_tokens_that_agree_across_languages_are_no_copy(tmp_path: Path, enco
     assert _on(report, "web/numbers.js") == []
     [region] = _regions_on(report, "web/letters.ts")  # JavaScript in TypeScript is a copy
     assert region.source.path.endswith("letters.js")
+
+
+def test_of_an_original_and_a_vendored_copy_the_original_is_named(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    # Indexed first: a package that vendors tally (so "the first indexed" would name its copy),
+    # and that also holds the methods under another file name; then tally itself.
+    bundler = tmp_path / "bundler"
+    (bundler / "bundler" / "_vendor" / "tally").mkdir(parents=True)
+    (bundler / "bundler" / "_vendor" / "tally" / "tally.py").write_text(SHORT_METHODS)
+    (bundler / "bundler" / "counting.py").write_text(SHORT_METHODS)
+    original = tmp_path / "tally"
+    (original / "src" / "tally").mkdir(parents=True)
+    (original / "src" / "tally" / "tally.py").write_text(SHORT_METHODS)
+    index_dir = tmp_path / "idx"
+    build_index([str(bundler), str(original)], index_dir, encoder, encoder.encode)
+    report = _scan(tmp_path, {"app/third_party/tally/tally.py": SHORT_METHODS}, index_dir)
+    found = _on(report, "app/third_party/tally/tally.py")
+    assert found
+    assert {f.source.path for f in found} == {"src/tally/tally.py"}

@@ -33,6 +33,7 @@ from ipscan.records import Finding
 from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
+from ipscan.sources.paths import is_vendored
 from ipscan.sources.paths import shared_tail
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILE_DOMINANCE
@@ -51,10 +52,13 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
     return max(inter, 0) / (a[1] - a[0] + 1)
 
 
-def _strength(p: DecidedPair, same_name: bool) -> tuple[int, float, int, bool, float]:
+def _strength(
+    p: DecidedPair, same_name: bool, original: bool
+) -> tuple[int, float, int, bool, bool, float]:
     # Name, then cosine last: of two indexed units with the same normalized form (``major`` /
     # ``minor`` properties) the one whose name agrees is the source; the encoder reads canonical
-    # text, so its cosine cannot tell such twins apart.
+    # text, so its cosine cannot tell such twins apart. Of an original and another indexed
+    # package's vendored copy of it, the original.
     a = p.evidence.alignment
     decision = p.decision
     return (
@@ -62,6 +66,7 @@ def _strength(p: DecidedPair, same_name: bool) -> tuple[int, float, int, bool, f
         decision.similarity,
         a.matched_tokens,
         same_name,
+        original,
         p.evidence.cosine,
     )
 
@@ -121,8 +126,9 @@ def _ranked(
 ) -> list[DecidedPair]:
     """A scanned unit's pairs, best first (``_strength``)."""
 
-    def strength(p: DecidedPair) -> tuple[int, float, int, bool, float]:
-        return _strength(p, _short_name(source_of(p.unit_id).unit_name) == query_name)
+    def strength(p: DecidedPair) -> tuple[int, float, int, bool, bool, float]:
+        ref = source_of(p.unit_id)
+        return _strength(p, _short_name(ref.unit_name) == query_name, not is_vendored(ref.path))
 
     return sorted(group, key=strength, reverse=True)
 
@@ -159,11 +165,12 @@ def _likeliest_first(
 ) -> list[DecidedPair]:
     """``ranked`` with the pair from the likeliest source file first, among the pairs as good as
     the best one (the same verdict, similarity within ``HOME_FILE_MARGIN``): the file's ``home``,
-    else the file whose path ends most like the scanned one's."""
+    else an original before another package's vendored copy, then the file whose path ends most
+    like the scanned one's."""
 
-    def score(p: DecidedPair) -> tuple[bool, int]:
+    def score(p: DecidedPair) -> tuple[bool, bool, int]:
         ref = source_of(p.unit_id)
-        return _file_key(ref) == home, shared_tail(query_path, ref.path)
+        return _file_key(ref) == home, not is_vendored(ref.path), shared_tail(query_path, ref.path)
 
     best = ranked[0]
     top, top_score = 0, score(best)

@@ -10,7 +10,9 @@ of 2,109 units of boost-histogram's tree, 151 of 786 of joblib's).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +22,8 @@ from ipscan.match.digest import query_digests
 from ipscan.match.totals import IndexTotals
 from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import identical_files
+from ipscan.sources.paths import is_vendored
+from ipscan.sources.paths import shared_tail
 
 # Indexed units with one digest looked through for the twin in the matched file: a digest
 # held by more units is a stock unit, embedded as usual.
@@ -29,13 +33,29 @@ MAX_TWINS = 256
 def identical_by_segment(
     analyzed: Sequence[AnalyzedFile], reader: IndexReader, totals: IndexTotals
 ) -> list[list[IdenticalFile]]:
-    """The scanned files that are indexed files, segment by segment."""
+    """The scanned files that are indexed files, segment by segment; of several indexed files
+    that a scanned file is, the likeliest source (``source_rank``)."""
     raws = [af.raw for af in analyzed]
+    paths = [af.file.path for af in analyzed]
     out = []
     for seg in reader.segments:
-        out.append(identical_files(raws, seg.file_keys, totals.files))
+        rank = functools.partial(_rank, paths, seg.files)
+        out.append(identical_files(raws, seg.file_keys, totals.files, rank))
         reader.done_with(seg)
     return out
+
+
+def _rank(
+    paths: Sequence[str], files: Sequence[dict[str, Any]], query: int, file_id: int
+) -> tuple[object, ...]:
+    return source_rank(paths[query], str(files[file_id]["path"]))
+
+
+def source_rank(scanned: str, source: str) -> tuple[bool, int]:
+    """How likely, of equally good matches, the indexed file at ``source`` is where the scanned
+    file at ``scanned`` came from (lower: likelier): an original before another package's
+    vendored copy of it, then the path that ends most like the scanned one."""
+    return is_vendored(source), -shared_tail(scanned, source)
 
 
 def stored_vectors(

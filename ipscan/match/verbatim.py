@@ -13,6 +13,7 @@ Fingerprints posted in more than ``MAX_FILE_FANOUT`` indexed files are boilerpla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,11 +64,16 @@ class VerbatimRegion:
 
 
 def identical_files(
-    queries: Sequence[FileEvidence], keys: np.ndarray, totals: Sequence[int] | None = None
+    queries: Sequence[FileEvidence],
+    keys: np.ndarray,
+    totals: Sequence[int] | None = None,
+    rank: Callable[[int, int], tuple[object, ...]] | None = None,
 ) -> list[IdenticalFile]:
     """Every scanned file whose text or code digest is an indexed file's (boilerplate aside);
     ``totals``: indexed files with each query's digest over the whole index, when ``keys`` are
-    one segment's (``same_file_rows`` counted in every segment)."""
+    one segment's (``same_file_rows`` counted in every segment). Of several such indexed files,
+    the one with the same text comes first, then the lowest ``rank(query, file id)``, then the
+    first indexed."""
     out: list[IdenticalFile] = []
     if not len(keys):
         return out
@@ -76,8 +82,14 @@ def identical_files(
         fanout = len(rows) if totals is None else totals[qi]
         if not len(rows) or fanout > MAX_FILE_FANOUT:
             continue
-        # The one to report: the same text before the same code, then the first indexed.
-        best = min(rows, key=lambda r: (not same_text[r], int(r)))
+        best = min(
+            rows,
+            key=lambda r: (
+                not same_text[r],
+                () if rank is None else rank(qi, int(keys["file"][r])),
+                int(r),
+            ),
+        )
         out.append(
             IdenticalFile(
                 qi,

@@ -73,3 +73,18 @@ def shared_tail(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+# Folders that hold other projects' code inside a package (a vendored or bundled copy).
+VENDOR_DIRS = frozenset(
+    {
+        "vendor", "_vendor", "vendored", "_vendored", "_vendored_packages", "third_party",
+        "third-party", "thirdparty", "3rdparty", "extern", "external", "deps", "node_modules",
+        "bundled", "_bundled",
+    }
+)  # fmt: skip
+
+
+def is_vendored(path: str) -> bool:
+    """Whether ``path`` lies in a folder that holds another project's copy (``VENDOR_DIRS``)."""
+    return not VENDOR_DIRS.isdisjoint(path.split("/")[:-1])
