@@ -147,15 +147,18 @@ def decide(ev: PairEvidence, probability: float, threshold: float) -> Decision |
     a = ev.alignment
     why = reasons(ev)
     if probability >= threshold:
+        # A matched region speaks for itself only when it is big enough to be a snippet: a
+        # three-line loop that two functions share is all of its own region.
+        region = a.region_coverage if a.matched_tokens >= REGION_MIN_TOKENS else 0.0
         full = (
             ev.digest_equal
             or min(a.query_coverage, a.source_coverage) >= FULL_COVERAGE
-            or a.region_coverage >= FULL_COVERAGE
+            or region >= FULL_COVERAGE
         )
         if ev.digest_equal:
             similarity = 1.0
         elif a.matched_tokens:
-            similarity = max(a.query_coverage, a.source_coverage, a.region_coverage)
+            similarity = max(a.query_coverage, a.source_coverage, region)
         else:
             similarity = ev.cosine
         verdict = Verdict.COPIED if full else Verdict.MODIFIED_COPY
