@@ -68,4 +68,3 @@ def run_ray(
     finally:
         if started:
             ray.shutdown()
-

@@ -94,7 +94,6 @@ class PairEvidence:
             "structure_containment": round(max(self._structure_containment(), q_contain), 4),
         }
 
-
     def _structure_containment(self) -> float:
         # Out of the fingerprints a stream of that many tokens holds: a data table keeps few
         # (data-only k-grams are left out), and two shared ones must not count as all of it.
