@@ -34,7 +34,7 @@ from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.sources.paths import is_vendored
-from ipscan.sources.paths import shared_tail
+from ipscan.sources.paths import source_likelihood
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILE_DOMINANCE
 from ipscan.tuning import FULL_COVERAGE
@@ -168,9 +168,9 @@ def _likeliest_first(
     else an original before another package's vendored copy, then the file whose path ends most
     like the scanned one's."""
 
-    def score(p: DecidedPair) -> tuple[bool, bool, int]:
+    def score(p: DecidedPair) -> tuple[bool, tuple[bool, int]]:
         ref = source_of(p.unit_id)
-        return _file_key(ref) == home, not is_vendored(ref.path), shared_tail(query_path, ref.path)
+        return _file_key(ref) == home, source_likelihood(query_path, ref.path)
 
     best = ranked[0]
     top, top_score = 0, score(best)

@@ -22,8 +22,7 @@ from ipscan.match.digest import query_digests
 from ipscan.match.totals import IndexTotals
 from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import identical_files
-from ipscan.sources.paths import is_vendored
-from ipscan.sources.paths import shared_tail
+from ipscan.sources.paths import source_likelihood
 
 # Indexed units with one digest looked through for the twin in the matched file: a digest
 # held by more units is a stock unit, embedded as usual.
@@ -34,7 +33,7 @@ def identical_by_segment(
     analyzed: Sequence[AnalyzedFile], reader: IndexReader, totals: IndexTotals
 ) -> list[list[IdenticalFile]]:
     """The scanned files that are indexed files, segment by segment; of several indexed files
-    that a scanned file is, the likeliest source (``source_rank``)."""
+    that a scanned file is, the likeliest source (``source_likelihood``)."""
     raws = [af.raw for af in analyzed]
     paths = [af.file.path for af in analyzed]
     out = []
@@ -48,14 +47,7 @@ def identical_by_segment(
 def _rank(
     paths: Sequence[str], files: Sequence[dict[str, Any]], query: int, file_id: int
 ) -> tuple[object, ...]:
-    return source_rank(paths[query], str(files[file_id]["path"]))
-
-
-def source_rank(scanned: str, source: str) -> tuple[bool, int]:
-    """How likely, of equally good matches, the indexed file at ``source`` is where the scanned
-    file at ``scanned`` came from (lower: likelier): an original before another package's
-    vendored copy of it, then the path that ends most like the scanned one."""
-    return is_vendored(source), -shared_tail(scanned, source)
+    return source_likelihood(paths[query], str(files[file_id]["path"]))
 
 
 def stored_vectors(

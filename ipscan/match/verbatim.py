@@ -67,13 +67,13 @@ def identical_files(
     queries: Sequence[FileEvidence],
     keys: np.ndarray,
     totals: Sequence[int] | None = None,
-    rank: Callable[[int, int], tuple[object, ...]] | None = None,
+    likelihood: Callable[[int, int], tuple[object, ...]] | None = None,
 ) -> list[IdenticalFile]:
     """Every scanned file whose text or code digest is an indexed file's (boilerplate aside);
     ``totals``: indexed files with each query's digest over the whole index, when ``keys`` are
     one segment's (``same_file_rows`` counted in every segment). Of several such indexed files,
-    the one with the same text comes first, then the lowest ``rank(query, file id)``, then the
-    first indexed."""
+    the one with the same text comes first, then the highest ``likelihood(query, file id)``,
+    then the first indexed."""
     out: list[IdenticalFile] = []
     if not len(keys):
         return out
@@ -82,12 +82,12 @@ def identical_files(
         fanout = len(rows) if totals is None else totals[qi]
         if not len(rows) or fanout > MAX_FILE_FANOUT:
             continue
-        best = min(
+        best = max(
             rows,
             key=lambda r: (
-                not same_text[r],
-                () if rank is None else rank(qi, int(keys["file"][r])),
-                int(r),
+                bool(same_text[r]),
+                () if likelihood is None else likelihood(qi, int(keys["file"][r])),
+                -int(r),
             ),
         )
         out.append(

@@ -88,3 +88,10 @@ VENDOR_DIRS = frozenset(
 def is_vendored(path: str) -> bool:
     """Whether ``path`` lies in a folder that holds another project's copy (``VENDOR_DIRS``)."""
     return not VENDOR_DIRS.isdisjoint(path.split("/")[:-1])
+
+
+def source_likelihood(scanned: str, source: str) -> tuple[bool, int]:
+    """How likely, of equally good matches, the indexed file at ``source`` is where the scanned
+    file at ``scanned`` came from (higher: likelier): an original before another package's
+    vendored copy of it, then the path that ends most like the scanned one's."""
+    return not is_vendored(source), shared_tail(scanned, source)
