@@ -258,14 +258,16 @@ def _regions(
             None if bounds is None else bounds.file_fps,
         )
         lookup = file_lookup(seg)
-        regions = [
-            r
-            for r in regions
-            if (paths[r.query], *_source_key(lookup(r.file_id, 0, 0))) not in whole
+        kept = []
+        for r in regions:
+            ref = lookup(r.file_id, 0, 0)
             # Raw tokens that agree across languages are a coincidence (a table of numbers
             # against template parameters named L00, L01, ...), never a copy.
-            and same_family(languages[r.query], lookup(r.file_id, 0, 0).path)
-        ]
+            if (paths[r.query], *_source_key(ref)) not in whole and same_family(
+                languages[r.query], ref.path
+            ):
+                kept.append(r)
+        regions = kept
         out += region_findings(regions, analyzed, [*found, *out], lookup)
         reader.done_with(seg)
     return out

@@ -48,6 +48,12 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     )
 
 
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a new Python process (a start that has imported nothing yet)."""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return res.stdout.strip()
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` with a fixed identity; return stdout."""
     env = {

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ipscan.arrays import distinct
+from tests.conftest import fresh_python
 
 
 @given(st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=60))
@@ -27,5 +25,4 @@ def test_distinct_does_not_import_numpy_ma() -> None:
         "distinct(np.array([3, 1, 3], dtype=np.int64))\n"
         "print('numpy.ma' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert fresh_python(code) == "False"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from ipscan import cli
+from tests.conftest import fresh_python
 from tests.conftest import run_cli
 
 
@@ -18,8 +18,7 @@ def test_help_does_not_import_heavy_modules() -> None:
         "heavy = [m for m in ('torch', 'transformers', 'numpy', 'faiss') if m in sys.modules]\n"
         "print(heavy)"
     )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert res.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
     assert "repo" in run_cli("--help").stdout
 
 

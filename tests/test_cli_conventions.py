@@ -28,6 +28,7 @@ from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.report.json_report import render_json
+from tests.conftest import fresh_python
 from tests.conftest import git
 from tests.conftest import init_repo
 from tests.conftest import installed_file
@@ -506,5 +507,4 @@ def test_a_check_imports_no_other_command_module() -> None:
         "lazy = ('model', 'dataset', 'index', 'serve', 'snippet')\n"
         "print(sorted(m for m in lazy if 'ipscan.cli.' + m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"

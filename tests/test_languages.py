@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,6 +12,7 @@ from ipscan.extract.languages import get_parser
 from ipscan.extract.languages import grammar_language
 from ipscan.extract.languages import language_for_path
 from ipscan.extract.languages import same_family
+from tests.conftest import fresh_python
 
 EXTENSIONS = {
     "python": [".py", ".pyi"],
@@ -108,9 +107,7 @@ def test_a_grammar_wheel_is_imported_when_its_language_is_first_parsed() -> None
         "after = sorted(m for m in sys.modules if m.startswith('tree_sitter_') and '.' not in m)\n"
         "print(before, after)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = fresh_python(code)
     assert out == "[] ['tree_sitter_python']", out
 
 
