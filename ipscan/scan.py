@@ -29,6 +29,7 @@ from ipscan.extract.collect import collect_sources
 from ipscan.extract.languages import same_family
 from ipscan.extract.listing import list_scan_files
 from ipscan.extract.parallel import analyze_files
+from ipscan.extract.variants import plain_variants
 from ipscan.index import layout
 from ipscan.index.ann import EXACT_QUERIES
 from ipscan.index.ann import EXACT_UNITS
@@ -48,6 +49,7 @@ from ipscan.licensing.project import project_notice_texts
 from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.pairs import PairCandidate
+from ipscan.match.pairs import best_per_pair
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
 from ipscan.match.stored_vectors import identical_by_segment
@@ -158,12 +160,16 @@ def scan_analyzed(
     """
     reader = reader if reader is not None else open_index(options.index_dir, options.progress)
     queries = [au for af in analyzed for au in af.units]
-    totals = index_totals([au.evidence for au in queries], [af.raw for af in analyzed], reader)
+    variants = plain_variants(analyzed)
+    asked = [*queries, *(v.unit for v in variants)]
+    same_as = {len(queries) + i: v.of for i, v in enumerate(variants)}
+    totals = index_totals([au.evidence for au in asked], [af.raw for af in analyzed], reader)
     same_files = identical_by_segment(analyzed, reader, totals)
     known = stored_vectors(analyzed, reader, same_files) if options.embeddings else {}
     pairs = decide_pairs(
-        candidate_pairs(queries, reader, options, totals, known), load_classifier()
+        candidate_pairs(asked, reader, options, totals, known, same_as), load_classifier()
     )
+    pairs = best_per_pair(pairs, same_as)
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -283,16 +289,18 @@ def candidate_pairs(
     options: ScanOptions,
     totals: IndexTotals | None = None,
     known: Mapping[int, np.ndarray] | None = None,
+    same_as: Mapping[int, int] | None = None,
 ) -> list[PairCandidate]:
     """Every pair the matchers propose for ``queries`` in every segment, with its evidence (no
     verdict yet); unit ids run over all segments. ``totals``: the queries' postings over the
     whole index (``index_totals``; counted here when not given). ``known``: vectors of query
-    positions that need no embedding (``stored_vectors``)."""
+    positions that need no embedding (``stored_vectors``). ``same_as``: query positions that
+    take the vector of another (a variant of a unit reads as the unit to the encoder)."""
     if totals is None:
         totals = index_totals([au.evidence for au in queries], [], reader)
     query_vectors = None
     if options.embeddings and queries and reader.n_units:
-        query_vectors = _query_vectors(queries, reader, options, known or {})
+        query_vectors = _query_vectors(queries, reader, options, known or {}, same_as or {})
     # A few queries on a small index: exact search over the mapped rows costs less than
     # importing FAISS and mapping each IVF file (a pre-commit check's case), and is exact.
     exact = len(queries) <= EXACT_QUERIES and reader.n_units <= EXACT_UNITS
@@ -311,20 +319,25 @@ def _query_vectors(
     reader: IndexReader,
     options: ScanOptions,
     known: Mapping[int, np.ndarray],
+    same_as: Mapping[int, int],
 ) -> np.ndarray:
-    """A vector per query: the known ones as given, the others embedded."""
-    todo = [i for i in range(len(queries)) if i not in known]
+    """A vector per query: the known ones as given, those ``same_as`` another copied from it,
+    the others embedded."""
+    todo = [i for i in range(len(queries)) if i not in known and i not in same_as]
     if not todo:  # every unit is an indexed one: the encoder is not even loaded
-        return np.vstack([known[i] for i in range(len(queries))]).astype(np.float32)
+        out = np.vstack([known[same_as.get(i, i)] for i in range(len(queries))])
+        return out.astype(np.float32)
     from ipscan.match.embed_queries import embed_for_index
 
     fresh = embed_for_index([queries[i] for i in todo], reader, options.device, options.progress)
-    if not known:
+    if not known and not same_as:
         return fresh
     out = np.empty((len(queries), fresh.shape[1]), dtype=np.float32)
     out[todo] = fresh
     for i, vector in known.items():
         out[i] = vector
+    for i, of in same_as.items():
+        out[i] = out[of]
     return out
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
 from ipscan.arrays import distinct
 from ipscan.decide.classifier import Classifier
+from ipscan.decide.verdict import RANK
 from ipscan.decide.verdict import Decision
 from ipscan.decide.verdict import PairEvidence
 from ipscan.decide.verdict import decide_all
@@ -114,3 +117,25 @@ def decide_pairs(pairs: Sequence[PairCandidate], clf: Classifier) -> list[Decide
         if decision is not None:
             out.append(DecidedPair(p.query, p.unit_id, p.matchers, p.evidence, p.region, decision))
     return out
+
+
+def best_per_pair(pairs: Sequence[DecidedPair], same_as: Mapping[int, int]) -> list[DecidedPair]:
+    """``pairs`` with each variant query (``same_as``: its position → its unit's position) read
+    as its unit, keeping one pair per (unit, indexed unit): the strongest decision."""
+    if not same_as:
+        return list(pairs)
+    best: dict[tuple[int, int], DecidedPair] = {}
+    for p in pairs:
+        if p.query in same_as:
+            p = replace(p, query=same_as[p.query])
+        key = (p.query, p.unit_id)
+        held = best.get(key)
+        if held is None or _decision_key(p) > _decision_key(held):
+            best[key] = p
+    return list(best.values())
+
+
+def _decision_key(p: DecidedPair) -> tuple[bool, int, float, float]:
+    # A claim before a pair too short to claim alone (a plain form can be shorter than the unit).
+    d = p.decision
+    return (not d.supporting, RANK[d.verdict], d.similarity, d.probability)
