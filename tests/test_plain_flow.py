@@ -133,6 +133,17 @@ def test_every_rewrite_of_a_function_is_written_back_to_its_tokens() -> None:
             """,
             "label = 'up' if n > 0 else 'down'",
         ),
+        (  # ... but on a negated test it is a swapped if/else, and is swapped back
+            """
+            def f(ensure, ctx):
+                if not ensure:
+                    obj = ctx.find()
+                else:
+                    obj = ctx.make()
+                return obj
+            """,
+            "if ensure:\n        obj = ctx.make()\n    else:\n        obj = ctx.find()",
+        ),
         (  # an if/else on a negated test
             """
             def f(item):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 import textwrap
 from collections import Counter
 from collections.abc import Iterator
@@ -33,6 +34,8 @@ _NEGATED: dict[type[ast.cmpop], type[ast.cmpop]] = {
     **_POSITIVE,
     **{positive: negative for negative, positive in _POSITIVE.items()},
 }
+# Where ``bare_tuples`` may have brackets to take out.
+_BRACKETS = re.compile(r"(?:return|yield|=|for|and|or) \(")
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 # How far back a loop's set-up statement (``i = 0``, ``it = iter(x)``, ``acc = []``) may stand
@@ -52,8 +55,8 @@ def plain_flow(code: str) -> str | None:
     if not writer.changed:
         return None
     try:
-        return bare_tuples(ast.unparse(ast.fix_missing_locations(tree)))
-    except (ValueError, RecursionError, SyntaxError):
+        return bare_tuples(ast.unparse(tree))
+    except (ValueError, RecursionError, SyntaxError, AttributeError):
         return None
 
 
@@ -61,6 +64,8 @@ def bare_tuples(code: str) -> str:
     """``code`` without the brackets ``ast.unparse`` puts around a tuple that is returned,
     yielded, assigned or a loop's target (``return (a, b)``), or around a ``not`` among ``and``
     and ``or`` operands: code is mostly written without them."""
+    if _BRACKETS.search(code) is None:  # parsing again costs more than the plain form did
+        return code
     spans: list[tuple[int, int, int]] = []
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.BoolOp):  # ``a and (not b)``: the brackets outside the node
@@ -178,16 +183,20 @@ class _Plain:
                 loop = self._while_test(stmt)
                 plain = self._for_range(loop or stmt, before) or loop
         elif isinstance(stmt, ast.If):
-            # An if/elif/else chain assigning one name is written so on purpose: no
-            # conditional expression is made of its last two branches.
-            made = None if elif_branch else self._conditional(stmt)
-            plain = made or self._joined_test(stmt) or self._swapped(stmt)
+            # A negated test is a swapped if/else, to be swapped back as it stands; an
+            # if/elif/else chain assigning one name is written so on purpose: neither is made a
+            # conditional expression.
+            plain = self._swapped(stmt)
+            if plain is None and not elif_branch:
+                plain = self._conditional(stmt)
+            plain = plain or self._joined_test(stmt)
         elif isinstance(stmt, ast.For):
             plain = self._comprehension(stmt, before)
         if plain is None:
             return [stmt]
         self.changed = True
-        return [plain]
+        # ``ast.unparse`` reads a statement's line; fixing every location costs more.
+        return [ast.copy_location(plain, stmt)]
 
     # --- loops -----------------------------------------------------------------------------
 
