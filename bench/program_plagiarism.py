@@ -158,9 +158,10 @@ def write_corpus(pairs: list[Pair], data: Path, run: Path) -> dict[str, Path]:
     return files
 
 
-def finding_key(f: Finding) -> Key:
-    """(suspect id, original id) of a finding: the files are named <submission id>.java."""
-    return (Path(f.path).stem, Path(f.source.path).stem)
+def finding_keys(f: Finding) -> list[Key]:
+    """(suspect id, original id) of a finding's source and of each file it is also in
+    (``also_in``: originals holding that code as well): the files are named <submission id>.java."""
+    return [(Path(f.path).stem, Path(ref.path).stem) for ref in (f.source, *f.also_in)]
 
 
 def run_ipscan(run: Path) -> tuple[dict[Key, float], dict[str, float], dict[str, list[Finding]]]:
@@ -179,8 +180,8 @@ def run_ipscan(run: Path) -> tuple[dict[Key, float], dict[str, float], dict[str,
     scan_s = time.perf_counter() - t0
     scores: dict[Key, float] = {}
     for f in report.findings:
-        key = finding_key(f)
-        scores[key] = max(scores.get(key, 0.0), f.similarity)
+        for key in finding_keys(f):
+            scores[key] = max(scores.get(key, 0.0), f.similarity)
     explained = scan_repo(
         run / "suspects", ScanOptions(index_dir=run / "index", device="auto", explain=True)
     )
@@ -287,7 +288,7 @@ def ipscan_detail(key: Key, findings: list[Finding]) -> list[dict[str, Any]]:
             "evidence": {k: round(v, 3) for k, v in f.evidence.items()},
         }
 
-    return [brief(f) for f in findings if finding_key(f) == key]
+    return [brief(f) for f in findings if key in finding_keys(f)]
 
 
 def problems(

@@ -153,6 +153,10 @@ class Finding:
     obligations: tuple[str, ...] = ()
     license_reason: str = ""  # why that license verdict (table rule, policy, attribution check)
     notice: str = ""  # the attribution to add when it is missing
+    # Other indexed files that hold this code as well, as good a match as ``source`` (the same
+    # verdict, similarity within HOME_FILE_MARGIN), likeliest first, at most MAX_ALSO_IN: the
+    # same code in several packages, or a plagiarized program in several submissions.
+    also_in: tuple[SourceRef, ...] = ()
 
 
 # Verdicts that fail a run unless the policy's `fail-on` says otherwise: license verdicts of

@@ -146,3 +146,29 @@ def test_of_equal_matches_the_original_comes_before_a_vendored_copy() -> None:
         pairs = [_pair(0, u, Verdict.COPIED, 1.0) for u in order]
         [found] = unit_findings(pairs, ["app/apipkg.py"], ["f"], sources.__getitem__)
         assert found.source.path == "src/apipkg/__init__.py"
+
+
+def test_a_finding_lists_the_other_files_as_good_a_match() -> None:
+    # One scanned program, copied in three submissions (ConPlag): one named, two also in.
+    paths = {0: "p14/921b6e4a.java", 1: "p14/115c99cb.java", 2: "p14/3e6def38.java"}
+    paths |= {3: "p14/6b97058e.java", 4: "p14/9ab3c0e1.java"}
+    sources = {u: SourceRef("conplag", "1", p, 1, 8, "CC-BY-4.0") for u, p in paths.items()}
+    pairs = [
+        _pair(0, 0, Verdict.COPIED, 1.0),
+        _pair(0, 1, Verdict.COPIED, 1.0),
+        _pair(0, 2, Verdict.COPIED, 0.95),
+        _pair(0, 3, Verdict.COPIED, 0.8),  # clearly weaker
+        _pair(0, 4, Verdict.MODIFIED_COPY, 1.0),  # a lower verdict
+        _pair(0, 0, Verdict.COPIED, 1.0),  # the named file again
+    ]
+    [found] = unit_findings(pairs, ["Main.java"], ["main"], sources.__getitem__)
+    named = found.source.path
+    also = [ref.path for ref in found.also_in]
+    assert sorted([named, *also]) == sorted(paths[u] for u in (0, 1, 2))
+    assert len(also) == len(set(also)) == 2
+    # Merged neighbours keep each other file once.
+    after = replace(found.source, start_line=9, end_line=12)
+    [merged] = merge_adjacent([found, replace(found, start_line=9, end_line=12, source=after)])
+    assert [ref.path for ref in merged.also_in] == also
+    [alone] = unit_findings(pairs[:1], ["Main.java"], ["main"], sources.__getitem__)
+    assert alone.also_in == ()

@@ -665,6 +665,17 @@ def test_json_round_trip(report: Report) -> None:
     assert report_from_dict(json.loads(render_json(report))) == report
 
 
+def test_the_other_files_a_finding_is_also_in_round_trip_and_are_shown() -> None:
+    also = (replace(CLICK, package="click-fork", version="1.0", license="GPL-3.0-only"),)
+    report = make_report(replace(COPIED, also_in=also))
+    doc = report_dict(report)
+    assert doc["findings"][0]["also_in"][0]["license"] == "GPL-3.0-only"
+    assert report_from_dict(json.loads(render_json(report))) == report
+    text = render_text(report)
+    assert "\n  also in: click-fork src/click/utils.py:30-66 (GPL-3.0-only)" in text
+    assert "also in" not in render_text(FULL)
+
+
 def test_load_report_from_a_file(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     path.write_text(render_json(FULL), encoding="utf-8")

@@ -46,6 +46,11 @@ from ipscan.tuning import MERGE_SOURCE_GAP_LINES
 SourceLookup = Callable[[int], SourceRef]
 
 
+# Of the other source files as good as a finding's own, how many it lists (``also_in``): a
+# report's size, not a detection setting.
+MAX_ALSO_IN = 10
+
+
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
     """Share of ``a``'s lines that ``b`` also covers."""
     inter = min(a[1], b[1]) - max(a[0], b[0]) + 1
@@ -101,8 +106,7 @@ def unit_findings(
             if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
                 continue
             kept.append(lines)
-            base = source_of(p.unit_id)
-            source = replace(base, start_line=p.region.source_start, end_line=p.region.source_end)
+            source = _source(p, source_of)
             findings.append(
                 Finding(
                     path=query_paths[qi],
@@ -116,9 +120,52 @@ def unit_findings(
                     matchers=p.matchers,
                     evidence={**p.evidence.features(), "p_copy": p.decision.probability},
                     reasons=p.decision.reasons,
+                    also_in=_also_in(p, source, ranked, source_of),
                 )
             )
     return findings
+
+
+def _source(p: DecidedPair, source_of: SourceLookup) -> SourceRef:
+    base = source_of(p.unit_id)
+    return replace(base, start_line=p.region.source_start, end_line=p.region.source_end)
+
+
+def _also_in(
+    named: DecidedPair, source: SourceRef, ranked: list[DecidedPair], source_of: SourceLookup
+) -> tuple[SourceRef, ...]:
+    """The other source files whose pair with the same scanned lines is as good as ``named``'s
+    (the same verdict, similarity within HOME_FILE_MARGIN), in ``ranked`` order."""
+    lines = (named.region.query_start, named.region.query_end)
+    seen = {_file_key(source)}
+    out: list[SourceRef] = []
+    for p in ranked:
+        if len(out) >= MAX_ALSO_IN:
+            break
+        if (
+            p is named
+            or p.decision.verdict is not named.decision.verdict
+            or p.decision.supporting
+            or named.decision.similarity - p.decision.similarity > HOME_FILE_MARGIN
+            or _overlap(lines, (p.region.query_start, p.region.query_end)) <= MAX_OVERLAP
+        ):
+            continue
+        ref = _source(p, source_of)
+        if _file_key(ref) not in seen:
+            seen.add(_file_key(ref))
+            out.append(ref)
+    return tuple(out)
+
+
+def merged_also_in(a: Finding, b: Finding) -> tuple[SourceRef, ...]:
+    """The ``also_in`` of two findings merged into one: each other file once, first seen first."""
+    seen = {_file_key(a.source)}
+    out = []
+    for ref in (*a.also_in, *b.also_in):
+        if _file_key(ref) not in seen:
+            seen.add(_file_key(ref))
+            out.append(ref)
+    return tuple(out[:MAX_ALSO_IN])
 
 
 def _ranked(
@@ -239,6 +286,7 @@ def merge_adjacent(
             matchers=tuple(sorted(set(prev.matchers) | set(f.matchers), key=lambda m: m.value)),
             evidence={**prev.evidence, "merged_units": units},
             reasons=tuple(dict.fromkeys((*prev.reasons, *f.reasons))),
+            also_in=merged_also_in(prev, f),
         )
     return [f for f, keep in zip(out, claimed, strict=True) if keep]
 

@@ -37,17 +37,7 @@ def finding_dict(f: Finding, fail_on: tuple[str, ...] = DEFAULT_FAIL_ON) -> dict
         "scope": f.scope.value,
         "unit_name": f.unit_name,
         "matchers": [m.value for m in f.matchers],
-        "source": {
-            "package": f.source.package,
-            "version": f.source.version,
-            "path": f.source.path,
-            "start_line": f.source.start_line,
-            "end_line": f.source.end_line,
-            "license": f.source.license,
-            "unit_name": f.source.unit_name,
-            "copyright": list(f.source.copyright),
-            "ecosystem": f.source.ecosystem,
-        },
+        "source": source_dict(f.source),
         "evidence": dict(f.evidence),
         "reasons": [r.value for r in f.reasons],
         "license_verdict": f.license_verdict,
@@ -55,7 +45,37 @@ def finding_dict(f: Finding, fail_on: tuple[str, ...] = DEFAULT_FAIL_ON) -> dict
         "obligations": list(f.obligations),
         "notice": f.notice,
         "fails": fails(f, fail_on),
+        "also_in": [source_dict(ref) for ref in f.also_in],
     }
+
+
+def source_dict(ref: SourceRef) -> dict[str, Any]:
+    """Where matched code lives, as plain JSON types."""
+    return {
+        "package": ref.package,
+        "version": ref.version,
+        "path": ref.path,
+        "start_line": ref.start_line,
+        "end_line": ref.end_line,
+        "license": ref.license,
+        "unit_name": ref.unit_name,
+        "copyright": list(ref.copyright),
+        "ecosystem": ref.ecosystem,
+    }
+
+
+def _source_from_dict(src: dict[str, Any]) -> SourceRef:
+    return SourceRef(
+        package=str(src["package"]),
+        version=str(src["version"]),
+        path=str(src["path"]),
+        start_line=int(src["start_line"]),
+        end_line=int(src["end_line"]),
+        license=str(src["license"]),
+        unit_name=str(src.get("unit_name", "")),
+        copyright=tuple(str(c) for c in src.get("copyright", ())),
+        ecosystem=str(src.get("ecosystem", "")),
+    )
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -90,24 +110,13 @@ def render_json(report: Report) -> str:
 
 
 def _finding_from_dict(d: dict[str, Any]) -> Finding:
-    src = d["source"]
     return Finding(
         path=str(d["path"]),
         start_line=int(d["start_line"]),
         end_line=int(d["end_line"]),
         similarity=float(d["similarity"]),
         verdict=Verdict(d["verdict"]),
-        source=SourceRef(
-            package=str(src["package"]),
-            version=str(src["version"]),
-            path=str(src["path"]),
-            start_line=int(src["start_line"]),
-            end_line=int(src["end_line"]),
-            license=str(src["license"]),
-            unit_name=str(src.get("unit_name", "")),
-            copyright=tuple(str(c) for c in src.get("copyright", ())),
-            ecosystem=str(src.get("ecosystem", "")),
-        ),
+        source=_source_from_dict(d["source"]),
         scope=Scope(d.get("scope", Scope.UNIT.value)),
         unit_name=str(d.get("unit_name", "")),
         matchers=tuple(Matcher(m) for m in d.get("matchers", ())),
@@ -117,6 +126,7 @@ def _finding_from_dict(d: dict[str, Any]) -> Finding:
         obligations=tuple(str(o) for o in d.get("obligations", ())),
         license_reason=str(d.get("license_reason", "")),
         notice=str(d.get("notice", "")),
+        also_in=tuple(_source_from_dict(src) for src in d.get("also_in", ())),
     )
 
 

@@ -107,6 +107,10 @@ def result(f: Finding, rule_index: int, prefix: str, fail_on: tuple[str, ...]) -
             "notice": f.notice,
             "fails": fails(f, fail_on),
             "source": {"package": s.package, "version": s.version, "license": s.license},
+            "alsoIn": [
+                {"package": r.package, "version": r.version, "path": r.path, "license": r.license}
+                for r in f.also_in
+            ],
         },
     }
 

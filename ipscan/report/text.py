@@ -73,6 +73,13 @@ def finding_line(f: Finding, explain: bool = False, styled: bool = False) -> str
         line += f" [{matchers}] ({why}) {feats}"
         if f.license_reason:
             line += f"\n  license: {escape(f.license_reason)}"
+    if f.also_in:
+        where = ", ".join(
+            f"{escape(r.package)} {escape(r.path)}:{r.start_line}-{r.end_line} "
+            f"({escape(r.license)})"
+            for r in f.also_in
+        )
+        line += f"\n  also in: {where}"
     if f.notice:
         line += "\n  add notice: " + " | ".join(map(escape, f.notice.splitlines()))
     return line
