@@ -419,3 +419,11 @@ def test_report_renders_in_headless_chromium(showcase: Report, tmp_path: Path) -
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / shot.name)
+
+
+def test_the_other_files_a_finding_is_also_in_are_listed(showcase: Report) -> None:
+    other = SourceRef("gplfork", "2.0", "lib/pairs.py", 3, 40, "GPL-3.0-only")
+    first = dataclasses.replace(showcase.findings[0], also_in=(other,))
+    page = render_html(dataclasses.replace(showcase, findings=(first, *showcase.findings[1:])))
+    assert "<dt>Also in</dt><dd>gplfork 2.0 lib/pairs.py:3-40 (GPL-3.0-only)</dd>" in page
+    assert "Also in" not in render_html(showcase)

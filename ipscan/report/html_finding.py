@@ -9,6 +9,7 @@ behind a toggle. A whole-file finding holds its unit findings, each shown once.
 from __future__ import annotations
 
 from ipscan.records import Finding
+from ipscan.records import SourceRef
 from ipscan.report.html_parts import esc
 from ipscan.report.html_parts import failed_by
 from ipscan.report.html_parts import license_badge
@@ -28,7 +29,11 @@ _NOT_IN_REPORT = (
 
 def source_of(f: Finding) -> str:
     """``pkg 1.0 src/x.py:30-66``: where the matched code lives."""
-    s = f.source
+    return source_ref(f.source)
+
+
+def source_ref(s: SourceRef) -> str:
+    """``pkg 1.0 src/x.py:30-66``."""
     return f"{s.package} {s.version} {s.path}:{s.start_line}-{s.end_line}"
 
 
@@ -62,6 +67,7 @@ def _source_box(f: Finding) -> str:
         ("Similarity", f"{f.similarity:.2f}"),
     ]
     items += [("Copyright", c) for c in s.copyright]
+    items += [("Also in", f"{source_ref(r)} ({r.license})") for r in f.also_in]
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
     look = f"open {s.path} lines {s.start_line}-{s.end_line} of {s.package} {s.version}"
     return (
