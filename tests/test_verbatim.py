@@ -380,3 +380,7 @@ def test_of_an_original_and_a_vendored_copy_the_original_is_named(tmp_path: Path
     found = _on(report, "app/third_party/tally/tally.py")
     assert found
     assert {f.source.path for f in found} == {"src/tally/tally.py"}
+    # The identical files it is as well are listed, the likeliest first.
+    [whole] = [f for f in found if f.scope.value == "file"]
+    also = [ref.path for ref in whole.also_in]
+    assert also == ["bundler/counting.py", "bundler/_vendor/tally/tally.py"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ipscan.decide.aggregate import MAX_ALSO_IN
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.index.open import FileLookup
 from ipscan.match.verbatim import IdenticalFile
@@ -57,6 +58,10 @@ def identical_file_findings(
         source = source_of(m.file_id, 1, max(m.n_lines, 1))
         if m.small and _basename(af.file.path) != _basename(source.path):
             continue
+        others = [source_of(file_id, 1, max(n_lines, 1)) for file_id, n_lines in m.others]
+        also = tuple(
+            ref for ref in others if not m.small or _basename(af.file.path) == _basename(ref.path)
+        )
         reason = Reason.IDENTICAL_FILE if m.same_text else Reason.IDENTICAL_FILE_CODE
         out.append(
             Finding(
@@ -70,6 +75,7 @@ def identical_file_findings(
                 matchers=(Matcher.FILE,),
                 evidence={"file_coverage": 1.0},
                 reasons=(reason,),
+                also_in=also[:MAX_ALSO_IN],
             )
         )
     return out

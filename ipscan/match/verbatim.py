@@ -44,6 +44,8 @@ class IdenticalFile:
     same_text: bool  # the text too, not only the code, is the same
     n_lines: int  # the indexed file's lines
     small: bool = False  # a small file: counts only where the indexed file has its name
+    # The other indexed files it is (file id, lines), likeliest first.
+    others: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def identical_files(
     ``totals``: indexed files with each query's digest over the whole index, when ``keys`` are
     one segment's (``same_file_rows`` counted in every segment). Of several such indexed files,
     the one with the same text comes first, then the highest ``likelihood(query, file id)``,
-    then the first indexed."""
+    then the first indexed; the others are kept in that order."""
     out: list[IdenticalFile] = []
     if not len(keys):
         return out
@@ -82,14 +84,16 @@ def identical_files(
         fanout = len(rows) if totals is None else totals[qi]
         if not len(rows) or fanout > MAX_FILE_FANOUT:
             continue
-        best = max(
+        ranked = sorted(
             rows,
             key=lambda r: (
                 bool(same_text[r]),
                 () if likelihood is None else likelihood(qi, int(keys["file"][r])),
                 -int(r),
             ),
+            reverse=True,
         )
+        best = ranked[0]
         out.append(
             IdenticalFile(
                 qi,
@@ -97,6 +101,7 @@ def identical_files(
                 bool(same_text[best]),
                 int(keys["n_lines"][best]),
                 ev.is_small_text,
+                tuple((int(keys["file"][r]), int(keys["n_lines"][r])) for r in ranked[1:]),
             )
         )
     return out
