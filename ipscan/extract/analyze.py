@@ -52,6 +52,9 @@ class AnalyzedFile:
     raw: FileEvidence = EMPTY
     # The line ranges a scan asks about (the lines a change added); None: the whole file.
     scan_lines: tuple[tuple[int, int], ...] | None = None
+    # (position in ``units``, the unit with its control flow written plainly) of each unit
+    # that reads differently so (``ipscan.extract.variants``); None: not looked for yet.
+    plain: tuple[tuple[int, AnalyzedUnit], ...] | None = None
 
 
 def analyze_file(file: SourceFile, lines: Sequence[tuple[int, int]] | None = None) -> AnalyzedFile:

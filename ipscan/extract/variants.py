@@ -19,7 +19,6 @@ import numpy as np
 
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.canonical import canonical_text
 from ipscan.extract.fingerprint import unit_evidence
 from ipscan.extract.parse import parse_source
 from ipscan.extract.plain_flow import plain_flow
@@ -44,26 +43,39 @@ class Variant:
 
 
 def plain_variants(analyzed: Sequence[AnalyzedFile]) -> list[Variant]:
-    """A variant for every Python unit whose control flow reads differently written plainly."""
+    """A variant for every Python unit whose control flow reads differently written plainly
+    (found when the files were analyzed, else now), positions counted over every file's units."""
     out: list[Variant] = []
     position = 0
     for af in analyzed:
-        lines: list[str] | None = None
-        for au in af.units:
-            position += 1
-            if af.file.language != "python" or not _may_change(au.canonical):
-                continue
-            if lines is None:
-                lines = af.file.text.splitlines()
-            span = au.unit.span
-            code = textwrap.dedent("\n".join(lines[span.start_line - 1 : span.end_line]))
-            plain = plain_flow(code)
-            if plain is None:
-                continue
-            made = _analyzed(au, plain)
-            if made is not None:
-                out.append(Variant(position - 1, made))
+        found = af.plain if af.plain is not None else plain_units(af)
+        out += [Variant(position + i, unit) for i, unit in found]
+        position += len(af.units)
     return out
+
+
+def with_plain_units(af: AnalyzedFile) -> AnalyzedFile:
+    """``af`` with its ``plain`` units looked for (in the worker that analyzed it)."""
+    return replace(af, plain=plain_units(af))
+
+
+def plain_units(af: AnalyzedFile) -> tuple[tuple[int, AnalyzedUnit], ...]:
+    """(position, plain form) of each of ``af``'s units whose plain form differs."""
+    if af.file.language != "python":
+        return ()
+    out = []
+    lines: list[str] | None = None
+    for i, au in enumerate(af.units):
+        if not _may_change(au.canonical):
+            continue
+        if lines is None:
+            lines = af.file.text.splitlines()
+        span = au.unit.span
+        plain = plain_flow(textwrap.dedent("\n".join(lines[span.start_line - 1 : span.end_line])))
+        made = _analyzed(au, plain) if plain is not None else None
+        if made is not None:
+            out.append((i, made))
+    return tuple(out)
 
 
 def _may_change(canonical: str) -> bool:
@@ -91,5 +103,5 @@ def _analyzed(au: AnalyzedUnit, plain: str) -> AnalyzedUnit | None:
         start_lines=np.clip(evidence.start_lines + (span.start_line - 1), None, span.end_line),
         end_lines=np.clip(evidence.end_lines + (span.start_line - 1), None, span.end_line),
     )
-    canonical = canonical_text(parsed.tokens, plain.encode("utf-8", "surrogatepass"))
-    return AnalyzedUnit(au.unit, evidence, canonical)
+    # The encoder reads the unit as written (a variant takes its unit's vector).
+    return AnalyzedUnit(au.unit, evidence, au.canonical)
