@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import random
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -203,6 +204,8 @@ def test_bare_tuples_keeps_what_needs_its_brackets() -> None:
     out = bare_tuples(code + "    return (a, *b)\n")
     assert "b, c = 1, 2" in out and "for x, y in ((1, 2),):" in out
     assert "yield x, (y, 1)" in out and "return (a, *b)" in out
+    # A tuple of bracketed items is not itself bracketed.
+    assert bare_tuples("(a, b), (c, d) = x, y\n") == "(a, b), (c, d) = x, y\n"
     ast.parse(out)
 
 
@@ -273,3 +276,21 @@ def test_every_unit_whose_plain_form_differs_gets_a_variant() -> None:
         plain_flow(textwrap.dedent(au.unit.text)) is not None for af in files for au in af.units
     )
     assert differ >= 10 and len(plain_variants(files)) == differ
+
+
+def test_every_plain_form_of_real_functions_is_python() -> None:
+    # Modules whose functions once came out broken (a tuple of bracketed items unbracketed).
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    changed = 0
+    for name in ("difflib.py", "asyncio/base_events.py", "argparse.py", "tarfile.py"):
+        text = (stdlib / name).read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+                code = "\n".join(lines[start - 1 : node.end_lineno])
+                out = plain_flow(textwrap.dedent(code))
+                if out is not None:
+                    ast.parse(out)
+                    changed += 1
+    assert changed >= 20

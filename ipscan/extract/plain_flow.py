@@ -88,6 +88,8 @@ def bare_tuples(code: str) -> str:
                 and not any(isinstance(e, ast.Starred) for e in value.elts)
                 and value.lineno == value.end_lineno
                 and value.end_col_offset is not None
+                # bracketed itself, not only starting and ending with bracketed items
+                and value.col_offset < value.elts[0].col_offset
             ):
                 spans.append((value.lineno, value.col_offset, value.end_col_offset))
     lines = code.encode("utf-8", "surrogatepass").split(b"\n")
