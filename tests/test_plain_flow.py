@@ -204,6 +204,9 @@ def test_bare_tuples_keeps_what_needs_its_brackets() -> None:
     out = bare_tuples(code + "    return (a, *b)\n")
     assert "b, c = 1, 2" in out and "for x, y in ((1, 2),):" in out
     assert "yield x, (y, 1)" in out and "return (a, *b)" in out
+    # Of nested brackets on one line, one pair goes: the code stays valid.
+    nested = bare_tuples("def f(a, b):\n    return (a and (not b), a or (not b))\n")
+    ast.parse(nested)
     # A tuple of bracketed items is not itself bracketed.
     assert bare_tuples("(a, b), (c, d) = x, y\n") == "(a, b), (c, d) = x, y\n"
     ast.parse(out)

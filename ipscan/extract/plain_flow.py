@@ -93,10 +93,15 @@ def bare_tuples(code: str) -> str:
             ):
                 spans.append((value.lineno, value.col_offset, value.end_col_offset))
     lines = code.encode("utf-8", "surrogatepass").split(b"\n")
+    done: list[tuple[int, int, int]] = []
     for line, start, end in sorted(spans, reverse=True):
         text = lines[line - 1]
+        # one of two nested spans only: taking out the inner one moves the outer one's end
+        if any(at == line and start < b and a < end for at, a, b in done):
+            continue
         if text[start : start + 1] == b"(" and text[end - 1 : end] == b")":
             lines[line - 1] = text[:start] + text[start + 1 : end - 1] + text[end:]
+            done.append((line, start, end))
     return b"\n".join(lines).decode("utf-8", "surrogatepass")
 
 
