@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -137,35 +138,34 @@ def _also_in(
     """The other source files whose pair with the same scanned lines is as good as ``named``'s
     (the same verdict, similarity within HOME_FILE_MARGIN), in ``ranked`` order."""
     lines = (named.region.query_start, named.region.query_end)
-    seen = {_file_key(source)}
-    out: list[SourceRef] = []
-    for p in ranked:
-        if len(out) >= MAX_ALSO_IN:
-            break
-        if (
-            p is named
-            or p.decision.verdict is not named.decision.verdict
-            or p.decision.supporting
-            or named.decision.similarity - p.decision.similarity > HOME_FILE_MARGIN
-            or _overlap(lines, (p.region.query_start, p.region.query_end)) <= MAX_OVERLAP
-        ):
-            continue
-        ref = _source(p, source_of)
-        if _file_key(ref) not in seen:
-            seen.add(_file_key(ref))
-            out.append(ref)
-    return tuple(out)
+    as_good = (
+        _source(p, source_of)
+        for p in ranked
+        if p is not named
+        and p.decision.verdict is named.decision.verdict
+        and not p.decision.supporting
+        and named.decision.similarity - p.decision.similarity <= HOME_FILE_MARGIN
+        and _overlap(lines, (p.region.query_start, p.region.query_end)) > MAX_OVERLAP
+    )
+    return _other_files(source, as_good)
 
 
 def merged_also_in(a: Finding, b: Finding) -> tuple[SourceRef, ...]:
     """The ``also_in`` of two findings merged into one: each other file once, first seen first."""
-    seen = {_file_key(a.source)}
-    out = []
-    for ref in (*a.also_in, *b.also_in):
+    return _other_files(a.source, (*a.also_in, *b.also_in))
+
+
+def _other_files(named: SourceRef, refs: Iterable[SourceRef]) -> tuple[SourceRef, ...]:
+    """``refs`` from files other than ``named``'s, each file once, at most MAX_ALSO_IN."""
+    seen = {_file_key(named)}
+    out: list[SourceRef] = []
+    for ref in refs:
+        if len(out) >= MAX_ALSO_IN:
+            break
         if _file_key(ref) not in seen:
             seen.add(_file_key(ref))
             out.append(ref)
-    return tuple(out[:MAX_ALSO_IN])
+    return tuple(out)
 
 
 def _ranked(

@@ -20,6 +20,7 @@ import copy
 import re
 import textwrap
 from collections import Counter
+from collections.abc import Iterable
 from collections.abc import Iterator
 
 # A comparison with one of these reads as a negated test: an if/else on it is swapped.
@@ -30,7 +31,9 @@ _POSITIVE: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.GtE: ast.Lt,
     ast.LtE: ast.Gt,
 }
-_NEGATED: dict[type[ast.cmpop], type[ast.cmpop]] = {
+# Each comparison operator and the one that negates it (shared with the rewriter that makes
+# the benchmark's copies, ``ipscan.training.control_flow``).
+FLIPPED: dict[type[ast.cmpop], type[ast.cmpop]] = {
     **_POSITIVE,
     **{positive: negative for negative, positive in _POSITIVE.items()},
 }
@@ -118,18 +121,22 @@ def negated(test: ast.expr) -> ast.expr:
     """``not test``, written without ``not`` where one comparison flips."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return test.operand
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _NEGATED:
-        return ast.Compare(test.left, [_NEGATED[type(test.ops[0])]()], test.comparators)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in FLIPPED:
+        return ast.Compare(test.left, [FLIPPED[type(test.ops[0])]()], test.comparators)
     return ast.UnaryOp(ast.Not(), test)
 
 
-def _own(nodes: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Nodes of a loop body that belong to that loop (nested loops and scopes left out)."""
-    stack: list[ast.AST] = list(nodes)
+def loop_nodes(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Nodes under ``nodes`` (a loop's body) that belong to that loop: nested scopes left out,
+    and of a nested loop only its ``else`` clause (where ``continue`` still means the outer
+    loop)."""
+    stack = list(nodes)
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, _LOOPS + _SCOPES):
+        if isinstance(node, _LOOPS):
+            stack.extend(node.orelse)
+        elif not isinstance(node, _SCOPES):
             stack.extend(ast.iter_child_nodes(node))
 
 
@@ -285,7 +292,7 @@ class _Plain:
         if (step > 0) != isinstance(test.ops[0], ast.Lt):
             return None
         body = loop.body[:-1]
-        if any(isinstance(n, ast.Continue) for n in _own(body)):
+        if any(isinstance(n, ast.Continue) for n in loop_nodes(body)):
             return None  # a ``continue`` skips the bump: not a counting loop
         start_at = self._setup(before, var)
         if start_at is None:

@@ -10,7 +10,6 @@ stronger answer of the two stands (``ipscan.match.pairs.best_per_pair``).
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
@@ -71,7 +70,7 @@ def plain_units(af: AnalyzedFile) -> tuple[tuple[int, AnalyzedUnit], ...]:
         if lines is None:
             lines = af.file.text.splitlines()
         span = au.unit.span
-        plain = plain_flow(textwrap.dedent("\n".join(lines[span.start_line - 1 : span.end_line])))
+        plain = plain_flow("\n".join(lines[span.start_line - 1 : span.end_line]))
         made = _analyzed(au, plain) if plain is not None else None
         if made is not None:
             out.append((i, made))

@@ -33,6 +33,9 @@ from collections import Counter
 from collections.abc import Iterable
 from collections.abc import Iterator
 
+from ipscan.extract.plain_flow import FLIPPED
+from ipscan.extract.plain_flow import loop_nodes
+
 TRANSFORMS = (
     "range-while",
     "iter-while",
@@ -42,21 +45,7 @@ TRANSFORMS = (
     "ternary-if",
     "while-break",
 )
-_FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Eq: ast.NotEq,
-    ast.NotEq: ast.Eq,
-    ast.Lt: ast.GtE,
-    ast.GtE: ast.Lt,
-    ast.Gt: ast.LtE,
-    ast.LtE: ast.Gt,
-    ast.In: ast.NotIn,
-    ast.NotIn: ast.In,
-    ast.Is: ast.IsNot,
-    ast.IsNot: ast.Is,
-}
 _ALWAYS_FLIPPED = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -99,21 +88,8 @@ def negate(test: ast.expr, rng: random.Random) -> ast.expr:
         # ``not a is b`` and ``not a in b`` read oddly: those are always flipped
         and (isinstance(test.ops[0], _ALWAYS_FLIPPED) or rng.random() < 0.5)
     ):
-        return ast.Compare(test.left, [_FLIP[type(test.ops[0])]()], test.comparators)
+        return ast.Compare(test.left, [FLIPPED[type(test.ops[0])]()], test.comparators)
     return ast.UnaryOp(ast.Not(), test)
-
-
-def _own(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
-    """Nodes under ``nodes`` that belong to the enclosing loop: nested scopes left out, and of a
-    nested loop only its ``else`` clause (where ``continue`` still means the outer loop)."""
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, _LOOPS):
-            stack.extend(node.orelse)
-        elif not isinstance(node, _SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def _walk(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
@@ -219,7 +195,7 @@ class _Rewriter(ast.NodeTransformer):
             var.id in self.free
             or var.id in changed
             or any(isinstance(n, ast.Name) and n.id == var.id for n in _walk(it.args))
-            or any(isinstance(n, ast.Continue) for n in _own(node.body))
+            or any(isinstance(n, ast.Continue) for n in loop_nodes(node.body))
         ):
             return None
         start: ast.expr = it.args[0] if len(it.args) > 1 else ast.Constant(0)
