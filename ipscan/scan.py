@@ -23,6 +23,7 @@ from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
+from ipscan.extract.analyze import with_raw_scheme
 from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
@@ -91,7 +92,9 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
     policy = find_policy(listing.root, options.config)
     kept, ignored = _split_ignored(listing.paths, policy)
     collected = collect_sources(replace(listing, paths=tuple(kept)))
-    parsed = analyze_files(collected.files, options.jobs)
+    # Opened first: the files' raw evidence is made with the index's raw-token scheme.
+    reader = open_index(options.index_dir, options.progress)
+    parsed = analyze_files(collected.files, options.jobs, raw_scheme=reader.raw_scheme)
     analyzed = list(bar(parsed, len(collected.files), "parsing files", options.progress))
     return scan_analyzed(
         str(listing.root),
@@ -100,6 +103,7 @@ def scan_repo(root: Path, options: ScanOptions) -> Report:
         options,
         started,
         project=project_context(analyzed, options, policy),
+        reader=reader,
     )
 
 
@@ -159,6 +163,13 @@ def scan_analyzed(
     ``options.index_dir`` is opened.
     """
     reader = reader if reader is not None else open_index(options.index_dir, options.progress)
+    if any(af.raw.scheme != reader.raw_scheme for af in (*analyzed, *(whole_files or ()))):
+        remade = {id(af): with_raw_scheme(af, reader.raw_scheme) for af in analyzed}
+        analyzed = list(remade.values())
+        if whole_files is not None:
+            whole_files = [
+                remade.get(id(af)) or with_raw_scheme(af, reader.raw_scheme) for af in whole_files
+            ]
     queries = [au for af in analyzed for au in af.units]
     variants = plain_variants(analyzed)
     asked = [*queries, *(v.unit for v in variants)]
@@ -412,7 +423,8 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
     # Only the changed units are fingerprinted and embedded; every unit's lines still count
     # towards a file-level finding (``code_spans``).
     lines = None if all_units else [added.get(f.path, ()) for f in collected.files]
-    parsed = analyze_files(collected.files, options.jobs, lines)
+    reader = open_index(options.index_dir, options.progress)
+    parsed = analyze_files(collected.files, options.jobs, lines, reader.raw_scheme)
     whole = list(bar(parsed, len(collected.files), "parsing files", options.progress))
     analyzed = whole
     not_staged = (SkippedFile(p, "not-staged") for p in changes.not_staged)
@@ -426,4 +438,5 @@ def scan_changes(changes: Changes, options: ScanOptions, all_units: bool = False
         started,
         whole,
         project=project_context(whole, options, policy),
+        reader=reader,
     )

@@ -21,6 +21,7 @@ from ipscan.extract.guess_language import guess_language
 from ipscan.extract.languages import LANGUAGES
 from ipscan.extract.languages import get_language
 from ipscan.extract.languages import language_for_file
+from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
 from ipscan.licensing.project import find_policy
 from ipscan.records import Finding
@@ -98,7 +99,8 @@ def check_snippet(
     no units, such as a header of declarations).
     """
     started = time.perf_counter()
-    analyzed = analyze_file(snippet_file(snippet))
+    reader = reader if reader is not None else open_index(options.index_dir, options.progress)
+    analyzed = analyze_file(snippet_file(snippet), raw_scheme=reader.raw_scheme)
     report = scan_analyzed(
         SNIPPET_NAME, [analyzed], (), options, started, project=project, reader=reader
     )

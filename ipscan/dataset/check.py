@@ -84,11 +84,12 @@ def check_chunk(samples: Sequence[Sample], settings: AuditSettings) -> list[Samp
     results: list[SampleResult] = []
     analyzed: list[AnalyzedFile] = []
     names: dict[str, int] = {}  # scanned file name → position in results
+    reader = worker_reader(settings.index_dir)
     for sample in samples:
         result, file = _prepare(sample)
         if file is not None:
             try:
-                analyzed.append(analyze_file(file))
+                analyzed.append(analyze_file(file, raw_scheme=reader.raw_scheme))
                 names[file.path] = len(results)
             except IpscanError as exc:
                 result.update(status=SKIPPED, problem=str(exc))
@@ -110,7 +111,7 @@ def check_chunk(samples: Sequence[Sample], settings: AuditSettings) -> list[Samp
         options,
         started,
         project=project,
-        reader=worker_reader(settings.index_dir),
+        reader=reader,
     )
     found: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:

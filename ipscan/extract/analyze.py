@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 
 from ipscan.extract.canonical import CANONICAL
 from ipscan.extract.canonical import canonical_text
@@ -20,6 +21,7 @@ from ipscan.extract.gate import gate
 from ipscan.extract.languages import language_for_file
 from ipscan.extract.parse import parse_source
 from ipscan.extract.raw_fingerprint import EMPTY
+from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.extract.raw_fingerprint import file_evidence
 from ipscan.records import SkippedFile
@@ -57,13 +59,18 @@ class AnalyzedFile:
     plain: tuple[tuple[int, AnalyzedUnit], ...] | None = None
 
 
-def analyze_file(file: SourceFile, lines: Sequence[tuple[int, int]] | None = None) -> AnalyzedFile:
+def analyze_file(
+    file: SourceFile,
+    lines: Sequence[tuple[int, int]] | None = None,
+    raw_scheme: int = RAW_SCHEME,
+) -> AnalyzedFile:
     """Parse ``file`` and fingerprint every unit that has at least MIN_UNIT_TOKENS tokens.
 
     ``lines``: only the units overlapping one of these line ranges are fingerprinted and kept
     (the pre-commit hook's few changed functions in whole files), and the
     file records them as the lines the scan asks about; every unit still counts in
-    ``code_spans``.
+    ``code_spans``. ``raw_scheme``: how the whole file's raw-token evidence is made (a scan
+    makes it as the index it asks was made).
     """
     parsed = parse_source(file)
     starts = [t.start_byte for t in parsed.tokens]
@@ -79,9 +86,19 @@ def analyze_file(file: SourceFile, lines: Sequence[tuple[int, int]] | None = Non
         tokens = parsed.tokens[lo:hi]
         units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
-    raw = file_evidence(parsed.tokens, data, file.text)
+    raw = file_evidence(parsed.tokens, data, file.text, raw_scheme)
     scan_lines = None if lines is None else tuple(lines)
     return AnalyzedFile(file, tuple(units), parsed.has_errors, spans, raw, scan_lines)
+
+
+def with_raw_scheme(af: AnalyzedFile, scheme: int) -> AnalyzedFile:
+    """``af`` with its raw-token evidence made with ``scheme`` (parsed again where it differs:
+    callers that know the index's scheme before analysing pass it to ``analyze_file``)."""
+    if af.raw.scheme == scheme:
+        return af
+    parsed = parse_source(af.file)
+    data = af.file.text.encode("utf-8", "surrogatepass")
+    return replace(af, raw=file_evidence(parsed.tokens, data, af.file.text, scheme))
 
 
 def _overlaps(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:

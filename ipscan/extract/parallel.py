@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import analyze_bytes
 from ipscan.extract.analyze import analyze_file
+from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.extract.variants import with_plain_units
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
@@ -61,22 +62,27 @@ def analyze_files(
     files: Sequence[SourceFile],
     jobs: int | None = None,
     lines: Sequence[Sequence[tuple[int, int]] | None] | None = None,
+    raw_scheme: int = RAW_SCHEME,
 ) -> Iterator[AnalyzedFile]:
     """``analyze_file`` of each file, with its units' plain forms (``ipscan.extract.variants``:
     what a scan asks about too), in order, on ``jobs`` processes (None: every core); ``lines``:
-    each file's line ranges whose units alone are wanted (``analyze_file``)."""
+    each file's line ranges whose units alone are wanted, ``raw_scheme`` the raw-token scheme
+    of the index asked (``analyze_file``)."""
     n = _jobs(jobs)
     size = sum(len(f.text) for f in files)
     wanted = list(lines) if lines is not None else [None] * len(files)
+    schemes = [raw_scheme] * len(files)
     if n == 1 or len(files) < 2 or size < MIN_PARALLEL_BYTES:
-        yield from (_analyze_for_scan(f, w) for f, w in zip(files, wanted, strict=True))
+        yield from map(_analyze_for_scan, files, wanted, schemes)
         return
     with _pool(min(n, len(files))) as pool:
-        yield from pool.map(_analyze_for_scan, files, wanted, chunksize=_CHUNK)
+        yield from pool.map(_analyze_for_scan, files, wanted, schemes, chunksize=_CHUNK)
 
 
-def _analyze_for_scan(file: SourceFile, lines: Sequence[tuple[int, int]] | None) -> AnalyzedFile:
-    return with_plain_units(analyze_file(file, lines))
+def _analyze_for_scan(
+    file: SourceFile, lines: Sequence[tuple[int, int]] | None, raw_scheme: int
+) -> AnalyzedFile:
+    return with_plain_units(analyze_file(file, lines, raw_scheme))
 
 
 Analyzed = tuple[str, AnalyzedFile | SkippedFile | None]

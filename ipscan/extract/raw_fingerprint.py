@@ -32,7 +32,14 @@ from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 
 # Bump when raw tokens or their hashing change: fingerprints of different schemes never match.
-RAW_SCHEME = 2
+# New indexes are built with RAW_SCHEME; a scan computes its queries' raw evidence with the
+# scheme of the index it opens, any of RAW_SCHEMES.
+RAW_SCHEME = 3
+# How a literal's raw token is tagged, by scheme, so that it never equals a keyword or a name.
+# Scheme 2's "L" let the number 10 equal a name L10 (node-forge's table of 0..51 matched
+# boost's template parameters L00, L01, ...); no identifier, keyword or operator holds "\x00".
+_LITERAL_TAGS = {2: "L", 3: "\x00"}
+RAW_SCHEMES = frozenset(_LITERAL_TAGS)
 # Lines starting with these are imports (Python, JavaScript/TypeScript, Java, Go, Rust, C/C++):
 # they are left out of the fingerprints (not of the digests). The same ten imports in the same
 # order open many unrelated files, and a run of them is not a copy.
@@ -56,6 +63,7 @@ class FileEvidence:
     start_lines: np.ndarray  # int64, line of the k-gram's first token
     end_lines: np.ndarray  # int64, line of the k-gram's last token
     token_lines: np.ndarray  # int64, line of every fingerprinted token (imports left out)
+    scheme: int = RAW_SCHEME  # the raw-token scheme the digest and hashes were made with
 
     @property
     def code_is_evidence(self) -> bool:
@@ -78,8 +86,10 @@ def _digest64(data: bytes) -> int:
     return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
 
 
-def raw_token_texts(tokens: Sequence[Token], data: bytes) -> list[str]:
-    """Each token's raw text: names and literal values as written, other tokens as they are."""
+def raw_token_texts(tokens: Sequence[Token], data: bytes, scheme: int = RAW_SCHEME) -> list[str]:
+    """Each token's raw text: names and literal values as written, other tokens as they are;
+    a literal's tagged as ``scheme`` (one of ``RAW_SCHEMES``) says."""
+    tag = _LITERAL_TAGS[scheme]
     out = []
     for t in tokens:
         if t.text not in _RAW_KINDS or t.end_byte < 0:
@@ -87,7 +97,7 @@ def raw_token_texts(tokens: Sequence[Token], data: bytes) -> list[str]:
             continue
         raw = data[t.start_byte : t.end_byte].decode("utf-8", "surrogatepass")
         if t.text == "LIT":
-            raw = "L" + raw.strip(_QUOTES)  # tagged, so a literal never equals a keyword
+            raw = tag + raw.strip(_QUOTES)
         out.append(raw)
     return out
 
@@ -123,9 +133,12 @@ def _not_imports(tokens: Sequence[Token]) -> list[int]:
     return [i for i, t in enumerate(tokens) if t.line not in skipped]
 
 
-def file_evidence(tokens: Sequence[Token], data: bytes, text: str) -> FileEvidence:
-    """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports."""
-    texts = raw_token_texts(tokens, data)
+def file_evidence(
+    tokens: Sequence[Token], data: bytes, text: str, scheme: int = RAW_SCHEME
+) -> FileEvidence:
+    """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports,
+    made the way raw-token ``scheme`` makes them."""
+    texts = raw_token_texts(tokens, data, scheme)
     kept = _not_imports(tokens)
     ids = _ids([texts[i] for i in kept])
     hashes = kgram_hashes(ids, RAW_K)
@@ -142,6 +155,7 @@ def file_evidence(tokens: Sequence[Token], data: bytes, text: str) -> FileEviden
         start_lines=lines[pos] if len(pos) else pos,
         end_lines=lines[pos + RAW_K - 1] if len(pos) else pos,
         token_lines=lines,
+        scheme=scheme,
     )
 
 

@@ -31,6 +31,7 @@ from ipscan.index import layout
 from ipscan.index.compact import merge_tiers
 from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
+from ipscan.index.compat import check_extendable
 from ipscan.index.compat import encoder_info
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
@@ -245,6 +246,7 @@ class _Base:
         if self.existed:
             with IndexReader(index_dir) as reader:
                 check_encoder(reader.encoder_info, encoder, index_dir)
+                check_extendable(reader.raw_scheme, index_dir)
                 self.encoder = reader.encoder_info
                 self.segments = list(reader.segment_names)
                 sources = reader.sources

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ipscan.errors import IpscanIndexError
 from ipscan.extract.canonical import TEXT
+from ipscan.extract.raw_fingerprint import RAW_SCHEME
 
 
 class EncoderLike(Protocol):
@@ -49,4 +50,14 @@ def check_encoder(index_encoder: dict[str, Any], encoder: EncoderLike, where: Pa
         raise IpscanIndexError(
             f"{where}: vectors made from the unit's {built_with} input, this encoder reads "
             f"{encoder.input_format}; rebuild the index"
+        )
+
+
+def check_extendable(raw_scheme: int, where: Path) -> None:
+    """New segments carry today's raw-token scheme, and one index holds one: an index made with
+    an older scheme is still scanned (its queries made its way) but takes no new sources."""
+    if raw_scheme != RAW_SCHEME:
+        raise IpscanIndexError(
+            f"{where}: made by an older ipscan (raw-token scheme {raw_scheme}, this one writes "
+            f"{RAW_SCHEME}); scans still read it, but to add sources rebuild it"
         )

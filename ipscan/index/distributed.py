@@ -31,6 +31,7 @@ from ipscan.index import layout
 from ipscan.index.build import BuildSummary
 from ipscan.index.compat import EncoderLike
 from ipscan.index.compat import check_encoder
+from ipscan.index.compat import check_extendable
 from ipscan.index.compat import encoder_info
 from ipscan.index.dist_commit import LostSegments
 from ipscan.index.dist_commit import claim_folder
@@ -194,6 +195,7 @@ def _snapshot(index_dir: Path, encoder: EncoderLike) -> tuple[dict[str, Any], Kn
         return encoder_info(encoder), {"digests": [], "origins": []}
     with IndexReader(index_dir) as reader:
         check_encoder(reader.encoder_info, encoder, index_dir)
+        check_extendable(reader.raw_scheme, index_dir)
         digests = {str(s["digest"]) for s in reader.sources if s.get("digest") is not None}
         origins = {str(s["origin"]) for s in reader.sources if s.get("origin") is not None}
         return dict(reader.encoder_info), {"digests": sorted(digests), "origins": sorted(origins)}

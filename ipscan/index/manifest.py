@@ -19,6 +19,7 @@ from ipscan.extract.fingerprint import TOKEN_SCHEME
 from ipscan.extract.fingerprint import K
 from ipscan.extract.fingerprint import W
 from ipscan.extract.raw_fingerprint import RAW_SCHEME
+from ipscan.extract.raw_fingerprint import RAW_SCHEMES
 from ipscan.hashing import file_sha256
 from ipscan.index import layout
 from ipscan.tuning import MIN_FILE_CHARS
@@ -53,15 +54,32 @@ def fingerprint_params() -> dict[str, int]:
     return {"k": K, "w": W, "min_unit_tokens": MIN_UNIT_TOKENS, "token_scheme": TOKEN_SCHEME}
 
 
-def file_fingerprint_params() -> dict[str, int]:
-    """The parameters of the verbatim channel's digests and raw-token fingerprints."""
+def file_fingerprint_params(scheme: int = RAW_SCHEME) -> dict[str, int]:
+    """The parameters of the verbatim channel's digests and raw-token fingerprints, made with
+    raw-token ``scheme``."""
     return {
         "k": RAW_K,
         "w": RAW_W,
         "min_file_tokens": MIN_FILE_TOKENS,
         "min_file_chars": MIN_FILE_CHARS,
-        "scheme": RAW_SCHEME,
+        "scheme": scheme,
     }
+
+
+def readable_file_channel(params: object) -> bool:
+    """Whether verbatim-channel ``params`` are ones this ipscan can scan against: today's, or
+    an older raw-token scheme whose queries it can still make (``RAW_SCHEMES``)."""
+    if not isinstance(params, dict) or params.get("scheme") not in RAW_SCHEMES:
+        return False
+    return params == file_fingerprint_params(params["scheme"])
+
+
+def raw_scheme(manifest: dict[str, Any]) -> int:
+    """The raw-token scheme of a checked manifest's verbatim channel (today's where it has
+    none: nothing there to match, and what a build adding to it writes)."""
+    if not has_file_channel(manifest):
+        return RAW_SCHEME
+    return int(manifest["file_fingerprints"]["scheme"])
 
 
 def structure_fingerprint_params() -> dict[str, int]:
@@ -105,7 +123,7 @@ def read_manifest(gen_dir: Path) -> dict[str, Any]:
         raise IpscanIndexError(
             f"{gen_dir}: fingerprint parameters differ from this ipscan; rebuild it"
         )
-    if has_file_channel(manifest) and manifest["file_fingerprints"] != file_fingerprint_params():
+    if has_file_channel(manifest) and not readable_file_channel(manifest["file_fingerprints"]):
         raise IpscanIndexError(
             f"{gen_dir}: file fingerprint parameters differ from this ipscan; rebuild it"
         )

@@ -43,8 +43,8 @@ from ipscan.extract.parallel import available_cores
 from ipscan.index import layout
 from ipscan.index.ann_i8 import decode
 from ipscan.index.ann_i8 import quantize
-from ipscan.index.manifest import file_fingerprint_params
 from ipscan.index.manifest import fingerprint_params
+from ipscan.index.manifest import readable_file_channel
 from ipscan.index.manifest import structure_fingerprint_params
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
@@ -83,8 +83,7 @@ def pack_index(index_dir: Path, out: Path) -> int:
     """Write the index at ``index_dir`` as the pack ``out`` (atomically); its size in bytes."""
     with IndexReader(index_dir, verify=True) as reader:
         manifests = [seg.manifest for seg in reader.segments]
-        current = _settings()
-        if any(_settings(m) != current for m in manifests):
+        if not all(_readable(m) for m in manifests):
             raise IpscanIndexError(
                 f"{index_dir}: built with other fingerprint settings or without every channel; "
                 "rebuild it with this ipscan before packing"
@@ -231,7 +230,7 @@ def _read_meta(pack: Path) -> dict[str, Any]:
         raise IpscanIndexError(f"{pack}: pack version {meta.get('version')!r}; upgrade ipscan")
     if not isinstance(meta.get("id"), str) or not _HEX64.fullmatch(meta["id"]):
         raise IpscanIndexError(f"{pack}: the pack names no digest; rebuild it")
-    if _settings(meta) != _settings():
+    if not _readable(meta):
         raise IpscanIndexError(
             f"{pack}: packed by an ipscan with other fingerprint settings; rebuild the index"
         )
@@ -303,12 +302,13 @@ def _read_members(pack: Path, names: list[str]) -> dict[str, bytes]:
             handle.close()
 
 
-def _settings(doc: dict[str, Any] | None = None) -> tuple[object, ...]:
-    """The three fingerprint settings of a manifest or pack (None: this ipscan's)."""
-    if doc is None:
-        return (fingerprint_params(), file_fingerprint_params(), structure_fingerprint_params())
-    return tuple(
-        doc.get(k) for k in ("fingerprints", "file_fingerprints", "structure_fingerprints")
+def _readable(doc: dict[str, Any]) -> bool:
+    """Whether a manifest or pack holds all three fingerprint channels, made the way this
+    ipscan makes them (the verbatim channel: any raw-token scheme it still reads)."""
+    return (
+        doc.get("fingerprints") == fingerprint_params()
+        and doc.get("structure_fingerprints") == structure_fingerprint_params()
+        and readable_file_channel(doc.get("file_fingerprints"))
     )
 
 
@@ -338,6 +338,7 @@ def _contents(pack: Path, meta: dict[str, Any]) -> IndexContents:
             raise ValueError("unit names or files do not match the units")
         return IndexContents(
             encoder=meta["encoder"],
+            raw_scheme=int(meta["file_fingerprints"]["scheme"]),
             sources=json.loads(data["sources.json"]),
             files=files,
             units=units,

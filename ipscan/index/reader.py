@@ -53,13 +53,25 @@ class IndexReader:
         self.unit_base = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
     def _check_alike(self) -> None:
-        """Every segment was made with one encoder (their vectors are compared as one)."""
-        first = self.segments[0].encoder_info
+        """Every segment was made with one encoder (their vectors are compared as one) and one
+        raw-token scheme (a scan makes its queries' raw evidence once)."""
+        first = self.segments[0]
         for seg in self.segments[1:]:
-            if seg.encoder_info != first:
+            if seg.encoder_info != first.encoder_info:
                 raise IpscanIndexError(
                     f"{self.index_dir}: segments made with different encoders; rebuild the index"
                 )
+            if seg.raw_scheme != first.raw_scheme:
+                raise IpscanIndexError(
+                    f"{self.index_dir}: segments made with different raw-token schemes; "
+                    "rebuild the index"
+                )
+
+    @property
+    def raw_scheme(self) -> int:
+        """The raw-token scheme of the index's verbatim channel (``analyze_file``'s
+        ``raw_scheme`` for the files a scan asks it about)."""
+        return self.segments[0].raw_scheme
 
     def done_with(self, seg: Segment) -> None:
         """A scan pass is done with ``seg``: with other segments to search next, give its mapped

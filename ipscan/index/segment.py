@@ -24,6 +24,7 @@ from ipscan.index.ann_store import IvfStore
 from ipscan.index.manifest import has_file_channel
 from ipscan.index.manifest import has_structure_channel
 from ipscan.index.manifest import quick_check
+from ipscan.index.manifest import raw_scheme
 from ipscan.index.manifest import read_manifest
 from ipscan.index.manifest import verify_files
 from ipscan.index.pages import release
@@ -126,6 +127,11 @@ class Segment:
     def encoder_info(self) -> dict[str, Any]:
         """The encoder the vectors were made with (id, weights_sha256, dim, max_length)."""
         return dict(self.manifest.get("encoder", {}))
+
+    @property
+    def raw_scheme(self) -> int:
+        """The raw-token scheme of the verbatim channel: how a scan makes its raw evidence."""
+        return raw_scheme(self.manifest)
 
     @cached_property
     def vector_store(self) -> VectorStore:
@@ -247,6 +253,7 @@ class Segment:
         """Everything in memory, vectors decoded (for compacting segments into one)."""
         return IndexContents(
             encoder=self.encoder_info,
+            raw_scheme=self.raw_scheme,
             sources=list(self.sources),
             files=list(self.files),
             units=np.array(self.units),

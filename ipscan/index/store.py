@@ -22,6 +22,7 @@ import numpy as np
 from ipscan import __version__
 from ipscan.errors import IpscanIndexError
 from ipscan.errors import UsageError
+from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.hashing import file_sha256
 from ipscan.index import generations
 from ipscan.index import layout
@@ -51,6 +52,8 @@ class IndexContents:
     structure_postings: np.ndarray = field(
         default_factory=lambda: np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
     )
+    # The raw-token scheme of the verbatim channel (``file_keys``, ``file_postings``).
+    raw_scheme: int = RAW_SCHEME
 
 
 @contextlib.contextmanager
@@ -215,7 +218,9 @@ def merge_contents(parts: Sequence[IndexContents]) -> IndexContents:
     before it (compaction)."""
     if len(parts) == 1:
         return parts[0]
-    out = IndexContents(encoder=parts[0].encoder)
+    if len({p.raw_scheme for p in parts}) > 1:
+        raise IpscanIndexError("segments made with different raw-token schemes; rebuild the index")
+    out = IndexContents(encoder=parts[0].encoder, raw_scheme=parts[0].raw_scheme)
     units: list[np.ndarray] = []
     postings: list[np.ndarray] = []
     structure: list[np.ndarray] = []
@@ -308,7 +313,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         "metric": "inner-product-of-l2-normalized",
         "vectors": vectors,
         "fingerprints": fingerprint_params(),
-        "file_fingerprints": file_fingerprint_params(),
+        "file_fingerprints": file_fingerprint_params(contents.raw_scheme),
         "structure_fingerprints": structure_fingerprint_params(),
         "counts": {
             "sources": len(contents.sources),
