@@ -74,7 +74,8 @@ DOLOS_DIR = WORK / "dolos"  # npm install @dodona/dolos-lib
 DISPLAY_T = 0.33  # copydetect's default display threshold, on the test file's side
 POSITIVE_T = 0.5  # share of a vendored file's lines found in its upstream file
 # A claim holds by the text when at least this share of its lines (of 4+ characters), and at
-# least VERIFY_MIN_LINES of them, are lines of the upstream file it names (``Verifier``).
+# least VERIFY_MIN_LINES of them, are lines of the upstream file it names, blanks and quote
+# characters aside (``Verifier``).
 VERIFY_T = 0.6
 VERIFY_MIN_LINES = 3
 NEGATIVE_T = 0.1  # a negative shares less than this with every upstream file
@@ -371,12 +372,19 @@ class Upstream:
     license: str = ""  # the package's license, from the index
 
 
+def layout_free(line: str) -> str:
+    """A line without its blanks and with one quote character: the same line after a formatter
+    (black, prettier, gofmt) re-spaced it or swapped its quotes."""
+    return "".join(line.split()).replace("'", '"')
+
+
 class Lines:
     """Stripped non-blank lines of files, read once."""
 
     def __init__(self) -> None:
         self._lines: dict[Path, list[str]] = {}
         self._sets: dict[Path, frozenset[str]] = {}
+        self._layout_free: dict[Path, frozenset[str]] = {}
 
     def of(self, path: Path) -> list[str]:
         if path not in self._lines:
@@ -388,6 +396,12 @@ class Lines:
         if path not in self._sets:
             self._sets[path] = frozenset(self.of(path))
         return self._sets[path]
+
+    def layout_free_set(self, path: Path) -> frozenset[str]:
+        """``set_of`` with each line ``layout_free``: what a formatter leaves of it."""
+        if path not in self._layout_free:
+            self._layout_free[path] = frozenset(layout_free(line) for line in self.of(path))
+        return self._layout_free[path]
 
     def overlap(self, path: Path, source: Path) -> float:
         lines, have = self.of(path), self.set_of(source)
@@ -650,7 +664,8 @@ class Score:
 
 class Verifier:
     """Whether a claim holds by the text itself: most of the scanned lines it claims (the whole
-    file for a file-pair tool) are lines of the upstream file it names.
+    file for a file-pair tool) are lines of the upstream file it names, blanks and quote
+    characters aside (``layout_free``: pytest's copy of py's ``common.py`` went through black).
 
     The ground truth names one upstream file per vendored file (the one sharing most lines) and
     calls a file negative when it shares little with every upstream file as a whole. A vendored
@@ -679,8 +694,8 @@ class Verifier:
         rows = text.splitlines()
         lo, hi = claim.lines or (1, len(rows))
         claimed = [x for x in (r.strip() for r in rows[max(lo - 1, 0) : hi]) if len(x) >= 4]
-        have = self.lines.set_of(source)
-        found = sum(x in have for x in claimed)
+        have = self.lines.layout_free_set(source)
+        found = sum(layout_free(x) in have for x in claimed)
         return found >= VERIFY_MIN_LINES and found >= VERIFY_T * len(claimed)
 
 
