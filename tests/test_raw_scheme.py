@@ -23,6 +23,8 @@ from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.extract.raw_fingerprint import file_evidence
 from ipscan.extract.raw_fingerprint import raw_token_texts
 from ipscan.index.build import build_index
+from ipscan.index.info import describe_index
+from ipscan.index.info import render_info
 from ipscan.index.layout import MANIFEST
 from ipscan.index.pack import pack_index
 from ipscan.index.pack import unpack_index
@@ -123,6 +125,11 @@ def test_an_index_of_scheme_2_says_so(scheme_2_index: Path) -> None:
         [gen] = {seg.gen_dir for seg in reader.segments}
     manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["file_fingerprints"]["scheme"] == 2
+    info = describe_index(scheme_2_index)
+    assert info["raw_scheme"] == 2
+    assert "raw-token scheme: 2 (older: scans read it; rebuild it to add sources)" in (
+        render_info(info).splitlines()
+    )
 
 
 def _table_copy(report_findings: tuple) -> list:  # type: ignore[type-arg]
@@ -158,7 +165,7 @@ def test_an_index_of_scheme_2_takes_no_new_sources(
     src = tmp_path / "more"
     src.mkdir()
     (src / "more.js").write_text(OWN_CODE, encoding="utf-8")
-    with pytest.raises(IpscanIndexError, match="raw-token scheme 2.*rebuild it"):
+    with pytest.raises(IpscanIndexError, match=r"raw-token scheme 2.*rebuild it"):
         build_index([str(src)], scheme_2_index, encoder, encoder.encode, jobs=1)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
+
+_OLDER_SCHEME = " (older: scans read it; rebuild it to add sources)"
 
 
 def describe_index(index_dir: Path | None) -> dict[str, Any]:
@@ -28,6 +31,7 @@ def _describe(reader: IndexReader) -> dict[str, Any]:
         "ipscan_version": m.get("ipscan_version"),
         "encoder": reader.encoder_info,
         "fingerprints": first.get("fingerprints"),
+        "raw_scheme": reader.raw_scheme,
         "counts": reader.counts,
         "size_bytes": size,
         "sources": [
@@ -48,6 +52,8 @@ def render_info(info: dict[str, Any]) -> str:
         f"encoder:  {enc.get('id')} (weights {str(enc.get('weights_sha256'))[:12]}, "
         f"dim {enc.get('dim')})",
         "counts:   " + ", ".join(f"{v} {k}" for k, v in counts.items()),
+        f"raw-token scheme: {info.get('raw_scheme')}"
+        + ("" if info.get("raw_scheme") == RAW_SCHEME else _OLDER_SCHEME),
         f"sources ({len(info['sources'])}):",
     ]
     for s in info["sources"]:
