@@ -80,6 +80,36 @@ def test_scheme_2_is_made_as_it_was_the_collision_included() -> None:
     assert "L10" in texts
 
 
+def _shared(a: str, b: str, scheme: int) -> set[int]:
+    return set(_evidence(a, scheme)[1]) & set(_evidence(b, scheme)[1])
+
+
+# ASCII punctuation as markdown-it-py lists it, and a run of code points as idna's tables hold
+# them: both count up by one from 0x21 to 0x2F, and neither is the other's copy.
+PUNCTUATION = "const PUNCT = new Set([" + ", ".join(hex(c) for c in range(0x21, 0x30)) + "]);\n"
+CODE_POINTS = "var points = [" + ", ".join(hex(c) for c in range(0x1E, 0x38)) + "];\n"
+
+
+def test_a_run_of_evenly_spaced_numbers_is_no_evidence_today() -> None:
+    assert _shared(PUNCTUATION, CODE_POINTS, 2)  # what scheme 2 matched
+    assert not _shared(PUNCTUATION, CODE_POINTS, RAW_SCHEME)
+    # Nor is a run counting down by two with Rust's type suffixes inside a longer one.
+    assert _rust("A", 90, 30, 2) & _rust("B", 120, 10, 2)
+    assert not _rust("A", 90, 30, RAW_SCHEME) & _rust("B", 120, 10, RAW_SCHEME)
+
+
+def _rust(name: str, first: int, last: int, scheme: int) -> set[int]:
+    run = ", ".join(f"{n}u8" for n in range(first, last, -2))
+    text = f"const {name}: [u8; {len(range(first, last, -2))}] = [{run}];\n"
+    af = analyze_file(SourceFile(f"{name}.rs", text, "rust"), None, scheme)
+    return {int(h) for h in af.raw.hashes}
+
+
+def test_a_table_of_real_values_is_still_evidence_today() -> None:
+    copy = "function check(n) {\n  return n > 1;\n}\n" + TABLE_MODULE
+    assert len(_shared(TABLE_MODULE, copy, RAW_SCHEME)) >= 3
+
+
 def test_evidence_remade_with_another_scheme_equals_evidence_made_with_it() -> None:
     made = analyze_file(_js(OWN_CODE + NUMBERS), raw_scheme=2)
     remade = with_raw_scheme(analyze_file(_js(OWN_CODE + NUMBERS)), 2)

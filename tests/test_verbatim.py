@@ -341,15 +341,18 @@ def test_the_same_imports_in_the_same_order_are_not_a_copy(tmp_path: Path, encod
 
 
 def test_raw_tokens_that_agree_across_languages_are_no_copy(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
-    # A literal's raw token is "L" + its text, so the number 10 in JavaScript and a C++ template
-    # parameter named L10 are the same token; only a file of the same family can be a copy.
+    # In indexes of raw-token scheme 2 a literal's raw token was "L" + its text, so the number
+    # 10 in JavaScript and a C++ template parameter named L10 were the same token; only a file
+    # of the same family can be a copy.
     names = [f"L{i}" for i in range(10, 70)]
     header = (
         f"template<{', '.join('class ' + n for n in names)}>\n"
         f"struct join_impl\n{{\n    using type = list<\n        {', '.join(names)}\n    >;\n}};\n"
     )
     numbers = "export const TWO_DIGITS = [\n  " + ", ".join(map(str, range(10, 70))) + "\n];\n"
-    letters = "export const LETTERS = [\n  " + ", ".join(map(str, range(65, 125))) + "\n];\n"
+    # Letter codes of a pangram: real data (an evenly spaced run of numbers is no evidence).
+    pangram = "Sphinx of black quartz, judge my vow; pack my box with five dozen liquor jugs"
+    letters = "export const LETTERS = [\n  " + ", ".join(str(ord(c)) for c in pangram) + "\n];\n"
     src = tmp_path / "lib"
     src.mkdir()
     (src / "join.hpp").write_text(header, encoding="utf-8")

@@ -16,11 +16,13 @@ boundaries ignored (as copydetect and Dolos fingerprint whole files).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ipscan.extract.fingerprint import DATA_TOKENS
 from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
@@ -47,6 +49,9 @@ _IMPORT_STARTS = frozenset({"import", "from", "#include", "use", "package", "usi
 _QUOTES = "'\"`"
 # Normalized tokens whose raw text is what makes them this token and not another.
 _RAW_KINDS = frozenset({"ID", "LIT"})
+# Type suffixes an integer literal may carry (C's 10UL, Rust's 10u8 and 10usize, JavaScript's
+# 10n, Java's 10L).
+_INT_SUFFIX = re.compile(r"(?:_?[uUiI](?:8|16|32|64|128|size)|[uUlLnN]{1,3})$")
 
 
 @dataclass(frozen=True)
@@ -133,16 +138,55 @@ def _not_imports(tokens: Sequence[Token]) -> list[int]:
     return [i for i, t in enumerate(tokens) if t.line not in skipped]
 
 
+def _number(raw: str) -> int | None:
+    """The value of an integer literal's text (``42``, ``0x2A``, ``1_000``, ``42u8``, ``42L``),
+    else None."""
+    for text in (raw, _INT_SUFFIX.sub("", raw)):
+        try:
+            return int(text, 0)
+        except ValueError:
+            continue
+    return None
+
+
+def _filler(tokens: Sequence[Token], kept: Sequence[int], texts: Sequence[str]) -> np.ndarray:
+    """For each kept token, whether it says nothing about where its text came from: a bracket
+    or separator, or an integer that continues the step of the two before it in one run of
+    data (``0x21, 0x22, 0x23``: a range of code points, an enum's values, 0..51)."""
+    out = np.zeros(len(kept), dtype=bool)
+    run: list[int] = []  # values of the integers of the current run of data tokens
+    for j, i in enumerate(kept):
+        kind = tokens[i].text
+        if kind not in DATA_TOKENS:
+            run = []
+            continue
+        if kind != "LIT":
+            out[j] = True
+            continue
+        value = _number(texts[i][1:])  # the tag is one character from scheme 3 on
+        if value is None:
+            run = []
+            continue
+        run.append(value)
+        out[j] = len(run) >= 3 and run[-1] - run[-2] == run[-2] - run[-3]
+    return out
+
+
 def file_evidence(
     tokens: Sequence[Token], data: bytes, text: str, scheme: int = RAW_SCHEME
 ) -> FileEvidence:
     """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports,
-    made the way raw-token ``scheme`` makes them."""
+    made the way raw-token ``scheme`` makes them (from scheme 3 on, none of a k-gram that is
+    all ``_filler``)."""
     texts = raw_token_texts(tokens, data, scheme)
     kept = _not_imports(tokens)
     ids = _ids([texts[i] for i in kept])
     hashes = kgram_hashes(ids, RAW_K)
     pos = winnow(hashes, RAW_W)
+    if scheme >= 3 and len(pos):
+        filler = _filler(tokens, kept, texts).astype(np.int32)
+        runs = np.convolve(filler, np.ones(RAW_K, dtype=np.int32), mode="valid")
+        pos = pos[runs[pos] < RAW_K]
     lines = np.fromiter((tokens[i].line for i in kept), dtype=np.int64, count=len(kept))
     return FileEvidence(
         n_tokens=len(tokens),
