@@ -12,6 +12,8 @@ from ipscan.encoder import load_encoder
 from ipscan.errors import IpscanIndexError
 from ipscan.index.compat import check_encoder
 from ipscan.training.encoder_train import Pair
+from ipscan.training.encoder_train import TrainOptions
+from ipscan.training.encoder_train import _bf16
 from ipscan.training.encoder_train import with_hard_negatives
 from tests.conftest import run_cli
 
@@ -89,3 +91,14 @@ def test_an_index_of_text_vectors_refuses_a_canonical_encoder(tmp_path: Path) ->
     with pytest.raises(IpscanIndexError, match="rebuild the index"):
         check_encoder(built, encoder, tmp_path)  # no "input" key: built before canonical input
     check_encoder({**built, "input": encoder.input_format}, encoder, tmp_path)
+
+
+def test_bfloat16_only_where_the_device_multiplies_in_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ipscan.encoder.cpu as cpu
+
+    wanted, plain = TrainOptions(), TrainOptions(bf16=False)
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "fma"}))  # AMD EPYC, AVX2
+    assert not _bf16("cpu", wanted)  # emulated there: ten times slower than float32
+    assert _bf16("cuda", wanted) and not _bf16("cuda", plain)
+    monkeypatch.setattr(cpu, "cpu_flags", lambda: frozenset({"avx2", "amx_bf16"}))
+    assert _bf16("cpu", wanted) and not _bf16("cpu", plain)
