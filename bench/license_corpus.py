@@ -51,9 +51,12 @@ def deb_to_tar(deb: Path, out: Path) -> bool:
 
 def fetch_deb(name: str, tmp: Path) -> tuple[Path, str] | None:
     """`apt-get download` one Debian package into ``tmp``: its file-tree .tar.gz and version."""
-    done = subprocess.run(
-        ["apt-get", "download", name], cwd=tmp, capture_output=True, text=True, timeout=300
-    )
+    try:
+        done = subprocess.run(
+            ["apt-get", "download", name], cwd=tmp, capture_output=True, text=True, timeout=300
+        )
+    except subprocess.TimeoutExpired:
+        return None
     debs = sorted(tmp.glob("*.deb"))
     if done.returncode != 0 or not debs:
         return None
@@ -110,7 +113,10 @@ def fetch(kind: str, name: str, dest: Path) -> tuple[Path, str] | None:
             cmd += ["--no-binary", ":all:", "--dest", tmp, name]
         else:
             cmd = ["npm", "pack", "--silent", "--pack-destination", tmp, name]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        except subprocess.TimeoutExpired:  # pyyaml's sdist: pip builds its metadata for minutes
+            return None
         got = sorted(Path(tmp).iterdir())
         if done.returncode != 0 or not got:
             return None
