@@ -141,6 +141,8 @@ def _not_imports(tokens: Sequence[Token]) -> list[int]:
 def _number(raw: str) -> int | None:
     """The value of an integer literal's text (``42``, ``0x2A``, ``1_000``, ``42u8``, ``42L``),
     else None."""
+    if not raw[:1].isdigit():
+        return None
     for text in (raw, _INT_SUFFIX.sub("", raw)):
         try:
             return int(text, 0)
@@ -149,27 +151,41 @@ def _number(raw: str) -> int | None:
     return None
 
 
-def _filler(tokens: Sequence[Token], kept: Sequence[int], texts: Sequence[str]) -> np.ndarray:
-    """For each kept token, whether it says nothing about where its text came from: a bracket
-    or separator, or an integer that continues the step of the two before it in one run of
-    data (``0x21, 0x22, 0x23``: a range of code points, an enum's values, 0..51)."""
-    out = np.zeros(len(kept), dtype=bool)
-    run: list[int] = []  # values of the integers of the current run of data tokens
-    for j, i in enumerate(kept):
-        kind = tokens[i].text
-        if kind not in DATA_TOKENS:
-            run = []
+def _all(mask: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """For each k-gram starting at ``pos``, whether ``mask`` holds for all its tokens."""
+    runs = np.convolve(mask.astype(np.int32), np.ones(RAW_K, dtype=np.int32), mode="valid")
+    return np.asarray(runs[pos] == RAW_K, dtype=bool)
+
+
+def _without_filler(
+    pos: np.ndarray, tokens: Sequence[Token], kept: Sequence[int], texts: Sequence[str]
+) -> np.ndarray:
+    """``pos`` less the k-grams made only of filler: brackets, separators, and integers that
+    continue the step of the two before them in one run of data (``0x21, 0x22, 0x23``: a range
+    of code points, an enum's values, 0..51). Only runs of RAW_K data tokens or more are read
+    token by token: most files have none."""
+    data = np.fromiter((tokens[i].text in DATA_TOKENS for i in kept), dtype=bool, count=len(kept))
+    if not _all(data, pos).any():
+        return pos
+    filler = data.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], data.astype(np.int8), [0]))))
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        if end - start < RAW_K:
             continue
-        if kind != "LIT":
-            out[j] = True
-            continue
-        value = _number(texts[i][1:])  # the tag is one character from scheme 3 on
-        if value is None:
-            run = []
-            continue
-        run.append(value)
-        out[j] = len(run) >= 3 and run[-1] - run[-2] == run[-2] - run[-3]
-    return out
+        run: list[int] = []  # the integers of this run of data since its last other literal
+        for j in range(start, end):
+            i = kept[j]
+            if tokens[i].text != "LIT":
+                continue
+            value = _number(texts[i][1:])  # the tag is one character from scheme 3 on
+            if value is None:
+                run = []
+                filler[j] = False
+                continue
+            run.append(value)
+            filler[j] = len(run) >= 3 and run[-1] - run[-2] == run[-2] - run[-3]
+    kept_pos: np.ndarray = pos[~_all(filler, pos)]
+    return kept_pos
 
 
 def file_evidence(
@@ -177,16 +193,14 @@ def file_evidence(
 ) -> FileEvidence:
     """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports,
     made the way raw-token ``scheme`` makes them (from scheme 3 on, none of a k-gram that is
-    all ``_filler``)."""
+    only filler: ``_without_filler``)."""
     texts = raw_token_texts(tokens, data, scheme)
     kept = _not_imports(tokens)
     ids = _ids([texts[i] for i in kept])
     hashes = kgram_hashes(ids, RAW_K)
     pos = winnow(hashes, RAW_W)
     if scheme >= 3 and len(pos):
-        filler = _filler(tokens, kept, texts).astype(np.int32)
-        runs = np.convolve(filler, np.ones(RAW_K, dtype=np.int32), mode="valid")
-        pos = pos[runs[pos] < RAW_K]
+        pos = _without_filler(pos, tokens, kept, texts)
     lines = np.fromiter((tokens[i].line for i in kept), dtype=np.int64, count=len(kept))
     return FileEvidence(
         n_tokens=len(tokens),
