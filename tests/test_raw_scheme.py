@@ -51,7 +51,8 @@ function listing(target) {
 }
 """
 
-# A table of real values (the first 40 primes) inside a module written for this test.
+# A table of real values (the first 20 primes, then each with a 1 written before it) in a module
+# written for this test.
 PRIMES = ", ".join(
     str(p) for p in [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71]
 )
