@@ -163,13 +163,10 @@ def scan_analyzed(
     ``options.index_dir`` is opened.
     """
     reader = reader if reader is not None else open_index(options.index_dir, options.progress)
-    if any(af.raw.scheme != reader.raw_scheme for af in (*analyzed, *(whole_files or ()))):
-        remade = {id(af): with_raw_scheme(af, reader.raw_scheme) for af in analyzed}
-        analyzed = list(remade.values())
-        if whole_files is not None:
-            whole_files = [
-                remade.get(id(af)) or with_raw_scheme(af, reader.raw_scheme) for af in whole_files
-            ]
+    # A no-op where the caller analysed with the index's scheme (every caller in ipscan does).
+    analyzed = [with_raw_scheme(af, reader.raw_scheme) for af in analyzed]
+    if whole_files is not None:
+        whole_files = [with_raw_scheme(af, reader.raw_scheme) for af in whole_files]
     queries = [au for af in analyzed for au in af.units]
     variants = plain_variants(analyzed)
     asked = [*queries, *(v.unit for v in variants)]

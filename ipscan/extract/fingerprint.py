@@ -105,6 +105,13 @@ def winnow(hashes: np.ndarray, w: int = W) -> np.ndarray:
     return distinct(positions)
 
 
+def all_of(mask: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """For each k-gram starting at ``positions``, whether ``mask`` holds for all k of its
+    tokens (a window sum of k over the mask)."""
+    runs = np.convolve(mask.astype(np.int32), np.ones(k, dtype=np.int32), mode="valid")
+    return np.asarray(runs[positions] == k, dtype=bool)
+
+
 @dataclass(frozen=True)
 class UnitEvidence:
     """Fingerprints of one unit: k-gram hashes, their token offsets and line ranges."""
@@ -132,9 +139,7 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
     pos = winnow(hashes, w)
     if len(pos):
         data = np.fromiter((t.text in DATA_TOKENS for t in tokens), dtype=bool, count=len(tokens))
-        # k-grams whose k tokens are all data tokens: a window sum of k over the mask.
-        runs = np.convolve(data.astype(np.int32), np.ones(k, dtype=np.int32), mode="valid")
-        pos = pos[runs[pos] < k]
+        pos = pos[~all_of(data, pos, k)]
     lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
     structure, structure_tokens = structure_fingerprints(tokens)
     return UnitEvidence(
@@ -162,8 +167,7 @@ def structure_fingerprints(tokens: Sequence[Token]) -> tuple[np.ndarray, int]:
     pos = winnow(hashes, STRUCTURE_W)
     if len(pos):
         data = np.fromiter((text in DATA_TOKENS for text in kept), dtype=bool, count=len(kept))
-        runs = np.convolve(data.astype(np.int32), np.ones(STRUCTURE_K, dtype=np.int32), "valid")
-        pos = pos[runs[pos] < STRUCTURE_K]
+        pos = pos[~all_of(data, pos, STRUCTURE_K)]
     # Salted, so a structure fingerprint never equals a fingerprint of the main channel.
     return distinct(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001)), len(kept)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ipscan.extract.fingerprint import DATA_TOKENS
+from ipscan.extract.fingerprint import all_of
 from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
@@ -151,12 +152,6 @@ def _number(raw: str) -> int | None:
     return None
 
 
-def _all(mask: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """For each k-gram starting at ``pos``, whether ``mask`` holds for all its tokens."""
-    runs = np.convolve(mask.astype(np.int32), np.ones(RAW_K, dtype=np.int32), mode="valid")
-    return np.asarray(runs[pos] == RAW_K, dtype=bool)
-
-
 def _without_filler(
     pos: np.ndarray, tokens: Sequence[Token], kept: Sequence[int], texts: Sequence[str]
 ) -> np.ndarray:
@@ -165,7 +160,7 @@ def _without_filler(
     of code points, an enum's values, 0..51). Only runs of RAW_K data tokens or more are read
     token by token: most files have none."""
     data = np.fromiter((tokens[i].text in DATA_TOKENS for i in kept), dtype=bool, count=len(kept))
-    if not _all(data, pos).any():
+    if not all_of(data, pos, RAW_K).any():
         return pos
     filler = data.copy()
     edges = np.flatnonzero(np.diff(np.concatenate(([0], data.astype(np.int8), [0]))))
@@ -184,7 +179,7 @@ def _without_filler(
                 continue
             run.append(value)
             filler[j] = len(run) >= 3 and run[-1] - run[-2] == run[-2] - run[-3]
-    kept_pos: np.ndarray = pos[~_all(filler, pos)]
+    kept_pos: np.ndarray = pos[~all_of(filler, pos, RAW_K)]
     return kept_pos
 
 
