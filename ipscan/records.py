@@ -96,6 +96,7 @@ class Reason(StrEnum):
     IDENTICAL_FILE = "identical-file"
     IDENTICAL_FILE_CODE = "identical-file-code"
     VERBATIM_REGION = "verbatim-region"
+    NEAR_IDENTICAL_FILE = "near-identical-file"
 
 
 class Matcher(StrEnum):

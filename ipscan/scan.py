@@ -19,6 +19,7 @@ from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import load_classifier
 from ipscan.decide.verbatim_findings import identical_file_findings
+from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
@@ -49,6 +50,7 @@ from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
 from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
+from ipscan.match.near_file import near_by_segment
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import best_per_pair
 from ipscan.match.pairs import decide_pairs
@@ -194,6 +196,7 @@ def scan_analyzed(
         identical,
     )
     found = without_twins(found + identical)
+    found += _near_files(analyzed, reader, {f.path for f in found})
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
@@ -244,6 +247,19 @@ def _identical(
     for seg, same in zip(reader.segments, same_files, strict=True):
         if same:
             out += identical_file_findings(same, analyzed, file_lookup(seg))
+    return out
+
+
+def _near_files(
+    analyzed: Sequence[AnalyzedFile], reader: IndexReader, claimed: set[str]
+) -> list[Finding]:
+    """File-level findings for small scanned files that no other finding claims and that are
+    an indexed file of their name patched (matcher 0-file, ``near_by_segment``)."""
+    skip = {i for i, af in enumerate(analyzed) if af.file.path in claimed}
+    out: list[Finding] = []
+    for seg, near in zip(reader.segments, near_by_segment(analyzed, reader, skip), strict=True):
+        if near:
+            out += near_file_findings(near, analyzed, file_lookup(seg))
     return out
 
 

@@ -136,6 +136,21 @@ MIN_VERBATIM_FPS = 3
 # Shared raw fingerprints further apart than this (scanned tokens), or whose offset between the
 # two files drifts by more than this, start a new region: a patch of a few lines keeps a region.
 VERBATIM_GAP_TOKENS = 60
+# A small file patched in a line or two (a bumped copyright year or version number, one more
+# #include) keeps neither digest, and its code is too short for a region: its lines are matched
+# instead (``ipscan.extract.line_sketch``, ``ipscan.match.near_file``). Lines of at least
+# MIN_SKETCH_LINE_CHARS non-blank characters count (``}``, ``#endif`` and `` */`` are in every
+# file); a file of more than MAX_SKETCH_LINES of them has no sketch.
+MIN_SKETCH_LINE_CHARS = 8
+MAX_SKETCH_LINES = 100
+# A scanned file is an indexed file of the same name patched when they share this share of the
+# larger one's lines and NEAR_FILE_CODE_SHARE of the larger one's code lines, with at least
+# NEAR_FILE_MIN_LINES lines and NEAR_FILE_MIN_CODE code lines shared: a license header that two
+# files of one project share is not enough, their code must agree too.
+NEAR_FILE_SHARE = 0.8
+NEAR_FILE_CODE_SHARE = 0.5
+NEAR_FILE_MIN_LINES = 4
+NEAR_FILE_MIN_CODE = 2
 
 
 def recorded() -> dict[str, int | float]:

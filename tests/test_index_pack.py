@@ -56,7 +56,7 @@ def test_unpacked_it_holds_what_the_folder_held(
         assert len(b.segments) == 1
     assert one.sources == two.sources and one.files == two.files
     assert one.unit_names == two.unit_names and np.array_equal(one.units, two.units)
-    for name in ("postings", "file_postings", "structure_postings"):
+    for name in ("postings", "file_postings", "structure_postings", "file_lines"):
         rows_a, rows_b = getattr(one, name), getattr(two, name)
         order = np.argsort(rows_a["hash"], kind="stable")
         assert np.array_equal(rows_a[order], rows_b), name
@@ -202,6 +202,8 @@ def test_paths_and_names_with_unicode_line_breaks_round_trip(
         one, two = a.contents(), b.contents()
     assert one.files == two.files and one.unit_names == two.unit_names
     assert any("\u2028" in json.dumps(f, ensure_ascii=False) for f in two.files)
+    # Small files' line sketches travel too.
+    assert len(one.file_lines) and np.array_equal(one.file_lines, two.file_lines)
 
 
 def test_members_expanding_past_the_budget_together_are_refused(

@@ -137,7 +137,7 @@ def scheme_2_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  
     patch.setattr(
         analyze_module,
         "file_evidence",
-        lambda tokens, data, text, scheme=RAW_SCHEME: made(tokens, data, text, 2),
+        lambda tokens, data, text, scheme=RAW_SCHEME, name="": made(tokens, data, text, 2, name),
     )
     empty = build_module._empty
     patch.setattr(

@@ -11,6 +11,7 @@ import pytest
 
 from ipscan.index.build import build_index
 from ipscan.index.layout import FILE_CHANNEL_FILES
+from ipscan.index.layout import FILE_LINES
 from ipscan.index.layout import MANIFEST
 from ipscan.index.layout import STRUCTURE_POSTINGS
 from ipscan.index.reader import IndexReader
@@ -19,6 +20,7 @@ from ipscan.records import Matcher
 from ipscan.records import Reason
 from ipscan.records import Report
 from ipscan.records import Scope
+from ipscan.records import Verdict
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
 from tests.conftest import git
@@ -106,6 +108,28 @@ from tally.tally import Tally
 __all__ = ["Tally"]
 """
 
+# An umbrella header: a notice, a guard and includes; under the size bars for code, and a vendored
+# copy of it is often patched (a year bumped, one more include).
+UMBRELLA = """\
+/* Tally: counters for C.
+ * Copyright (c) 2020 Tally Authors. Distributed under the MIT License.
+ */
+#ifndef TALLY_ALL_H_INCLUDED
+#define TALLY_ALL_H_INCLUDED
+
+#include <tally/counter.h>
+#include <tally/merge.h>
+#include <tally/share.h>
+#include <tally/top.h>
+
+#endif /* TALLY_ALL_H_INCLUDED */
+"""
+PATCHED_UMBRELLA = UMBRELLA.replace("2020", "2020-2024").replace(
+    "#include <tally/top.h>\n", "#include <tally/top.h>\n#include <tally/names.h>\n"
+)
+# Another project's umbrella header under the same name and notice: only the notice is shared.
+OTHER_UMBRELLA = UMBRELLA.replace("TALLY_ALL", "GAUGE_ALL").replace("<tally/", "<gauge/")
+
 # The twin of Tally.merged that upstream keeps in a second module.
 TWIN = '''\
 """Merging helpers."""
@@ -132,6 +156,7 @@ def verbatim_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  
     (src / "merging.py").write_text(TWIN, encoding="utf-8")
     (src / "fresh.py").write_text(SMALL_MODULE, encoding="utf-8")
     (src / "version.py").write_text(ONE_LINE_MODULE, encoding="utf-8")
+    (src / "all.h").write_text(UMBRELLA, encoding="utf-8")
     (src / "LICENSE").write_text("MIT License\n\nCopyright (c) 2020 Tally Authors\n")
     index_dir = tmp_path_factory.mktemp("tally-index") / "idx"
     build_index([str(src)], index_dir, encoder, encoder.encode)
@@ -244,12 +269,14 @@ def test_an_index_built_before_the_channels_scans_without_them(
     manifest = json.loads((gen / MANIFEST).read_text())
     del manifest["file_fingerprints"]
     del manifest["structure_fingerprints"]
-    for name in (*FILE_CHANNEL_FILES, STRUCTURE_POSTINGS):
+    del manifest["file_lines"]
+    for name in (*FILE_CHANNEL_FILES, STRUCTURE_POSTINGS, FILE_LINES):
         del manifest["files"][name]
         (gen / name).unlink()
     (gen / MANIFEST).write_text(json.dumps(manifest))
     reader = IndexReader(old)
     assert len(reader.file_keys) == len(reader.structure_postings) == 0
+    assert all(len(seg.file_lines) == 0 for seg in reader.segments)
     report = _scan(tmp_path, {"vendor/tally.py": SHORT_METHODS}, old)
     assert all(Matcher.FILE not in f.matchers for f in report.findings)
 
@@ -271,7 +298,10 @@ def test_a_short_function_copied_verbatim_is_found(tmp_path: Path, verbatim_inde
 def test_a_small_module_copied_with_its_notice_is_that_file(
     tmp_path: Path, verbatim_index: Path
 ) -> None:
-    other_notice = NOTICE_MODULE.replace("2020 Tally Authors", "2024 Someone Else")
+    other_notice = (
+        "# Copyright (c) 2024 Someone Else. Licensed under the Apache License 2.0.\n"
+        + (NOTICE_MODULE.split("\n\n", 1)[1])
+    )
     report = _scan(
         tmp_path,
         {"vendor/tally/__init__.py": NOTICE_MODULE, "pkg/__init__.py": other_notice},
@@ -300,6 +330,39 @@ def test_a_small_file_is_that_file_only_as_is_and_under_its_own_name(
     assert (found.source.package, found.source.path) == ("tally", "fresh.py")
     for path in ("app/helpers.py", "vendor/tally/version.py", "lib/fresh.py"):
         assert _on(report, path) == [], path
+
+
+def test_a_small_file_patched_in_a_line_or_two_is_that_file(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    report = _scan(
+        tmp_path,
+        {
+            "extern/tally/include/all.h": PATCHED_UMBRELLA,  # vendored, year and include added
+            "include/tally.h": PATCHED_UMBRELLA,  # the same lines under another name
+            "extern/gauge/all.h": OTHER_UMBRELLA,  # same name and notice, other code
+        },
+        verbatim_index,
+    )
+    [found] = _on(report, "extern/tally/include/all.h")
+    assert (found.scope, found.reasons) == (Scope.FILE, (Reason.NEAR_IDENTICAL_FILE,))
+    assert found.matchers == (Matcher.FILE,)
+    assert found.verdict is Verdict.MODIFIED_COPY
+    assert (found.source.package, found.source.path) == ("tally", "all.h")
+    assert (found.source.start_line, found.source.end_line) == (1, len(UMBRELLA.splitlines()))
+    assert 0.8 <= found.similarity < 1.0
+    assert _on(report, "include/tally.h") == []
+    assert _on(report, "extern/gauge/all.h") == []
+
+
+def test_a_small_module_whose_copyright_holder_was_replaced_is_that_file(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    claimed = NOTICE_MODULE.replace("2020 Tally Authors", "2024 Someone Else")
+    report = _scan(tmp_path, {"pkg/__init__.py": claimed}, verbatim_index)
+    [found] = _on(report, "pkg/__init__.py")
+    assert found.reasons == (Reason.NEAR_IDENTICAL_FILE,)
+    assert found.source.path == "__init__.py"
 
 
 def test_a_copied_file_names_its_own_source_not_the_twins_upstream_keeps(

@@ -35,6 +35,7 @@ def test_contract_strings_are_pinned() -> None:
         "identical-file",
         "identical-file-code",
         "verbatim-region",
+        "near-identical-file",
     ]
 
 

@@ -1,7 +1,9 @@
-"""Findings of the verbatim matchers: identical files, and verbatim regions not yet explained.
+"""Findings of the verbatim matchers: identical files, small files patched, and verbatim regions
+not yet explained.
 
 An identical file is reported as one file-level finding (the answer a user who vendored a
-library expects first). A verbatim region becomes a finding unless most of its lines are already
+library expects first), and so is a small file that is an indexed file of its name with a line or
+two changed. A verbatim region becomes a finding unless most of its lines are already
 a finding from the same source file (the unit matchers found it too, with unit names). In a scan
 of changes, only what the change added counts: an identical file that the change touched, and a
 region whose lines are mostly added lines.
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from ipscan.decide.aggregate import MAX_ALSO_IN
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.index.open import FileLookup
+from ipscan.match.near_file import NearFile
 from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import VerbatimRegion
 from ipscan.records import Finding
@@ -83,6 +86,35 @@ def identical_file_findings(
 
 def _basename(path: str) -> str:
     return path.rsplit("/", 1)[-1]
+
+
+def near_file_findings(
+    matches: Sequence[NearFile], files: Sequence[AnalyzedFile], source_of: FileLookup
+) -> list[Finding]:
+    """One file-level finding per small scanned file that is an indexed file patched
+    (``ipscan.match.near_file``), its similarity the share of lines the two share."""
+    out = []
+    for m in matches:
+        af = files[m.query]
+        if af.scan_lines is not None and not af.scan_lines:
+            continue  # the change added no line to this file
+        end = _n_lines(af.file.text)
+        out.append(
+            Finding(
+                path=af.file.path,
+                start_line=1,
+                end_line=end,
+                similarity=round(m.share, 4),
+                verdict=Verdict.MODIFIED_COPY,
+                source=source_of(m.file_id, 1, m.source_lines),
+                scope=Scope.FILE,
+                matchers=(Matcher.FILE,),
+                evidence={"file_coverage": round(m.share, 4), "lines_shared": float(m.shared)},
+                reasons=(Reason.NEAR_IDENTICAL_FILE,),
+                also_in=tuple(source_of(f, 1, n) for f, n in m.others[:MAX_ALSO_IN]),
+            )
+        )
+    return out
 
 
 def region_findings(

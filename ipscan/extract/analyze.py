@@ -86,7 +86,7 @@ def analyze_file(
         tokens = parsed.tokens[lo:hi]
         units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
-    raw = file_evidence(parsed.tokens, data, file.text, raw_scheme)
+    raw = file_evidence(parsed.tokens, data, file.text, raw_scheme, file.path)
     scan_lines = None if lines is None else tuple(lines)
     return AnalyzedFile(file, tuple(units), parsed.has_errors, spans, raw, scan_lines)
 
@@ -98,7 +98,7 @@ def with_raw_scheme(af: AnalyzedFile, scheme: int) -> AnalyzedFile:
         return af
     parsed = parse_source(af.file)
     data = af.file.text.encode("utf-8", "surrogatepass")
-    return replace(af, raw=file_evidence(parsed.tokens, data, af.file.text, scheme))
+    return replace(af, raw=file_evidence(parsed.tokens, data, af.file.text, scheme, af.file.path))
 
 
 def _overlaps(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:

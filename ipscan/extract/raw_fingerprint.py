@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 
 import numpy as np
 
@@ -26,6 +27,8 @@ from ipscan.extract.fingerprint import DATA_TOKENS
 from ipscan.extract.fingerprint import all_of
 from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import winnow
+from ipscan.extract.line_sketch import EMPTY_SKETCH
+from ipscan.extract.line_sketch import line_sketch
 from ipscan.records import Token
 from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
@@ -70,6 +73,8 @@ class FileEvidence:
     end_lines: np.ndarray  # int64, line of the k-gram's last token
     token_lines: np.ndarray  # int64, line of every fingerprinted token (imports left out)
     scheme: int = RAW_SCHEME  # the raw-token scheme the digest and hashes were made with
+    # A small file's lines under its name (``ipscan.extract.line_sketch``); empty otherwise.
+    lines: np.ndarray = field(default_factory=lambda: EMPTY_SKETCH)
 
     @property
     def code_is_evidence(self) -> bool:
@@ -184,11 +189,12 @@ def _without_filler(
 
 
 def file_evidence(
-    tokens: Sequence[Token], data: bytes, text: str, scheme: int = RAW_SCHEME
+    tokens: Sequence[Token], data: bytes, text: str, scheme: int = RAW_SCHEME, name: str = ""
 ) -> FileEvidence:
     """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports,
     made the way raw-token ``scheme`` makes them (from scheme 3 on, none of a k-gram that is
-    only filler: ``_without_filler``)."""
+    only filler: ``_without_filler``); with the file's path ``name``, the sketch of its lines
+    if it is small."""
     texts = raw_token_texts(tokens, data, scheme)
     kept = _not_imports(tokens)
     ids = _ids([texts[i] for i in kept])
@@ -209,6 +215,7 @@ def file_evidence(
         end_lines=lines[pos + RAW_K - 1] if len(pos) else pos,
         token_lines=lines,
         scheme=scheme,
+        lines=line_sketch(name, text, (t.line for t in tokens)),
     )
 
 

@@ -25,6 +25,7 @@ from ipscan.errors import IpscanIndexError
 from ipscan.errors import UsageError
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
+from ipscan.extract.line_sketch import code_count
 from ipscan.extract.parallel import analyze_entries
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index import layout
@@ -429,8 +430,15 @@ def _append_file_evidence(
         return
     keys = np.zeros(len(evidence), dtype=layout.FILE_KEY_DTYPE)
     parts = []
+    line_parts = []
     for i, (file_id, ev) in enumerate(evidence):
         keys[i] = (file_id, ev.n_tokens, ev.n_lines, ev.text_digest, ev.code_digest)
+        lines = np.zeros(len(ev.lines), dtype=layout.FILE_LINE_DTYPE)
+        lines["hash"] = ev.lines
+        lines["file"] = file_id
+        lines["n_lines"] = len(ev.lines)
+        lines["n_code"] = code_count(ev.lines)
+        line_parts.append(lines)
         part = np.zeros(len(ev.hashes), dtype=layout.FILE_POSTING_DTYPE)
         part["hash"] = ev.hashes
         part["file"] = file_id
@@ -440,6 +448,7 @@ def _append_file_evidence(
         parts.append(part)
     contents.file_keys = np.concatenate([contents.file_keys, keys])
     contents.file_postings = np.concatenate([contents.file_postings, *parts])
+    contents.file_lines = np.concatenate([contents.file_lines, *line_parts])
 
 
 def _append_units(

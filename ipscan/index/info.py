@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ipscan.extract.raw_fingerprint import RAW_SCHEME
+from ipscan.index.manifest import has_line_channel
 from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
 
@@ -32,6 +33,7 @@ def _describe(reader: IndexReader) -> dict[str, Any]:
         "encoder": reader.encoder_info,
         "fingerprints": first.get("fingerprints"),
         "raw_scheme": reader.raw_scheme,
+        "line_sketches": all(has_line_channel(seg.manifest) for seg in reader.segments),
         "counts": reader.counts,
         "size_bytes": size,
         "sources": [
@@ -54,6 +56,8 @@ def render_info(info: dict[str, Any]) -> str:
         "counts:   " + ", ".join(f"{v} {k}" for k, v in counts.items()),
         f"raw-token scheme: {info.get('raw_scheme')}"
         + ("" if info.get("raw_scheme") == RAW_SCHEME else _OLDER_SCHEME),
+        "small files' line sketches: "
+        + ("yes" if info.get("line_sketches") else "no (older: rebuild it to find them patched)"),
         f"sources ({len(info['sources'])}):",
     ]
     for s in info["sources"]:

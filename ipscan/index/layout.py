@@ -41,6 +41,9 @@ FILE_CHANNEL_FILES = (FILE_KEYS, FILE_POSTINGS)
 # The structure-insensitive channel: indexes built before it lack this file and the manifest's
 # "structure_fingerprints"; they scan without the channel.
 STRUCTURE_POSTINGS = "structure_postings.npy"
+# The lines of small files (``ipscan.extract.line_sketch``): indexes built before them lack this
+# file and the manifest's "file_lines"; they scan without it.
+FILE_LINES = "file_lines.npy"
 # Lookup aids a build writes so that opening an index costs the same at any size (issue #17);
 # an index built before them works without (they are then computed when first needed).
 DIGEST_INDEX = "digest_index.npy"  # (digest, unit) sorted by digest: matcher 1-hash
@@ -86,6 +89,11 @@ FILE_KEY_DTYPE = np.dtype(
 # One row per raw-token fingerprint of a whole file, sorted by hash; lines are absolute.
 FILE_POSTING_DTYPE = np.dtype(
     [("hash", "<u8"), ("file", "<u4"), ("tok", "<u4"), ("line0", "<u4"), ("line1", "<u4")]
+)
+# One row per line of a small file's sketch, sorted by hash; every row of a file carries how many
+# lines (and code lines) its sketch has, so a match needs no other lookup.
+FILE_LINE_DTYPE = np.dtype(
+    [("hash", "<u8"), ("file", "<u4"), ("n_lines", "<u2"), ("n_code", "<u2")]
 )
 # One row per distinct structure-insensitive fingerprint of a unit, sorted by hash.
 STRUCTURE_POSTING_DTYPE = np.dtype([("hash", "<u8"), ("unit", "<u4")])

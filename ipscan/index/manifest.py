@@ -18,12 +18,15 @@ from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
 from ipscan.extract.fingerprint import TOKEN_SCHEME
 from ipscan.extract.fingerprint import K
 from ipscan.extract.fingerprint import W
+from ipscan.extract.line_sketch import SKETCH_SCHEME
 from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.extract.raw_fingerprint import RAW_SCHEMES
 from ipscan.hashing import file_sha256
 from ipscan.index import layout
+from ipscan.tuning import MAX_SKETCH_LINES
 from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
+from ipscan.tuning import MIN_SKETCH_LINE_CHARS
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 from ipscan.tuning import STRUCTURE_K
@@ -90,6 +93,21 @@ def structure_fingerprint_params() -> dict[str, int]:
 def has_structure_channel(manifest: dict[str, Any]) -> bool:
     """Whether the generation holds the structure-insensitive channel."""
     return "structure_fingerprints" in manifest
+
+
+def file_line_params() -> dict[str, int]:
+    """The parameters of small files' line sketches (``ipscan.extract.line_sketch``)."""
+    return {
+        "min_line_chars": MIN_SKETCH_LINE_CHARS,
+        "max_lines": MAX_SKETCH_LINES,
+        "scheme": SKETCH_SCHEME,
+    }
+
+
+def has_line_channel(manifest: dict[str, Any]) -> bool:
+    """Whether the generation holds line sketches made the way this ipscan makes them (an index
+    built before them, or with other settings, is scanned without them)."""
+    return manifest.get("file_lines") == file_line_params()
 
 
 def has_file_channel(manifest: dict[str, Any]) -> bool:
@@ -181,6 +199,8 @@ def data_files(manifest: dict[str, Any]) -> tuple[str, ...]:
     names += layout.FILE_CHANNEL_FILES if has_file_channel(manifest) else ()
     if has_structure_channel(manifest):
         names += (layout.STRUCTURE_POSTINGS,)
+    if has_line_channel(manifest):
+        names += (layout.FILE_LINES,)
     return names + tuple(n for n in layout.LOOKUP_FILES if n in manifest["files"])
 
 

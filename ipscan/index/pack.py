@@ -43,7 +43,9 @@ from ipscan.extract.parallel import available_cores
 from ipscan.index import layout
 from ipscan.index.ann_i8 import decode
 from ipscan.index.ann_i8 import quantize
+from ipscan.index.manifest import file_line_params
 from ipscan.index.manifest import fingerprint_params
+from ipscan.index.manifest import has_line_channel
 from ipscan.index.manifest import readable_file_channel
 from ipscan.index.manifest import structure_fingerprint_params
 from ipscan.index.reader import IndexReader
@@ -62,13 +64,15 @@ ARRAYS: dict[str, np.dtype] = {
     "file_postings": layout.FILE_POSTING_DTYPE,
     "structure_postings": layout.STRUCTURE_POSTING_DTYPE,
 }
+# Arrays a pack holds when its index has them: small files' line sketches (newer than the rest).
+OPTIONAL_ARRAYS: dict[str, np.dtype] = {"file_lines": layout.FILE_LINE_DTYPE}
 # Arrays stored sorted by hash: their hash column as differences (small numbers).
-SORTED = ("structure_postings",)
+SORTED = ("structure_postings", "file_lines")
 # Arrays stored in the order of their owner (unit or file) and position: every column but the
 # hash as differences from the row before, the end line from the start line.
 OWNED = {"postings": "unit", "file_postings": "file"}
 # Arrays a reader expects sorted by hash (``write_index`` sorts them, stable).
-BY_HASH = ("postings", "file_postings", "structure_postings")
+BY_HASH = ("postings", "file_postings", "structure_postings", "file_lines")
 # What a pack may expand to: more is refused before anything is written.
 MAX_UNPACKED_BYTES = 8 << 30
 MAX_META_BYTES = 1 << 20
@@ -90,6 +94,7 @@ def pack_index(index_dir: Path, out: Path) -> int:
             )
         contents = reader.contents()
         manifest = manifests[0]
+        arrays = {**ARRAYS, **(OPTIONAL_ARRAYS if all(map(has_line_channel, manifests)) else {})}
     meta: dict[str, Any] = {
         "format": PACK_FORMAT,
         "version": PACK_VERSION,
@@ -97,10 +102,12 @@ def pack_index(index_dir: Path, out: Path) -> int:
         "fingerprints": manifest.get("fingerprints"),
         "file_fingerprints": manifest.get("file_fingerprints"),
         "structure_fingerprints": manifest.get("structure_fingerprints"),
-        "counts": {name: len(getattr(contents, name)) for name in ARRAYS},
+        "counts": {name: len(getattr(contents, name)) for name in arrays},
         "dim": int(contents.vectors.shape[1]) if contents.vectors.ndim == 2 else 0,
-        "arrays": {name: _fields(dtype) for name, dtype in ARRAYS.items()},
+        "arrays": {name: _fields(dtype) for name, dtype in arrays.items()},
     }
+    if "file_lines" in arrays:
+        meta["file_lines"] = file_line_params()
     members: dict[str, bytes] = {
         "sources.json": json.dumps(contents.sources, ensure_ascii=False).encode(),
         "files.jsonl": "".join(
@@ -110,7 +117,7 @@ def pack_index(index_dir: Path, out: Path) -> int:
             n.replace("\n", " ") + "\n" for n in contents.unit_names
         ).encode(),
     }
-    for name in ARRAYS:
+    for name in arrays:
         for field, column in _columns(name, getattr(contents, name)).items():
             members[f"{name}/{field}"] = column.tobytes()
     records = quantize(np.asarray(contents.vectors, dtype=np.float32))
@@ -234,12 +241,12 @@ def _read_meta(pack: Path) -> dict[str, Any]:
         raise IpscanIndexError(
             f"{pack}: packed by an ipscan with other fingerprint settings; rebuild the index"
         )
-    if meta.get("arrays") != {name: _fields(dtype) for name, dtype in ARRAYS.items()}:
+    if meta.get("arrays") != {name: _fields(dtype) for name, dtype in _layout(meta).items()}:
         raise IpscanIndexError(f"{pack}: packed with another array layout; rebuild the index")
     counts, dim = meta.get("counts"), meta.get("dim")
     if (
         not isinstance(counts, dict)
-        or sorted(counts) != sorted(ARRAYS)
+        or sorted(counts) != sorted(_layout(meta))
         or not all(type(c) is int and 0 <= c <= MAX_ROWS for c in counts.values())
         or type(dim) is not int
         or not 0 <= dim <= MAX_DIM
@@ -324,7 +331,9 @@ def _contents(pack: Path, meta: dict[str, Any]) -> IndexContents:
     if _digest(meta, data) != meta["id"]:
         raise IpscanIndexError(f"{pack}: the pack's contents do not match its digest; reinstall it")
     try:
-        arrays = {name: _array(data, name, dtype, counts[name]) for name, dtype in ARRAYS.items()}
+        arrays = {
+            name: _array(data, name, dtype, counts[name]) for name, dtype in _layout(meta).items()
+        }
         n = counts["units"]
         codes = np.frombuffer(data["vectors/code"], dtype=np.int8).reshape(n, dim)
         scales = np.frombuffer(data["vectors/scale"], dtype="<f4").reshape(n)
@@ -348,9 +357,27 @@ def _contents(pack: Path, meta: dict[str, Any]) -> IndexContents:
             file_keys=arrays["file_keys"],
             file_postings=arrays["file_postings"],
             structure_postings=arrays["structure_postings"],
+            file_lines=arrays["file_lines"] if _has_sketches(meta) else _NO_SKETCHES,
+            line_sketches=_has_sketches(meta),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise IpscanIndexError(f"{pack}: the index pack is malformed ({exc}); rebuild it") from exc
+
+
+def _layout(meta: dict[str, Any]) -> dict[str, np.dtype]:
+    """The arrays a pack holds: ``ARRAYS``, and those of ``OPTIONAL_ARRAYS`` it names."""
+    named = meta.get("arrays")
+    extra = {n: d for n, d in OPTIONAL_ARRAYS.items() if isinstance(named, dict) and n in named}
+    return {**ARRAYS, **extra}
+
+
+def _has_sketches(meta: dict[str, Any]) -> bool:
+    """Whether the pack holds line sketches made as this ipscan makes them (else a scan goes
+    without them, as with an index built before them)."""
+    return "file_lines" in _layout(meta) and meta.get("file_lines") == file_line_params()
+
+
+_NO_SKETCHES = np.zeros(0, layout.FILE_LINE_DTYPE)
 
 
 def _lines(data: bytes) -> list[str]:

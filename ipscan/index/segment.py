@@ -22,6 +22,7 @@ from ipscan.index.ann_i8 import ScaledRows
 from ipscan.index.ann_store import ExactStore
 from ipscan.index.ann_store import IvfStore
 from ipscan.index.manifest import has_file_channel
+from ipscan.index.manifest import has_line_channel
 from ipscan.index.manifest import has_structure_channel
 from ipscan.index.manifest import quick_check
 from ipscan.index.manifest import raw_scheme
@@ -63,6 +64,7 @@ class Segment:
             self.postings: np.ndarray = _array(self.gen_dir / layout.POSTINGS)
             self.file_keys, self.file_postings = self._file_channel()
             self.structure_postings = self._structure_channel()
+            self.file_lines = self._line_channel()
         except (OSError, ValueError, EOFError) as exc:
             raise IpscanIndexError(
                 f"{index_dir}: cannot read the index ({exc}); rebuild it"
@@ -73,6 +75,7 @@ class Segment:
             or self.file_keys.dtype != layout.FILE_KEY_DTYPE
             or self.file_postings.dtype != layout.FILE_POSTING_DTYPE
             or self.structure_postings.dtype != layout.STRUCTURE_POSTING_DTYPE
+            or self.file_lines.dtype != layout.FILE_LINE_DTYPE
         ):
             raise IpscanIndexError(f"{index_dir}: unexpected array layout; rebuild the index")
         arrays = (
@@ -81,6 +84,7 @@ class Segment:
             self.file_keys,
             self.file_postings,
             self.structure_postings,
+            self.file_lines,
         )
         if any(a.ndim != 1 for a in arrays):
             raise IpscanIndexError(f"{index_dir}: unexpected array shape; rebuild the index")
@@ -122,6 +126,12 @@ class Segment:
         if not has_structure_channel(self.manifest):
             return np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
         return _array(self.gen_dir / layout.STRUCTURE_POSTINGS)
+
+    def _line_channel(self) -> np.ndarray:
+        """The small files' line sketches; empty for an index built before them."""
+        if not has_line_channel(self.manifest):
+            return np.zeros(0, layout.FILE_LINE_DTYPE)
+        return _array(self.gen_dir / layout.FILE_LINES)
 
     @property
     def encoder_info(self) -> dict[str, Any]:
@@ -235,6 +245,7 @@ class Segment:
             self.file_keys,
             self.file_postings,
             self.structure_postings,
+            self.file_lines,
             *self._hash_columns.values(),
         ]
         if "digest_index" in self.__dict__:
@@ -262,6 +273,8 @@ class Segment:
             file_keys=np.array(self.file_keys),
             file_postings=np.array(self.file_postings),
             structure_postings=np.array(self.structure_postings),
+            file_lines=np.array(self.file_lines),
+            line_sketches=has_line_channel(self.manifest),
             vectors=self.all_vectors(),
         )
 

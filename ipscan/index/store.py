@@ -28,6 +28,7 @@ from ipscan.index import generations
 from ipscan.index import layout
 from ipscan.index.ann import write_vector_store
 from ipscan.index.manifest import file_fingerprint_params
+from ipscan.index.manifest import file_line_params
 from ipscan.index.manifest import fingerprint_params
 from ipscan.index.manifest import head_sha256
 from ipscan.index.manifest import structure_fingerprint_params
@@ -52,8 +53,12 @@ class IndexContents:
     structure_postings: np.ndarray = field(
         default_factory=lambda: np.zeros(0, layout.STRUCTURE_POSTING_DTYPE)
     )
+    file_lines: np.ndarray = field(default_factory=lambda: np.zeros(0, layout.FILE_LINE_DTYPE))
     # The raw-token scheme of the verbatim channel (``file_keys``, ``file_postings``).
     raw_scheme: int = RAW_SCHEME
+    # Whether every small file has its line sketch in ``file_lines`` (not so in what an index
+    # built before the sketches holds).
+    line_sketches: bool = True
 
 
 @contextlib.contextmanager
@@ -220,12 +225,17 @@ def merge_contents(parts: Sequence[IndexContents]) -> IndexContents:
         return parts[0]
     if len({p.raw_scheme for p in parts}) > 1:
         raise IpscanIndexError("segments made with different raw-token schemes; rebuild the index")
-    out = IndexContents(encoder=parts[0].encoder, raw_scheme=parts[0].raw_scheme)
+    out = IndexContents(
+        encoder=parts[0].encoder,
+        raw_scheme=parts[0].raw_scheme,
+        line_sketches=all(p.line_sketches for p in parts),
+    )
     units: list[np.ndarray] = []
     postings: list[np.ndarray] = []
     structure: list[np.ndarray] = []
     keys: list[np.ndarray] = []
     file_postings: list[np.ndarray] = []
+    file_lines: list[np.ndarray] = []
     vectors: list[np.ndarray] = []
     for part in parts:
         n_sources, n_files = len(out.sources), len(out.files)
@@ -238,12 +248,14 @@ def merge_contents(parts: Sequence[IndexContents]) -> IndexContents:
         structure.append(_shifted(part.structure_postings, "unit", n_units))
         keys.append(_shifted(part.file_keys, "file", n_files))
         file_postings.append(_shifted(part.file_postings, "file", n_files))
+        file_lines.append(_shifted(part.file_lines, "file", n_files))
         vectors.append(part.vectors.astype(np.float32))
     out.units = np.concatenate(units)
     out.postings = np.concatenate(postings)
     out.structure_postings = np.concatenate(structure)
     out.file_keys = np.concatenate(keys)
     out.file_postings = np.concatenate(file_postings)
+    out.file_lines = np.concatenate(file_lines)
     out.vectors = np.concatenate(vectors)
     return out
 
@@ -278,6 +290,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
     np.save(
         tmp / layout.STRUCTURE_POSTINGS, _by_hash(contents.structure_postings), allow_pickle=False
     )
+    np.save(tmp / layout.FILE_LINES, _by_hash(contents.file_lines), allow_pickle=False)
     vectors = write_vector_store(tmp, np.asarray(contents.vectors, dtype=np.float32))
     np.save(tmp / layout.DIGEST_INDEX, digest_index(contents.units), allow_pickle=False)
     for name, column in layout.HASH_COLUMNS.items():
@@ -302,6 +315,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         *vectors["files"],
         *layout.FILE_CHANNEL_FILES,
         layout.STRUCTURE_POSTINGS,
+        layout.FILE_LINES,
         *layout.LOOKUP_FILES,
     )
     manifest = {
@@ -315,6 +329,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         "fingerprints": fingerprint_params(),
         "file_fingerprints": file_fingerprint_params(contents.raw_scheme),
         "structure_fingerprints": structure_fingerprint_params(),
+        **({"file_lines": file_line_params()} if contents.line_sketches else {}),
         "counts": {
             "sources": len(contents.sources),
             "files": len(contents.files),
@@ -323,6 +338,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
             "file_keys": len(contents.file_keys),
             "file_postings": len(contents.file_postings),
             "structure_postings": len(contents.structure_postings),
+            "file_lines": len(contents.file_lines),
         },
         "files": {name: file_sha256(tmp / name) for name in names},
         "sizes": {name: (tmp / name).stat().st_size for name in names},

@@ -58,6 +58,7 @@ def _verify_segment(index_dir: Path, seg: Segment) -> None:
     _ids_inside(index_dir, "units", seg.units["file"], n_files)
     _ids_inside(index_dir, "file keys", seg.file_keys["file"], n_files)
     _ids_inside(index_dir, "file postings", seg.file_postings["file"], n_files)
+    _ids_inside(index_dir, "file lines", seg.file_lines["file"], n_files)
     for row in seg.files:  # every row parsed and checked
         source = row.get("source")
         if not isinstance(source, int) or not 0 <= source < n_sources:
