@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ipscan.decide.aggregate import MAX_ALSO_IN
 from ipscan.extract.analyze import AnalyzedFile
+from ipscan.extract.line_sketch import base_name
 from ipscan.index.open import FileLookup
 from ipscan.match.near_file import NearFile
 from ipscan.match.verbatim import IdenticalFile
@@ -59,11 +60,11 @@ def identical_file_findings(
         if af.scan_lines is not None and not af.scan_lines:
             continue  # the change added no line to this file
         source = source_of(m.file_id, 1, max(m.n_lines, 1))
-        if m.small and _basename(af.file.path) != _basename(source.path):
+        if m.small and base_name(af.file.path) != base_name(source.path):
             continue
         others = [source_of(file_id, 1, max(n_lines, 1)) for file_id, n_lines in m.others]
         also = tuple(
-            ref for ref in others if not m.small or _basename(af.file.path) == _basename(ref.path)
+            ref for ref in others if not m.small or base_name(af.file.path) == base_name(ref.path)
         )
         reason = Reason.IDENTICAL_FILE if m.same_text else Reason.IDENTICAL_FILE_CODE
         out.append(
@@ -82,10 +83,6 @@ def identical_file_findings(
             )
         )
     return out
-
-
-def _basename(path: str) -> str:
-    return path.rsplit("/", 1)[-1]
 
 
 def near_file_findings(
