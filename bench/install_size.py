@@ -1,11 +1,12 @@
 """Install size and time: a fresh venv, `pip install` of this checkout as a user or a hook gets it.
 
-Usage: python bench/install_size.py [--spec ".[cpu]"] [--hook] [--keep DIR]
+Usage: python bench/install_size.py [--spec ".[cpu]"] [--hook [ID]] [--keep DIR]
 
 - default: `pip install '<checkout>[cpu]'` (a wheel built from this checkout, as `pip install
   'ipscan-code[cpu]'` would install it);
-- `--hook`: what pre-commit's hook environment installs (`pip install <checkout>` plus the
-  hook's `additional_dependencies`, read from .pre-commit-hooks.yaml).
+- `--hook [ID]`: what pre-commit's environment for hook ID (default `ipscan`, the pre-commit
+  hook; `ipscan-push` for the pre-push one) installs (`pip install <checkout>` plus the hook's
+  `additional_dependencies`, read from .pre-commit-hooks.yaml).
 
 Prints the CPU model and core count, the wall time of the install (pip's cache as it is: run
 twice for a warm cache), the size of site-packages, whether torch, transformers, scipy or
@@ -17,7 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -41,18 +41,19 @@ def tree_size(path: Path) -> int:
     return total
 
 
-def hook_dependencies() -> list[str]:
-    text = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
-    found = re.search(r"additional_dependencies:\s*\[([^\]]*)\]", text)
-    if not found:
-        return []
-    return [d.strip().strip("\"'") for d in found.group(1).split(",") if d.strip()]
+def hook_dependencies(hook_id: str) -> list[str]:
+    """The ``additional_dependencies`` of hook ``hook_id`` in .pre-commit-hooks.yaml."""
+    import yaml
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    [hook] = [h for h in hooks if h["id"] == hook_id]
+    return [str(d) for d in hook.get("additional_dependencies", [])]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", default=f"{REPO}[cpu]")
-    parser.add_argument("--hook", action="store_true")
+    parser.add_argument("--hook", nargs="?", const="ipscan", metavar="ID")
     parser.add_argument("--keep", type=Path, help="Make the venv here and keep it.")
     args = parser.parse_args()
     print(machine_line())
@@ -60,7 +61,7 @@ def main() -> int:
     venv = work / "venv"
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    spec = [str(REPO), *hook_dependencies()] if args.hook else [args.spec]
+    spec = [str(REPO), *hook_dependencies(args.hook)] if args.hook else [args.spec]
     started = time.perf_counter()
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", *spec],

@@ -30,6 +30,12 @@ from ipscan.errors import EncoderError
 
 DEVICES = ("auto", "cpu", "numpy", "cuda", "torch-cpu")
 log = logging.getLogger("ipscan")
+# Said once a process (see ``Encoder``).
+_said: set[str] = set()
+_NUMPY_HINT = (
+    "ONNX Runtime is not installed: %d units are embedded on numpy, about 6x slower "
+    "(`pip install 'ipscan-code[cpu]'` adds it)"
+)
 
 __all__ = [
     "DEVICES",
@@ -58,9 +64,11 @@ class Encoder:
         device: str,
         sha256: str,
         runtime_name: str = "",
+        slow_hint: str = "",
     ) -> None:
         """``runtime`` makes the forward pass when the first text is encoded: a scan whose units
-        are all in the embedding cache never reads the weights."""
+        are all in the embedding cache never reads the weights. ``slow_hint``: said once a
+        process when many texts are encoded (the faster runtime is not installed)."""
         self.info = info
         self.encoder_id = info.encoder_id
         self.weights_sha256 = sha256
@@ -72,6 +80,7 @@ class Encoder:
         self._make_runtime = runtime
         self._runtime: Runtime | None = None
         self.runtime_name = runtime_name or device
+        self._slow_hint = slow_hint
         tok = WordPieceTokenizer.from_file(info.tokenizer_file)
         self._tokenizer = tok
         pad = tok.token_to_id("[PAD]")
@@ -100,6 +109,9 @@ class Encoder:
             raise TypeError("encode() takes a sequence of strings, not a string")
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
+        if self._slow_hint and len(texts) >= BULK_TEXTS and "slow" not in _said:
+            _said.add("slow")
+            log.warning(self._slow_hint, len(texts))
         ids = self.token_ids(texts)
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         if not ids:
@@ -295,7 +307,8 @@ def load_encoder(device: str = "auto", model_dir: str | Path | None = None) -> E
         return runtime
 
     name = "numpy" if graph is None else "onnxruntime"
-    encoder = Encoder(info, cpu_runtime, "cpu", weights_sha256(info), name)
+    hint = _NUMPY_HINT if chosen == "cpu" and graph is None and info.graph_file else ""
+    encoder = Encoder(info, cpu_runtime, "cpu", weights_sha256(info), name, hint)
     if not info.standalone:
         _ = encoder.runtime  # an adapter that does not fit its base fails here, in one line
     return encoder
