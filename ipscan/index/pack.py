@@ -45,7 +45,6 @@ from ipscan.index.ann_i8 import decode
 from ipscan.index.ann_i8 import quantize
 from ipscan.index.manifest import file_line_params
 from ipscan.index.manifest import fingerprint_params
-from ipscan.index.manifest import has_line_channel
 from ipscan.index.manifest import readable_file_channel
 from ipscan.index.manifest import structure_fingerprint_params
 from ipscan.index.reader import IndexReader
@@ -94,7 +93,7 @@ def pack_index(index_dir: Path, out: Path) -> int:
             )
         contents = reader.contents()
         manifest = manifests[0]
-        arrays = {**ARRAYS, **(OPTIONAL_ARRAYS if all(map(has_line_channel, manifests)) else {})}
+        arrays = {**ARRAYS, **(OPTIONAL_ARRAYS if contents.line_sketches else {})}
     meta: dict[str, Any] = {
         "format": PACK_FORMAT,
         "version": PACK_VERSION,
