@@ -401,7 +401,7 @@ def test_without_faiss_a_store_too_large_for_exact_search_is_warned_of_once(
     warned = [r.getMessage() for r in caplog.records if "faiss is not installed" in r.getMessage()]
     assert len(warned) == 1, warned
     assert f"{N} vectors are searched exactly" in warned[0]
-    assert "ipscan-code[cpu]" in warned[0]
+    assert "ipscan-code[faiss]" in warned[0]
     monkeypatch.setattr(ann, "EXACT_UNITS", N)  # the default index's size: no warning
     monkeypatch.setattr(ann, "_warned", set())
     caplog.clear()

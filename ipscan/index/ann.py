@@ -103,7 +103,7 @@ ANN_THRESHOLD = 30_000
 # 0.1 s less for a pre-commit check at 85k units (the default index), and exact.
 EXACT_QUERIES = 16
 EXACT_UNITS = 150_000
-INSTALL_FAISS = "`pip install 'ipscan-code[cpu]'` adds FAISS"
+INSTALL_FAISS = "`pip install 'ipscan-code[faiss]'` adds FAISS"
 
 log = logging.getLogger("ipscan")
 

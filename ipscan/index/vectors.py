@@ -40,7 +40,7 @@ def require_faiss() -> None:
         importlib.import_module("faiss")
     except ImportError as exc:
         raise IpscanIndexError(
-            "faiss is not installed: `pip install 'ipscan-code[cpu]'` "
+            "faiss is not installed: `pip install 'ipscan-code[faiss]'` "
             "(or `ipscan-code[gpu]`, never both)"
         ) from exc
 
