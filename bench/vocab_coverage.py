@@ -28,14 +28,13 @@ sys.path.insert(0, str(HERE))
 
 from machine import machine_line  # noqa: E402
 
-from ipscan.encoder.model_dir import find_model_dir  # noqa: E402
+from ipscan.encoder.model_dir import resolve_model  # noqa: E402
 from ipscan.encoder.wordpiece import WordPieceTokenizer  # noqa: E402
 from ipscan.extract.analyze import AnalyzedFile  # noqa: E402
 from ipscan.extract.analyze import analyze_bytes  # noqa: E402
 from ipscan.extract.languages import language_for_path  # noqa: E402
 
 MAX_BYTES = 400_000
-MAX_LENGTH = 128  # the shipped encoder's max_length
 
 
 def code_files(folders: list[Path], per_folder: int, seed: int) -> list[Path]:
@@ -67,15 +66,15 @@ def main() -> None:
     ap.add_argument("--per-folder", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    folder, _ = find_model_dir()
-    tokenizer = WordPieceTokenizer.from_file(folder / "tokenizer.json")
+    model = resolve_model()  # the encoder a scan loads: its tokenizer and sequence length
+    tokenizer = WordPieceTokenizer.from_file(model.tokenizer_file)
     seen: Counter[int] = Counter()
     n_keep = 0
     for text in canonical_texts(code_files(args.keep_from, args.per_folder, args.seed)):
-        seen.update(set(tokenizer.encode(text, MAX_LENGTH)))
+        seen.update(set(tokenizer.encode(text, model.max_length)))
         n_keep += 1
     held = [
-        tokenizer.encode(text, MAX_LENGTH)
+        tokenizer.encode(text, model.max_length)
         for text in canonical_texts(code_files(args.held_out, args.per_folder, args.seed))
     ]
     n_tokens = sum(len(ids) for ids in held)
