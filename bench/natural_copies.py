@@ -23,7 +23,7 @@ file is false; claims on files that are neither are not counted. ipscan's claims
 (a file-scope finding that repeats a unit finding's source file counts once).
 
 Setup, once: `python3 -m venv /tmp/natural/cdvenv && /tmp/natural/cdvenv/bin/pip install
-copydetect`; optionally `cd /tmp/natural/dolos && npm install @dodona/dolos-lib`. Then:
+copydetect`; optionally Dolos in /tmp/natural/dolos (`bench/dolos_runner.mjs` says how). Then:
 
     nice -n 10 .venv/bin/python bench/natural_copies.py [--full] [--only LANG] [--keep]
 
@@ -553,28 +553,6 @@ def run_ipscan(case: Case, tree: Path, index: Path) -> tuple[list[Claim], float]
     return claims, seconds
 
 
-# Dolos (npm @dodona/dolos-lib) has no test/reference split: it compares every pair of the files
-# it is given, so this keeps the (test, reference) pairs and measures their test side.
-DOLOS_RUNNER = """
-import { Dolos } from "@dodona/dolos-lib";
-import { readFileSync } from "node:fs";
-const job = JSON.parse(readFileSync(0, "utf8"));
-const t0 = performance.now();
-const pairs = [];
-for (const g of job.groups) {
-  const tests = new Set(g.tests);
-  const report = await new Dolos({ language: g.language }).analyzePaths([...g.tests, ...g.refs]);
-  for (const p of report.allPairs()) {
-    let [a, b, covered, total] = [p.leftFile.path, p.rightFile.path, p.leftCovered, p.leftTotal];
-    if (!tests.has(a)) [a, b, covered, total] = [b, a, p.rightCovered, p.rightTotal];
-    const sim = total ? covered / total : 0;
-    if (tests.has(a) && !tests.has(b) && sim >= job.min_sim) pairs.push([a, b, sim, p.similarity]);
-  }
-}
-console.log(JSON.stringify({ pairs, seconds: (performance.now() - t0) / 1000 }));
-"""
-
-
 @dataclass
 class PairJob:
     """Test files (the scanned trees) and reference files (the upstreams), per language."""
@@ -610,7 +588,7 @@ def run_pair_tool(cmd: list[str], job: PairJob) -> tuple[list[Claim], list[Claim
     )
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
-        raise SystemExit(f"{cmd[-1]} failed: {done.stderr[-2000:]}")
+        raise SystemExit(f"{cmd[1]} failed: {done.stderr[-2000:]}")
     claims: list[Claim] = []
     near: list[Claim] = []
     for test, ref, test_sim, other in json.loads(done.stdout)["pairs"]:
@@ -626,9 +604,7 @@ def pair_tools() -> dict[str, list[str]]:
     if CD_PYTHON.exists():
         tools["copydetect"] = [str(CD_PYTHON), str(HERE / "copydetect_runner.py")]
     if (DOLOS_DIR / "node_modules" / "@dodona" / "dolos-lib").is_dir():
-        runner = DOLOS_DIR / "natural_runner.mjs"
-        runner.write_text(DOLOS_RUNNER, encoding="utf-8")
-        tools["dolos"] = ["node", str(runner)]
+        tools["dolos"] = ["node", str(HERE / "dolos_runner.mjs"), str(DOLOS_DIR)]
     for name, where in (("copydetect", CD_PYTHON), ("dolos", DOLOS_DIR)):
         if name not in tools:
             print(f"{name} is not installed ({where}): left out", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Program-level plagiarism: ipscan and copydetect on ConPlag (programming-contest plagiarism).
+"""Program-level plagiarism: ipscan, copydetect and Dolos on ConPlag (contest plagiarism).
 
 What it measures: for labelled pairs of whole programs, whether each tool flags the plagiarized
 pairs (precision, recall, F1) and how many same-problem independent solutions it flags anyway.
@@ -24,7 +24,10 @@ the suspects as test files, noise_t=25 and guarantee_t=30 (also 25/25, copydetec
 default); a pair is flagged when the suspect's (test-side) similarity to the original is at least
 0.33, copydetect's default display threshold, fixed before the run. Its best-F1 threshold on the
 same pairs is printed too, as an upper bound tuned on the test data. copydetect runs in its own
-virtual environment (``bench/copydetect_runner.py``); it is no dependency of ipscan.
+virtual environment (``bench/copydetect_runner.py``); it is no dependency of ipscan. Dolos, when
+installed in /tmp/progplag/dolos (``bench/dolos_runner.mjs``), the same way as copydetect: one
+run per problem, default options (language java), a pair flagged when Dolos covers at least 0.33
+of the suspect's tokens, and its own symmetric similarity at its best-F1 threshold on the test.
 
 Setup and run:
 
@@ -72,6 +75,7 @@ from ipscan.scan import scan_repo  # noqa: E402
 WORK = Path("/tmp/progplag")
 DATA = WORK / "src" / "data" / "conplag_version_2" / "versions"
 CD_PYTHON = WORK / "cdvenv" / "bin" / "python"
+DOLOS_DIR = WORK / "dolos"  # optional: bench/dolos_runner.mjs says how to install Dolos there
 SOURCE = "FlavioRr/PlagiarismDetector@d8024a72d8e9d7f8bccfdbf99f42343ff4aebe21"
 DISPLAY_T = 0.33  # copydetect's default display threshold, on the test (suspect) side
 NOISE_T = 25  # copydetect's noise threshold (characters); its default
@@ -232,6 +236,53 @@ def run_copydetect(
     return scores, wall
 
 
+def run_dolos(
+    pairs: list[Pair], files: dict[str, Path]
+) -> tuple[dict[Key, float], dict[Key, float], float]:
+    """Dolos's test-side share and its own similarity per (suspect, original), and its wall
+    time; one run per problem, as copydetect's (``bench/dolos_runner.mjs``)."""
+    by_problem: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for p in pairs:
+        by_problem[p.problem][0].add(str(files[p.suspect]))
+        by_problem[p.problem][1].add(str(files[p.original]))
+    groups = [
+        {"language": "java", "tests": sorted(t), "refs": sorted(r)} for t, r in by_problem.values()
+    ]
+    job = {"min_sim": 0.0, "groups": groups}
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        ["node", str(HERE / "dolos_runner.mjs"), str(DOLOS_DIR)],
+        input=json.dumps(job),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"Dolos failed: {done.stderr[-2000:]}")
+    found = json.loads(done.stdout)["pairs"]
+    share = {(Path(t).stem, Path(r).stem): s for t, r, s, _ in found}
+    similarity = {(Path(t).stem, Path(r).stem): sim for t, r, _, sim in found}
+    return share, similarity, wall
+
+
+def dolos_rows(
+    pairs: list[Pair], files: dict[str, Path]
+) -> tuple[dict[str, dict[str, float]], dict[Key, float]]:
+    """Table rows for Dolos (default options): its test-side share at copydetect's display
+    threshold, and its own similarity at the threshold with the best F1 on these pairs."""
+    share, similarity, seconds = run_dolos(pairs, files)
+    t, best = best_threshold(pairs, similarity)
+    rows = {
+        f"Dolos, test-side share >= {DISPLAY_T}": {
+            **metrics(pairs, flagged(share)),
+            "seconds": seconds,
+        },
+        f"Dolos, best-F1 similarity t={t:.2f} (tuned on test)": {**best, "seconds": seconds},
+    }
+    return rows, share
+
+
 def metrics(pairs: list[Pair], flagged: set[Key]) -> dict[str, float]:
     """Precision, recall, F1 on plagiarized pairs; share of independent pairs flagged."""
     tp = sum(1 for p in pairs if p.plagiarized and p.key in flagged)
@@ -373,7 +424,7 @@ def copydetect_rows(
 
 
 def flagged(scores: dict[Key, float]) -> set[Key]:
-    """The pairs copydetect reports at its display threshold."""
+    """The pairs at copydetect's display threshold (a file-pair tool's test-side share)."""
     return {k for k, s in scores.items() if s >= DISPLAY_T}
 
 
@@ -409,6 +460,12 @@ def main() -> None:
     rows = {"ipscan (default scan)": {**metrics(pairs, set(ip_scores)), "seconds": ip_seconds}}
     cd_rows, cd_scores = copydetect_rows(pairs, files)
     rows.update(cd_rows)
+    dolos_scores: dict[Key, float] | None = None
+    if (DOLOS_DIR / "node_modules" / "@dodona" / "dolos-lib").is_dir():
+        d_rows, dolos_scores = dolos_rows(pairs, files)
+        rows.update(d_rows)
+    else:
+        print(f"Dolos is not installed ({DOLOS_DIR}): left out", file=sys.stderr)
     header = (
         f"ConPlag {args.version}, {len(pairs)} pairs ({n_pos} plagiarized), seed {args.seed}; "
         f"{machine()}; ipscan seconds = index build {ip_times['index build s']:.0f} "
@@ -428,7 +485,8 @@ def main() -> None:
         "ipscan_times": ip_times,
         "pairs": [asdict(p) for p in pairs],
         "problems": problems("ipscan", pairs, ip_scores, set(ip_scores), ip_findings)
-        + problems("copydetect", pairs, cd_scores, flagged(cd_scores)),
+        + problems("copydetect", pairs, cd_scores, flagged(cd_scores))
+        + (problems("dolos", pairs, dolos_scores, flagged(dolos_scores)) if dolos_scores else []),
     }
     (WORK / "result.json").write_text(json.dumps(result, indent=1))
     print(f"misses and false positives: {WORK / 'result.json'}")
