@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from ipscan.encoder import load_encoder
+from ipscan.encoder.int8 import WORD_TABLE
+from ipscan.encoder.int8 import quantize_word_table
 from ipscan.encoder.model_dir import bundled_dirs
 from ipscan.encoder.model_dir import describe_model_dir
 from ipscan.encoder.numpy_int8 import NumpyInt8Bert
@@ -16,13 +18,18 @@ from tests.test_encoder_standalone import STDLIB_CODE
 SHIPPED = bundled_dirs()[0]
 
 
-def test_torch_batched_gives_the_numpy_vectors_of_each_text_alone() -> None:
+@pytest.mark.parametrize("int8_words", [False, True], ids=["float16-words", "int8-words"])
+def test_torch_batched_gives_the_numpy_vectors_of_each_text_alone(int8_words: bool) -> None:
     pytest.importorskip("torch", reason="the gpu and train extras bring torch")
     from ipscan.encoder.torch_int8 import TorchInt8Bert
 
     info = describe_model_dir(SHIPPED)
     assert info.quantization is not None  # the shipped encoder is the int8 one
     weights = read_stored_weights(info.weight_files)
+    if int8_words:  # a word table of int8 rows (``ipscan model quantize --int8-embeddings``)
+        table = {WORD_TABLE: weights[WORD_TABLE].astype(np.float32)}
+        weights = {**weights, **quantize_word_table(table)}
+        assert weights[WORD_TABLE].dtype == np.int8
     enc = load_encoder("numpy", SHIPPED)
     # Texts of different lengths in one batch: padding must not move any text's scale.
     texts = [*STDLIB_CODE, " ".join(STDLIB_CODE * 4)]

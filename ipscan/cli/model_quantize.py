@@ -53,8 +53,18 @@ DEFAULT_SOURCE_DIR = Path("models") / "encoder-float32"
     show_default=True,
     help="Units measured, spread evenly over those read.",
 )
+@click.option(
+    "--int8-embeddings",
+    is_flag=True,
+    help="Store the word embedding table in int8 too (id +int8e): 11.6 MB less than float16.",
+)
 def quantize_encoder(
-    source_dir: Path, out: Path, corpus: Path | None, trees: tuple[Path, ...], units: int
+    source_dir: Path,
+    out: Path,
+    corpus: Path | None,
+    trees: tuple[Path, ...],
+    units: int,
+    int8_embeddings: bool,
 ) -> int:
     """Write an int8 copy of an encoder folder: about twice as fast on ONNX Runtime (2 cores,
     no AMX), a new encoder (id +int8, new weights digest) whose indexes must be built with it."""
@@ -65,6 +75,6 @@ def quantize_encoder(
     source = describe_model_dir(source_dir)
     texts = measured_texts(corpus, trees)
     say(f"{len(texts)} units read")
-    manifest = quantize_standalone(source, out, texts, say, units)
+    manifest = quantize_standalone(source, out, texts, say, units, int8_embeddings)
     say(f"int8 encoder {manifest['id']} written to {out}: rebuild indexes to use it")
     return EXIT_CLEAN

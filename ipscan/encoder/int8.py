@@ -34,6 +34,10 @@ LINEAR_MAPS = (
     "intermediate.dense",
     "output.dense",
 )
+# The word embedding table in int8 (``quantize_standalone(..., int8_embeddings=True)``): one
+# float32 scale per token, its row read as ``q * scale`` (the same symmetric recipe per row).
+WORD_TABLE = "embeddings.word_embeddings.weight"
+WORD_TABLE_RECIPE = "int8-rows-v1"
 _W_MAX = 127  # symmetric int8 weights: [-127, 127]
 U8_ZERO = 128  # the zero point of the weights handed over as uint8 (``as_u8``)
 _A_MAX = 255  # uint8 activations: [0, 255]
@@ -56,6 +60,23 @@ def quantize_matrix(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale[scale == 0] = np.float32(1.0)  # an all-zero row: any scale gives zeros
     q = np.clip(np.rint(w / scale[:, None]), -_W_MAX, _W_MAX).astype(np.int8)
     return q, scale
+
+
+def quantize_word_table(tables: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The embedding tables with the word table as int8 rows plus a float32 scale per token;
+    the position and token-type tables as given."""
+    out = dict(tables)
+    out[WORD_TABLE], out[WORD_TABLE + SCALE_SUFFIX] = quantize_matrix(tables[WORD_TABLE])
+    return dict(sorted(out.items()))
+
+
+def word_rows(table: np.ndarray, scale: np.ndarray | None, ids: np.ndarray) -> np.ndarray:
+    """The float32 rows of token ``ids`` (any shape) of a word table stored as float16, float32,
+    or int8 with a ``scale`` per token (``quantize_word_table``)."""
+    rows: np.ndarray = table[ids].astype(np.float32)
+    if scale is not None:
+        rows *= scale[ids][..., None]
+    return rows
 
 
 def quantize_tensors(tensors: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

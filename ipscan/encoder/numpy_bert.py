@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from ipscan.encoder.int8 import SCALE_SUFFIX
+from ipscan.encoder.int8 import WORD_TABLE
+from ipscan.encoder.int8 import word_rows
 from ipscan.errors import EncoderError
 
 # erf(t) = t * P(t^2) / Q(t^2) on |t| <= _ERF_CLAMP (t clamped beyond: erf(4) = 1 - 1.5e-8).
@@ -92,7 +95,8 @@ def layer_norm_(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float) 
 
 def _table(value: np.ndarray) -> np.ndarray:
     value = np.asarray(value)
-    return value if value.dtype in (np.float16, np.float32) else value.astype(np.float32)
+    kept = (np.float16, np.float32, np.int8)  # int8: rows scaled when read (``word_rows``)
+    return value if value.dtype in kept else value.astype(np.float32)
 
 
 class _Layer:
@@ -167,9 +171,11 @@ class NumpyBert:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         n_layers = int(config["num_hidden_layers"])
         try:
-            # float16 tables stay float16 (an int8 folder hands them over as stored); the rows
-            # read are made float32, as the graph's Cast does.
-            self.word = _table(w["embeddings.word_embeddings.weight"])
+            # float16 (and int8) tables stay as stored; the rows read are made float32 (and
+            # scaled), as the graph's Cast (and Mul) does.
+            self.word = _table(w[WORD_TABLE])
+            scale = w.get(WORD_TABLE + SCALE_SUFFIX)
+            self.word_scale = None if scale is None else np.asarray(scale, dtype=np.float32)
             self.pos = np.asarray(w["embeddings.position_embeddings.weight"], dtype=np.float32)
             self.tok_type0 = np.asarray(
                 w["embeddings.token_type_embeddings.weight"][0], dtype=np.float32
@@ -188,7 +194,7 @@ class NumpyBert:
         b, s = ids.shape
         if s > self.max_positions:
             raise ValueError(f"sequence of {s} tokens exceeds {self.max_positions} positions")
-        x: np.ndarray = self.word[ids].astype(np.float32, copy=False)
+        x = word_rows(self.word, self.word_scale, ids)
         x += self.pos[:s]
         x += self.tok_type0
         layer_norm_(x, self.emb_ln_g, self.emb_ln_b, self.eps)

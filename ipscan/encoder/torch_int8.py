@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ipscan.encoder.int8 import SCALE_SUFFIX
+from ipscan.encoder.int8 import WORD_TABLE
 
 _A_MAX = 255.0
 
@@ -39,7 +40,9 @@ class TorchInt8Bert:
         def t(name: str) -> Any:
             return torch.from_numpy(np.asarray(w[name], dtype=np.float32)).to(self.device)
 
-        self.word = t("embeddings.word_embeddings.weight")
+        self.word = t(WORD_TABLE)
+        if WORD_TABLE + SCALE_SUFFIX in w:  # int8 rows: the same products as ``word_rows``
+            self.word = self.word * t(WORD_TABLE + SCALE_SUFFIX)[:, None]
         self.pos = t("embeddings.position_embeddings.weight")
         self.tok_type0 = t("embeddings.token_type_embeddings.weight")[0]
         self.emb_ln = (t("embeddings.LayerNorm.weight"), t("embeddings.LayerNorm.bias"))

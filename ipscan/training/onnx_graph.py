@@ -10,7 +10,9 @@ With ``int8`` (``ipscan model quantize``, issue #18) each linear map is ONNX Run
 quantization (``ipscan.encoder.int8``): ``DynamicQuantizeLinear`` of its input (shared by maps
 that read the same tensor), ``MatMulInteger`` with the int8 weights, then the two scales, in the
 node pattern ``onnxruntime.quantization.quantize_dynamic`` writes, which ONNX Runtime fuses into
-one kernel. Tensors whose ``dtypes`` say float16 (the embedding tables) are cast after reading.
+one kernel. Tensors whose ``dtypes`` say float16 (the embedding tables) are cast after reading;
+a word table of int8 rows (``ipscan.encoder.int8.quantize_word_table``) is cast and each row
+multiplied by its token's scale.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ def build_graph(
 
     from ipscan.encoder.int8 import SCALE_SUFFIX
     from ipscan.encoder.int8 import U8_ZERO
+    from ipscan.encoder.int8 import WORD_TABLE
     from ipscan.encoder.int8 import is_linear_weight
 
     types = {name: np.dtype((dtypes or {}).get(name, np.float32)) for name in shapes}
@@ -135,8 +138,11 @@ def build_graph(
         g.const("axis0", np.array([0], i64)),
     )
     positions = as_float(positions, pos_table)
-    word_table = "embeddings.word_embeddings.weight"
-    x = as_float(g.op("Gather", word_table, "input_ids", axis=0), word_table)
+    x = as_float(g.op("Gather", WORD_TABLE, "input_ids", axis=0), WORD_TABLE)
+    word_scale = WORD_TABLE + SCALE_SUFFIX
+    if word_scale in shapes:  # int8 rows (``quantize_word_table``): each times its token's scale
+        row_scale = g.op("Gather", word_scale, "input_ids", axis=0)
+        x = g.op("Mul", x, g.op("Unsqueeze", row_scale, g.const("axes_last", np.array([-1], i64))))
     type_table = "embeddings.token_type_embeddings.weight"
     x = g.op("Add", g.op("Add", x, positions), as_float(type_table, type_table))
     x = ln(x, "embeddings.")

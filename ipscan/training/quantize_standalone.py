@@ -29,7 +29,9 @@ import numpy as np
 from ipscan.encoder import load_encoder
 from ipscan.encoder.int8 import LINEAR_MAPS
 from ipscan.encoder.int8 import RECIPE
+from ipscan.encoder.int8 import WORD_TABLE_RECIPE
 from ipscan.encoder.int8 import quantize_tensors
+from ipscan.encoder.int8 import quantize_word_table
 from ipscan.encoder.model_dir import MANIFEST
 from ipscan.encoder.model_dir import ModelInfo
 from ipscan.encoder.model_dir import weights_sha256
@@ -50,6 +52,7 @@ from ipscan.training.export_standalone import staged_folder
 from ipscan.training.export_standalone import write_manifest
 
 ID_SUFFIX = "+int8"
+ID_SUFFIX_EMBEDDINGS = "+int8e"  # the word table in int8 too
 # The numpy runtime must give ONNX Runtime's int8 vectors: most units bit for bit (median), and
 # none far off. Not every unit within 0.9999: both runtimes quantize the same floats the same
 # way, but their LayerNorm, softmax and GELU differ in the last bit, and one activation rounded
@@ -83,8 +86,10 @@ def quantize_standalone(
     texts: Sequence[str],
     say: Callable[[str], None],
     units: int = MEASURED_UNITS,
+    int8_embeddings: bool = False,
 ) -> dict[str, Any]:
-    """Write the int8 folder ``out`` of the float standalone folder ``source``; the manifest."""
+    """Write the int8 folder ``out`` of the float standalone folder ``source``; the manifest.
+    ``int8_embeddings``: the word table in int8 rows too (half the size of float16)."""
     from ipscan.training.onnx_graph import build_graph
 
     if not source.standalone or source.quantization is not None:
@@ -94,10 +99,15 @@ def quantize_standalone(
     stored = read_stored_weights(source.weight_files)
     parts = split_tensors(stored)
     int8 = quantize_tensors(parts[WEIGHTS_FILE])
-    tensors = {**parts[EMBEDDINGS_FILE], **int8}
+    tables = (
+        quantize_word_table(parts[EMBEDDINGS_FILE]) if int8_embeddings else parts[EMBEDDINGS_FILE]
+    )
+    tensors = {**tables, **int8}
     with staged_folder(out) as tmp:
         embeddings = [f for f in source.weight_files if f.name == EMBEDDINGS_FILE]
-        if embeddings:  # the same file, so a folder of each kind adds one copy to git history
+        if int8_embeddings:
+            write_weights(tables, tmp / EMBEDDINGS_FILE, {"quantization": WORD_TABLE_RECIPE})
+        elif embeddings:  # the same file, so a folder of each kind adds one copy to git history
             shutil.copyfile(embeddings[0], tmp / EMBEDDINGS_FILE)
         else:
             write_weights(parts[EMBEDDINGS_FILE], tmp / EMBEDDINGS_FILE)
@@ -112,24 +122,35 @@ def quantize_standalone(
             )
             (tmp / name).write_bytes(graph)
         shutil.copyfile(source.tokenizer_file, tmp / TOKENIZER_FILE)
-        manifest = _manifest(source)
+        manifest = _manifest(source, int8_embeddings)
         write_manifest(tmp, manifest)
         manifest.update(_measure(source, tmp, spread(texts, units), say))
         write_manifest(tmp, manifest)
     return manifest
 
 
-def _manifest(source: ModelInfo) -> dict[str, Any]:
+def _manifest(source: ModelInfo, int8_embeddings: bool = False) -> dict[str, Any]:
     given: dict[str, Any] = json.loads((source.path / MANIFEST).read_text(encoding="utf-8"))
     manifest = {k: v for k, v in given.items() if k not in _DROPPED_KEYS}
+    record = quantization_record(source)
+    tables = "float16 embedding tables"
+    if int8_embeddings:
+        record["word_table"] = (
+            f"{WORD_TABLE_RECIPE}: int8 per token, symmetric (the weights' recipe per row), "
+            "read as q * scale"
+        )
+        record["float"] = record["float"].replace("embedding tables", "position and type tables")
+        tables = (
+            "an int8 word table with a float32 scale per token, float16 position and type tables"
+        )
     manifest.update(
-        id=source.encoder_id + ID_SUFFIX,
+        id=source.encoder_id + (ID_SUFFIX_EMBEDDINGS if int8_embeddings else ID_SUFFIX),
         weights=[EMBEDDINGS_FILE, INT8_WEIGHTS_FILE],
         graph=INT8_GRAPH_FILE,
         tokenizer=TOKENIZER_FILE,
-        storage="int8 linear matrices with float32 scales per output channel, "
-        "float16 embedding tables, float32 vectors",
-        quantization=quantization_record(source),
+        storage=f"int8 linear matrices with float32 scales per output channel, {tables}, "
+        "float32 vectors",
+        quantization=record,
     )
     return manifest
 
