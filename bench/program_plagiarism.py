@@ -198,40 +198,53 @@ def run_ipscan(run: Path) -> tuple[dict[Key, float], dict[str, float], dict[str,
     return scores, times, {"default": list(report.findings), "explain": list(explained.findings)}
 
 
-def run_copydetect(
-    pairs: list[Pair], files: dict[str, Path], noise_t: int, guarantee_t: int
-) -> tuple[dict[Key, float], float]:
-    """copydetect's test-side similarity per (suspect, original), and its wall time.
-
-    One CopyDetector run per problem: that problem's originals as references, its suspects as
-    tests (a pair's similarity does not depend on the other files of the run).
-    """
+def problem_groups(
+    pairs: list[Pair], files: dict[str, Path], language: str | None = None
+) -> list[dict[str, Any]]:
+    """One file-pair tool run per problem: that problem's originals as references, its suspects
+    as tests (a pair's similarity does not depend on the other files of the run)."""
     by_problem: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
     for p in pairs:
         by_problem[p.problem][0].add(str(files[p.suspect]))
         by_problem[p.problem][1].add(str(files[p.original]))
+    extra = {"language": language} if language else {}
+    return [{**extra, "tests": sorted(t), "refs": sorted(r)} for t, r in by_problem.values()]
+
+
+def run_pair_tool(
+    name: str, cmd: list[str], job: dict[str, Any], env: dict[str, str] | None = None
+) -> tuple[list[list[Any]], float]:
+    """A runner's (test, reference, test-side share, other score) rows for ``job``
+    (``bench/copydetect_runner.py``, ``bench/dolos_runner.mjs``), and its wall time."""
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        cmd, env=env, input=json.dumps(job), capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout)["pairs"], wall
+
+
+def run_copydetect(
+    pairs: list[Pair], files: dict[str, Path], noise_t: int, guarantee_t: int
+) -> tuple[dict[Key, float], float]:
+    """copydetect's test-side similarity per (suspect, original), and its wall time."""
     job = {
         "noise_t": noise_t,
         "guarantee_t": guarantee_t,
         "min_sim": 0.0,
-        "groups": [{"tests": sorted(t), "refs": sorted(r)} for t, r in by_problem.values()],
+        "groups": problem_groups(pairs, files),
     }
-    t0 = time.perf_counter()
     # copydetect hashes k-grams with Python's hash(), salted per process unless PYTHONHASHSEED
     # is set; with guarantee_t > noise_t the winnowed fingerprints, and so the scores, would
     # change from run to run.
-    done = subprocess.run(
+    found, wall = run_pair_tool(
+        "copydetect",
         [str(CD_PYTHON), str(HERE / "copydetect_runner.py")],
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        check=False,
+        job,
+        {**os.environ, "PYTHONHASHSEED": "0"},
     )
-    wall = time.perf_counter() - t0
-    if done.returncode != 0:
-        raise SystemExit(f"copydetect failed: {done.stderr[-2000:]}")
-    found = json.loads(done.stdout)["pairs"]
     scores = {(Path(t).stem, Path(r).stem): sim for t, r, sim, _ in found}
     return scores, wall
 
@@ -240,27 +253,10 @@ def run_dolos(
     pairs: list[Pair], files: dict[str, Path]
 ) -> tuple[dict[Key, float], dict[Key, float], float]:
     """Dolos's test-side share and its own similarity per (suspect, original), and its wall
-    time; one run per problem, as copydetect's (``bench/dolos_runner.mjs``)."""
-    by_problem: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for p in pairs:
-        by_problem[p.problem][0].add(str(files[p.suspect]))
-        by_problem[p.problem][1].add(str(files[p.original]))
-    groups = [
-        {"language": "java", "tests": sorted(t), "refs": sorted(r)} for t, r in by_problem.values()
-    ]
-    job = {"min_sim": 0.0, "groups": groups}
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        ["node", str(HERE / "dolos_runner.mjs"), str(DOLOS_DIR)],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - t0
-    if done.returncode != 0:
-        raise SystemExit(f"Dolos failed: {done.stderr[-2000:]}")
-    found = json.loads(done.stdout)["pairs"]
+    time; one run per problem, as copydetect's."""
+    job = {"min_sim": 0.0, "groups": problem_groups(pairs, files, "java")}
+    cmd = ["node", str(HERE / "dolos_runner.mjs"), str(DOLOS_DIR)]
+    found, wall = run_pair_tool("Dolos", cmd, job)
     share = {(Path(t).stem, Path(r).stem): s for t, r, s, _ in found}
     similarity = {(Path(t).stem, Path(r).stem): sim for t, r, _, sim in found}
     return share, similarity, wall
