@@ -73,7 +73,7 @@ def quantize_word_table(tables: Mapping[str, np.ndarray]) -> dict[str, np.ndarra
 def word_rows(table: np.ndarray, scale: np.ndarray | None, ids: np.ndarray) -> np.ndarray:
     """The float32 rows of token ``ids`` (any shape) of a word table stored as float16, float32,
     or int8 with a ``scale`` per token (``quantize_word_table``)."""
-    rows: np.ndarray = table[ids].astype(np.float32)
+    rows: np.ndarray = table[ids].astype(np.float32, copy=False)  # indexing made a new array
     if scale is not None:
         rows *= scale[ids][..., None]
     return rows

@@ -64,20 +64,27 @@ RUNTIMES_AGREE_MIN = 0.98
 _DROPPED_KEYS = ("same_embeddings_as", "agreement_with_source")
 
 
-def quantization_record(source: ModelInfo) -> dict[str, Any]:
+def quantization_record(source: ModelInfo, int8_embeddings: bool = False) -> dict[str, Any]:
     """The manifest's ``quantization``: the recipe, in words, and what was quantized."""
-    return {
+    tables = "position and type tables" if int8_embeddings else "embedding tables"
+    record = {
         "recipe": RECIPE,
         "linear_maps": [f"encoder.layer.*.{name}" for name in LINEAR_MAPS],
         "weights": "int8 per output channel, symmetric: scale = 2 max|w| / 254, "
         "q = round_half_even(w / scale) in [-127, 127]",
         "activations": "uint8 per tensor (the whole batch), asymmetric, at run time "
         "(ONNX DynamicQuantizeLinear); integer products, then both scales (MatMulInteger)",
-        "float": "embedding tables (float16), attention scores and context, LayerNorm, GELU",
+        "float": f"{tables} (float16), attention scores and context, LayerNorm, GELU",
         "same_as": "onnxruntime.quantization.quantize_dynamic(per_channel=True, "
         "reduce_range=False, weight_type=QInt8) on the 18 linear MatMuls",
         "quantized_from": {"id": source.encoder_id, "weights_sha256": weights_sha256(source)},
     }
+    if int8_embeddings:
+        record["word_table"] = (
+            f"{WORD_TABLE_RECIPE}: int8 per token, symmetric (the weights' recipe per row), "
+            "read as q * scale"
+        )
+    return record
 
 
 def quantize_standalone(
@@ -132,14 +139,8 @@ def quantize_standalone(
 def _manifest(source: ModelInfo, int8_embeddings: bool = False) -> dict[str, Any]:
     given: dict[str, Any] = json.loads((source.path / MANIFEST).read_text(encoding="utf-8"))
     manifest = {k: v for k, v in given.items() if k not in _DROPPED_KEYS}
-    record = quantization_record(source)
     tables = "float16 embedding tables"
     if int8_embeddings:
-        record["word_table"] = (
-            f"{WORD_TABLE_RECIPE}: int8 per token, symmetric (the weights' recipe per row), "
-            "read as q * scale"
-        )
-        record["float"] = record["float"].replace("embedding tables", "position and type tables")
         tables = (
             "an int8 word table with a float32 scale per token, float16 position and type tables"
         )
@@ -150,7 +151,7 @@ def _manifest(source: ModelInfo, int8_embeddings: bool = False) -> dict[str, Any
         tokenizer=TOKENIZER_FILE,
         storage=f"int8 linear matrices with float32 scales per output channel, {tables}, "
         "float32 vectors",
-        quantization=record,
+        quantization=quantization_record(source, int8_embeddings),
     )
     return manifest
 
