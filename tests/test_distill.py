@@ -18,7 +18,7 @@ from ipscan.extract.analyze import analyze_bytes
 torch = pytest.importorskip("torch")
 
 from ipscan.training.distill import Student  # noqa: E402
-from ipscan.training.distill import _load_teacher  # noqa: E402
+from ipscan.training.distill import load_float_folder  # noqa: E402
 from ipscan.training.distill import distill  # noqa: E402
 from ipscan.training.distill import forward  # noqa: E402
 from ipscan.training.distill import write_student_folder  # noqa: E402
@@ -52,7 +52,7 @@ def _ids(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def test_training_forward_is_the_numpy_runtime() -> None:
     texts = _canonical_units()[:12]
-    weights, manifest = _load_teacher(TEACHER)
+    weights, _ = load_float_folder(TEACHER)
     params = {k: torch.from_numpy(v) for k, v in weights.items()}
     ids, mask = _ids(texts)
     got = forward(params, 3, 12, torch.from_numpy(ids), torch.from_numpy(mask), 1e-12).numpy()
@@ -88,7 +88,7 @@ def test_a_distilled_student_is_a_folder_scans_load(tmp_path: Path) -> None:
     assert manifest["config"]["intermediate_size"] == 64
     assert (folder / EMBEDDINGS_FILE).read_bytes() == (TEACHER / EMBEDDINGS_FILE).read_bytes()
     # The student's own forward pass and both CPU runtimes give one vector per text.
-    student = {k: torch.from_numpy(v) for k, v in _load_teacher(folder)[0].items()}
+    student = {k: torch.from_numpy(v) for k, v in load_float_folder(folder)[0].items()}
     ids, mask = _ids(texts[:5])
     want = forward(student, 2, 12, torch.from_numpy(ids), torch.from_numpy(mask), 1e-12)
     for device in ("numpy", "cpu"):

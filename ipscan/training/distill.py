@@ -51,7 +51,7 @@ class Student:
     relation_weight: float = 1.0
 
 
-def _load_teacher(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def load_float_folder(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     from safetensors.numpy import load_file
 
     manifest = json.loads((folder / "ipscan-encoder.json").read_text(encoding="utf-8"))
@@ -231,7 +231,7 @@ def distill(
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     rng = np.random.default_rng(seed)
-    weights, manifest = _load_teacher(teacher_dir)
+    weights, manifest = load_float_folder(teacher_dir)
     config = manifest["config"]
     heads, eps = int(config["num_attention_heads"]), float(config.get("layer_norm_eps", 1e-12))
     n_teacher = int(config["num_hidden_layers"])
@@ -373,7 +373,7 @@ def write_student_folder(
     from ipscan.training.export_standalone import write_manifest
     from ipscan.training.onnx_graph import build_graph
 
-    weights, manifest = _load_teacher(teacher_dir)
+    weights, manifest = load_float_folder(teacher_dir)
     student = {k: v.astype(np.float32) for k, v in load_file(student_file).items()}
     merged = {**{k: weights[k] for k in TABLES}, **student}
     tensors = pack_weights(merged, int(manifest["max_length"]))

@@ -124,3 +124,31 @@ def write_distill_data(
     }
     say(f"wrote {out}: {counts}")
     return counts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ipscan.training.distill_data CORPUS OUT.npz [--tokenizer FILE]``"""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m ipscan.training.distill_data")
+    ap.add_argument("corpus", type=Path, help="package archives (bench/license_corpus.py --list)")
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--tokenizer", type=Path, default=Path("models/encoder-float32/tokenizer.json"))
+    ap.add_argument("--pairs-per-language", type=int, default=2500)
+    ap.add_argument("--texts-per-language", type=int, default=20000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    write_distill_data(
+        args.corpus,
+        args.tokenizer,
+        args.out,
+        pairs_per_language=args.pairs_per_language,
+        texts_per_language=args.texts_per_language,
+        seed=args.seed,
+        say=print,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
