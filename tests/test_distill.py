@@ -18,9 +18,9 @@ from ipscan.extract.analyze import analyze_bytes
 torch = pytest.importorskip("torch")
 
 from ipscan.training.distill import Student  # noqa: E402
-from ipscan.training.distill import load_float_folder  # noqa: E402
 from ipscan.training.distill import distill  # noqa: E402
 from ipscan.training.distill import forward  # noqa: E402
+from ipscan.training.distill import load_float_folder  # noqa: E402
 from ipscan.training.distill import write_student_folder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
