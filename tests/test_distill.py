@@ -95,3 +95,20 @@ def test_a_distilled_student_is_a_folder_scans_load(tmp_path: Path) -> None:
         got = load_encoder(device, folder).encode(texts[:5])
         assert got.shape == (5, 384)
         assert np.einsum("ij,ij->i", got, want.numpy()).min() > 0.999
+
+
+def test_the_committed_student_is_the_teachers_tables_and_two_cheaper_layers() -> None:
+    student = REPO / "models" / "encoder-student-float32"
+    assert (student / EMBEDDINGS_FILE).read_bytes() == (TEACHER / EMBEDDINGS_FILE).read_bytes()
+    manifest = json.loads((student / MANIFEST).read_text())
+    assert manifest["config"]["num_hidden_layers"] == 2
+    assert manifest["config"]["intermediate_size"] == 384
+    assert manifest["distilled_from"]["id"] == json.loads((TEACHER / MANIFEST).read_text())["id"]
+    texts = _canonical_units()[:8]
+    numpy_vectors = load_encoder("numpy", student).encode(texts)
+    ort_vectors = load_encoder("cpu", student).encode(texts)
+    assert np.einsum("ij,ij->i", numpy_vectors, ort_vectors).min() > 0.9999
+    # Distilled, not copied: close to the teacher's vectors, and not the same function.
+    teacher = load_encoder("numpy", TEACHER).encode(texts)
+    cos = np.einsum("ij,ij->i", numpy_vectors, teacher)
+    assert 0.8 < cos.mean() < 0.9999
