@@ -51,6 +51,19 @@ class Student:
     relation_weight: float = 1.0
 
 
+@dataclass(frozen=True)
+class Net:
+    """Weights and shape of a post-LayerNorm BERT, called as ``forward``."""
+
+    params: dict[str, Any]
+    layers: int
+    heads: int
+    eps: float
+
+    def __call__(self, ids: Any, mask: Any, taps: list[Any] | None = None) -> Any:
+        return forward(self.params, self.layers, self.heads, ids, mask, self.eps, taps)
+
+
 def load_float_folder(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     from safetensors.numpy import load_file
 
@@ -123,48 +136,35 @@ def forward(
     return torch.nn.functional.normalize(pooled, dim=-1)
 
 
-def _embed_all(
-    p: dict[str, Any],
-    n_layers: int,
-    heads: int,
-    texts: Sequence[np.ndarray],
-    rows: Sequence[int],
-    device: str,
-    eps: float,
-) -> Any:
+def _embed_all(net: Net, texts: Sequence[np.ndarray], rows: Sequence[int], device: str) -> Any:
     import torch
 
     order = sorted(rows, key=lambda i: len(texts[i]))
-    out = torch.empty((len(texts), p[TABLES[0]].shape[1]), device=device)
+    out = torch.empty((len(texts), net.params[TABLES[0]].shape[1]), device=device)
     with torch.no_grad():
         for start in range(0, len(order), 1024):
             chunk = order[start : start + 1024]
             ids, mask = _batch(texts, chunk, device)
-            out[torch.tensor(chunk, device=device)] = forward(p, n_layers, heads, ids, mask, eps)
+            out[torch.tensor(chunk, device=device)] = net(ids, mask)
     return out
 
 
 def _neuron_importance(
-    p: dict[str, Any],
-    n_layers: int,
-    heads: int,
-    texts: Sequence[np.ndarray],
-    rows: Sequence[int],
-    device: str,
-    eps: float,
+    net: Net, texts: Sequence[np.ndarray], rows: Sequence[int], device: str
 ) -> list[Any]:
     """Per layer: mean |GELU output| of each feed-forward neuron × its output weights' norm."""
     import torch
 
+    p = net.params
     sums = [
         torch.zeros(p[f"encoder.layer.{i}.{_FF1}.bias"].shape[0], device=device)
-        for i in range(n_layers)
+        for i in range(net.layers)
     ]
     with torch.no_grad():
         for start in range(0, len(rows), 512):
             ids, mask = _batch(texts, rows[start : start + 512], device)
-            forward(p, n_layers, heads, ids, mask, eps, sums)
-    return [sums[i] * p[f"encoder.layer.{i}.{_FF2}.weight"].norm(dim=0) for i in range(n_layers)]
+            net(ids, mask, sums)
+    return [sums[i] * p[f"encoder.layer.{i}.{_FF2}.weight"].norm(dim=0) for i in range(net.layers)]
 
 
 def student_init(
@@ -242,10 +242,11 @@ def distill(
     train_pairs = pairs[split[pairs[:, 0]] == TRAIN]
     eval_pairs = pairs[split[pairs[:, 0]] == EVAL]
     t0 = time.perf_counter()
-    target = _embed_all(teacher, n_teacher, heads, texts, range(len(texts)), device, eps)
+    teacher_net = Net(teacher, n_teacher, heads, eps)
+    target = _embed_all(teacher_net, texts, range(len(texts)), device)
     say(f"teacher: {len(texts)} texts embedded in {time.perf_counter() - t0:.1f} s")
     sample = [int(i) for i in rng.choice(train, size=min(20000, len(train)), replace=False)]
-    importance = _neuron_importance(teacher, n_teacher, heads, texts, sample, device, eps)
+    importance = _neuron_importance(teacher_net, texts, sample, device)
     report: dict[str, Any] = {
         "data": {
             "texts": len(texts),
@@ -301,11 +302,9 @@ def _train_one(
 ) -> dict[str, Any]:
     import torch
 
-    n = len(spec.layers)
     params = student_init(teacher, importance, spec)
-    before = _eval(
-        _embed_all(params, n, heads, texts, evals, device, eps), target, eval_pairs, evals
-    )
+    student = Net(params, len(spec.layers), heads, eps)
+    before = _eval(_embed_all(student, texts, evals, device), target, eval_pairs, evals)
     trainable = [v.requires_grad_() for k, v in params.items() if k not in TABLES]
     opt = torch.optim.AdamW(trainable, lr=spec.lr, weight_decay=0.01)
     warm = max(1, spec.steps // 20)
@@ -325,7 +324,7 @@ def _train_one(
         rows = [int(i) for i in np.concatenate([chosen, plain])]
         ids, mask = _batch(texts, rows, device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
-            vec = forward(params, n, heads, ids, mask, eps).float()
+            vec = student(ids, mask).float()
         t = target[torch.tensor(rows, device=device)]
         loss = (1 - (vec * t).sum(-1)).mean()
         loss = loss + spec.relation_weight * ((vec @ vec.T - t @ t.T) ** 2).mean()
@@ -339,9 +338,7 @@ def _train_one(
     seconds = time.perf_counter() - t0
     for v in params.values():
         v.requires_grad_(False)
-    after = _eval(
-        _embed_all(params, n, heads, texts, evals, device, eps), target, eval_pairs, evals
-    )
+    after = _eval(_embed_all(student, texts, evals, device), target, eval_pairs, evals)
     say(f"{spec.name}: before {before}, after {after} ({seconds:.0f} s)")
     kept = {k: v.detach().float().cpu().contiguous() for k, v in params.items() if k not in TABLES}
     save_file(kept, str(out_dir / f"{spec.name}.safetensors"))
