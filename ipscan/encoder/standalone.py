@@ -38,7 +38,7 @@ INT8_GRAPH_FILE = "encoder.int8.onnx"
 # The same graph taking the int8 weights as uint8 (``ipscan.encoder.int8.as_u8``): what ONNX
 # Runtime runs on CPUs whose int8 kernels saturate (``ipscan.encoder.cpu``).
 INT8_U8_GRAPH_FILE = "encoder.int8.u8.onnx"
-_TABLES = (
+TABLES = (
     "embeddings.word_embeddings.weight",
     "embeddings.position_embeddings.weight",
     "embeddings.token_type_embeddings.weight",
@@ -55,7 +55,7 @@ def read_stored_weights(paths: Sequence[Path]) -> dict[str, np.ndarray]:
     from ipscan.encoder.adapter import read_safetensors
 
     stored = read_safetensors(list(paths))
-    if _TABLES[0] not in stored:
+    if TABLES[0] not in stored:
         where = ", ".join(str(p) for p in paths)
         raise EncoderError(f"{where}: not a standalone encoder (no word embedding)")
     return stored
@@ -63,8 +63,8 @@ def read_stored_weights(paths: Sequence[Path]) -> dict[str, np.ndarray]:
 
 def split_tensors(tensors: Mapping[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
     """The tensors of each weight file: the embedding tables, and the rest."""
-    tables = {k: v for k, v in tensors.items() if k in _TABLES}
-    rest = {k: v for k, v in tensors.items() if k not in _TABLES}
+    tables = {k: v for k, v in tensors.items() if k in TABLES}
+    rest = {k: v for k, v in tensors.items() if k not in TABLES}
     return {EMBEDDINGS_FILE: tables, WEIGHTS_FILE: rest}
 
 

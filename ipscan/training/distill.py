@@ -28,12 +28,18 @@ from typing import Any
 
 import numpy as np
 
-TRAIN, EVAL = 0, 1
-TABLES = (
-    "embeddings.word_embeddings.weight",
-    "embeddings.position_embeddings.weight",
-    "embeddings.token_type_embeddings.weight",
-)
+from ipscan.encoder.adapter import read_safetensors
+from ipscan.encoder.model_dir import MANIFEST
+from ipscan.encoder.standalone import EMBEDDINGS_FILE
+from ipscan.encoder.standalone import GRAPH_FILE
+from ipscan.encoder.standalone import TABLES
+from ipscan.encoder.standalone import TOKENIZER_FILE
+from ipscan.encoder.standalone import WEIGHTS_FILE
+from ipscan.encoder.standalone import pack_weights
+from ipscan.encoder.standalone import read_weights
+from ipscan.encoder.standalone import write_weights
+
+TRAIN, EVAL = 0, 1  # a text's split in the data file (``distill_data``)
 _FF1 = "intermediate.dense"
 _FF2 = "output.dense"
 
@@ -52,6 +58,23 @@ class Student:
 
 
 @dataclass(frozen=True)
+class _Data:
+    """Tokenized texts, their splits, and the teacher's vector of each (``target``)."""
+
+    texts: list[np.ndarray]
+    train: list[int]
+    train_pairs: np.ndarray
+    evals: list[int]
+    eval_pairs: np.ndarray
+    target: Any
+
+    def measure(self, net: Net, device: str) -> dict[str, float]:
+        """``_eval`` of ``net``'s vectors on the held-out texts."""
+        vectors = _embed_all(net, self.texts, self.evals, device)
+        return _eval(vectors, self.target, self.eval_pairs, self.evals)
+
+
+@dataclass(frozen=True)
 class Net:
     """Weights and shape of a post-LayerNorm BERT, called as ``forward``."""
 
@@ -65,13 +88,9 @@ class Net:
 
 
 def load_float_folder(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    from safetensors.numpy import load_file
-
-    manifest = json.loads((folder / "ipscan-encoder.json").read_text(encoding="utf-8"))
-    weights: dict[str, np.ndarray] = {}
-    for name in manifest["weights"]:
-        weights.update({k: v.astype(np.float32) for k, v in load_file(folder / name).items()})
-    return weights, manifest
+    """A standalone folder's float32 weights and its manifest."""
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return read_weights([folder / name for name in manifest["weights"]]), manifest
 
 
 def _texts(data: Any) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
@@ -225,7 +244,6 @@ def distill(
     """Train each student in ``students``; write ``<name>.safetensors`` (float32) and
     ``distill.json`` (what was measured) into ``out_dir``."""
     import torch
-    from safetensors.torch import save_file
 
     torch.manual_seed(seed)
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -247,6 +265,7 @@ def distill(
     say(f"teacher: {len(texts)} texts embedded in {time.perf_counter() - t0:.1f} s")
     sample = [int(i) for i in rng.choice(train, size=min(20000, len(train)), replace=False)]
     importance = _neuron_importance(teacher_net, texts, sample, device)
+    data = _Data(texts, train, train_pairs, evals, eval_pairs, target)
     report: dict[str, Any] = {
         "data": {
             "texts": len(texts),
@@ -260,51 +279,27 @@ def distill(
     }
     say(f"teacher on held-out texts: {report['teacher']}")
     for spec in students:
-        report["students"][spec.name] = _train_one(
-            spec,
-            teacher,
-            importance,
-            texts,
-            train,
-            train_pairs,
-            evals,
-            eval_pairs,
-            target,
-            heads,
-            eps,
-            device,
-            rng,
-            out_dir,
-            save_file,
-            say,
-        )
+        student = Net(student_init(teacher, importance, spec), len(spec.layers), heads, eps)
+        report["students"][spec.name] = _train_one(spec, student, data, device, rng, out_dir, say)
         (out_dir / "distill.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
 
 
 def _train_one(
     spec: Student,
-    teacher: dict[str, Any],
-    importance: Sequence[Any],
-    texts: Sequence[np.ndarray],
-    train: Sequence[int],
-    train_pairs: np.ndarray,
-    evals: Sequence[int],
-    eval_pairs: np.ndarray,
-    target: Any,
-    heads: int,
-    eps: float,
+    student: Net,
+    data: _Data,
     device: str,
     rng: np.random.Generator,
     out_dir: Path,
-    save_file: Any,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
+    """Train ``student`` (its weights in place) toward the teacher's vectors; save it."""
     import torch
+    from safetensors.torch import save_file
 
-    params = student_init(teacher, importance, spec)
-    student = Net(params, len(spec.layers), heads, eps)
-    before = _eval(_embed_all(student, texts, evals, device), target, eval_pairs, evals)
+    params = student.params
+    before = data.measure(student, device)
     trainable = [v.requires_grad_() for k, v in params.items() if k not in TABLES]
     opt = torch.optim.AdamW(trainable, lr=spec.lr, weight_decay=0.01)
     warm = max(1, spec.steps // 20)
@@ -319,13 +314,13 @@ def _train_one(
     t0 = time.perf_counter()
     loss_v = 0.0
     for step in range(spec.steps):
-        chosen = train_pairs[rng.integers(0, len(train_pairs), n_pairs)].reshape(-1)
-        plain = np.asarray(train)[rng.integers(0, len(train), spec.batch - len(chosen))]
+        chosen = data.train_pairs[rng.integers(0, len(data.train_pairs), n_pairs)].reshape(-1)
+        plain = np.asarray(data.train)[rng.integers(0, len(data.train), spec.batch - len(chosen))]
         rows = [int(i) for i in np.concatenate([chosen, plain])]
-        ids, mask = _batch(texts, rows, device)
+        ids, mask = _batch(data.texts, rows, device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
             vec = student(ids, mask).float()
-        t = target[torch.tensor(rows, device=device)]
+        t = data.target[torch.tensor(rows, device=device)]
         loss = (1 - (vec * t).sum(-1)).mean()
         loss = loss + spec.relation_weight * ((vec @ vec.T - t @ t.T) ** 2).mean()
         opt.zero_grad(set_to_none=True)
@@ -338,7 +333,7 @@ def _train_one(
     seconds = time.perf_counter() - t0
     for v in params.values():
         v.requires_grad_(False)
-    after = _eval(_embed_all(student, texts, evals, device), target, eval_pairs, evals)
+    after = data.measure(student, device)
     say(f"{spec.name}: before {before}, after {after} ({seconds:.0f} s)")
     kept = {k: v.detach().float().cpu().contiguous() for k, v in params.items() if k not in TABLES}
     save_file(kept, str(out_dir / f"{spec.name}.safetensors"))
@@ -358,20 +353,12 @@ def write_student_folder(
     student's layers, the ONNX graph, and a manifest naming what it was distilled from."""
     import shutil
 
-    from safetensors.numpy import load_file
-
-    from ipscan.encoder.standalone import EMBEDDINGS_FILE
-    from ipscan.encoder.standalone import GRAPH_FILE
-    from ipscan.encoder.standalone import TOKENIZER_FILE
-    from ipscan.encoder.standalone import WEIGHTS_FILE
-    from ipscan.encoder.standalone import pack_weights
-    from ipscan.encoder.standalone import write_weights
     from ipscan.training.export_standalone import staged_folder
     from ipscan.training.export_standalone import write_manifest
     from ipscan.training.onnx_graph import build_graph
 
     weights, manifest = load_float_folder(teacher_dir)
-    student = {k: v.astype(np.float32) for k, v in load_file(student_file).items()}
+    student = {k: v.astype(np.float32) for k, v in read_safetensors([student_file]).items()}
     merged = {**{k: weights[k] for k in TABLES}, **student}
     tensors = pack_weights(merged, int(manifest["max_length"]))
     config = {

@@ -21,6 +21,8 @@ from ipscan.encoder.wordpiece import WordPieceTokenizer
 from ipscan.training.code_corpus import LANGUAGES
 from ipscan.training.code_corpus import CodeFunction
 from ipscan.training.code_corpus import corpus_functions
+from ipscan.training.distill import EVAL
+from ipscan.training.distill import TRAIN
 from ipscan.training.encoder_eval import MAX_REWRITE_FILE_CHARS
 from ipscan.training.encoder_eval import is_held_out
 from ipscan.training.encoder_eval import rewritten
@@ -28,7 +30,6 @@ from ipscan.training.encoder_train import TRAIN_LEVELS
 from ipscan.training.encoder_train import training_pairs
 
 PAIR_LEVELS = (*TRAIN_LEVELS, "control-swapped")
-TRAIN, EVAL = 0, 1
 
 
 def held_out_pairs(
