@@ -1,6 +1,7 @@
 """Only a build step: the wheel carries the model folders a scan loads, models/<name>/ as
-ipscan/data/<name>/ (see models/README.md); models/encoder-float32/, the source the shipped int8
-encoder is quantized from, stays out of it.
+ipscan/data/<name>/ (see models/README.md); the float folders (models/encoder-float32/, the
+trained encoder, and models/encoder-student-float32/, the student distilled from it that the
+shipped int8 encoder is quantized from) stay out of it.
 
 Everything else about the package is in pyproject.toml. In a source checkout (and an editable
 install) ipscan reads models/ directly; an installed wheel has no models/ folder beside it.

@@ -36,7 +36,8 @@ from ipscan.errors import IpscanIndexError
 from ipscan.index.compat import check_encoder
 from ipscan.index.compat import encoder_info
 
-SHIPPED = bundled_dirs()[0].parent / "encoder-float32"  # the float source of the shipped int8
+# The float source of the shipped int8 folder: the distilled student.
+SHIPPED = bundled_dirs()[0].parent / "encoder-student-float32"
 SHIPPED_INT8 = bundled_dirs()[0]  # the encoder a scan loads
 
 

@@ -28,7 +28,7 @@ from tests.test_encoder_adapter import CODE
 from tests.test_encoder_adapter import write_model
 
 SHIPPED = bundled_dirs()[0]  # the int8 encoder scans use
-FLOAT = SHIPPED.parent / "encoder-float32"  # its float source, what `model export` writes
+FLOAT = SHIPPED.parent / "encoder-float32"  # the trained float folder, what `model export` writes
 STDLIB_CODE = [
     "def v0 ( v1 , v2 = None ) : if v2 is None : v2 = [ ] for v3 in v1 : v2 . append ( v3 ) "
     "return v2",

@@ -2,7 +2,8 @@
 
 A command of its own rather than an `export --int8`: export turns a trained adapter into a
 folder that reproduces it, while quantizing starts from any standalone folder
-(`models/encoder-float32/`, the source of the shipped int8 `models/encoder/`, among them) and
+(`models/encoder-student-float32/`, the distilled source of the shipped int8 `models/encoder/`,
+and `models/encoder-float32/`, the trained encoder it was distilled from, among them) and
 makes a new encoder whose indexes must be rebuilt.
 """
 
@@ -15,8 +16,8 @@ import click
 from ipscan.cli.conventions import say
 from ipscan.errors import EXIT_CLEAN
 
-# The float32 source of the shipped int8 encoder (models/encoder/).
-DEFAULT_SOURCE_DIR = Path("models") / "encoder-float32"
+# The float32 source of the shipped int8 encoder (models/encoder/): the distilled student.
+DEFAULT_SOURCE_DIR = Path("models") / "encoder-student-float32"
 
 
 @click.command("quantize")
@@ -26,7 +27,8 @@ DEFAULT_SOURCE_DIR = Path("models") / "encoder-float32"
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=DEFAULT_SOURCE_DIR,
     show_default=True,
-    help="The standalone float encoder folder (written by `ipscan model export`).",
+    help="The standalone float encoder folder (written by `ipscan model export` or by "
+    "`python -m ipscan.training.distill`).",
 )
 @click.option(
     "--out",
