@@ -13,21 +13,23 @@ data/conplag_version_2/versions (labels.csv; version_1 is the raw submissions, p
 code kept; that copy spells the last column "veredict", so columns are read by position). The data
 is only read from /tmp/progplag at run time; none of it enters this repository.
 
-Protocol, as a user would run each tool: a pair has no direction, so a seeded draw makes one side
-the "original" and the other the "suspect", keeping the roles disjoint over the sample (a
+Protocol, as a user would run each tool: a pair has no direction, so a seeded draw makes one
+side the "original" and the other the "suspect", keeping the roles disjoint over the sample (a
 submission in several pairs keeps one role: a seeded 2-colouring of the graph of pairs; the
-pairs it cannot colour, about a tenth, are left out). ipscan:
-one index of every sampled original (``build_index``), one scan of a folder of every suspect
-(``scan_repo``, default options); a pair is flagged when any finding on the suspect names the
-original's file. copydetect: one CopyDetector run per problem with the originals as reference and
-the suspects as test files, noise_t=25 and guarantee_t=30 (also 25/25, copydetect 0.5.0's own
-default); a pair is flagged when the suspect's (test-side) similarity to the original is at least
-0.33, copydetect's default display threshold, fixed before the run. Its best-F1 threshold on the
-same pairs is printed too, as an upper bound tuned on the test data. copydetect runs in its own
-virtual environment (``bench/copydetect_runner.py``); it is no dependency of ipscan. Dolos, when
-installed in /tmp/progplag/dolos (``bench/dolos_runner.mjs``), the same way as copydetect: one
-run per problem, default options (language java), a pair flagged when Dolos covers at least 0.33
-of the suspect's tokens, and its own symmetric similarity at its best-F1 threshold on the test.
+pairs it cannot colour, about a tenth, are left out). ipscan: one index of every sampled
+original (``build_index``), one scan of a folder of every suspect (``scan_repo``, default
+options), and one more with ``--every-source`` (every source file of a region named, a passage
+common from 10 indexed units on: the pairwise plagiarism mode); a pair is flagged when any
+finding on the suspect names the original's file. copydetect: one CopyDetector run per problem
+with the originals as reference and the suspects as test files, noise_t=25 and guarantee_t=30
+(also 25/25, copydetect 0.5.0's own default); a pair is flagged when the suspect's (test-side)
+similarity to the original is at least 0.33, copydetect's default display threshold, fixed
+before the run. Its best-F1 threshold on the same pairs is printed too, as an upper bound tuned
+on the test data. copydetect runs in its own virtual environment
+(``bench/copydetect_runner.py``); it is no dependency of ipscan. Dolos, when installed in
+/tmp/progplag/dolos (``bench/dolos_runner.mjs``), the same way as copydetect: one run per
+problem, default options (language java), a pair flagged when Dolos covers at least 0.33 of the
+suspect's tokens, and its own symmetric similarity at its best-F1 threshold on the test.
 
 Setup and run:
 
@@ -52,6 +54,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,12 +171,24 @@ def finding_keys(f: Finding) -> list[Key]:
     return [(Path(f.path).stem, Path(ref.path).stem) for ref in (f.source, *f.also_in)]
 
 
-def run_ipscan(run: Path) -> tuple[dict[Key, float], dict[str, float], dict[str, list[Finding]]]:
-    """ipscan's best finding similarity per (suspect, original), timings, and the findings of
-    the default scan ("default") and of a second scan with --explain ("explain").
+def _scores(findings: Sequence[Finding]) -> dict[Key, float]:
+    """The best finding similarity per (suspect, original)."""
+    scores: dict[Key, float] = {}
+    for f in findings:
+        for key in finding_keys(f):
+            scores[key] = max(scores.get(key, 0.0), f.similarity)
+    return scores
+
+
+def run_ipscan(
+    run: Path,
+) -> tuple[dict[Key, float], dict[Key, float], dict[str, float], dict[str, list[Finding]]]:
+    """ipscan's best finding similarity per (suspect, original) of the default scan and of a
+    scan with --every-source, timings, and the findings of the default scan ("default") and of a
+    scan with --explain ("explain").
 
     The embedding cache lives in the run folder, so the timed build and scan start cold (the
-    second, --explain scan reuses it)."""
+    later scans reuse it)."""
     os.environ["IPSCAN_CACHE_DIR"] = str(run / "embedding-cache")
     encoder = load_encoder(bulk_device("auto", BULK_TEXTS))
     t0 = time.perf_counter()
@@ -182,20 +197,23 @@ def run_ipscan(run: Path) -> tuple[dict[Key, float], dict[str, float], dict[str,
     t0 = time.perf_counter()
     report = scan_repo(run / "suspects", ScanOptions(index_dir=run / "index", device="auto"))
     scan_s = time.perf_counter() - t0
-    scores: dict[Key, float] = {}
-    for f in report.findings:
-        for key in finding_keys(f):
-            scores[key] = max(scores.get(key, 0.0), f.similarity)
+    t0 = time.perf_counter()
+    every = scan_repo(
+        run / "suspects", ScanOptions(index_dir=run / "index", device="auto", every_source=True)
+    )
+    every_s = time.perf_counter() - t0
     explained = scan_repo(
         run / "suspects", ScanOptions(index_dir=run / "index", device="auto", explain=True)
     )
     times = {
         "index build s": build_s,
         "scan s": scan_s,
+        "every-source scan s (warm cache)": every_s,
         "units indexed": summary.total_units,
         "units scanned": report.units_scanned,
     }
-    return scores, times, {"default": list(report.findings), "explain": list(explained.findings)}
+    findings = {"default": list(report.findings), "explain": list(explained.findings)}
+    return _scores(report.findings), _scores(every.findings), times, findings
 
 
 def problem_groups(
@@ -451,9 +469,15 @@ def main() -> None:
         f"{len(pairs)} pairs ({n_pos} plagiarized, {len(pairs) - n_pos} independent), "
         f"{len({p.problem for p in pairs})} problems, {len(files)} files"
     )
-    ip_scores, ip_times, ip_findings = run_ipscan(WORK / "run")
+    ip_scores, every_scores, ip_times, ip_findings = run_ipscan(WORK / "run")
     ip_seconds = ip_times["index build s"] + ip_times["scan s"]
-    rows = {"ipscan (default scan)": {**metrics(pairs, set(ip_scores)), "seconds": ip_seconds}}
+    rows = {
+        "ipscan (default scan)": {**metrics(pairs, set(ip_scores)), "seconds": ip_seconds},
+        "ipscan --every-source": {
+            **metrics(pairs, set(every_scores)),
+            "seconds": ip_times["index build s"] + ip_times["every-source scan s (warm cache)"],
+        },
+    }
     cd_rows, cd_scores = copydetect_rows(pairs, files)
     rows.update(cd_rows)
     dolos_scores: dict[Key, float] | None = None

@@ -13,6 +13,7 @@ import numpy as np
 
 from ipscan.decide.aggregate import file_findings
 from ipscan.decide.aggregate import merge_adjacent
+from ipscan.decide.aggregate import merge_adjacent_per_source
 from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
 from ipscan.decide.aggregate import without_shadowed
@@ -71,6 +72,8 @@ from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import SkippedFile
 from ipscan.records import SourceRef
+from ipscan.tuning import COMMON_FANOUT
+from ipscan.tuning import PEER_COMMON_FANOUT
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class ScanOptions:
     project_license: str | None = None  # overrides the policy's and the one found in the project
     config: Path | None = None  # the policy file (default: .ipscan.toml or pyproject.toml)
     jobs: int | None = None  # processes that parse files (None: every core)
+    # Report each source file a region matches, not only the likeliest (pairwise plagiarism).
+    every_source: bool = False
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -185,17 +190,21 @@ def scan_analyzed(
     lookup = source_lookup(reader)
     claimed = [p for p in pairs if not p.decision.supporting]
     supporting = [p for p in pairs if p.decision.supporting]
-    found = merge_adjacent(
-        unit_findings(claimed, paths, names, lookup, include_similar=options.explain),
-        unit_findings(supporting, paths, names, lookup),
+    every = options.every_source
+    found = (merge_adjacent_per_source if every else merge_adjacent)(
+        unit_findings(claimed, paths, names, lookup, options.explain, every),
+        unit_findings(supporting, paths, names, lookup, every_source=every),
     )
     identical = _identical(analyzed, reader, same_files)
-    found = without_shadowed(found + _regions(analyzed, reader, found, identical, totals))
+    found += _regions(analyzed, reader, found, identical, totals)
+    # Where one source explains lines best, the others' weaker matches of them are dropped,
+    # unless every source is asked for.
+    found = found if every else without_shadowed(found)
     found = without_file_level(
         found + file_findings(whole_files if whole_files is not None else analyzed, found),
         identical,
     )
-    found = without_twins(found + identical)
+    found = found + identical if every else without_twins(found + identical)
     found += _near_files(analyzed, reader, {f.path for f in found})
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
@@ -331,7 +340,13 @@ def candidate_pairs(
     out: list[PairCandidate] = []
     for position, (seg, base) in enumerate(zip(reader.segments, reader.unit_base, strict=False)):
         pairs = _segment_pairs(
-            queries, seg, query_vectors, totals, totals.segment_bounds(position), exact
+            queries,
+            seg,
+            query_vectors,
+            totals,
+            totals.segment_bounds(position),
+            exact,
+            PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT,
         )
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
         reader.done_with(seg)
@@ -372,9 +387,11 @@ def _segment_pairs(
     totals: IndexTotals,
     bounds: SegmentBounds | None,
     exact: bool = False,
+    common_fanout: int = COMMON_FANOUT,
 ) -> list[PairCandidate]:
     """What the matchers propose in ``seg``; ``bounds``: where ``index_totals`` found the
-    queries' hashes in it (None: each matcher looks them up)."""
+    queries' hashes in it (None: each matcher looks them up); ``common_fanout``: from how many
+    postings a shared fingerprint is common (``gather_pairs``)."""
     evidence = [au.evidence for au in queries]
     candidates = match_digests(
         evidence, seg.digest_index, totals.digests, None if bounds is None else bounds.digests
@@ -411,6 +428,7 @@ def _segment_pairs(
         query_vectors,
         source_vectors,
         structure,
+        common_fanout,
     )
 
 

@@ -71,6 +71,10 @@ MIN_CLUSTER_TOKENS = 20
 TOKENS_PER_DISTINCT_FP = W + 1
 # A fingerprint posted this many times in the index is common (idioms, boilerplate).
 COMMON_FANOUT = 3
+# ... when every source is asked for (``--every-source``: submissions compared with each
+# other), from MOSS's default on (-m 10, a passage in more than 10 programs is ignored): a
+# plagiarized solution is in several submissions of a cluster, and that must not make it common.
+PEER_COMMON_FANOUT = 10
 
 # --- Verdicts (ipscan.decide.verdict) --------------------------------------------------------
 # Only a pair with this many normalized tokens on both sides, or aligned, can be claimed a copy;

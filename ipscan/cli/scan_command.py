@@ -59,6 +59,12 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             help="Where the encoder runs.",
         ),
         click.option("--no-embeddings", is_flag=True, help="Only the token matchers (no encoder)."),
+        click.option(
+            "--every-source",
+            is_flag=True,
+            help="Report every indexed file a region was copied from, not only the likeliest "
+            "one (pairwise plagiarism checks: a class's or a contest's submissions).",
+        ),
         jobs_option("Processes that parse files (0: every core; small scans use one)."),
         click.option(
             "--project-license",
@@ -92,6 +98,7 @@ def scan_settings(opts: dict[str, Any]) -> ScanOptions:
         project_license=opts["project_license"],
         config=opts["config"],
         jobs=opts["jobs"] or None,
+        every_source=opts["every_source"],
     )
 
 

@@ -87,8 +87,10 @@ def unit_findings(
     query_names: Sequence[str],
     source_of: SourceLookup,
     include_similar: bool = False,
+    every_source: bool = False,
 ) -> list[Finding]:
-    """One finding per distinct matched region of each scanned unit."""
+    """One finding per distinct matched region of each scanned unit; with ``every_source``,
+    one per distinct region and source file (each file the lines were copied from)."""
     by_query: dict[int, list[DecidedPair]] = defaultdict(list)
     for p in pairs:
         if include_similar or p.decision.verdict is not Verdict.SIMILAR:
@@ -100,14 +102,15 @@ def unit_findings(
     homes = _home_files(ranked_by_query, query_paths, source_of)
     findings = []
     for qi, ranked in ranked_by_query.items():
-        kept: list[tuple[int, int]] = []
+        kept: dict[tuple[str, str, str] | None, list[tuple[int, int]]] = defaultdict(list)
         ranked = _likeliest_first(ranked, query_paths[qi], homes.get(query_paths[qi]), source_of)
         for p in ranked:
             lines = (p.region.query_start, p.region.query_end)
-            if any(_overlap(lines, k) > MAX_OVERLAP for k in kept):
-                continue
-            kept.append(lines)
             source = _source(p, source_of)
+            taken = kept[_file_key(source) if every_source else None]
+            if any(_overlap(lines, k) > MAX_OVERLAP for k in taken):
+                continue
+            taken.append(lines)
             findings.append(
                 Finding(
                     path=query_paths[qi],
@@ -289,6 +292,21 @@ def merge_adjacent(
             also_in=merged_also_in(prev, f),
         )
     return [f for f, keep in zip(out, claimed, strict=True) if keep]
+
+
+def merge_adjacent_per_source(
+    findings: Sequence[Finding], supporting: Sequence[Finding] = ()
+) -> list[Finding]:
+    """``merge_adjacent`` within each source file's findings: where every source is reported,
+    one source's run of units is not broken by another source's findings of the same lines."""
+    groups: dict[tuple[str, str, str], tuple[list[Finding], list[Finding]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for f in findings:
+        groups[_file_key(f.source)][0].append(f)
+    for f in supporting:
+        groups[_file_key(f.source)][1].append(f)
+    return [m for claimed, weak in groups.values() for m in merge_adjacent(claimed, weak)]
 
 
 def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) -> list[Finding]:

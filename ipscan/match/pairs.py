@@ -56,8 +56,10 @@ def gather_pairs(
     query_vectors: np.ndarray | None,
     source_vectors: dict[int, np.ndarray],
     structure: SharedCounts | None = None,
+    common_fanout: int = COMMON_FANOUT,
 ) -> list[PairCandidate]:
-    """The evidence of every distinct (query, indexed unit) pair the matchers proposed."""
+    """The evidence of every distinct (query, indexed unit) pair the matchers proposed; a shared
+    fingerprint posted ``common_fanout`` times or more in the index counts as common."""
     matchers: dict[tuple[int, int], set[Matcher]] = defaultdict(set)
     for cand in candidates:
         matchers[(cand.query, cand.unit_id)].add(cand.matcher)
@@ -85,7 +87,7 @@ def gather_pairs(
         )
         common = 0.0
         if rows is not None and len(rows):
-            common = float(np.mean(hits.fanout[rows] >= COMMON_FANOUT))
+            common = float(np.mean(hits.fanout[rows] >= common_fanout))
         evidence = PairEvidence(
             digest_equal=digest_equal,
             cosine=cosine,
