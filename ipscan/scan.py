@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -195,8 +197,14 @@ def scan_analyzed(
         unit_findings(claimed, paths, names, lookup, options.explain, every),
         unit_findings(supporting, paths, names, lookup, every_source=every),
     )
+    is_self = _self_match(root, reader) if every else None
+    found = _without_self(found, is_self) if is_self else found
     identical = _identical(analyzed, reader, same_files)
+    # A file's identical self stays among ``identical`` here: it keeps its own verbatim regions
+    # from being looked for.
     found += _regions(analyzed, reader, found, identical, totals)
+    if is_self:
+        identical = _without_self(identical, is_self)
     # Where one source explains lines best, the others' weaker matches of them are dropped,
     # unless every source is asked for.
     found = found if every else without_shadowed(found)
@@ -206,6 +214,7 @@ def scan_analyzed(
     )
     found = found + identical if every else without_twins(found + identical)
     found += _near_files(analyzed, reader, {f.path for f in found})
+    found = _without_self(found, is_self) if is_self else found
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
@@ -314,6 +323,42 @@ def _regions(
 
 def _source_key(ref: SourceRef) -> tuple[str, str, str]:
     return (ref.package, ref.version, ref.path)
+
+
+SelfMatch = Callable[[str, SourceRef], bool]
+
+
+def _without_self(found: Sequence[Finding], is_self: SelfMatch) -> list[Finding]:
+    """``found`` less the findings that name their scanned file itself, and with such files
+    left out of the others' ``also_in``."""
+    out = []
+    for f in found:
+        if not is_self(f.path, f.source):
+            also = tuple(ref for ref in f.also_in if not is_self(f.path, ref))
+            out.append(f if also == f.also_in else replace(f, also_in=also))
+    return out
+
+
+def _self_match(root: str, reader: IndexReader) -> SelfMatch:
+    """Whether a source names the scanned file (at ``path``) itself: the index was built from
+    a folder or a git work tree (``kind`` ``dir`` or ``git``) that holds the scanned file at the
+    source's path, as when a class's submissions are indexed and then scanned against each
+    other."""
+    folders: dict[tuple[str, str], list[Path]] = defaultdict(list)
+    for seg in reader.segments:
+        for s in seg.sources:
+            if s.get("kind") in ("dir", "git") and s.get("origin"):
+                folders[(str(s["name"]), str(s["version"]))].append(Path(str(s["origin"])))
+    base = Path(root).resolve()
+
+    def is_self(path: str, ref: SourceRef) -> bool:
+        scanned = (base / path).resolve()
+        return any(
+            (origin / ref.path).resolve() == scanned
+            for origin in folders.get((ref.package, ref.version), ())
+        )
+
+    return is_self
 
 
 def candidate_pairs(

@@ -180,3 +180,25 @@ def test_a_passage_five_submissions_share_is_not_common_among_peers(
         assert f.evidence["common_share"] == 0.0
         assert before[f.start_line].evidence["common_share"] == 1.0
         assert f.evidence["p_copy"] > before[f.start_line].evidence["p_copy"]
+
+
+def test_submissions_scanned_against_their_own_index_never_name_themselves(
+    tmp_path: Path, encoder
+) -> None:  # type: ignore[no-untyped-def]
+    """All against all: the folder the index was built from, scanned in place."""
+    from ipscan.index.build import build_index
+
+    files = {f"{who}/{who.capitalize()}.java": submission(who) for who in NAMES[:3]}
+    files["foxtrot/Sieve.java"] = UNRELATED
+    folder = init_repo(tmp_path / "class", files)
+    build_index([str(folder)], tmp_path / "index", encoder, encoder.encode)
+    report = scan_repo(folder, ScanOptions(index_dir=tmp_path / "index", every_source=True))
+    named: dict[str, set[str]] = {}
+    for f in report.findings:
+        for ref in (f.source, *f.also_in):
+            named.setdefault(Path(f.path).parent.name, set()).add(Path(ref.path).parent.name)
+    assert named == {
+        "alpha": {"bravo", "charlie"},
+        "bravo": {"alpha", "charlie"},
+        "charlie": {"alpha", "bravo"},
+    }
