@@ -209,8 +209,9 @@ def scan_analyzed(
     # unless every source is asked for.
     found = found if every else without_shadowed(found)
     found = without_file_level(
-        found + file_findings(whole_files if whole_files is not None else analyzed, found),
+        found + file_findings(whole_files if whole_files is not None else analyzed, found, every),
         identical,
+        every,
     )
     found = found + identical if every else without_twins(found + identical)
     found += _near_files(analyzed, reader, {f.path for f in found})

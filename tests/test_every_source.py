@@ -123,6 +123,11 @@ def test_every_source_names_each_submission_the_copy_matches(
     assert len(units) == 5
     assert all((f.start_line, f.end_line) == (4, 30) for f in units)
     assert all(f.verdict.value == "copied" for f in every.findings)
+    # ... and the whole file as a copy of each (a pairs list: file, submission, share of code).
+    files = [f for f in every.findings if f.scope is Scope.FILE]
+    assert sorted(Path(f.source.path).parent.name for f in files) == NAMES[:-1]
+    assert all(f.similarity == 1.0 for f in files)
+    assert len([f for f in default.findings if f.scope is Scope.FILE]) == 1
 
 
 def test_every_source_does_not_name_an_unrelated_submission(

@@ -309,8 +309,12 @@ def merge_adjacent_per_source(
     return [m for claimed, weak in groups.values() for m in merge_adjacent(claimed, weak)]
 
 
-def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) -> list[Finding]:
-    """A file-level finding for every file that is mostly a copy of one source file."""
+def file_findings(
+    files: Sequence[AnalyzedFile], findings: Sequence[Finding], every_source: bool = False
+) -> list[Finding]:
+    """A file-level finding for every file that is mostly a copy of one source file; with
+    ``every_source``, one for each source file whose findings alone cover most of the file
+    (``FILE_COVERAGE``), its similarity that share."""
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.verdict is not Verdict.SIMILAR:
@@ -329,39 +333,51 @@ def file_findings(files: Sequence[AnalyzedFile], findings: Sequence[Finding]) ->
         for f in found:
             key = (f.source.package, f.source.version, f.source.path)
             covered_by[key].update(unit_lines.intersection(range(f.start_line, f.end_line + 1)))
-        covered = set().union(*covered_by.values())
-        if not unit_lines or len(covered) < FILE_COVERAGE * len(unit_lines):
+        if not unit_lines:
             continue
-        key, lines = max(covered_by.items(), key=lambda kv: len(kv[1]))
-        if len(lines) < FILE_DOMINANCE * len(covered):
-            continue
-        mine = [f for f in found if (f.source.package, f.source.version, f.source.path) == key]
-        coverage = len(covered) / len(unit_lines)
-        verbatim = all(f.verdict is Verdict.COPIED for f in mine)
-        first = mine[0].source
-        n_lines = af.file.text.count("\n") + (0 if af.file.text.endswith("\n") else 1)
-        out.append(
-            Finding(
-                path=af.file.path,
-                start_line=1,
-                end_line=max(n_lines, 1),
-                similarity=round(coverage, 4),
-                verdict=Verdict.COPIED if verbatim else Verdict.MODIFIED_COPY,
-                source=replace(
-                    first,
-                    start_line=min(f.source.start_line for f in mine),
-                    end_line=max(f.source.end_line for f in mine),
-                    unit_name="",
-                ),
-                scope=Scope.FILE,
-                matchers=tuple(
-                    sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)
-                ),
-                evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
-                reasons=tuple(dict.fromkeys(r for f in mine for r in f.reasons)),
-            )
-        )
+        if every_source:
+            chosen = [
+                (key, len(lines) / len(unit_lines))
+                for key, lines in covered_by.items()
+                if len(lines) >= FILE_COVERAGE * len(unit_lines)
+            ]
+        else:
+            covered = set().union(*covered_by.values())
+            if len(covered) < FILE_COVERAGE * len(unit_lines):
+                continue
+            key, lines = max(covered_by.items(), key=lambda kv: len(kv[1]))
+            if len(lines) < FILE_DOMINANCE * len(covered):
+                continue
+            chosen = [(key, len(covered) / len(unit_lines))]
+        for key, coverage in chosen:
+            mine = [f for f in found if _file_key(f.source) == key]
+            out.append(_file_finding(af, mine, coverage))
     return out
+
+
+def _file_finding(af: AnalyzedFile, mine: Sequence[Finding], coverage: float) -> Finding:
+    """The file-level finding of ``af`` from the source file of the findings ``mine``, which
+    together with others cover ``coverage`` of its code lines."""
+    verbatim = all(f.verdict is Verdict.COPIED for f in mine)
+    first = mine[0].source
+    n_lines = af.file.text.count("\n") + (0 if af.file.text.endswith("\n") else 1)
+    return Finding(
+        path=af.file.path,
+        start_line=1,
+        end_line=max(n_lines, 1),
+        similarity=round(coverage, 4),
+        verdict=Verdict.COPIED if verbatim else Verdict.MODIFIED_COPY,
+        source=replace(
+            first,
+            start_line=min(f.source.start_line for f in mine),
+            end_line=max(f.source.end_line for f in mine),
+            unit_name="",
+        ),
+        scope=Scope.FILE,
+        matchers=tuple(sorted({m for f in mine for m in f.matchers}, key=lambda m: m.value)),
+        evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
+        reasons=tuple(dict.fromkeys(r for f in mine for r in f.reasons)),
+    )
 
 
 def _source_key(f: Finding) -> tuple[str, str, str]:

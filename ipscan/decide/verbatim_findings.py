@@ -163,7 +163,13 @@ def _region_finding(path: str, r: VerbatimRegion, source: SourceRef) -> Finding:
     )
 
 
-def without_file_level(findings: Sequence[Finding], identical: Sequence[Finding]) -> list[Finding]:
-    """``findings`` less the file-level ones for files already reported as identical files."""
+def without_file_level(
+    findings: Sequence[Finding], identical: Sequence[Finding], per_source: bool = False
+) -> list[Finding]:
+    """``findings`` less the file-level ones for files already reported as identical files;
+    with ``per_source``, only those naming the same source file as the identical one."""
+    if per_source:
+        same = {(f.path, _key(f)) for f in identical}
+        return [f for f in findings if not (f.scope is Scope.FILE and (f.path, _key(f)) in same)]
     paths = {f.path for f in identical}
     return [f for f in findings if not (f.scope is Scope.FILE and f.path in paths)]
