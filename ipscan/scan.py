@@ -197,14 +197,8 @@ def scan_analyzed(
         unit_findings(claimed, paths, names, lookup, options.explain, every),
         unit_findings(supporting, paths, names, lookup, every_source=every),
     )
-    is_self = _self_match(root, reader) if every else None
-    found = _without_self(found, is_self) if is_self else found
     identical = _identical(analyzed, reader, same_files)
-    # A file's identical self stays among ``identical`` here: it keeps its own verbatim regions
-    # from being looked for.
     found += _regions(analyzed, reader, found, identical, totals)
-    if is_self:
-        identical = _without_self(identical, is_self)
     # Where one source explains lines best, the others' weaker matches of them are dropped,
     # unless every source is asked for.
     found = found if every else without_shadowed(found)
@@ -214,8 +208,13 @@ def scan_analyzed(
         every,
     )
     found = found + identical if every else without_twins(found + identical)
-    found += _near_files(analyzed, reader, {f.path for f in found})
+    # Every step above keeps each source file's findings apart when every source is asked for,
+    # so a file's matches with itself (an index of the scanned folder) are dropped here, once,
+    # before a file they alone claimed is looked at as a near copy.
+    is_self = _self_match(root, reader) if every else None
     found = _without_self(found, is_self) if is_self else found
+    near = _near_files(analyzed, reader, {f.path for f in found})
+    found += _without_self(near, is_self) if is_self else near
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}

@@ -331,8 +331,8 @@ def file_findings(
             unit_lines.update(range(start, end + 1))
         covered_by: dict[tuple[str, str, str], set[int]] = defaultdict(set)
         for f in found:
-            key = (f.source.package, f.source.version, f.source.path)
-            covered_by[key].update(unit_lines.intersection(range(f.start_line, f.end_line + 1)))
+            span = range(f.start_line, f.end_line + 1)
+            covered_by[_file_key(f.source)].update(unit_lines.intersection(span))
         if not unit_lines:
             continue
         if every_source:
