@@ -9,17 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from ipscan.decide.verbatim_findings import region_findings
+from ipscan.extract.analyze import analyze_file
 from ipscan.index.build import build_index
 from ipscan.index.layout import FILE_CHANNEL_FILES
 from ipscan.index.layout import FILE_LINES
 from ipscan.index.layout import MANIFEST
 from ipscan.index.layout import STRUCTURE_POSTINGS
 from ipscan.index.reader import IndexReader
+from ipscan.match.verbatim import VerbatimRegion
 from ipscan.records import Finding
 from ipscan.records import Matcher
 from ipscan.records import Reason
 from ipscan.records import Report
 from ipscan.records import Scope
+from ipscan.records import SourceFile
+from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
@@ -450,3 +455,48 @@ def test_of_an_original_and_a_vendored_copy_the_original_is_named(tmp_path: Path
     [whole] = [f for f in found if f.scope.value == "file"]
     also = [ref.path for ref in whole.also_in]
     assert also == ["bundler/counting.py", "bundler/_vendor/tally/tally.py"]
+
+
+def _region(file_id: int, lines: range, tokens: int) -> VerbatimRegion:
+    return VerbatimRegion(
+        query=0,
+        file_id=file_id,
+        query_start=lines.start,
+        query_end=lines.stop - 1,
+        source_start=1,
+        source_end=len(lines),
+        covered_tokens=tokens,
+        span_tokens=tokens,
+        covered_lines=frozenset(lines),
+        first_token=0,
+        last_token=tokens - 1,
+    )
+
+
+def test_a_shorter_run_elsewhere_of_lines_its_own_source_explains_is_no_finding() -> None:
+    """Upstream holds a long template header twice: in the file the scanned file came from and
+    in another one. The longer run, from the right file, is explained by that file's unit
+    finding; the shorter run of its first line in the other file is not a copy of that file."""
+    af = analyze_file(SourceFile("mp11/algorithm.hpp", OWN_CODE, "python"))
+    sources = {1: "boost/mp11/algorithm.hpp", 2: "boost/mp11/detail/mp_append.hpp"}
+
+    def lookup(file_id: int, start: int, end: int) -> SourceRef:
+        return SourceRef("boost", "1.81", sources[file_id], start, end, "BSL-1.0")
+
+    unit = Finding(
+        path="mp11/algorithm.hpp",
+        start_line=11,
+        end_line=20,
+        similarity=1.0,
+        verdict=Verdict.COPIED,
+        source=lookup(1, 40, 49),
+        scope=Scope.UNIT,
+        matchers=(Matcher.HASH,),
+        evidence={},
+        reasons=(Reason.IDENTICAL_TOKENS,),
+    )
+    regions = [_region(1, range(10, 21), 120), _region(2, range(10, 11), 62)]
+    assert region_findings(regions, [af], [unit], lookup) == []
+    # Without the unit finding, the longer run is the finding and the shorter one still goes.
+    [alone] = region_findings(regions, [af], [], lookup)
+    assert alone.source.path == sources[1]

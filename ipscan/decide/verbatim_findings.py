@@ -139,7 +139,12 @@ def region_findings(
         known = explained.setdefault((finding.path, _key(finding)), set())
         longer = by_regions.setdefault(finding.path, set())
         limit = MAX_OVERLAP * len(r.covered_lines)
-        if len(r.covered_lines & known) > limit or len(r.covered_lines & longer) > limit:
+        explained_here = len(r.covered_lines & known) > limit
+        if explained_here or len(r.covered_lines & longer) > limit:
+            # A longer run explained by its own source file's findings still covers these
+            # lines: a shorter run of them elsewhere (a shared template header) is no copy.
+            if explained_here:
+                longer.update(r.covered_lines)
             continue
         known.update(range(r.query_start, r.query_end + 1))
         longer.update(r.covered_lines)
