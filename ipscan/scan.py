@@ -198,7 +198,7 @@ def scan_analyzed(
         unit_findings(supporting, paths, names, lookup, every_source=every),
     )
     identical = _identical(analyzed, reader, same_files)
-    found += _regions(analyzed, reader, found, identical, totals)
+    found += _regions(analyzed, reader, found, identical, totals, every)
     # Where one source explains lines best, the others' weaker matches of them are dropped,
     # unless every source is asked for.
     found = found if every else without_shadowed(found)
@@ -287,6 +287,7 @@ def _regions(
     found: Sequence[Finding],
     identical: Sequence[Finding],
     totals: IndexTotals,
+    every_source: bool = False,
 ) -> list[Finding]:
     """Findings for verbatim regions (matcher 2-verbatim) that no finding explains yet.
 
@@ -316,7 +317,7 @@ def _regions(
             ):
                 kept.append(r)
         regions = kept
-        out += region_findings(regions, analyzed, [*found, *out], lookup)
+        out += region_findings(regions, analyzed, [*found, *out], lookup, every_source)
         reader.done_with(seg)
     return out
 

@@ -500,3 +500,6 @@ def test_a_shorter_run_elsewhere_of_lines_its_own_source_explains_is_no_finding(
     # Without the unit finding, the longer run is the finding and the shorter one still goes.
     [alone] = region_findings(regions, [af], [], lookup)
     assert alone.source.path == sources[1]
+    # Asked for every source, each source file's run is its own finding.
+    every = region_findings(regions, [af], [unit], lookup, every_source=True)
+    assert [f.source.path for f in every] == [sources[2]]

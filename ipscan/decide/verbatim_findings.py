@@ -119,16 +119,18 @@ def region_findings(
     files: Sequence[AnalyzedFile],
     existing: Sequence[Finding],
     source_of: FileLookup,
+    every_source: bool = False,
 ) -> list[Finding]:
     """A finding for each verbatim region that no finding from its source file explains, and
     that no longer region (from any source file) already covers: upstream often holds the
-    same code twice, and the longer run names the file the code came from."""
+    same code twice, and the longer run names the file the code came from. ``every_source``:
+    each source file's regions stand on their own (``ScanOptions.every_source``)."""
     explained: dict[tuple[str, _SourceKey], set[int]] = {}
     for f in existing:
         if f.verdict is not Verdict.SIMILAR and f.scope is not Scope.FILE:
             lines = explained.setdefault((f.path, _key(f)), set())
             lines.update(range(f.start_line, f.end_line + 1))
-    by_regions: dict[str, set[int]] = {}
+    by_regions: dict[object, set[int]] = {}
     out = []
     for r in sorted(regions, key=lambda r: -r.covered_tokens):
         af = files[r.query]
@@ -137,7 +139,9 @@ def region_findings(
         source = source_of(r.file_id, r.source_start, r.source_end)
         finding = _region_finding(af.file.path, r, source)
         known = explained.setdefault((finding.path, _key(finding)), set())
-        longer = by_regions.setdefault(finding.path, set())
+        longer = by_regions.setdefault(
+            (finding.path, _key(finding)) if every_source else finding.path, set()
+        )
         limit = MAX_OVERLAP * len(r.covered_lines)
         explained_here = len(r.covered_lines & known) > limit
         if explained_here or len(r.covered_lines & longer) > limit:
