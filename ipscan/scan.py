@@ -20,11 +20,13 @@ from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
 from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
+from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import without_file_level
+from ipscan.decide.verdict import could_claim
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import with_raw_scheme
@@ -65,6 +67,7 @@ from ipscan.match.structure import structure_shared
 from ipscan.match.totals import IndexTotals
 from ipscan.match.totals import SegmentBounds
 from ipscan.match.totals import index_totals
+from ipscan.match.totals import shared_with_index
 from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import verbatim_regions
 from ipscan.match.winnow import find_hits
@@ -183,8 +186,14 @@ def scan_analyzed(
     totals = index_totals([au.evidence for au in asked], [af.raw for af in analyzed], reader)
     same_files = identical_by_segment(analyzed, reader, totals)
     known = stored_vectors(analyzed, reader, same_files) if options.embeddings else {}
+    clf = load_classifier()
+    # A unit that no indexed unit could make a copy of, by what it shares with the index, comes
+    # to no verdict but "similar" (--explain): it is not embedded (most units of a large tree).
     pairs = decide_pairs(
-        candidate_pairs(asked, reader, options, totals, known, same_as), load_classifier()
+        candidate_pairs(
+            asked, reader, options, totals, known, same_as, None if options.explain else clf
+        ),
+        clf,
     )
     pairs = best_per_pair(pairs, same_as)
     paths = [au.unit.path for au in queries]
@@ -369,17 +378,27 @@ def candidate_pairs(
     totals: IndexTotals | None = None,
     known: Mapping[int, np.ndarray] | None = None,
     same_as: Mapping[int, int] | None = None,
+    claims_by: Classifier | None = None,
 ) -> list[PairCandidate]:
     """Every pair the matchers propose for ``queries`` in every segment, with its evidence (no
     verdict yet); unit ids run over all segments. ``totals``: the queries' postings over the
     whole index (``index_totals``; counted here when not given). ``known``: vectors of query
     positions that need no embedding (``stored_vectors``). ``same_as``: query positions that
-    take the vector of another (a variant of a unit reads as the unit to the encoder)."""
+    take the vector of another (a variant of a unit reads as the unit to the encoder).
+    ``claims_by``: only queries that could reach this classifier's threshold by what they share
+    with the index (``could_claim``) are embedded and looked up by vector."""
     if totals is None:
         totals = index_totals([au.evidence for au in queries], [], reader)
-    query_vectors = None
+    query_vectors, rows = None, None
     if options.embeddings and queries and reader.n_units:
-        query_vectors = _query_vectors(queries, reader, options, known or {}, same_as or {})
+        wanted = None
+        if claims_by is not None:
+            evidence = [au.evidence for au in queries]
+            wanted = could_claim(evidence, shared_with_index(evidence, reader, totals), claims_by)
+            rows = np.nonzero(wanted)[0]
+            for i, of in (same_as or {}).items():
+                wanted[of] |= wanted[i]  # a variant's vector is its unit's
+        query_vectors = _query_vectors(queries, reader, options, known or {}, same_as or {}, wanted)
     # A few queries on a small index: exact search over the mapped rows costs less than
     # importing FAISS and mapping each IVF file (a pre-commit check's case), and is exact.
     exact = len(queries) <= EXACT_QUERIES and reader.n_units <= EXACT_UNITS
@@ -393,6 +412,7 @@ def candidate_pairs(
             totals.segment_bounds(position),
             exact,
             PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT,
+            rows,
         )
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
         reader.done_with(seg)
@@ -405,20 +425,34 @@ def _query_vectors(
     options: ScanOptions,
     known: Mapping[int, np.ndarray],
     same_as: Mapping[int, int],
-) -> np.ndarray:
+    wanted: np.ndarray | None = None,
+) -> np.ndarray | None:
     """A vector per query: the known ones as given, those ``same_as`` another copied from it,
-    the others embedded."""
-    todo = [i for i in range(len(queries)) if i not in known and i not in same_as]
-    if not todo:  # every unit is an indexed one: the encoder is not even loaded
+    the others embedded; with ``wanted``, only the wanted ones are embedded (the rest stay
+    zero), and None when none is."""
+    todo = [
+        i
+        for i in range(len(queries))
+        if i not in known and i not in same_as and (wanted is None or wanted[i])
+    ]
+    if wanted is not None and not wanted.any():
+        return None
+    if not todo and wanted is None:  # every unit is an indexed one: the encoder is not loaded
         out = np.vstack([known[same_as.get(i, i)] for i in range(len(queries))])
         return out.astype(np.float32)
-    from ipscan.match.embed_queries import embed_for_index
+    fresh = None
+    if todo:
+        from ipscan.match.embed_queries import embed_for_index
 
-    fresh = embed_for_index([queries[i] for i in todo], reader, options.device, options.progress)
-    if not known and not same_as:
-        return fresh
-    out = np.empty((len(queries), fresh.shape[1]), dtype=np.float32)
-    out[todo] = fresh
+        fresh = embed_for_index(
+            [queries[i] for i in todo], reader, options.device, options.progress
+        )
+        if not known and not same_as and len(todo) == len(queries):
+            return fresh
+    dim = fresh.shape[1] if fresh is not None else len(next(iter(known.values())))
+    out = np.zeros((len(queries), dim), dtype=np.float32)
+    if fresh is not None:
+        out[todo] = fresh
     for i, vector in known.items():
         out[i] = vector
     for i, of in same_as.items():
@@ -434,10 +468,12 @@ def _segment_pairs(
     bounds: SegmentBounds | None,
     exact: bool = False,
     common_fanout: int = COMMON_FANOUT,
+    rows: np.ndarray | None = None,
 ) -> list[PairCandidate]:
     """What the matchers propose in ``seg``; ``bounds``: where ``index_totals`` found the
     queries' hashes in it (None: each matcher looks them up); ``common_fanout``: from how many
-    postings a shared fingerprint is common (``gather_pairs``)."""
+    postings a shared fingerprint is common (``gather_pairs``); ``rows``: the queries looked up
+    by vector (None: all)."""
     evidence = [au.evidence for au in queries]
     candidates = match_digests(
         evidence, seg.digest_index, totals.digests, None if bounds is None else bounds.digests
@@ -463,7 +499,7 @@ def _segment_pairs(
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):
         store = seg.exact_store if exact else seg.vector_store
-        candidates += embed_candidates(query_vectors, store)
+        candidates += embed_candidates(query_vectors, store, rows=rows)
         source_vectors = {uid: store.vector(uid) for uid in sorted({c.unit_id for c in candidates})}
     return gather_pairs(
         queries,

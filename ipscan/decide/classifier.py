@@ -69,7 +69,9 @@ class Classifier:
     def matrix(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """The feature matrix of evidence dictionaries (``PairEvidence.features()``)."""
         x = np.array([[float(r.get(n, 0.0)) for n in self.features] for r in rows], np.float64)
-        x = x.reshape(len(rows), len(self.features))
+        return self._transformed(x.reshape(len(rows), len(self.features)))
+
+    def _transformed(self, x: np.ndarray) -> np.ndarray:
         for j, name in enumerate(self.features):
             if name in LOG_FEATURES:
                 x[:, j] = np.log1p(np.maximum(x[:, j], 0.0))
@@ -89,9 +91,24 @@ class Classifier:
         """Calibrated P(copy) for each evidence dictionary."""
         if not rows:
             return np.zeros(0)
+        return self._calibrated(self.logits(self.matrix(rows)))
+
+    def _calibrated(self, logits: np.ndarray) -> np.ndarray:
         a, b = self.weights["platt"]
-        p: np.ndarray = 1.0 / (1.0 + np.exp(-(a * self.logits(self.matrix(rows)) + b)))
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-(a * logits + b)))
         return p
+
+    def max_probability(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray | None:
+        """The largest P(copy) over each box of raw feature values (a row of ``lo`` and ``hi``,
+        columns in ``features`` order), or None for a classifier whose largest is not at a
+        corner of the box (a tanh network). A linear one is monotone in every feature (the log
+        transform too), so the corner each weight's sign points to is the largest."""
+        if self.config.get("activation", "tanh") != "linear":
+            return None
+        w = self.weights
+        slope = (w["w1"] @ w["w2"]).reshape(-1) / w["scale"] * float(w["platt"][0])
+        x = self._transformed(np.where(slope > 0, hi, lo).astype(np.float64))
+        return self._calibrated(self.logits(x))
 
 
 def save_classifier(folder: Path, clf: Classifier) -> None:

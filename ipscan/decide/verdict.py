@@ -24,8 +24,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ipscan.decide.classifier import Classifier
+from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.match.align import PairAlignment
+from ipscan.match.totals import SharedWithIndex
 from ipscan.records import Reason
 from ipscan.records import Verdict
 from ipscan.tuning import BOILERPLATE_SHARE
@@ -177,3 +181,73 @@ def decide_all(evidence: Sequence[PairEvidence], clf: Classifier) -> list[Decisi
     """Verdicts for many pairs with one batched classifier call."""
     probs = clf.probability([ev.features() for ev in evidence])
     return [decide(ev, float(p), clf.threshold) for ev, p in zip(evidence, probs, strict=True)]
+
+
+# The largest an indexed unit can be, in tokens: a bound for a feature that grows with it.
+_MAX_SOURCE_TOKENS = 10_000_000
+# An index keeps its vectors as 8-bit or 16-bit rows, read back with norms a little off 1: a
+# cosine of 1.0007 is seen. Five percent is far more than that error.
+_MAX_COSINE = 1.05
+_ROUNDING = 1e-4
+
+
+def could_claim(
+    units: Sequence[UnitEvidence], shared: SharedWithIndex, clf: Classifier
+) -> np.ndarray:
+    """For each scanned unit, whether any pair it makes could reach ``clf``'s threshold, given
+    only what it shares with the index (``shared_with_index``): the largest P(copy) over every
+    cosine, indexed unit and alignment those shared hashes allow. All True where no such bound
+    is known: a non-linear classifier, or a feature this function does not know.
+
+    A unit that cannot reach the threshold with any indexed unit comes to no verdict but
+    ``similar`` (``--explain``): a scan need not embed it."""
+    lo, hi = feature_bounds(units, shared, clf.features)
+    best = None if lo is None or hi is None else clf.max_probability(lo, hi)
+    if best is None:
+        return np.ones(len(units), dtype=bool)
+    return np.asarray(best >= clf.threshold, dtype=bool)
+
+
+def feature_bounds(
+    units: Sequence[UnitEvidence], shared: SharedWithIndex, names: Sequence[str]
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(lower, upper) bound of each named feature (``PairEvidence.features``) of any pair of
+    each unit; (None, None) when a name is not known here."""
+    n = len(units)
+    q_tokens = np.array([u.n_tokens for u in units], dtype=np.float64)
+    q_fps = np.array([len(np.unique(u.hashes)) for u in units], dtype=np.float64)
+    q_struct = np.array([len(u.structure) for u in units], dtype=np.float64)
+    s_tokens = np.array([u.structure_tokens for u in units], dtype=np.float64)
+    fps = shared.fingerprints.astype(np.float64)  # a pair shares at most these
+    any_fp = (fps > 0).astype(np.float64)  # no shared fingerprint: no alignment at all
+    q_contain = np.minimum(
+        fps / np.maximum.reduce([q_fps, 2.0 * q_tokens / (W + 1), np.ones(n)]), 1.0
+    )
+    expected_struct = np.maximum.reduce([q_struct, 2.0 * s_tokens / (STRUCTURE_W + 1), np.ones(n)])
+    structure = np.maximum(np.minimum(shared.structure / expected_struct, 1.0), q_contain)
+    zero, one = np.zeros(n), np.ones(n)
+    bounds = {
+        "digest_equal": (zero, shared.digest.astype(np.float64)),
+        "cosine": (-_MAX_COSINE * one, _MAX_COSINE * one),
+        "matched_tokens": (zero, q_tokens * any_fp),
+        "shared_fingerprints": (zero, fps),
+        "query_coverage": (zero, any_fp),
+        "source_coverage": (zero, any_fp),
+        "region_coverage": (zero, any_fp),
+        "query_containment": (zero, q_contain),
+        "source_containment": (zero, any_fp),
+        "common_share": (zero, any_fp),
+        "query_tokens": (q_tokens, q_tokens),
+        "source_tokens": (one, np.full(n, float(_MAX_SOURCE_TOKENS))),
+        "weighted_containment": (zero, q_contain * np.log1p(fps)),
+        "weighted_region": (zero, any_fp * np.log1p(q_tokens)),
+        "structure_containment": (zero, np.minimum(structure, 1.0)),
+    }
+    if any(name not in bounds for name in names):
+        return None, None
+    if not n:
+        return np.zeros((0, len(names))), np.zeros((0, len(names)))
+    # ``features`` rounds its shares to 4 decimals: the bounds widen by that much.
+    lo = np.column_stack([bounds[name][0] for name in names]) - _ROUNDING
+    hi = np.column_stack([bounds[name][1] for name in names]) + _ROUNDING
+    return lo, hi

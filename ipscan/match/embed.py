@@ -14,17 +14,23 @@ from ipscan.tuning import TOP_K
 
 
 def embed_candidates(
-    query_vectors: np.ndarray, faiss_index: Any, top_k: int = TOP_K
+    query_vectors: np.ndarray,
+    faiss_index: Any,
+    top_k: int = TOP_K,
+    rows: np.ndarray | None = None,
 ) -> list[Candidate]:
     """The top-k neighbours of every query vector whose cosine reaches MIN_COSINE, and the
-    nearest one from NEAREST_MIN_COSINE on."""
-    if not len(query_vectors) or faiss_index.ntotal == 0:
+    nearest one from NEAREST_MIN_COSINE on; ``rows``: the query positions to look up (None:
+    all)."""
+    positions = np.arange(len(query_vectors)) if rows is None else np.asarray(rows, np.int64)
+    if not len(positions) or faiss_index.ntotal == 0:
         return []
     k = min(top_k, faiss_index.ntotal)
-    scores, ids = faiss_index.search(np.ascontiguousarray(query_vectors, dtype=np.float32), k)
+    wanted = np.ascontiguousarray(query_vectors[positions], dtype=np.float32)
+    scores, ids = faiss_index.search(wanted, k)
     out = []
-    for qi in range(len(query_vectors)):
-        for rank, (score, uid) in enumerate(zip(scores[qi], ids[qi], strict=True)):
+    for row, qi in enumerate(positions):
+        for rank, (score, uid) in enumerate(zip(scores[row], ids[row], strict=True)):
             if uid >= 0 and score >= (NEAREST_MIN_COSINE if rank == 0 else MIN_COSINE):
-                out.append(Candidate(qi, int(uid), Matcher.EMBED, float(score)))
+                out.append(Candidate(int(qi), int(uid), Matcher.EMBED, float(score)))
     return out
