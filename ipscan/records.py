@@ -133,6 +133,11 @@ class SourceRef:
     # The package's ecosystem as a purl type (pypi, npm, ...), "" when the index does not know.
     ecosystem: str = ""
 
+    @property
+    def file_key(self) -> tuple[str, str, str]:
+        """The indexed file this names: (package, version, path), lines aside."""
+        return (self.package, self.version, self.path)
+
 
 @dataclass(frozen=True)
 class Finding:

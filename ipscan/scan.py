@@ -321,7 +321,7 @@ def _regions(
             ref = lookup(r.file_id, 0, 0)
             # Raw tokens that agree across languages are a coincidence (a table of numbers
             # against template parameters named L00, L01, ...), never a copy.
-            if (paths[r.query], *_source_key(ref)) not in whole and same_family(
+            if (paths[r.query], *ref.file_key) not in whole and same_family(
                 languages[r.query], ref.path
             ):
                 kept.append(r)
@@ -329,10 +329,6 @@ def _regions(
         out += region_findings(regions, analyzed, [*found, *out], lookup, every_source)
         reader.done_with(seg)
     return out
-
-
-def _source_key(ref: SourceRef) -> tuple[str, str, str]:
-    return (ref.package, ref.version, ref.path)
 
 
 SelfMatch = Callable[[str, SourceRef], bool]

@@ -107,7 +107,7 @@ def unit_findings(
         for p in ranked:
             lines = (p.region.query_start, p.region.query_end)
             source = _source(p, source_of)
-            taken = kept[_file_key(source) if every_source else None]
+            taken = kept[source.file_key if every_source else None]
             if any(_overlap(lines, k) > MAX_OVERLAP for k in taken):
                 continue
             taken.append(lines)
@@ -160,13 +160,13 @@ def merged_also_in(a: Finding, b: Finding) -> tuple[SourceRef, ...]:
 
 def _other_files(named: SourceRef, refs: Iterable[SourceRef]) -> tuple[SourceRef, ...]:
     """``refs`` from files other than ``named``'s, each file once, at most MAX_ALSO_IN."""
-    seen = {_file_key(named)}
+    seen = {named.file_key}
     out: list[SourceRef] = []
     for ref in refs:
         if len(out) >= MAX_ALSO_IN:
             break
-        if _file_key(ref) not in seen:
-            seen.add(_file_key(ref))
+        if ref.file_key not in seen:
+            seen.add(ref.file_key)
             out.append(ref)
     return tuple(out)
 
@@ -183,10 +183,6 @@ def _ranked(
     return sorted(group, key=strength, reverse=True)
 
 
-def _file_key(ref: SourceRef) -> tuple[str, str, str]:
-    return (ref.package, ref.version, ref.path)
-
-
 def _home_files(
     ranked_by_query: dict[int, list[DecidedPair]],
     query_paths: Sequence[str],
@@ -198,7 +194,7 @@ def _home_files(
     for qi, ranked in ranked_by_query.items():
         best = ranked[0]
         if best.decision.verdict is not Verdict.SIMILAR and not best.decision.supporting:
-            votes[query_paths[qi]][_file_key(source_of(best.unit_id))] += 1
+            votes[query_paths[qi]][source_of(best.unit_id).file_key] += 1
     homes = {}
     for path, counts in votes.items():
         tally = sorted(counts.values(), reverse=True)
@@ -220,7 +216,7 @@ def _likeliest_first(
 
     def score(p: DecidedPair) -> tuple[bool, tuple[bool, int]]:
         ref = source_of(p.unit_id)
-        return _file_key(ref) == home, source_likelihood(query_path, ref.path)
+        return ref.file_key == home, source_likelihood(query_path, ref.path)
 
     best = ranked[0]
     top, top_score = 0, score(best)
@@ -303,9 +299,9 @@ def merge_adjacent_per_source(
         lambda: ([], [])
     )
     for f in findings:
-        groups[_file_key(f.source)][0].append(f)
+        groups[f.source.file_key][0].append(f)
     for f in supporting:
-        groups[_file_key(f.source)][1].append(f)
+        groups[f.source.file_key][1].append(f)
     return [m for claimed, weak in groups.values() for m in merge_adjacent(claimed, weak)]
 
 
@@ -332,7 +328,7 @@ def file_findings(
         covered_by: dict[tuple[str, str, str], set[int]] = defaultdict(set)
         for f in found:
             span = range(f.start_line, f.end_line + 1)
-            covered_by[_file_key(f.source)].update(unit_lines.intersection(span))
+            covered_by[f.source.file_key].update(unit_lines.intersection(span))
         if not unit_lines:
             continue
         if every_source:
@@ -350,7 +346,7 @@ def file_findings(
                 continue
             chosen = [(key, len(covered) / len(unit_lines))]
         for key, coverage in chosen:
-            mine = [f for f in found if _file_key(f.source) == key]
+            mine = [f for f in found if f.source.file_key == key]
             out.append(_file_finding(af, mine, coverage))
     return out
 
@@ -378,10 +374,6 @@ def _file_finding(af: AnalyzedFile, mine: Sequence[Finding], coverage: float) ->
         evidence={"file_coverage": round(coverage, 4), "units_matched": float(len(mine))},
         reasons=tuple(dict.fromkeys(r for f in mine for r in f.reasons)),
     )
-
-
-def _source_key(f: Finding) -> tuple[str, str, str]:
-    return (f.source.package, f.source.version, f.source.path)
 
 
 def without_shadowed(findings: Sequence[Finding]) -> list[Finding]:
@@ -415,7 +407,7 @@ def _shadowed(f: Finding, claims: Sequence[Finding]) -> bool:
     strength = (RANK[f.verdict], f.similarity)
     covered: set[int] = set()
     for k in claims:
-        if (RANK[k.verdict], k.similarity) > strength and _source_key(k) != _source_key(f):
+        if (RANK[k.verdict], k.similarity) > strength and k.source.file_key != f.source.file_key:
             covered.update(range(max(k.start_line, f.start_line), min(k.end_line, f.end_line) + 1))
     return len(covered) > MAX_OVERLAP * (f.end_line - f.start_line + 1)
 
@@ -437,15 +429,17 @@ def without_twins(findings: Sequence[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for group in by_path.values():
         mains = {
-            _source_key(f) for f in group if f.scope is Scope.FILE and f.similarity >= FULL_COVERAGE
+            f.source.file_key
+            for f in group
+            if f.scope is Scope.FILE and f.similarity >= FULL_COVERAGE
         }
         explained: set[int] = set()
         for f in group:
-            if _source_key(f) in mains and f.verdict is not Verdict.SIMILAR:
+            if f.source.file_key in mains and f.verdict is not Verdict.SIMILAR:
                 explained.update(range(f.start_line, f.end_line + 1))
         for f in group:
             lines = range(f.start_line, f.end_line + 1)
-            twin = f.scope is Scope.UNIT and mains and _source_key(f) not in mains
+            twin = f.scope is Scope.UNIT and mains and f.source.file_key not in mains
             if twin and len(explained.intersection(lines)) > MAX_OVERLAP * len(lines):
                 continue
             out.append(f)

@@ -29,12 +29,6 @@ from ipscan.records import Verdict
 from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import MAX_OVERLAP
 
-_SourceKey = tuple[str, str, str]
-
-
-def _key(f: Finding) -> _SourceKey:
-    return (f.source.package, f.source.version, f.source.path)
-
 
 def _n_lines(text: str) -> int:
     return max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
@@ -125,10 +119,10 @@ def region_findings(
     that no longer region (from any source file) already covers: upstream often holds the
     same code twice, and the longer run names the file the code came from. ``every_source``:
     each source file's regions stand on their own (``ScanOptions.every_source``)."""
-    explained: dict[tuple[str, _SourceKey], set[int]] = {}
+    explained: dict[tuple[str, tuple[str, str, str]], set[int]] = {}
     for f in existing:
         if f.verdict is not Verdict.SIMILAR and f.scope is not Scope.FILE:
-            lines = explained.setdefault((f.path, _key(f)), set())
+            lines = explained.setdefault((f.path, f.source.file_key), set())
             lines.update(range(f.start_line, f.end_line + 1))
     by_regions: dict[object, set[int]] = {}
     out = []
@@ -138,9 +132,9 @@ def region_findings(
             continue
         source = source_of(r.file_id, r.source_start, r.source_end)
         finding = _region_finding(af.file.path, r, source)
-        known = explained.setdefault((finding.path, _key(finding)), set())
+        known = explained.setdefault((finding.path, finding.source.file_key), set())
         longer = by_regions.setdefault(
-            (finding.path, _key(finding)) if every_source else finding.path, set()
+            (finding.path, finding.source.file_key) if every_source else finding.path, set()
         )
         limit = MAX_OVERLAP * len(r.covered_lines)
         explained_here = len(r.covered_lines & known) > limit
@@ -178,7 +172,11 @@ def without_file_level(
     """``findings`` less the file-level ones for files already reported as identical files;
     with ``per_source``, only those naming the same source file as the identical one."""
     if per_source:
-        same = {(f.path, _key(f)) for f in identical}
-        return [f for f in findings if not (f.scope is Scope.FILE and (f.path, _key(f)) in same)]
+        same = {(f.path, f.source.file_key) for f in identical}
+        return [
+            f
+            for f in findings
+            if not (f.scope is Scope.FILE and (f.path, f.source.file_key) in same)
+        ]
     paths = {f.path for f in identical}
     return [f for f in findings if not (f.scope is Scope.FILE and f.path in paths)]
