@@ -304,7 +304,7 @@ def _regions(
     """
     paths = [af.file.path for af in analyzed]
     languages = [af.file.language for af in analyzed]
-    whole = {(f.path, f.source.package, f.source.version, f.source.path) for f in identical}
+    whole = {(f.path, *f.source.file_key) for f in identical}
     out: list[Finding] = []
     for position, seg in enumerate(reader.segments):
         bounds = totals.segment_bounds(position)

@@ -24,7 +24,6 @@ from ipscan.extract.languages import language_for_file
 from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
 from ipscan.licensing.project import find_policy
-from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import Scope
 from ipscan.records import SourceFile
@@ -104,12 +103,8 @@ def check_snippet(
     report = scan_analyzed(
         SNIPPET_NAME, [analyzed], (), options, started, project=project, reader=reader
     )
-    named = {_source_file(f) for f in report.findings if f.scope is not Scope.FILE}
+    named = {f.source.file_key for f in report.findings if f.scope is not Scope.FILE}
     kept = tuple(
-        f for f in report.findings if f.scope is not Scope.FILE or _source_file(f) not in named
+        f for f in report.findings if f.scope is not Scope.FILE or f.source.file_key not in named
     )
     return report if kept == report.findings else replace(report, findings=kept)
-
-
-def _source_file(f: Finding) -> tuple[str, str, str]:
-    return (f.source.package, f.source.version, f.source.path)

@@ -231,12 +231,7 @@ def _likeliest_first(
 
 
 def _mergeable(a: Finding, b: Finding) -> bool:
-    same = (a.path, a.source.package, a.source.version, a.source.path) == (
-        b.path,
-        b.source.package,
-        b.source.version,
-        b.source.path,
-    )
+    same = (a.path, a.source.file_key) == (b.path, b.source.file_key)
     if not same or a.verdict is Verdict.SIMILAR or b.verdict is Verdict.SIMILAR:
         return False
     scanned_gap = b.start_line - a.end_line - 1
