@@ -425,26 +425,19 @@ def _query_vectors(
 ) -> np.ndarray | None:
     """A vector per query: the known ones as given, those ``same_as`` another copied from it,
     the others embedded; with ``wanted``, only the wanted ones are embedded (the rest stay
-    zero), and None when none is."""
-    todo = [
-        i
-        for i in range(len(queries))
-        if i not in known and i not in same_as and (wanted is None or wanted[i])
-    ]
-    if wanted is not None and not wanted.any():
+    zero), and None when none is. A wanted variant's unit is wanted too (``candidate_pairs``),
+    so every wanted row is known, embedded or copied."""
+    wanted = np.ones(len(queries), dtype=bool) if wanted is None else wanted
+    if not wanted.any():
         return None
-    if not todo and wanted is None:  # every unit is an indexed one: the encoder is not loaded
-        out = np.vstack([known[same_as.get(i, i)] for i in range(len(queries))])
-        return out.astype(np.float32)
+    todo = [i for i in np.nonzero(wanted)[0].tolist() if i not in known and i not in same_as]
     fresh = None
-    if todo:
+    if todo:  # none when every unit is an indexed one: the encoder is not even loaded
         from ipscan.match.embed_queries import embed_for_index
 
         fresh = embed_for_index(
             [queries[i] for i in todo], reader, options.device, options.progress
         )
-        if not known and not same_as and len(todo) == len(queries):
-            return fresh
     dim = fresh.shape[1] if fresh is not None else len(next(iter(known.values())))
     out = np.zeros((len(queries), dim), dtype=np.float32)
     if fresh is not None:

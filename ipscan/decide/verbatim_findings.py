@@ -124,7 +124,9 @@ def region_findings(
         if f.verdict is not Verdict.SIMILAR and f.scope is not Scope.FILE:
             lines = explained.setdefault((f.path, f.source.file_key), set())
             lines.update(range(f.start_line, f.end_line + 1))
-    by_regions: dict[object, set[int]] = {}
+    # Lines of the longer runs already taken, per scanned file (and per source file when
+    # every source is asked for).
+    by_regions: dict[tuple[str, tuple[str, str, str] | None], set[int]] = {}
     out = []
     for r in sorted(regions, key=lambda r: -r.covered_tokens):
         af = files[r.query]
@@ -133,9 +135,8 @@ def region_findings(
         source = source_of(r.file_id, r.source_start, r.source_end)
         finding = _region_finding(af.file.path, r, source)
         known = explained.setdefault((finding.path, finding.source.file_key), set())
-        longer = by_regions.setdefault(
-            (finding.path, finding.source.file_key) if every_source else finding.path, set()
-        )
+        source_key = finding.source.file_key if every_source else None
+        longer = by_regions.setdefault((finding.path, source_key), set())
         limit = MAX_OVERLAP * len(r.covered_lines)
         explained_here = len(r.covered_lines & known) > limit
         if explained_here or len(r.covered_lines & longer) > limit:

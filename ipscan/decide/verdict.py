@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -46,11 +47,19 @@ from ipscan.tuning import W
 RANK = {Verdict.COPIED: 3, Verdict.MODIFIED_COPY: 2, Verdict.SIMILAR: 1}
 
 
-def _expected_fps(fps: int, tokens: int) -> float:
+def _expected_fps(fps: Any, tokens: Any) -> Any:
     """How many fingerprints a unit of ``tokens`` tokens holds: winnowing keeps about
     2/(W+1) of the k-grams. A data table holds far fewer (literal-only k-grams are not
-    fingerprinted), and its few shared ones must not count as containing it."""
-    return max(float(fps), 2.0 * tokens / (W + 1), 1.0)
+    fingerprinted), and its few shared ones must not count as containing it. Numbers or
+    arrays of them (``feature_bounds``)."""
+    return np.maximum(np.maximum(fps, 2.0 * np.asarray(tokens, dtype=np.float64) / (W + 1)), 1.0)
+
+
+def _expected_structure(fps: Any, tokens: Any) -> Any:
+    """``_expected_fps`` for the structure-insensitive stream (its own window)."""
+    return np.maximum(
+        np.maximum(fps, 2.0 * np.asarray(tokens, dtype=np.float64) / (STRUCTURE_W + 1)), 1.0
+    )
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,8 @@ class PairEvidence:
         """The evidence as named numbers, for ``--explain``, the JSON report and the classifier."""
         a = self.alignment
         shared = float(a.shared_fps)
-        q_contain = min(shared / _expected_fps(self.query_fps, self.query_tokens), 1.0)
-        s_contain = min(shared / _expected_fps(self.source_fps, self.source_tokens), 1.0)
+        q_contain = min(shared / float(_expected_fps(self.query_fps, self.query_tokens)), 1.0)
+        s_contain = min(shared / float(_expected_fps(self.source_fps, self.source_tokens)), 1.0)
         return {
             "digest_equal": float(self.digest_equal),
             "cosine": round(self.cosine, 4),
@@ -101,9 +110,7 @@ class PairEvidence:
     def _structure_containment(self) -> float:
         # Out of the fingerprints a stream of that many tokens holds: a data table keeps few
         # (data-only k-grams are left out), and two shared ones must not count as all of it.
-        expected = max(
-            float(self.query_structure), 2.0 * self.query_structure_tokens / (STRUCTURE_W + 1), 1.0
-        )
+        expected = float(_expected_structure(self.query_structure, self.query_structure_tokens))
         return min(self.structure_shared / expected, 1.0)
 
 
@@ -220,11 +227,9 @@ def feature_bounds(
     s_tokens = np.array([u.structure_tokens for u in units], dtype=np.float64)
     fps = shared.fingerprints.astype(np.float64)  # a pair shares at most these
     any_fp = (fps > 0).astype(np.float64)  # no shared fingerprint: no alignment at all
-    q_contain = np.minimum(
-        fps / np.maximum.reduce([q_fps, 2.0 * q_tokens / (W + 1), np.ones(n)]), 1.0
-    )
-    expected_struct = np.maximum.reduce([q_struct, 2.0 * s_tokens / (STRUCTURE_W + 1), np.ones(n)])
-    structure = np.maximum(np.minimum(shared.structure / expected_struct, 1.0), q_contain)
+    q_contain = np.minimum(fps / _expected_fps(q_fps, q_tokens), 1.0)
+    structure_share = shared.structure / _expected_structure(q_struct, s_tokens)
+    structure = np.maximum(np.minimum(structure_share, 1.0), q_contain)
     zero, one = np.zeros(n), np.ones(n)
     bounds = {
         "digest_equal": (zero, shared.digest.astype(np.float64)),
