@@ -162,14 +162,16 @@ def _regions(
     """Chain one file pair's shared fingerprints in scanned order into regions."""
     q_tok = ev.token_pos[fp]
     order = np.lexsort((rows["tok"], q_tok))
+    # Plain ints: this loop reads every hit's two positions once per open chain.
+    q_at, s_at = q_tok.tolist(), rows["tok"].tolist()
     chains: list[list[int]] = []
-    for i in order:
-        q, s = int(q_tok[i]), int(rows["tok"][i])
+    for i in order.tolist():
+        q, s = q_at[i], s_at[i]
         best, best_drift = None, 0
         for chain in chains[-_OPEN_CHAINS:]:
             last = chain[-1]
-            q_gap = q - int(q_tok[last])
-            drift = abs((s - int(rows["tok"][last])) - q_gap)
+            q_gap = q - q_at[last]
+            drift = abs((s - s_at[last]) - q_gap)
             # A stretch that is the same length on both sides (no drift) continues the region
             # further: repeated data (``None,`` forty times) has no usable fingerprints.
             near = q_gap <= VERBATIM_GAP_TOKENS and drift <= VERBATIM_GAP_TOKENS
@@ -177,9 +179,9 @@ def _regions(
             if q_gap > 0 and (near or aligned) and (best is None or drift < best_drift):
                 best, best_drift = chain, drift
         if best is None:
-            chains.append([int(i)])
+            chains.append([i])
         else:
-            best.append(int(i))
+            best.append(i)
     out = []
     for chain in chains:
         idx = np.array(chain)
