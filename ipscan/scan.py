@@ -26,7 +26,6 @@ from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import without_file_level
-from ipscan.decide.verdict import could_claim
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import with_raw_scheme
@@ -53,25 +52,21 @@ from ipscan.licensing.project import FoundPolicy
 from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
-from ipscan.match.digest import match_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.near_file import near_by_segment
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import best_per_pair
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
+from ipscan.match.segment_matches import SegmentMatches
+from ipscan.match.segment_matches import segment_matches
+from ipscan.match.segment_matches import worth_embedding
 from ipscan.match.stored_vectors import identical_by_segment
 from ipscan.match.stored_vectors import stored_vectors
-from ipscan.match.structure import structure_candidates
-from ipscan.match.structure import structure_shared
 from ipscan.match.totals import IndexTotals
-from ipscan.match.totals import SegmentBounds
 from ipscan.match.totals import index_totals
-from ipscan.match.totals import shared_with_index
 from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import verbatim_regions
-from ipscan.match.winnow import find_hits
-from ipscan.match.winnow import winnow_candidates
 from ipscan.progress import bar
 from ipscan.records import Finding
 from ipscan.records import Report
@@ -381,16 +376,22 @@ def candidate_pairs(
     whole index (``index_totals``; counted here when not given). ``known``: vectors of query
     positions that need no embedding (``stored_vectors``). ``same_as``: query positions that
     take the vector of another (a variant of a unit reads as the unit to the encoder).
-    ``claims_by``: only queries that could reach this classifier's threshold by what they share
-    with the index (``could_claim``) are embedded and looked up by vector."""
+    ``claims_by``: only queries with a pair that could reach this classifier's threshold, by
+    what the fingerprint matchers found (``worth_embedding``), are embedded and looked up by
+    vector."""
+    evidence = [au.evidence for au in queries]
     if totals is None:
-        totals = index_totals([au.evidence for au in queries], [], reader)
+        totals = index_totals(evidence, [], reader)
+    common_fanout = PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT
+    matches = []
+    for position, seg in enumerate(reader.segments):
+        matches.append(segment_matches(evidence, seg, totals, totals.segment_bounds(position)))
+        reader.done_with(seg)
     query_vectors, rows = None, None
     if options.embeddings and queries and reader.n_units:
         wanted = None
         if claims_by is not None:
-            evidence = [au.evidence for au in queries]
-            wanted = could_claim(evidence, shared_with_index(evidence, reader, totals), claims_by)
+            wanted = worth_embedding(evidence, reader.segments, matches, claims_by, common_fanout)
             rows = np.nonzero(wanted)[0]
             for i, of in (same_as or {}).items():
                 wanted[of] |= wanted[i]  # a variant's vector is its unit's
@@ -399,17 +400,9 @@ def candidate_pairs(
     # importing FAISS and mapping each IVF file (a pre-commit check's case), and is exact.
     exact = len(queries) <= EXACT_QUERIES and reader.n_units <= EXACT_UNITS
     out: list[PairCandidate] = []
-    for position, (seg, base) in enumerate(zip(reader.segments, reader.unit_base, strict=False)):
-        pairs = _segment_pairs(
-            queries,
-            seg,
-            query_vectors,
-            totals,
-            totals.segment_bounds(position),
-            exact,
-            PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT,
-            rows,
-        )
+    for position, (seg, found) in enumerate(zip(reader.segments, matches, strict=True)):
+        base = reader.unit_base[position]
+        pairs = _segment_pairs(queries, seg, found, query_vectors, exact, common_fanout, rows)
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
         reader.done_with(seg)
     return out
@@ -452,39 +445,16 @@ def _query_vectors(
 def _segment_pairs(
     queries: Sequence[AnalyzedUnit],
     seg: Segment,
+    found: SegmentMatches,
     query_vectors: np.ndarray | None,
-    totals: IndexTotals,
-    bounds: SegmentBounds | None,
     exact: bool = False,
     common_fanout: int = COMMON_FANOUT,
     rows: np.ndarray | None = None,
 ) -> list[PairCandidate]:
-    """What the matchers propose in ``seg``; ``bounds``: where ``index_totals`` found the
-    queries' hashes in it (None: each matcher looks them up); ``common_fanout``: from how many
-    postings a shared fingerprint is common (``gather_pairs``); ``rows``: the queries looked up
-    by vector (None: all)."""
-    evidence = [au.evidence for au in queries]
-    candidates = match_digests(
-        evidence, seg.digest_index, totals.digests, None if bounds is None else bounds.digests
-    )
-    hits = find_hits(
-        evidence,
-        seg.postings,
-        totals.n_units,
-        seg.hash_column(layout.POSTINGS),
-        totals.unit_fps,
-        None if bounds is None else bounds.unit_fps,
-    )
-    candidates += winnow_candidates(hits)
-    structure = structure_shared(
-        evidence,
-        seg.structure_postings,
-        totals.n_units,
-        seg.hash_column(layout.STRUCTURE_POSTINGS),
-        totals.structure,
-        None if bounds is None else bounds.structure,
-    )
-    candidates += structure_candidates(structure)
+    """The pairs of ``seg``: what the fingerprint matchers ``found`` there, and the nearest
+    units by vector of the queries in ``rows`` (None: all); ``common_fanout``: from how many
+    postings a shared fingerprint is common (``gather_pairs``)."""
+    candidates = list(found.candidates)
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):
         store = seg.exact_store if exact else seg.vector_store
@@ -493,12 +463,12 @@ def _segment_pairs(
     return gather_pairs(
         queries,
         candidates,
-        hits,
+        found.hits,
         seg.postings,
         seg.units,
         query_vectors,
         source_vectors,
-        structure,
+        found.structure,
         common_fanout,
     )
 

@@ -1,5 +1,6 @@
-"""Units a scan does not embed: those no indexed unit could make a copy of, by what they share
-with the index (``could_claim``), on the shipped classifier and a real index built in the run."""
+"""Units a scan does not embed: those no indexed unit could make a copy of, by what each of their
+pairs shares (``could_claim``, ``worth_embedding``), on the shipped classifier and a real index
+built in the run."""
 
 from __future__ import annotations
 
@@ -15,15 +16,18 @@ from ipscan.decide.verdict import feature_bounds
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import analyze_file
 from ipscan.index.reader import IndexReader
+from ipscan.match.pair_shares import empty_shares
+from ipscan.match.pair_shares import pair_shares
 from ipscan.match.pairs import decide_pairs
-from ipscan.match.totals import SharedWithIndex
+from ipscan.match.segment_matches import segment_matches
+from ipscan.match.segment_matches import worth_embedding
 from ipscan.match.totals import index_totals
-from ipscan.match.totals import shared_with_index
 from ipscan.records import SourceFile
 from ipscan.records import Verdict
 from ipscan.scan import ScanOptions
 from ipscan.scan import candidate_pairs
 from ipscan.scan import scan_repo
+from ipscan.tuning import COMMON_FANOUT
 from tests.conftest import init_repo
 from tests.conftest import installed_file
 
@@ -74,8 +78,7 @@ def test_a_classifier_that_is_not_linear_gives_no_bound_and_skips_nothing() -> N
     tanh = replace(clf, config={**clf.config, "activation": "tanh"})
     assert tanh.max_probability(np.zeros((1, 15)), np.ones((1, 15))) is None
     unit = analyze_file(SourceFile("seats.py", UNRELATED, "python")).units[0].evidence
-    none = SharedWithIndex(np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(1, bool))
-    assert could_claim([unit], none, tanh).tolist() == [True]
+    assert could_claim([unit], empty_shares(np.zeros(1, bool)), tanh).tolist() == [True]
 
 
 @pytest.fixture(scope="module")
@@ -89,22 +92,36 @@ def analyzed(tiny_index: Path) -> tuple[list[AnalyzedUnit], IndexReader]:
     return units, IndexReader(tiny_index)
 
 
-def test_every_pair_the_classifier_accepts_lies_inside_its_unit_bound(
+def test_every_pair_lies_inside_the_box_of_what_it_shares(
     analyzed: tuple[list[AnalyzedUnit], IndexReader],
 ) -> None:
     units, reader = analyzed
     clf = load_classifier()
     evidence = [au.evidence for au in units]
-    shared = shared_with_index(evidence, reader, index_totals(evidence, [], reader))
-    lo, hi = feature_bounds(evidence, shared, clf.features)
-    assert lo is not None and hi is not None
-    options = ScanOptions(index_dir=reader.index_dir, device="cpu")
-    pairs = candidate_pairs(units, reader, options)  # every unit embedded
-    assert pairs
+    totals = index_totals(evidence, [], reader)
+    assert len(reader.segments) > 1  # a pair's unit id runs over every segment
+    found = [
+        segment_matches(evidence, seg, totals, totals.segment_bounds(i))
+        for i, seg in enumerate(reader.segments)
+    ]
+    digest = np.logical_or.reduce([f.digest_found for f in found])
+    lo0, hi0 = feature_bounds(evidence, empty_shares(digest), clf.features)
+    box = {}
+    for position, (seg, f) in enumerate(zip(reader.segments, found, strict=True)):
+        base = reader.unit_base[position]
+        shares = pair_shares(evidence, f.hits, f.structure, seg.units, COMMON_FANOUT)
+        lo, hi = feature_bounds(evidence, shares.shares, clf.features, shares.query)
+        assert lo is not None and hi is not None
+        for i, (q, u) in enumerate(zip(shares.query, shares.unit, strict=True)):
+            box[(int(q), int(u) + int(base))] = (lo[i], hi[i])
+    assert lo0 is not None and hi0 is not None
+    pairs = candidate_pairs(units, reader, ScanOptions(index_dir=reader.index_dir, device="cpu"))
+    assert pairs  # every unit embedded
     for p in pairs:
         x = np.array([p.evidence.features()[name] for name in clf.features])
-        assert np.all(x >= lo[p.query] - 1e-9) and np.all(x <= hi[p.query] + 1e-9), p
-    wanted = could_claim(evidence, shared, clf)
+        a, b = box.get((p.query, p.unit_id), (lo0[p.query], hi0[p.query]))
+        assert np.all(x >= a - 1e-9) and np.all(x <= b + 1e-9), p
+    wanted = worth_embedding(evidence, reader.segments, found, clf, COMMON_FANOUT)
     accepted = [p for p in decide_pairs(pairs, clf) if p.decision.verdict is not Verdict.SIMILAR]
     assert accepted and all(wanted[p.query] for p in accepted)
     assert not wanted.all()  # the unrelated file's units are not embedded

@@ -30,7 +30,7 @@ import numpy as np
 from ipscan.decide.classifier import Classifier
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.match.align import PairAlignment
-from ipscan.match.totals import SharedWithIndex
+from ipscan.match.pair_shares import Shares
 from ipscan.records import Reason
 from ipscan.records import Verdict
 from ipscan.tuning import BOILERPLATE_SHARE
@@ -199,38 +199,54 @@ _ROUNDING = 1e-4
 
 
 def could_claim(
-    units: Sequence[UnitEvidence], shared: SharedWithIndex, clf: Classifier
+    units: Sequence[UnitEvidence],
+    shared: Shares,
+    clf: Classifier,
+    owners: np.ndarray | None = None,
 ) -> np.ndarray:
-    """For each scanned unit, whether any pair it makes could reach ``clf``'s threshold, given
-    only what it shares with the index (``shared_with_index``): the largest P(copy) over every
-    cosine, indexed unit and alignment those shared hashes allow. All True where no such bound
-    is known: a non-linear classifier, or a feature this function does not know.
+    """For each row of ``shared`` (what one pair of the unit at that row's position in
+    ``owners``, or of the row's own unit, shares), whether that pair could reach ``clf``'s
+    threshold: the largest P(copy) over every cosine and alignment
+    those shares allow, and every indexed unit where the row does not name one. All True where
+    no such bound is known: a non-linear classifier, or a feature this function does not know.
 
-    A unit that cannot reach the threshold with any indexed unit comes to no verdict but
-    ``similar`` (``--explain``): a scan need not embed it."""
-    lo, hi = feature_bounds(units, shared, clf.features)
+    A unit none of whose pairs can reach the threshold comes to no verdict but ``similar``
+    (``--explain``): a scan need not embed it (``ipscan.match.pair_shares``)."""
+    lo, hi = feature_bounds(units, shared, clf.features, owners)
     best = None if lo is None or hi is None else clf.max_probability(lo, hi)
     if best is None:
-        return np.ones(len(units), dtype=bool)
+        return np.ones(len(shared.digest), dtype=bool)
     return np.asarray(best >= clf.threshold, dtype=bool)
 
 
 def feature_bounds(
-    units: Sequence[UnitEvidence], shared: SharedWithIndex, names: Sequence[str]
+    units: Sequence[UnitEvidence],
+    shared: Shares,
+    names: Sequence[str],
+    owners: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(lower, upper) bound of each named feature (``PairEvidence.features``) of any pair of
-    each unit; (None, None) when a name is not known here."""
-    n = len(units)
+    """(lower, upper) bound of each named feature (``PairEvidence.features``) of a pair that
+    shares what a row of ``shared`` says, of the unit at the row's position in ``owners`` (None:
+    row i is ``units[i]``'s); (None, None) when a name is not known here."""
+    n = len(shared.digest)
     q_tokens = np.array([u.n_tokens for u in units], dtype=np.float64)
     q_fps = np.array([len(np.unique(u.hashes)) for u in units], dtype=np.float64)
     q_struct = np.array([len(u.structure) for u in units], dtype=np.float64)
     s_tokens = np.array([u.structure_tokens for u in units], dtype=np.float64)
+    if owners is not None:
+        q_tokens, q_fps, q_struct, s_tokens = (
+            a[owners] for a in (q_tokens, q_fps, q_struct, s_tokens)
+        )
     fps = shared.fingerprints.astype(np.float64)  # a pair shares at most these
     any_fp = (fps > 0).astype(np.float64)  # no shared fingerprint: no alignment at all
     q_contain = np.minimum(fps / _expected_fps(q_fps, q_tokens), 1.0)
     structure_share = shared.structure / _expected_structure(q_struct, s_tokens)
     structure = np.maximum(np.minimum(structure_share, 1.0), q_contain)
     zero, one = np.zeros(n), np.ones(n)
+    source = (one, np.full(n, float(_MAX_SOURCE_TOKENS)))
+    if shared.source_tokens is not None:
+        source = (shared.source_tokens, shared.source_tokens)
+    common = (zero, any_fp) if shared.common_share is None else (shared.common_share,) * 2
     bounds = {
         "digest_equal": (zero, shared.digest.astype(np.float64)),
         "cosine": (-_MAX_COSINE * one, _MAX_COSINE * one),
@@ -241,9 +257,9 @@ def feature_bounds(
         "region_coverage": (zero, any_fp),
         "query_containment": (zero, q_contain),
         "source_containment": (zero, any_fp),
-        "common_share": (zero, any_fp),
+        "common_share": common,
         "query_tokens": (q_tokens, q_tokens),
-        "source_tokens": (one, np.full(n, float(_MAX_SOURCE_TOKENS))),
+        "source_tokens": source,
         "weighted_containment": (zero, q_contain * np.log1p(fps)),
         "weighted_region": (zero, any_fp * np.log1p(q_tokens)),
         "structure_containment": (zero, np.minimum(structure, 1.0)),

@@ -26,7 +26,6 @@ from ipscan.match.bounds import hash_bounds
 from ipscan.match.digest import query_digests
 from ipscan.match.structure import structure_hashes
 from ipscan.match.verbatim import same_file_rows
-from ipscan.match.winnow import max_posting_fanout
 from ipscan.match.winnow import query_hashes
 
 
@@ -112,50 +111,3 @@ def _count(bounds: Bounds) -> np.ndarray:
     """How many rows each looked-up hash has."""
     lo, hi = bounds
     return (hi - lo).astype(np.int64)
-
-
-@dataclass(frozen=True)
-class SharedWithIndex:
-    """Per query unit: what it shares with the index that a pair's evidence is made of."""
-
-    fingerprints: np.ndarray  # distinct winnowing fingerprints posted, under the boilerplate cut
-    structure: np.ndarray  # distinct structure fingerprints posted, under that cut
-    digest: np.ndarray  # bool: its digest is an indexed unit's
-
-
-def shared_with_index(
-    units: Sequence[UnitEvidence], reader: IndexReader, totals: IndexTotals
-) -> SharedWithIndex:
-    """What each query unit shares with the whole index, counted as ``find_hits`` and
-    ``structure_shared`` count (boilerplate cut by ``max_posting_fanout``): no pair of the unit
-    shares more than that."""
-    n = len(units)
-    fps, structure, digests = query_hashes(units), structure_hashes(units), query_digests(units)
-    if not n or not reader.segments:
-        return SharedWithIndex(np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, bool))
-    if totals.unit_fps is None or totals.structure is None or totals.digests is None:
-        seg = reader.segments[0]  # one segment: its counts are the totals
-        fp_counts = _count(hash_bounds(_hashes(seg, layout.POSTINGS, seg.postings), fps))
-        structure_postings = _hashes(seg, layout.STRUCTURE_POSTINGS, seg.structure_postings)
-        st_counts = _count(hash_bounds(structure_postings, structure))
-        digest_counts = _count(hash_bounds(seg.digest_index["digest"], digests))
-        reader.done_with(seg)
-    else:
-        fp_counts, st_counts, digest_counts = totals.unit_fps, totals.structure, totals.digests
-    cut = max_posting_fanout(totals.n_units)
-    return SharedWithIndex(
-        _distinct_per_unit(
-            [len(u.hashes) for u in units], fps, (fp_counts > 0) & (fp_counts <= cut)
-        ),
-        _distinct_per_unit(
-            [len(u.structure) for u in units], structure, (st_counts > 0) & (st_counts <= cut)
-        ),
-        np.asarray(digest_counts > 0, dtype=bool),
-    )
-
-
-def _distinct_per_unit(sizes: Sequence[int], hashes: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """How many distinct ``hashes`` each unit (``sizes``: its hashes, in order) has ``kept``."""
-    owners = np.repeat(np.arange(len(sizes)), sizes)[kept]
-    pairs = np.unique(np.stack([owners.astype(np.uint64), hashes[kept]]), axis=1)
-    return np.bincount(pairs[0].astype(np.int64), minlength=len(sizes)).astype(np.int64)

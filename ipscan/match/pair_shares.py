@@ -1,0 +1,98 @@
+"""What each pair that shares a hash shares, counted before any unit is embedded.
+
+A scan embeds only the units that could reach the classifier's threshold with some indexed unit
+(``ipscan.decide.verdict.could_claim``). The fingerprint matchers run first, so every pair that
+shares a winnowing or structure fingerprint is known with the counts ``gather_pairs`` will give
+it: its distinct shared fingerprints, its structure fingerprints, whether the digests are equal,
+the indexed unit's size and the share of its hits that are common. Only the cosine and the
+alignment are left open. Any other pair of a unit shares nothing, so it is bounded by the
+unit's empty box (``empty_shares``). Counted per pair, four units in ten that a bound from the
+unit's totals over the whole index would embed are left out (a large tree's scan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ipscan.extract.fingerprint import UnitEvidence
+from ipscan.match.digest import query_digests
+from ipscan.match.structure import SharedCounts
+from ipscan.match.winnow import FingerprintHits
+from ipscan.match.winnow import query_hashes
+
+_LOW = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Per row (a unit's pairs at large, or one pair): what a pair shares, at most."""
+
+    fingerprints: np.ndarray  # distinct winnowing fingerprints shared (boilerplate cut)
+    structure: np.ndarray  # distinct structure fingerprints shared (boilerplate cut)
+    digest: np.ndarray  # bool: the digests may be equal
+    # Known exactly for one pair; None: any indexed unit's size, any common share.
+    source_tokens: np.ndarray | None = None
+    common_share: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class PairShares:
+    """The pairs of one segment that share a fingerprint: their query unit and their shares."""
+
+    query: np.ndarray  # int64, the pair's query position
+    unit: np.ndarray  # int64, the pair's indexed unit (the segment's id)
+    shares: Shares
+
+
+def empty_shares(digest: np.ndarray) -> Shares:
+    """The shares of a pair that shares no fingerprint: ``digest`` per unit says whether its
+    digest is an indexed unit's (a unit whose every hash is boilerplate can still be one)."""
+    n = len(digest)
+    return Shares(np.zeros(n, np.int64), np.zeros(n, np.int64), np.asarray(digest, dtype=bool))
+
+
+def pair_shares(
+    queries: Sequence[UnitEvidence],
+    hits: FingerprintHits,
+    structure: SharedCounts,
+    units: np.ndarray,
+    common_fanout: int,
+) -> PairShares:
+    """Every (query, indexed unit) pair of one segment in ``hits`` or ``structure``, with what
+    ``gather_pairs`` will count for it; ``units`` is the segment's unit table."""
+    hit_keys = hits.query_unit.astype(np.int64) << 32 | hits.source_unit.astype(np.int64)
+    keys = np.union1d(hit_keys, structure.keys)
+    at = np.searchsorted(keys, hit_keys)
+    n = len(keys)
+    # Distinct shared hashes per pair: one (pair, hash) counted once, as ``align_pair`` does.
+    flat = query_hashes(queries)
+    starts = np.cumsum([0, *(len(q.hashes) for q in queries)])[:-1]
+    hashes = flat[starts[hits.query_unit] + hits.query_fp] if len(at) else flat[:0]
+    order = np.lexsort((hashes, at))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (at[order][1:] != at[order][:-1]) | (hashes[order][1:] != hashes[order][:-1])
+    fingerprints = np.bincount(at[order][first], minlength=n).astype(np.int64)
+    rows = np.bincount(at, minlength=n)
+    common = np.bincount(at, weights=(hits.fanout >= common_fanout).astype(np.float64), minlength=n)
+    shared_structure = np.zeros(n, dtype=np.int64)
+    shared_structure[np.searchsorted(keys, structure.keys)] = structure.counts
+    query = (keys >> 32).astype(np.int64)
+    uid = (keys & _LOW).astype(np.int64)
+    table = units[uid] if n else units[:0]
+    digest = (query_digests(queries)[query] == table["digest"]) & (
+        np.array([q.n_tokens for q in queries], dtype=np.int64)[query] == table["n_tokens"]
+    )
+    return PairShares(
+        query,
+        uid,
+        Shares(
+            fingerprints,
+            shared_structure,
+            np.asarray(digest, dtype=bool),
+            source_tokens=table["n_tokens"].astype(np.float64),
+            common_share=np.where(rows > 0, common / np.maximum(rows, 1), 0.0),
+        ),
+    )
