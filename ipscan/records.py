@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,11 @@ class UnitKind(StrEnum):
     TOP_LEVEL = "top-level"
 
 
-@dataclass(frozen=True)
-class Token:
-    """One normalized token: identifiers become ID, literals LIT; keywords and operators stay."""
+class Token(NamedTuple):
+    """One normalized token: identifiers become ID, literals LIT; keywords and operators stay.
+
+    A named tuple, not a frozen dataclass: a file's tokens are made by the hundred thousand,
+    and a tuple is made in under half the time."""
 
     text: str
     line: int
