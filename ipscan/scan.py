@@ -54,11 +54,14 @@ from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
 from ipscan.match.embed import embed_candidates
 from ipscan.match.near_file import near_by_segment
+from ipscan.match.pair_shares import PairShares
+from ipscan.match.pair_shares import pair_shares
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import best_per_pair
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.pairs import gather_pairs
 from ipscan.match.segment_matches import SegmentMatches
+from ipscan.match.segment_matches import decidable
 from ipscan.match.segment_matches import segment_matches
 from ipscan.match.segment_matches import worth_embedding
 from ipscan.match.stored_vectors import identical_by_segment
@@ -378,7 +381,7 @@ def candidate_pairs(
     take the vector of another (a variant of a unit reads as the unit to the encoder).
     ``claims_by``: only queries with a pair that could reach this classifier's threshold, by
     what the fingerprint matchers found (``worth_embedding``), are embedded and looked up by
-    vector."""
+    vector, and only pairs that can come to a verdict with it are returned (``decidable``)."""
     evidence = [au.evidence for au in queries]
     if totals is None:
         totals = index_totals(evidence, [], reader)
@@ -387,11 +390,17 @@ def candidate_pairs(
     for position, seg in enumerate(reader.segments):
         matches.append(segment_matches(evidence, seg, totals, totals.segment_bounds(position)))
         reader.done_with(seg)
+    shares = None
+    if claims_by is not None:
+        shares = [
+            pair_shares(evidence, found.hits, found.structure, seg.units, common_fanout)
+            for seg, found in zip(reader.segments, matches, strict=True)
+        ]
     query_vectors, rows = None, None
     if options.embeddings and queries and reader.n_units:
         wanted = None
-        if claims_by is not None:
-            wanted = worth_embedding(evidence, reader.segments, matches, claims_by, common_fanout)
+        if claims_by is not None and shares is not None:
+            wanted = worth_embedding(evidence, shares, matches, claims_by)
             rows = np.nonzero(wanted)[0]
             for i, of in (same_as or {}).items():
                 wanted[of] |= wanted[i]  # a variant's vector is its unit's
@@ -402,7 +411,10 @@ def candidate_pairs(
     out: list[PairCandidate] = []
     for position, (seg, found) in enumerate(zip(reader.segments, matches, strict=True)):
         base = reader.unit_base[position]
-        pairs = _segment_pairs(queries, seg, found, query_vectors, exact, common_fanout, rows)
+        judged = None if shares is None or claims_by is None else (shares[position], claims_by)
+        pairs = _segment_pairs(
+            queries, seg, found, query_vectors, exact, common_fanout, rows, judged
+        )
         out += [replace(p, unit_id=p.unit_id + int(base)) for p in pairs] if base else pairs
         reader.done_with(seg)
     return out
@@ -450,16 +462,25 @@ def _segment_pairs(
     exact: bool = False,
     common_fanout: int = COMMON_FANOUT,
     rows: np.ndarray | None = None,
+    judged: tuple[PairShares, Classifier] | None = None,
 ) -> list[PairCandidate]:
     """The pairs of ``seg``: what the fingerprint matchers ``found`` there, and the nearest
     units by vector of the queries in ``rows`` (None: all); ``common_fanout``: from how many
-    postings a shared fingerprint is common (``gather_pairs``)."""
+    postings a shared fingerprint is common (``gather_pairs``). ``judged``: the segment's
+    ``pair_shares`` and a classifier; only the pairs that can come to a verdict with it are
+    gathered (``decidable``)."""
     candidates = list(found.candidates)
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):
         store = seg.exact_store if exact else seg.vector_store
         candidates += embed_candidates(query_vectors, store, rows=rows)
         source_vectors = {uid: store.vector(uid) for uid in sorted({c.unit_id for c in candidates})}
+    if judged is not None:
+        evidence = [au.evidence for au in queries]
+        shares, clf = judged
+        candidates = decidable(
+            candidates, evidence, shares, seg.units, query_vectors, source_vectors, clf
+        )
     return gather_pairs(
         queries,
         candidates,

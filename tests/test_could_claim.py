@@ -18,6 +18,7 @@ from ipscan.extract.analyze import analyze_file
 from ipscan.index.reader import IndexReader
 from ipscan.match.pair_shares import empty_shares
 from ipscan.match.pair_shares import pair_shares
+from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import decide_pairs
 from ipscan.match.segment_matches import segment_matches
 from ipscan.match.segment_matches import worth_embedding
@@ -107,12 +108,15 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
     digest = np.logical_or.reduce([f.digest_found for f in found])
     lo0, hi0 = feature_bounds(evidence, empty_shares(digest), clf.features)
     box = {}
-    for position, (seg, f) in enumerate(zip(reader.segments, found, strict=True)):
+    shares = [
+        pair_shares(evidence, f.hits, f.structure, seg.units, COMMON_FANOUT)
+        for seg, f in zip(reader.segments, found, strict=True)
+    ]
+    for position, shares_here in enumerate(shares):
         base = reader.unit_base[position]
-        shares = pair_shares(evidence, f.hits, f.structure, seg.units, COMMON_FANOUT)
-        lo, hi = feature_bounds(evidence, shares.shares, clf.features, shares.query)
+        lo, hi = feature_bounds(evidence, shares_here.shares, clf.features, shares_here.query)
         assert lo is not None and hi is not None
-        for i, (q, u) in enumerate(zip(shares.query, shares.unit, strict=True)):
+        for i, (q, u) in enumerate(zip(shares_here.query, shares_here.unit, strict=True)):
             box[(int(q), int(u) + int(base))] = (lo[i], hi[i])
     assert lo0 is not None and hi0 is not None
     pairs = candidate_pairs(units, reader, ScanOptions(index_dir=reader.index_dir, device="cpu"))
@@ -121,7 +125,7 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
         x = np.array([p.evidence.features()[name] for name in clf.features])
         a, b = box.get((p.query, p.unit_id), (lo0[p.query], hi0[p.query]))
         assert np.all(x >= a - 1e-9) and np.all(x <= b + 1e-9), p
-    wanted = worth_embedding(evidence, reader.segments, found, clf, COMMON_FANOUT)
+    wanted = worth_embedding(evidence, shares, found, clf)
     accepted = [p for p in decide_pairs(pairs, clf) if p.decision.verdict is not Verdict.SIMILAR]
     assert accepted and all(wanted[p.query] for p in accepted)
     assert not wanted.all()  # the unrelated file's units are not embedded
@@ -142,3 +146,23 @@ def test_a_scan_finds_the_same_with_and_without_every_unit_embedded(
         if f.verdict is not Verdict.SIMILAR
     ]
     assert key == want
+
+
+def test_pairs_that_cannot_come_to_a_verdict_are_not_gathered(
+    analyzed: tuple[list[AnalyzedUnit], IndexReader],
+) -> None:
+    units, reader = analyzed
+    clf = load_classifier()
+    options = ScanOptions(index_dir=reader.index_dir, device="cpu")
+    every = candidate_pairs(units, reader, options)
+    judged = candidate_pairs(units, reader, options, claims_by=clf)
+    assert 0 < len(judged) < len(every)
+
+    def claims(pairs: list[PairCandidate]) -> set[tuple[int, int, str, float]]:
+        return {
+            (p.query, p.unit_id, p.decision.verdict.value, p.decision.probability)
+            for p in decide_pairs(pairs, clf)
+            if p.decision.verdict is not Verdict.SIMILAR
+        }
+
+    assert claims(every) and claims(judged) == claims(every)

@@ -247,9 +247,12 @@ def feature_bounds(
     if shared.source_tokens is not None:
         source = (shared.source_tokens, shared.source_tokens)
     common = (zero, any_fp) if shared.common_share is None else (shared.common_share,) * 2
+    cosine = (-_MAX_COSINE * one, _MAX_COSINE * one)
+    if shared.cosine is not None:
+        cosine = (shared.cosine, shared.cosine)
     bounds = {
         "digest_equal": (zero, shared.digest.astype(np.float64)),
-        "cosine": (-_MAX_COSINE * one, _MAX_COSINE * one),
+        "cosine": cosine,
         "matched_tokens": (zero, q_tokens * any_fp),
         "shared_fingerprints": (zero, fps),
         "query_coverage": (zero, any_fp),

@@ -33,9 +33,10 @@ class Shares:
     fingerprints: np.ndarray  # distinct winnowing fingerprints shared (boilerplate cut)
     structure: np.ndarray  # distinct structure fingerprints shared (boilerplate cut)
     digest: np.ndarray  # bool: the digests may be equal
-    # Known exactly for one pair; None: any indexed unit's size, any common share.
+    # Known exactly for one pair; None: any indexed unit's size, common share or cosine.
     source_tokens: np.ndarray | None = None
     common_share: np.ndarray | None = None
+    cosine: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,57 @@ def pair_shares(
     query = (keys >> 32).astype(np.int64)
     uid = (keys & _LOW).astype(np.int64)
     table = units[uid] if n else units[:0]
-    digest = (query_digests(queries)[query] == table["digest"]) & (
-        np.array([q.n_tokens for q in queries], dtype=np.int64)[query] == table["n_tokens"]
-    )
     return PairShares(
         query,
         uid,
         Shares(
             fingerprints,
             shared_structure,
-            np.asarray(digest, dtype=bool),
+            _digest_equal(queries, query, table),
             source_tokens=table["n_tokens"].astype(np.float64),
             common_share=np.where(rows > 0, common / np.maximum(rows, 1), 0.0),
         ),
     )
+
+
+def shares_of(
+    found: PairShares,
+    queries: Sequence[UnitEvidence],
+    query: np.ndarray,
+    unit: np.ndarray,
+    units: np.ndarray,
+    cosine: np.ndarray,
+) -> Shares:
+    """The shares of the pairs (``query``, ``unit``) of the segment ``found`` was counted in
+    (``units``: its unit table), each with its ``cosine``: ``found``'s counts where it holds the
+    pair, none shared otherwise (a pair only the vector matcher proposed)."""
+    keys = found.query << 32 | found.unit
+    wanted = np.asarray(query, dtype=np.int64) << 32 | np.asarray(unit, dtype=np.int64)
+    n = len(wanted)
+    fps, structure, common = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
+    if len(keys):
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        held = keys[at] == wanted
+        fps[held] = found.shares.fingerprints[at[held]]
+        structure[held] = found.shares.structure[at[held]]
+        if found.shares.common_share is not None:
+            common[held] = found.shares.common_share[at[held]]
+    table = units[np.asarray(unit, dtype=np.int64)] if n else units[:0]
+    return Shares(
+        fps,
+        structure,
+        _digest_equal(queries, np.asarray(query, dtype=np.int64), table),
+        source_tokens=table["n_tokens"].astype(np.float64),
+        common_share=common,
+        cosine=np.asarray(cosine, dtype=np.float64),
+    )
+
+
+def _digest_equal(
+    queries: Sequence[UnitEvidence], query: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """Whether each pair's digests are equal, as ``gather_pairs`` compares them."""
+    same = (query_digests(queries)[query] == table["digest"]) & (
+        np.array([q.n_tokens for q in queries], dtype=np.int64)[query] == table["n_tokens"]
+    )
+    return np.asarray(same, dtype=bool)

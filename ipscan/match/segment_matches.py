@@ -8,6 +8,7 @@ up by vector (``worth_embedding``); the vector matcher and the pairs' evidence c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,8 +22,9 @@ from ipscan.index.segment import Segment
 from ipscan.match.bounds import hash_bounds
 from ipscan.match.digest import match_digests
 from ipscan.match.digest import query_digests
+from ipscan.match.pair_shares import PairShares
 from ipscan.match.pair_shares import empty_shares
-from ipscan.match.pair_shares import pair_shares
+from ipscan.match.pair_shares import shares_of
 from ipscan.match.structure import SharedCounts
 from ipscan.match.structure import structure_candidates
 from ipscan.match.structure import structure_shared
@@ -32,6 +34,7 @@ from ipscan.match.winnow import FingerprintHits
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import winnow_candidates
 from ipscan.records import Candidate
+from ipscan.tuning import EMBED_SIMILAR_COSINE
 
 
 @dataclass(frozen=True)
@@ -82,22 +85,54 @@ def segment_matches(
 
 def worth_embedding(
     evidence: Sequence[UnitEvidence],
-    segments: Sequence[Segment],
+    shares: Sequence[PairShares],
     matches: Sequence[SegmentMatches],
     clf: Classifier,
-    common_fanout: int,
 ) -> np.ndarray:
     """For each scanned unit, whether any pair it makes could reach ``clf``'s threshold: a pair
-    that shares fingerprints, by what it shares (``pair_shares``), or any other indexed unit,
-    by the unit's empty shares. A unit that cannot comes to no verdict but ``similar``."""
+    that shares fingerprints, by what it shares (``shares``: each segment's ``pair_shares``), or
+    any other indexed unit, by the unit's empty shares. A unit that cannot comes to no verdict
+    but ``similar``."""
     n = len(evidence)
     digest = np.zeros(n, dtype=bool)
     wanted = np.zeros(n, dtype=bool)
-    for seg, found in zip(segments, matches, strict=True):
+    for pairs, found in zip(shares, matches, strict=True):
         digest |= found.digest_found
-        pairs = pair_shares(evidence, found.hits, found.structure, seg.units, common_fanout)
         if len(pairs.query):
             claims = could_claim(evidence, pairs.shares, clf, pairs.query)
             wanted[pairs.query[claims]] = True
     out: np.ndarray = wanted | could_claim(evidence, empty_shares(digest), clf)
     return out
+
+
+def decidable(
+    candidates: Sequence[Candidate],
+    evidence: Sequence[UnitEvidence],
+    shares: PairShares,
+    units: np.ndarray,
+    query_vectors: np.ndarray | None,
+    source_vectors: Mapping[int, np.ndarray],
+    clf: Classifier,
+) -> list[Candidate]:
+    """The candidates of the pairs that can come to a verdict: ``clf``'s threshold within reach
+    of what the pair shares (``shares``, counted in the segment whose unit table is ``units``)
+    at its cosine, or a cosine that makes it ``similar``. Gathering the evidence of the others
+    (most pairs of a large tree) would end in no verdict."""
+    keys = sorted({(c.query, c.unit_id) for c in candidates})
+    if not keys:
+        return []
+    query = np.array([q for q, _ in keys], dtype=np.int64)
+    unit = np.array([u for _, u in keys], dtype=np.int64)
+    # The cosine ``gather_pairs`` computes, to the bit.
+    cosine = np.array(
+        [
+            float(np.dot(query_vectors[q], source_vectors[u]))
+            if query_vectors is not None and u in source_vectors
+            else 0.0
+            for q, u in keys
+        ]
+    )
+    pairs = shares_of(shares, evidence, query, unit, units, cosine)
+    keep = could_claim(evidence, pairs, clf, query) | (cosine >= EMBED_SIMILAR_COSINE)
+    kept = {key for key, ok in zip(keys, keep.tolist(), strict=True) if ok}
+    return [c for c in candidates if (c.query, c.unit_id) in kept]
