@@ -9,6 +9,8 @@ from textwrap import dedent
 import pytest
 
 from ipscan.extract.languages import LANGUAGES
+from ipscan.extract.languages import get_language
+from ipscan.extract.languages import get_parser
 from ipscan.extract.parse import WINDOW_LINES
 from ipscan.extract.parse import parse_source
 from ipscan.records import ParsedFile
@@ -318,6 +320,26 @@ def test_sample_units(language: str) -> None:
     for unit in parsed.units:
         assert unit.path == "x"
         assert unit.language == language
+
+
+@pytest.mark.parametrize("language", ALL)
+def test_token_lines_are_the_rows_tree_sitter_gives(language: str) -> None:
+    # Lines come from each token's start byte; they must be the rows the parser reports, with
+    # CRLF and lone CR line ends and multi-byte characters before the tokens.
+    text, _ = SAMPLES[language]
+    for variant in (text, text.replace("\n", "\r\n"), "\r".join(text.split("\n", 2)), "é\n" + text):
+        spec = get_language(language)
+        data = variant.encode("utf-8")
+        root = get_parser(spec.name).parse(data).root_node
+        rows = {}
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            rows.setdefault(node.start_byte, node.start_point[0] + 1)
+            stack.extend(node.children)
+        parsed = parse(language, variant)
+        assert parsed.tokens
+        assert all(t.line == rows[t.start_byte] for t in parsed.tokens)
 
 
 @pytest.mark.parametrize("language", ALL)

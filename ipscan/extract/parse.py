@@ -57,7 +57,7 @@ def parse_source(file: SourceFile) -> ParsedFile:
     if not data.strip():
         return ParsedFile(file, (), (), False)
     root = get_parser(spec.name).parse(data).root_node
-    tokens, func_starts = tokenize(root, spec)
+    tokens, func_starts = tokenize(root, spec, data)
     units = _UnitBuilder(file, spec, data, func_starts).build(root)
     return ParsedFile(file, units, tokens, root.has_error)
 

@@ -13,6 +13,7 @@ childless ERROR nodes. Trailing commas are kept.
 
 from __future__ import annotations
 
+import numpy as np
 from tree_sitter import Node
 
 from ipscan.extract.languages.base import LanguageSpec
@@ -25,22 +26,27 @@ _MIN_EXPRESSION_FUNCTION_LINES = 3
 _DROPPED = frozenset({";", "\n"})
 
 
-def tokenize(root: Node, spec: LanguageSpec) -> tuple[tuple[Token, ...], list[int]]:
+def tokenize(root: Node, spec: LanguageSpec, data: bytes) -> tuple[tuple[Token, ...], list[int]]:
     """The normalized tokens under ``root``, and the start bytes of functions that count.
 
     A function counts when it has a body and, if it is an expression function, spans at least
-    ``_MIN_EXPRESSION_FUNCTION_LINES`` lines. Walks with one TreeCursor: no recursion.
+    ``_MIN_EXPRESSION_FUNCTION_LINES`` lines. Walks with one TreeCursor: no recursion. ``data``
+    are the parsed bytes: each token's line is found from its start byte in one pass over all
+    tokens, not asked of every node.
     """
     identifiers = spec.identifier_types
     literals = spec.literal_types
     skipped = spec.comment_types | spec.skip_types
     functions = spec.function_types
     expression_functions = spec.expression_function_types
-    tokens: list[Token] = []
-    add = tokens.append
+    # The tokens as columns, made into Token tuples at the end (cheaper than one at a time).
+    kinds: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
     func_starts: list[int] = []
     if root.child_count == 0:
         return (), func_starts
+    add_kind, add_start, add_end = kinds.append, starts.append, ends.append
     cursor = root.walk()
     while True:
         node = cursor.node
@@ -50,7 +56,9 @@ def tokenize(root: Node, spec: LanguageSpec) -> tuple[tuple[Token, ...], list[in
             start = node.start_byte
             end = node.end_byte
             if end > start:
-                add(Token("LIT" if kind in literals else "ID", node.start_point[0] + 1, start, end))
+                add_kind("LIT" if kind in literals else "ID")
+                add_start(start)
+                add_end(end)
         elif kind not in skipped:
             if kind in functions and _counts(node, kind in expression_functions):
                 func_starts.append(node.start_byte)
@@ -59,10 +67,21 @@ def tokenize(root: Node, spec: LanguageSpec) -> tuple[tuple[Token, ...], list[in
             start = node.start_byte
             end = node.end_byte
             if end > start and kind not in _DROPPED and kind != "ERROR":
-                add(Token(kind, node.start_point[0] + 1, start, end))
+                add_kind(kind)
+                add_start(start)
+                add_end(end)
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
-                return tuple(tokens), func_starts
+                lines = [row + 1 for row in _rows(data, starts)]
+                return tuple(map(Token, kinds, lines, starts, ends)), func_starts
+
+
+def _rows(data: bytes, starts: list[int]) -> list[int]:
+    """The 0-based row of each byte offset in ``starts``, as tree-sitter counts rows (by
+    newline bytes)."""
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    rows: list[int] = np.searchsorted(newlines, np.asarray(starts, dtype=np.int64)).tolist()
+    return rows
 
 
 def _counts(node: Node, expression: bool) -> bool:
