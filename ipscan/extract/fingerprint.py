@@ -71,7 +71,16 @@ def token_id(text: str) -> int:
 
 def token_ids(tokens: Sequence[Token]) -> np.ndarray:
     """The token ids of a normalized token stream as a uint64 array."""
-    return np.fromiter((token_id(t.text) for t in tokens), dtype=np.uint64, count=len(tokens))
+    return _ids_of([t.text for t in tokens])
+
+
+def _ids_of(texts: Sequence[str]) -> np.ndarray:
+    """``token_id`` of each text, as a uint64 array."""
+    get = _token_ids.get
+    ids = [get(text) for text in texts]
+    if None in ids:  # texts not seen yet in this process: once each
+        ids = [token_id(text) for text in texts]
+    return np.array(ids, dtype=np.uint64)
 
 
 def kgram_hashes(ids: np.ndarray, k: int = K) -> np.ndarray:
@@ -98,7 +107,11 @@ def winnow(hashes: np.ndarray, w: int = W) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if n <= w:
         return np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
-    windows = np.lib.stride_tricks.sliding_window_view(hashes, w)
+    # Every window of w as a strided view (what sliding_window_view makes, without its checks,
+    # which cost more than the windows themselves for one unit's few hundred k-grams).
+    hashes = np.ascontiguousarray(hashes)
+    step = hashes.strides[0]
+    windows = np.lib.stride_tricks.as_strided(hashes, (n - w + 1, w), (step, step), writeable=False)
     # Rightmost minimum of each window, as the paper prescribes, so runs of equal minima pick once.
     rightmost = w - 1 - np.argmin(windows[:, ::-1], axis=1)
     positions = np.arange(n - w + 1) + rightmost
@@ -129,24 +142,28 @@ class UnitEvidence:
 
 def normalized_digest(tokens: Sequence[Token]) -> bytes:
     """sha256 over the normalized token texts: equal for copies that differ only in names/format."""
-    return hashlib.sha256("\x1f".join(t.text for t in tokens).encode()).digest()
+    return _digest_of([t.text for t in tokens])
+
+
+def _digest_of(texts: Sequence[str]) -> bytes:
+    return hashlib.sha256("\x1f".join(texts).encode()).digest()
 
 
 def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEvidence:
     """Digest and winnowing fingerprints for one unit's normalized tokens."""
-    ids = token_ids(tokens)
-    hashes = kgram_hashes(ids, k)
+    texts = [t.text for t in tokens]
+    hashes = kgram_hashes(_ids_of(texts), k)
     pos = winnow(hashes, w)
     if len(pos):
-        data = np.fromiter((t.text in DATA_TOKENS for t in tokens), dtype=bool, count=len(tokens))
+        data = np.array([text in DATA_TOKENS for text in texts], dtype=bool)
         pos = pos[~all_of(data, pos, k)]
-    lines = np.fromiter((t.line for t in tokens), dtype=np.int64, count=len(tokens))
-    structure, structure_tokens = structure_fingerprints(tokens)
+    lines = np.array([t.line for t in tokens], dtype=np.int64)
+    structure, structure_tokens = _structure_fingerprints(texts)
     return UnitEvidence(
         structure=structure,
         structure_tokens=structure_tokens,
         n_tokens=len(tokens),
-        digest=normalized_digest(tokens),
+        digest=_digest_of(texts),
         hashes=hashes[pos],
         token_pos=pos,
         start_lines=lines[pos] if len(pos) else pos,
@@ -157,16 +174,19 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
 def structure_fingerprints(tokens: Sequence[Token]) -> tuple[np.ndarray, int]:
     """Distinct winnowed fingerprints of the tokens left when control flow is taken out, and
     how many tokens are left."""
+    return _structure_fingerprints([t.text for t in tokens])
+
+
+def _structure_fingerprints(texts: Sequence[str]) -> tuple[np.ndarray, int]:
     kept = [
-        "CMP" if t.text in STRUCTURE_COMPARISONS else t.text
-        for t in tokens
-        if t.text not in STRUCTURE_DROPPED
+        "CMP" if text in STRUCTURE_COMPARISONS else text
+        for text in texts
+        if text not in STRUCTURE_DROPPED
     ]
-    ids = np.fromiter((token_id(text) for text in kept), dtype=np.uint64, count=len(kept))
-    hashes = kgram_hashes(ids, STRUCTURE_K)
+    hashes = kgram_hashes(_ids_of(kept), STRUCTURE_K)
     pos = winnow(hashes, STRUCTURE_W)
     if len(pos):
-        data = np.fromiter((text in DATA_TOKENS for text in kept), dtype=bool, count=len(kept))
+        data = np.array([text in DATA_TOKENS for text in kept], dtype=bool)
         pos = pos[~all_of(data, pos, STRUCTURE_K)]
     # Salted, so a structure fingerprint never equals a fingerprint of the main channel.
     return distinct(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001)), len(kept)

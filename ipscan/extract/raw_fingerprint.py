@@ -116,14 +116,10 @@ def raw_token_texts(tokens: Sequence[Token], data: bytes, scheme: int = RAW_SCHE
 def _ids(texts: Sequence[str]) -> np.ndarray:
     # Raw texts are too many and varied for a process-wide cache; one per file is enough.
     seen: dict[str, int] = {}
-    ids = np.empty(len(texts), dtype=np.uint64)
-    for i, text in enumerate(texts):
-        tid = seen.get(text)
-        if tid is None:
-            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
-            tid = seen[text] = int.from_bytes(digest.digest(), "little")
-        ids[i] = tid
-    return ids
+    for text in set(texts):
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
+        seen[text] = int.from_bytes(digest.digest(), "little")
+    return np.array([seen[text] for text in texts], dtype=np.uint64)
 
 
 def text_digest(text: str) -> int:
@@ -164,7 +160,7 @@ def _without_filler(
     continue the step of the two before them in one run of data (``0x21, 0x22, 0x23``: a range
     of code points, an enum's values, 0..51). Only runs of RAW_K data tokens or more are read
     token by token: most files have none."""
-    data = np.fromiter((tokens[i].text in DATA_TOKENS for i in kept), dtype=bool, count=len(kept))
+    data = np.array([tokens[i].text in DATA_TOKENS for i in kept], dtype=bool)
     if not all_of(data, pos, RAW_K).any():
         return pos
     filler = data.copy()
@@ -202,7 +198,7 @@ def file_evidence(
     pos = winnow(hashes, RAW_W)
     if scheme >= 3 and len(pos):
         pos = _without_filler(pos, tokens, kept, texts)
-    lines = np.fromiter((tokens[i].line for i in kept), dtype=np.int64, count=len(kept))
+    lines = np.array([tokens[i].line for i in kept], dtype=np.int64)
     return FileEvidence(
         n_tokens=len(tokens),
         n_lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
