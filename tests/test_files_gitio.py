@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,14 @@ def test_bad_roots_are_usage_errors(tmp_path: Path) -> None:
 def test_one_long_line_does_not_make_a_file_minified() -> None:
     text = "x = 1\n" * 2000 + "DATA = '" + "a" * 5000 + "'\n"
     assert isinstance(gate("f.py", text.encode(), "python"), SourceFile)
+
+
+def test_a_plain_folder_is_listed_without_importing_gitpython(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    code = (
+        "import sys; from pathlib import Path; "
+        "from ipscan.extract.listing import list_scan_files; "
+        f"print(list_scan_files(Path({str(tmp_path)!r})).paths, 'git' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["('a.py',)", "False"]

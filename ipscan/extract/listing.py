@@ -47,9 +47,22 @@ def list_scan_files(root: Path) -> FileListing:
     return FileListing(root, _walk(root), False)
 
 
+def _may_be_in_git(root: Path) -> bool:
+    """Whether ``root`` or a folder above it holds ``.git`` or is a git folder itself (a bare
+    repository), as gitpython searches for one."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return True
+        if (folder / "HEAD").is_file() and (folder / "objects").is_dir():
+            return True
+    return False
+
+
 def _git_tracked(root: Path) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """Paths git tracks below ``root`` (staged files of an empty repository included), and the
     submodules among them."""
+    if not _may_be_in_git(root):
+        return None  # a plain folder (an unpacked archive) does not pay gitpython's import
     import git  # gitpython: imported here so `ipscan --help` stays instant
 
     try:
