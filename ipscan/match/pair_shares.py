@@ -6,8 +6,9 @@ shares a winnowing or structure fingerprint is known with the counts ``gather_pa
 it: its distinct shared fingerprints, its structure fingerprints, whether the digests are equal,
 the indexed unit's size and the share of its hits that are common. Only the cosine and the
 alignment are left open. Any other pair of a unit shares nothing, so it is bounded by the
-unit's empty box (``empty_shares``). Counted per pair, four units in ten that a bound from the
-unit's totals over the whole index would embed are left out (a large tree's scan).
+unit's empty box (``empty_shares``). Counted per pair, a third of the units that a bound from
+each unit's totals over the whole index would embed are left out (one scan of the natural-copies
+trees: 2,054 units embedded instead of 3,180).
 """
 
 from __future__ import annotations
