@@ -529,13 +529,7 @@ def build_index(ups: list[Upstream], index: Path) -> float:
 def run_ipscan(case: Case, tree: Path, index: Path) -> tuple[list[Claim], float]:
     """ipscan's claims on one scanned tree, and the scan's wall time."""
     out = WORK / "work" / "ipscan" / f"{slugify(case.id)}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(IPSCAN), "repo", str(tree), "--index", str(index), "--format", "json"]
-    t0 = time.perf_counter()
-    done = run_logged([*cmd, "-o", str(out)], out.with_suffix(".log"))
-    seconds = time.perf_counter() - t0
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"ipscan repo failed on {case.id}: {done.stderr[-2000:]}")
+    seconds = timed_repo_scan(tree, index, out, case.id)
     findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
     # A file-scope finding naming the same source file as a unit finding repeats that claim.
     units = {(f["path"], f["source"]["path"]) for f in findings if f["scope"] == "unit"}
@@ -898,13 +892,18 @@ def run_ipscan_once(cases: list[Case], trees: dict[str, Path], index: Path) -> f
     shutil.rmtree(root, ignore_errors=True)
     for case in cases:
         shutil.copytree(trees[case.id], root / slugify(case.id), copy_function=_link_or_copy)
-    out = WORK / "work" / "ipscan" / "all.json"
-    cmd = [str(IPSCAN), "repo", str(root), "--index", str(index), "--format", "json"]
+    return timed_repo_scan(root, index, WORK / "work" / "ipscan" / "all.json", "every tree")
+
+
+def timed_repo_scan(tree: Path, index: Path, out: Path, what: str) -> float:
+    """The wall time of ``ipscan repo`` of ``tree`` writing its JSON report to ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [str(IPSCAN), "repo", str(tree), "--index", str(index), "--format", "json"]
     t0 = time.perf_counter()
     done = run_logged([*cmd, "-o", str(out)], out.with_suffix(".log"))
     seconds = time.perf_counter() - t0
     if done.returncode not in (0, 1):
-        raise SystemExit(f"ipscan repo failed on every tree at once: {done.stderr[-2000:]}")
+        raise SystemExit(f"ipscan repo failed on {what}: {done.stderr[-2000:]}")
     return seconds
 
 
