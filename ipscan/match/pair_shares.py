@@ -39,6 +39,17 @@ class Shares:
     common_share: np.ndarray | None = None
     cosine: np.ndarray | None = None
 
+    def rows(self, part: slice) -> Shares:
+        """These shares for the rows in ``part`` only."""
+        return Shares(
+            self.fingerprints[part],
+            self.structure[part],
+            self.digest[part],
+            None if self.source_tokens is None else self.source_tokens[part],
+            None if self.common_share is None else self.common_share[part],
+            None if self.cosine is None else self.cosine[part],
+        )
+
 
 @dataclass(frozen=True)
 class PairShares:

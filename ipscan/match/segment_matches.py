@@ -36,6 +36,9 @@ from ipscan.match.winnow import winnow_candidates
 from ipscan.records import Candidate
 from ipscan.tuning import EMBED_SIMILAR_COSINE
 
+# How many pairs are bounded at once (``worth_embedding``): memory, not speed.
+_PAIRS_AT_ONCE = 32_768
+
 
 @dataclass(frozen=True)
 class SegmentMatches:
@@ -98,9 +101,13 @@ def worth_embedding(
     wanted = np.zeros(n, dtype=bool)
     for pairs, found in zip(shares, matches, strict=True):
         digest |= found.digest_found
-        if len(pairs.query):
-            claims = could_claim(evidence, pairs.shares, clf, pairs.query)
-            wanted[pairs.query[claims]] = True
+        # A bounded number of pairs at a time: against a large index a repository's units share
+        # a fingerprint or two with hundreds of thousands of indexed units, and the bounds of
+        # all of them at once took hundreds of megabytes.
+        for start in range(0, len(pairs.query), _PAIRS_AT_ONCE):
+            part = slice(start, start + _PAIRS_AT_ONCE)
+            query = pairs.query[part]
+            wanted[query[could_claim(evidence, pairs.shares.rows(part), clf, query)]] = True
     out: np.ndarray = wanted | could_claim(evidence, empty_shares(digest), clf)
     return out
 
