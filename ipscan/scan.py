@@ -400,7 +400,7 @@ def candidate_pairs(
     if options.embeddings and queries and reader.n_units:
         wanted = None
         if claims_by is not None and shares is not None:
-            wanted = worth_embedding(evidence, shares, matches, claims_by)
+            wanted = worth_embedding(evidence, reader.segments, shares, matches, claims_by)
             rows = np.nonzero(wanted)[0]
             for i, of in (same_as or {}).items():
                 wanted[of] |= wanted[i]  # a variant's vector is its unit's

@@ -17,6 +17,7 @@ from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import analyze_file
 from ipscan.index.reader import IndexReader
 from ipscan.match.pair_shares import empty_shares
+from ipscan.match.pair_shares import exact_shares
 from ipscan.match.pair_shares import pair_shares
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import decide_pairs
@@ -105,27 +106,37 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
         segment_matches(evidence, seg, totals, totals.segment_bounds(i))
         for i, seg in enumerate(reader.segments)
     ]
-    digest = np.logical_or.reduce([f.digest_found for f in found])
-    lo0, hi0 = feature_bounds(evidence, empty_shares(digest), clf.features)
-    box = {}
     shares = [
         pair_shares(evidence, f.hits, f.structure, seg.units, COMMON_FANOUT)
         for seg, f in zip(reader.segments, found, strict=True)
     ]
-    for position, shares_here in enumerate(shares):
-        base = reader.unit_base[position]
-        lo, hi = feature_bounds(evidence, shares_here.shares, clf.features, shares_here.query)
-        assert lo is not None and hi is not None
-        for i, (q, u) in enumerate(zip(shares_here.query, shares_here.unit, strict=True)):
-            box[(int(q), int(u) + int(base))] = (lo[i], hi[i])
-    assert lo0 is not None and hi0 is not None
     pairs = candidate_pairs(units, reader, ScanOptions(index_dir=reader.index_dir, device="cpu"))
     assert pairs  # every unit embedded
-    for p in pairs:
-        x = np.array([p.evidence.features()[name] for name in clf.features])
-        a, b = box.get((p.query, p.unit_id), (lo0[p.query], hi0[p.query]))
-        assert np.all(x >= a - 1e-9) and np.all(x <= b + 1e-9), p
-    wanted = worth_embedding(evidence, shares, found, clf)
+    brute = np.zeros(len(units), dtype=bool)
+    structure_only = 0
+    for position, seg in enumerate(reader.segments):
+        base, end = int(reader.unit_base[position]), int(reader.unit_base[position + 1])
+        mine = [p for p in pairs if base <= p.unit_id < end]
+        query = np.array([p.query for p in mine], dtype=np.int64)
+        unit = np.array([p.unit_id - base for p in mine], dtype=np.int64)
+        box = exact_shares(shares[position], evidence, query, unit, seg.units)
+        lo, hi = feature_bounds(evidence, box, clf.features, query)
+        assert lo is not None and hi is not None
+        for i, p in enumerate(mine):
+            x = np.array([p.evidence.features()[name] for name in clf.features])
+            assert np.all(x >= lo[i] - 1e-9) and np.all(x <= hi[i] + 1e-9), p
+        # Every pair that shares a fingerprint, each bounded on its own.
+        q2, u2, _ = shares[position].structure_only()
+        structure_only += len(q2)
+        q_all = np.concatenate([shares[position].query, q2])
+        u_all = np.concatenate([shares[position].unit, u2])
+        each = exact_shares(shares[position], evidence, q_all, u_all, seg.units)
+        brute[q_all[could_claim(evidence, each, clf, q_all)]] = True
+    digest = np.logical_or.reduce([f.digest_found for f in found])
+    brute |= could_claim(evidence, empty_shares(digest), clf)
+    wanted = worth_embedding(evidence, reader.segments, shares, found, clf)
+    # The bound per unit over its structure-only pairs rules out no unit a pair would keep.
+    assert structure_only and wanted.tolist() == brute.tolist()
     accepted = [p for p in decide_pairs(pairs, clf) if p.decision.verdict is not Verdict.SIMILAR]
     assert accepted and all(wanted[p.query] for p in accepted)
     assert not wanted.all()  # the unrelated file's units are not embedded

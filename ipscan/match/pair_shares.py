@@ -53,18 +53,36 @@ class Shares:
 
 @dataclass(frozen=True)
 class PairShares:
-    """The pairs of one segment that share a fingerprint: their query unit and their shares."""
+    """The pairs of one segment that share a fingerprint. Those with a winnowing hit are rows,
+    each with its exact shares; the many that share only structure fingerprints (a few each,
+    with hundreds of thousands of indexed units in a large index) stay in ``structure``."""
 
-    query: np.ndarray  # int64, the pair's query position
-    unit: np.ndarray  # int64, the pair's indexed unit (the segment's id)
+    query: np.ndarray  # int64, the row's query position
+    unit: np.ndarray  # int64, the row's indexed unit (the segment's id)
     shares: Shares
+    structure: SharedCounts  # every pair's shared structure fingerprints, rows or not
+
+    def structure_only(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query, indexed unit, shared structure fingerprints) of the pairs that are not
+        rows: they share structure fingerprints and no winnowing fingerprint."""
+        keys = self.query << 32 | self.unit
+        at = np.minimum(np.searchsorted(keys, self.structure.keys), max(len(keys) - 1, 0))
+        alone = keys[at] != self.structure.keys if len(keys) else np.ones(len(at), dtype=bool)
+        left = self.structure.keys[alone]
+        return (
+            (left >> 32).astype(np.int64),
+            (left & _LOW).astype(np.int64),
+            self.structure.counts[alone],
+        )
 
 
-def empty_shares(digest: np.ndarray) -> Shares:
-    """The shares of a pair that shares no fingerprint: ``digest`` per unit says whether its
-    digest is an indexed unit's (a unit whose every hash is boilerplate can still be one)."""
+def empty_shares(digest: np.ndarray, structure: np.ndarray | None = None) -> Shares:
+    """The shares of a pair that shares no winnowing fingerprint, and at most ``structure``
+    structure fingerprints (None: none): ``digest`` per unit says whether its digest is an
+    indexed unit's (a unit whose every hash is boilerplate can still be one)."""
     n = len(digest)
-    return Shares(np.zeros(n, np.int64), np.zeros(n, np.int64), np.asarray(digest, dtype=bool))
+    most = np.zeros(n, np.int64) if structure is None else np.asarray(structure, dtype=np.int64)
+    return Shares(np.zeros(n, np.int64), most, np.asarray(digest, dtype=bool))
 
 
 def pair_shares(
@@ -74,10 +92,11 @@ def pair_shares(
     units: np.ndarray,
     common_fanout: int,
 ) -> PairShares:
-    """Every (query, indexed unit) pair of one segment in ``hits`` or ``structure``, with what
-    ``gather_pairs`` will count for it; ``units`` is the segment's unit table."""
+    """The (query, indexed unit) pairs of one segment, with what ``gather_pairs`` will count
+    for them: those in ``hits`` as rows, the others of ``structure`` by their count alone;
+    ``units`` is the segment's unit table."""
     hit_keys = hits.query_unit.astype(np.int64) << 32 | hits.source_unit.astype(np.int64)
-    keys = np.union1d(hit_keys, structure.keys)
+    keys = np.unique(hit_keys)
     at = np.searchsorted(keys, hit_keys)
     n = len(keys)
     # Distinct shared hashes per pair: one (pair, hash) counted once, as ``align_pair`` does.
@@ -90,8 +109,6 @@ def pair_shares(
     fingerprints = np.bincount(at[order][first], minlength=n).astype(np.int64)
     rows = np.bincount(at, minlength=n)
     common = np.bincount(at, weights=(hits.fanout >= common_fanout).astype(np.float64), minlength=n)
-    shared_structure = np.zeros(n, dtype=np.int64)
-    shared_structure[np.searchsorted(keys, structure.keys)] = structure.counts
     query = (keys >> 32).astype(np.int64)
     uid = (keys & _LOW).astype(np.int64)
     table = units[uid] if n else units[:0]
@@ -100,44 +117,56 @@ def pair_shares(
         uid,
         Shares(
             fingerprints,
-            shared_structure,
+            _structure_counts(structure, keys),
             _digest_equal(queries, query, table),
             source_tokens=table["n_tokens"].astype(np.float64),
             common_share=np.where(rows > 0, common / np.maximum(rows, 1), 0.0),
         ),
+        structure,
     )
 
 
-def shares_of(
+def _structure_counts(structure: SharedCounts, keys: np.ndarray) -> np.ndarray:
+    """The shared structure fingerprints of each pair key (0 where it shares none)."""
+    out = np.zeros(len(keys), dtype=np.int64)
+    if not len(structure.keys) or not len(keys):
+        return out
+    at = np.minimum(np.searchsorted(structure.keys, keys), len(structure.keys) - 1)
+    held = structure.keys[at] == keys
+    out[held] = structure.counts[at[held]]
+    return out
+
+
+def exact_shares(
     found: PairShares,
     queries: Sequence[UnitEvidence],
     query: np.ndarray,
     unit: np.ndarray,
     units: np.ndarray,
-    cosine: np.ndarray,
+    cosine: np.ndarray | None = None,
 ) -> Shares:
     """The shares of the pairs (``query``, ``unit``) of the segment ``found`` was counted in
-    (``units``: its unit table), each with its ``cosine``: ``found``'s counts where it holds the
-    pair, none shared otherwise (a pair only the vector matcher proposed)."""
+    (``units``: its unit table), each with its ``cosine`` when given: a row's counts where
+    ``found`` holds the pair as one, else its structure count alone (none shared, for a pair
+    only the vector matcher proposed)."""
     keys = found.query << 32 | found.unit
     wanted = np.asarray(query, dtype=np.int64) << 32 | np.asarray(unit, dtype=np.int64)
     n = len(wanted)
-    fps, structure, common = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
+    fps, common = np.zeros(n, np.int64), np.zeros(n)
     if len(keys):
         at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         held = keys[at] == wanted
         fps[held] = found.shares.fingerprints[at[held]]
-        structure[held] = found.shares.structure[at[held]]
         if found.shares.common_share is not None:
             common[held] = found.shares.common_share[at[held]]
     table = units[np.asarray(unit, dtype=np.int64)] if n else units[:0]
     return Shares(
         fps,
-        structure,
+        _structure_counts(found.structure, wanted),
         _digest_equal(queries, np.asarray(query, dtype=np.int64), table),
         source_tokens=table["n_tokens"].astype(np.float64),
         common_share=common,
-        cosine=np.asarray(cosine, dtype=np.float64),
+        cosine=None if cosine is None else np.asarray(cosine, dtype=np.float64),
     )
 
 

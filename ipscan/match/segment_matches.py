@@ -23,8 +23,9 @@ from ipscan.match.bounds import hash_bounds
 from ipscan.match.digest import match_digests
 from ipscan.match.digest import query_digests
 from ipscan.match.pair_shares import PairShares
+from ipscan.match.pair_shares import Shares
 from ipscan.match.pair_shares import empty_shares
-from ipscan.match.pair_shares import shares_of
+from ipscan.match.pair_shares import exact_shares
 from ipscan.match.structure import SharedCounts
 from ipscan.match.structure import structure_candidates
 from ipscan.match.structure import structure_shared
@@ -88,6 +89,7 @@ def segment_matches(
 
 def worth_embedding(
     evidence: Sequence[UnitEvidence],
+    segments: Sequence[Segment],
     shares: Sequence[PairShares],
     matches: Sequence[SegmentMatches],
     clf: Classifier,
@@ -98,18 +100,43 @@ def worth_embedding(
     but ``similar``."""
     n = len(evidence)
     digest = np.zeros(n, dtype=bool)
-    wanted = np.zeros(n, dtype=bool)
-    for pairs, found in zip(shares, matches, strict=True):
+    for found in matches:
         digest |= found.digest_found
-        # A bounded number of pairs at a time: against a large index a repository's units share
-        # a fingerprint or two with hundreds of thousands of indexed units, and the bounds of
-        # all of them at once took hundreds of megabytes.
-        for start in range(0, len(pairs.query), _PAIRS_AT_ONCE):
+    wanted = np.zeros(n, dtype=bool)
+    for seg, pairs in zip(segments, shares, strict=True):
+        _mark(wanted, evidence, pairs.query, pairs.shares, clf)
+        # Pairs sharing only structure fingerprints are most pairs against a large index, a
+        # few fingerprints each. One bound per unit at its largest count (the bound grows with
+        # it) with any indexed unit rules most out at once; the rest are bounded one by one.
+        query, unit, counts = pairs.structure_only()
+        if not len(query):
+            continue
+        most = np.zeros(n, dtype=np.int64)
+        np.maximum.at(most, query, counts)
+        maybe = could_claim(evidence, empty_shares(digest, most), clf)
+        pick = maybe[query] & ~wanted[query]
+        for start in range(0, int(pick.sum()), _PAIRS_AT_ONCE):
             part = slice(start, start + _PAIRS_AT_ONCE)
-            query = pairs.query[part]
-            wanted[query[could_claim(evidence, pairs.shares.rows(part), clf, query)]] = True
+            q, u = query[pick][part], unit[pick][part]
+            _mark(wanted, evidence, q, exact_shares(pairs, evidence, q, u, seg.units), clf)
     out: np.ndarray = wanted | could_claim(evidence, empty_shares(digest), clf)
     return out
+
+
+def _mark(
+    wanted: np.ndarray,
+    evidence: Sequence[UnitEvidence],
+    query: np.ndarray,
+    shares: Shares,
+    clf: Classifier,
+) -> None:
+    """Set ``wanted`` for the query unit of each row of ``shares`` that could be claimed,
+    a bounded number of rows at a time: against a large index a repository's units share a
+    fingerprint or two with hundreds of thousands of indexed units."""
+    for start in range(0, len(query), _PAIRS_AT_ONCE):
+        part = slice(start, start + _PAIRS_AT_ONCE)
+        q = query[part]
+        wanted[q[could_claim(evidence, shares.rows(part), clf, q)]] = True
 
 
 def decidable(
@@ -139,7 +166,7 @@ def decidable(
             for q, u in keys
         ]
     )
-    pairs = shares_of(shares, evidence, query, unit, units, cosine)
+    pairs = exact_shares(shares, evidence, query, unit, units, cosine)
     keep = could_claim(evidence, pairs, clf, query) | (cosine >= EMBED_SIMILAR_COSINE)
     kept = {key for key, ok in zip(keys, keep.tolist(), strict=True) if ok}
     return [c for c in candidates if (c.query, c.unit_id) in kept]
