@@ -5,10 +5,12 @@ A scan embeds only the units that could reach the classifier's threshold with so
 shares a winnowing or structure fingerprint is known with the counts ``gather_pairs`` will give
 it: its distinct shared fingerprints, its structure fingerprints, whether the digests are equal,
 the indexed unit's size and the share of its hits that are common. Only the cosine and the
-alignment are left open. Any other pair of a unit shares nothing, so it is bounded by the
-unit's empty box (``empty_shares``). Counted per pair, a third of the units that a bound from
-each unit's totals over the whole index would embed are left out (one scan of the natural-copies
-trees: 2,054 units embedded instead of 3,180).
+alignment are left open. Pairs with a winnowing hit are rows of their own; pairs that share
+only structure fingerprints (most pairs against a large index) keep their count alone; any
+other pair of a unit shares nothing and is bounded by the unit's empty box (``empty_shares``).
+Counted per pair, a third of the units that a bound from each unit's totals over the whole
+index would embed are left out on one scan of the natural-copies trees (2,054 embedded instead
+of 3,180), and all but 65 of this repository's 2,708 against the default index.
 """
 
 from __future__ import annotations
