@@ -55,6 +55,7 @@ from ipscan.licensing.project import project_notice_texts
 from ipscan.match.embed import embed_candidates
 from ipscan.match.near_file import near_by_segment
 from ipscan.match.pair_shares import PairShares
+from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import pair_shares
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import best_per_pair
@@ -390,17 +391,18 @@ def candidate_pairs(
     for position, seg in enumerate(reader.segments):
         matches.append(segment_matches(evidence, seg, totals, totals.segment_bounds(position)))
         reader.done_with(seg)
-    shares = None
+    columns, shares = None, []
     if claims_by is not None:
+        columns = QueryColumns.of(evidence)
         shares = [
-            pair_shares(evidence, found.hits, found.structure, seg.units, common_fanout)
+            pair_shares(evidence, columns, found.hits, found.structure, seg.units, common_fanout)
             for seg, found in zip(reader.segments, matches, strict=True)
         ]
     query_vectors, rows = None, None
     if options.embeddings and queries and reader.n_units:
         wanted = None
-        if claims_by is not None and shares is not None:
-            wanted = worth_embedding(evidence, reader.segments, shares, matches, claims_by)
+        if claims_by is not None and columns is not None:
+            wanted = worth_embedding(columns, reader.segments, shares, matches, claims_by)
             rows = np.nonzero(wanted)[0]
             for i, of in (same_as or {}).items():
                 wanted[of] |= wanted[i]  # a variant's vector is its unit's
@@ -411,7 +413,9 @@ def candidate_pairs(
     out: list[PairCandidate] = []
     for position, (seg, found) in enumerate(zip(reader.segments, matches, strict=True)):
         base = reader.unit_base[position]
-        judged = None if shares is None or claims_by is None else (shares[position], claims_by)
+        judged = None
+        if claims_by is not None and columns is not None:
+            judged = (columns, shares[position], claims_by)
         pairs = _segment_pairs(
             queries, seg, found, query_vectors, exact, common_fanout, rows, judged
         )
@@ -462,13 +466,13 @@ def _segment_pairs(
     exact: bool = False,
     common_fanout: int = COMMON_FANOUT,
     rows: np.ndarray | None = None,
-    judged: tuple[PairShares, Classifier] | None = None,
+    judged: tuple[QueryColumns, PairShares, Classifier] | None = None,
 ) -> list[PairCandidate]:
     """The pairs of ``seg``: what the fingerprint matchers ``found`` there, and the nearest
     units by vector of the queries in ``rows`` (None: all); ``common_fanout``: from how many
-    postings a shared fingerprint is common (``gather_pairs``). ``judged``: the segment's
-    ``pair_shares`` and a classifier; only the pairs that can come to a verdict with it are
-    gathered (``decidable``)."""
+    postings a shared fingerprint is common (``gather_pairs``). ``judged``: the queries'
+    ``QueryColumns``, the segment's ``pair_shares`` and a classifier; only the pairs that can
+    come to a verdict with it are gathered (``decidable``)."""
     candidates = list(found.candidates)
     source_vectors: dict[int, np.ndarray] = {}
     if query_vectors is not None and len(seg.units):
@@ -476,10 +480,9 @@ def _segment_pairs(
         candidates += embed_candidates(query_vectors, store, rows=rows)
         source_vectors = {uid: store.vector(uid) for uid in sorted({c.unit_id for c in candidates})}
     if judged is not None:
-        evidence = [au.evidence for au in queries]
-        shares, clf = judged
+        columns, shares, clf = judged
         candidates = decidable(
-            candidates, evidence, shares, seg.units, query_vectors, source_vectors, clf
+            candidates, columns, shares, seg.units, query_vectors, source_vectors, clf
         )
     return gather_pairs(
         queries,

@@ -16,6 +16,7 @@ from ipscan.decide.verdict import feature_bounds
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import analyze_file
 from ipscan.index.reader import IndexReader
+from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import empty_shares
 from ipscan.match.pair_shares import exact_shares
 from ipscan.match.pair_shares import pair_shares
@@ -80,7 +81,8 @@ def test_a_classifier_that_is_not_linear_gives_no_bound_and_skips_nothing() -> N
     tanh = replace(clf, config={**clf.config, "activation": "tanh"})
     assert tanh.max_probability(np.zeros((1, 15)), np.ones((1, 15))) is None
     unit = analyze_file(SourceFile("seats.py", UNRELATED, "python")).units[0].evidence
-    assert could_claim([unit], empty_shares(np.zeros(1, bool)), tanh).tolist() == [True]
+    one = QueryColumns.of([unit])
+    assert could_claim(one, empty_shares(np.zeros(1, bool)), tanh).tolist() == [True]
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +102,7 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
     units, reader = analyzed
     clf = load_classifier()
     evidence = [au.evidence for au in units]
+    columns = QueryColumns.of(evidence)
     totals = index_totals(evidence, [], reader)
     assert len(reader.segments) > 1  # a pair's unit id runs over every segment
     found = [
@@ -107,7 +110,7 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
         for i, seg in enumerate(reader.segments)
     ]
     shares = [
-        pair_shares(evidence, f.hits, f.structure, seg.units, COMMON_FANOUT)
+        pair_shares(evidence, columns, f.hits, f.structure, seg.units, COMMON_FANOUT)
         for seg, f in zip(reader.segments, found, strict=True)
     ]
     pairs = candidate_pairs(units, reader, ScanOptions(index_dir=reader.index_dir, device="cpu"))
@@ -119,8 +122,8 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
         mine = [p for p in pairs if base <= p.unit_id < end]
         query = np.array([p.query for p in mine], dtype=np.int64)
         unit = np.array([p.unit_id - base for p in mine], dtype=np.int64)
-        box = exact_shares(shares[position], evidence, query, unit, seg.units)
-        lo, hi = feature_bounds(evidence, box, clf.features, query)
+        box = exact_shares(shares[position], columns, query, unit, seg.units)
+        lo, hi = feature_bounds(columns, box, clf.features, query)
         assert lo is not None and hi is not None
         for i, p in enumerate(mine):
             x = np.array([p.evidence.features()[name] for name in clf.features])
@@ -130,11 +133,11 @@ def test_every_pair_lies_inside_the_box_of_what_it_shares(
         structure_only += len(q2)
         q_all = np.concatenate([shares[position].query, q2])
         u_all = np.concatenate([shares[position].unit, u2])
-        each = exact_shares(shares[position], evidence, q_all, u_all, seg.units)
-        brute[q_all[could_claim(evidence, each, clf, q_all)]] = True
+        each = exact_shares(shares[position], columns, q_all, u_all, seg.units)
+        brute[q_all[could_claim(columns, each, clf, q_all)]] = True
     digest = np.logical_or.reduce([f.digest_found for f in found])
-    brute |= could_claim(evidence, empty_shares(digest), clf)
-    wanted = worth_embedding(evidence, reader.segments, shares, found, clf)
+    brute |= could_claim(columns, empty_shares(digest), clf)
+    wanted = worth_embedding(columns, reader.segments, shares, found, clf)
     # The bound per unit over its structure-only pairs rules out no unit a pair would keep.
     assert structure_only and wanted.tolist() == brute.tolist()
     accepted = [p for p in decide_pairs(pairs, clf) if p.decision.verdict is not Verdict.SIMILAR]

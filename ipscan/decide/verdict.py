@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from ipscan.decide.classifier import Classifier
-from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.match.align import PairAlignment
+from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import Shares
 from ipscan.records import Reason
 from ipscan.records import Verdict
@@ -199,7 +199,7 @@ _ROUNDING = 1e-4
 
 
 def could_claim(
-    units: Sequence[UnitEvidence],
+    units: QueryColumns,
     shared: Shares,
     clf: Classifier,
     owners: np.ndarray | None = None,
@@ -220,19 +220,20 @@ def could_claim(
 
 
 def feature_bounds(
-    units: Sequence[UnitEvidence],
+    units: QueryColumns,
     shared: Shares,
     names: Sequence[str],
     owners: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(lower, upper) bound of each named feature (``PairEvidence.features``) of a pair that
     shares what a row of ``shared`` says, of the unit at the row's position in ``owners`` (None:
-    row i is ``units[i]``'s); (None, None) when a name is not known here."""
+    row i is unit i's; ``units``: the scanned units' ``QueryColumns``); (None, None) when a name
+    is not known here."""
     n = len(shared.digest)
-    q_tokens = np.array([u.n_tokens for u in units], dtype=np.float64)
-    q_fps = _distinct_hashes(units).astype(np.float64)
-    q_struct = np.array([len(u.structure) for u in units], dtype=np.float64)
-    s_tokens = np.array([u.structure_tokens for u in units], dtype=np.float64)
+    q_tokens = units.tokens.astype(np.float64)
+    q_fps = units.fingerprints.astype(np.float64)
+    q_struct = units.structure.astype(np.float64)
+    s_tokens = units.structure_tokens.astype(np.float64)
     if owners is not None:
         q_tokens, q_fps, q_struct, s_tokens = (
             a[owners] for a in (q_tokens, q_fps, q_struct, s_tokens)
@@ -275,18 +276,3 @@ def feature_bounds(
     lo = np.column_stack([bounds[name][0] for name in names]) - _ROUNDING
     hi = np.column_stack([bounds[name][1] for name in names]) + _ROUNDING
     return lo, hi
-
-
-def _distinct_hashes(units: Sequence[UnitEvidence]) -> np.ndarray:
-    """How many distinct fingerprints each unit holds, counted for all units at once (one
-    ``np.unique`` per unit cost more than the bound it feeds)."""
-    sizes = [len(u.hashes) for u in units]
-    if not sum(sizes):
-        return np.zeros(len(units), dtype=np.int64)
-    owners = np.repeat(np.arange(len(units)), sizes)
-    hashes = np.concatenate([u.hashes for u in units])
-    order = np.lexsort((hashes, owners))
-    owners, hashes = owners[order], hashes[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (owners[1:] != owners[:-1]) | (hashes[1:] != hashes[:-1])
-    return np.bincount(owners[first], minlength=len(units)).astype(np.int64)

@@ -30,6 +30,44 @@ _LOW = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
+class QueryColumns:
+    """Per scanned unit, what every bound of its pairs reads, computed once a scan: the
+    bounds are taken several times (each segment, each batch of pairs, each candidate list)."""
+
+    tokens: np.ndarray  # int64, normalized tokens
+    digests: np.ndarray  # uint64, the digest key the index stores (``query_digests``)
+    fingerprints: np.ndarray  # int64, distinct winnowing fingerprints
+    structure: np.ndarray  # int64, distinct structure fingerprints
+    structure_tokens: np.ndarray  # int64, tokens of the structure-insensitive stream
+
+    @classmethod
+    def of(cls, units: Sequence[UnitEvidence]) -> QueryColumns:
+        """The columns of ``units``, in order."""
+        return cls(
+            np.array([u.n_tokens for u in units], dtype=np.int64),
+            query_digests(units),
+            _distinct_hashes(units),
+            np.array([len(u.structure) for u in units], dtype=np.int64),
+            np.array([u.structure_tokens for u in units], dtype=np.int64),
+        )
+
+
+def _distinct_hashes(units: Sequence[UnitEvidence]) -> np.ndarray:
+    """How many distinct fingerprints each unit holds, counted for all units at once (one
+    ``np.unique`` per unit cost more than the bound it feeds)."""
+    sizes = [len(u.hashes) for u in units]
+    if not sum(sizes):
+        return np.zeros(len(units), dtype=np.int64)
+    owners = np.repeat(np.arange(len(units)), sizes)
+    hashes = np.concatenate([u.hashes for u in units])
+    order = np.lexsort((hashes, owners))
+    owners, hashes = owners[order], hashes[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (owners[1:] != owners[:-1]) | (hashes[1:] != hashes[:-1])
+    return np.bincount(owners[first], minlength=len(units)).astype(np.int64)
+
+
+@dataclass(frozen=True)
 class Shares:
     """Per row (a unit's pairs at large, or one pair): what a pair shares, at most."""
 
@@ -89,6 +127,7 @@ def empty_shares(digest: np.ndarray, structure: np.ndarray | None = None) -> Sha
 
 def pair_shares(
     queries: Sequence[UnitEvidence],
+    columns: QueryColumns,
     hits: FingerprintHits,
     structure: SharedCounts,
     units: np.ndarray,
@@ -96,7 +135,7 @@ def pair_shares(
 ) -> PairShares:
     """The (query, indexed unit) pairs of one segment, with what ``gather_pairs`` will count
     for them: those in ``hits`` as rows, the others of ``structure`` by their count alone;
-    ``units`` is the segment's unit table."""
+    ``units`` is the segment's unit table, ``columns`` the queries' (``QueryColumns``)."""
     hit_keys = hits.query_unit.astype(np.int64) << 32 | hits.source_unit.astype(np.int64)
     keys = np.unique(hit_keys)
     at = np.searchsorted(keys, hit_keys)
@@ -120,7 +159,7 @@ def pair_shares(
         Shares(
             fingerprints,
             _structure_counts(structure, keys),
-            _digest_equal(queries, query, table),
+            _digest_equal(columns, query, table),
             source_tokens=table["n_tokens"].astype(np.float64),
             common_share=np.where(rows > 0, common / np.maximum(rows, 1), 0.0),
         ),
@@ -141,7 +180,7 @@ def _structure_counts(structure: SharedCounts, keys: np.ndarray) -> np.ndarray:
 
 def exact_shares(
     found: PairShares,
-    queries: Sequence[UnitEvidence],
+    columns: QueryColumns,
     query: np.ndarray,
     unit: np.ndarray,
     units: np.ndarray,
@@ -165,18 +204,16 @@ def exact_shares(
     return Shares(
         fps,
         _structure_counts(found.structure, wanted),
-        _digest_equal(queries, np.asarray(query, dtype=np.int64), table),
+        _digest_equal(columns, np.asarray(query, dtype=np.int64), table),
         source_tokens=table["n_tokens"].astype(np.float64),
         common_share=common,
         cosine=None if cosine is None else np.asarray(cosine, dtype=np.float64),
     )
 
 
-def _digest_equal(
-    queries: Sequence[UnitEvidence], query: np.ndarray, table: np.ndarray
-) -> np.ndarray:
+def _digest_equal(columns: QueryColumns, query: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Whether each pair's digests are equal, as ``gather_pairs`` compares them."""
-    same = (query_digests(queries)[query] == table["digest"]) & (
-        np.array([q.n_tokens for q in queries], dtype=np.int64)[query] == table["n_tokens"]
+    same = (columns.digests[query] == table["digest"]) & (
+        columns.tokens[query] == table["n_tokens"]
     )
     return np.asarray(same, dtype=bool)

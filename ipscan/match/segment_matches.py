@@ -23,6 +23,7 @@ from ipscan.match.bounds import hash_bounds
 from ipscan.match.digest import match_digests
 from ipscan.match.digest import query_digests
 from ipscan.match.pair_shares import PairShares
+from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import Shares
 from ipscan.match.pair_shares import empty_shares
 from ipscan.match.pair_shares import exact_shares
@@ -88,7 +89,7 @@ def segment_matches(
 
 
 def worth_embedding(
-    evidence: Sequence[UnitEvidence],
+    columns: QueryColumns,
     segments: Sequence[Segment],
     shares: Sequence[PairShares],
     matches: Sequence[SegmentMatches],
@@ -97,14 +98,14 @@ def worth_embedding(
     """For each scanned unit, whether any pair it makes could reach ``clf``'s threshold: a pair
     that shares fingerprints, by what it shares (``shares``: each segment's ``pair_shares``), or
     any other indexed unit, by the unit's empty shares. A unit that cannot comes to no verdict
-    but ``similar``."""
-    n = len(evidence)
+    but ``similar``. ``columns``: the scanned units' (``QueryColumns``)."""
+    n = len(columns.tokens)
     digest = np.zeros(n, dtype=bool)
     for found in matches:
         digest |= found.digest_found
     wanted = np.zeros(n, dtype=bool)
     for seg, pairs in zip(segments, shares, strict=True):
-        _mark(wanted, evidence, pairs.query, pairs.shares, clf)
+        _mark(wanted, columns, pairs.query, pairs.shares, clf)
         # Pairs sharing only structure fingerprints are most pairs against a large index, a
         # few fingerprints each. One bound per unit at its largest count (the bound grows with
         # it) with any indexed unit rules most out at once; the rest are bounded one by one.
@@ -113,19 +114,19 @@ def worth_embedding(
             continue
         most = np.zeros(n, dtype=np.int64)
         np.maximum.at(most, query, counts)
-        maybe = could_claim(evidence, empty_shares(digest, most), clf)
+        maybe = could_claim(columns, empty_shares(digest, most), clf)
         pick = maybe[query] & ~wanted[query]
         for start in range(0, int(pick.sum()), _PAIRS_AT_ONCE):
             part = slice(start, start + _PAIRS_AT_ONCE)
             q, u = query[pick][part], unit[pick][part]
-            _mark(wanted, evidence, q, exact_shares(pairs, evidence, q, u, seg.units), clf)
-    out: np.ndarray = wanted | could_claim(evidence, empty_shares(digest), clf)
+            _mark(wanted, columns, q, exact_shares(pairs, columns, q, u, seg.units), clf)
+    out: np.ndarray = wanted | could_claim(columns, empty_shares(digest), clf)
     return out
 
 
 def _mark(
     wanted: np.ndarray,
-    evidence: Sequence[UnitEvidence],
+    columns: QueryColumns,
     query: np.ndarray,
     shares: Shares,
     clf: Classifier,
@@ -136,12 +137,12 @@ def _mark(
     for start in range(0, len(query), _PAIRS_AT_ONCE):
         part = slice(start, start + _PAIRS_AT_ONCE)
         q = query[part]
-        wanted[q[could_claim(evidence, shares.rows(part), clf, q)]] = True
+        wanted[q[could_claim(columns, shares.rows(part), clf, q)]] = True
 
 
 def decidable(
     candidates: Sequence[Candidate],
-    evidence: Sequence[UnitEvidence],
+    columns: QueryColumns,
     shares: PairShares,
     units: np.ndarray,
     query_vectors: np.ndarray | None,
@@ -166,7 +167,7 @@ def decidable(
             for q, u in keys
         ]
     )
-    pairs = exact_shares(shares, evidence, query, unit, units, cosine)
-    keep = could_claim(evidence, pairs, clf, query) | (cosine >= EMBED_SIMILAR_COSINE)
+    pairs = exact_shares(shares, columns, query, unit, units, cosine)
+    keep = could_claim(columns, pairs, clf, query) | (cosine >= EMBED_SIMILAR_COSINE)
     kept = {key for key, ok in zip(keys, keep.tolist(), strict=True) if ok}
     return [c for c in candidates if (c.query, c.unit_id) in kept]
