@@ -140,12 +140,8 @@ class UnitEvidence:
     structure_tokens: int = 0  # tokens of the unit left in the structure-insensitive stream
 
 
-def normalized_digest(tokens: Sequence[Token]) -> bytes:
-    """sha256 over the normalized token texts: equal for copies that differ only in names/format."""
-    return _digest_of([t.text for t in tokens])
-
-
-def _digest_of(texts: Sequence[str]) -> bytes:
+def normalized_digest(texts: Sequence[str]) -> bytes:
+    """sha256 over normalized token texts: equal for copies that differ only in names/format."""
     return hashlib.sha256("\x1f".join(texts).encode()).digest()
 
 
@@ -158,12 +154,12 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
         data = np.array([text in DATA_TOKENS for text in texts], dtype=bool)
         pos = pos[~all_of(data, pos, k)]
     lines = np.array([t.line for t in tokens], dtype=np.int64)
-    structure, structure_tokens = _structure_fingerprints(texts)
+    structure, structure_tokens = structure_fingerprints(texts)
     return UnitEvidence(
         structure=structure,
         structure_tokens=structure_tokens,
         n_tokens=len(tokens),
-        digest=_digest_of(texts),
+        digest=normalized_digest(texts),
         hashes=hashes[pos],
         token_pos=pos,
         start_lines=lines[pos] if len(pos) else pos,
@@ -171,13 +167,9 @@ def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEviden
     )
 
 
-def structure_fingerprints(tokens: Sequence[Token]) -> tuple[np.ndarray, int]:
-    """Distinct winnowed fingerprints of the tokens left when control flow is taken out, and
-    how many tokens are left."""
-    return _structure_fingerprints([t.text for t in tokens])
-
-
-def _structure_fingerprints(texts: Sequence[str]) -> tuple[np.ndarray, int]:
+def structure_fingerprints(texts: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Distinct winnowed fingerprints of the normalized token texts left when control flow is
+    taken out, and how many tokens are left."""
     kept = [
         "CMP" if text in STRUCTURE_COMPARISONS else text
         for text in texts
