@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ipscan.extract.fingerprint import DATA_TOKENS
 from ipscan.extract.fingerprint import K
 from ipscan.extract.fingerprint import W
 from ipscan.extract.fingerprint import covered_tokens
 from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import token_ids
+from ipscan.extract.fingerprint import all_of
 from ipscan.extract.fingerprint import unit_evidence
+from ipscan.extract.fingerprint import units_evidence
 from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
 
@@ -76,3 +79,26 @@ def test_data_table_kgrams_are_not_fingerprints() -> None:
     assert len(unit_evidence(tokens(table)).hashes) == 0
     code = stream(100, 13)
     assert len(unit_evidence(tokens(code)).hashes) > 10
+
+
+def test_units_of_one_stream_get_what_each_unit_alone_gets() -> None:
+    """A file's units are fingerprinted from one pass over the file's stream; each must equal
+    its own stream winnowed alone (short units, units shorter than a window, nested ones)."""
+    texts = stream(400, 13) + ["LIT", ","] * 20 + stream(60, 14)
+    toks = tokens(texts, first_line=3, per_line=5)
+    ranges = [(0, 400), (10, 60), (100, 100 + K), (120, 120 + K + W - 2), (200, 200 + K - 1)]
+    ranges += [(390, 460), (395, 500), (0, len(toks))]
+    for (lo, hi), got in zip(ranges, units_evidence(toks, ranges), strict=True):
+        unit = toks[lo:hi]
+        hashes = kgram_hashes(token_ids(unit))
+        pos = winnow(hashes)
+        if len(pos):
+            pos = pos[~all_of(np.array([t.text in DATA_TOKENS for t in unit]), pos, K)]
+        assert got.token_pos.tolist() == pos.tolist()
+        assert got.hashes.tolist() == hashes[pos].tolist()
+        assert got.start_lines.tolist() == [unit[p].line for p in pos.tolist()]
+        assert got.end_lines.tolist() == [unit[p + K - 1].line for p in pos.tolist()]
+        alone = unit_evidence(unit)
+        assert (got.n_tokens, got.digest) == (alone.n_tokens, alone.digest)
+        assert got.structure.tolist() == alone.structure.tolist()
+        assert got.structure_tokens == alone.structure_tokens

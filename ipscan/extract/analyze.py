@@ -16,7 +16,7 @@ from ipscan.extract.canonical import CANONICAL
 from ipscan.extract.canonical import canonical_text
 from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
 from ipscan.extract.fingerprint import UnitEvidence
-from ipscan.extract.fingerprint import unit_evidence
+from ipscan.extract.fingerprint import units_evidence
 from ipscan.extract.gate import gate
 from ipscan.extract.languages import language_for_file
 from ipscan.extract.parse import parse_source
@@ -75,16 +75,19 @@ def analyze_file(
     parsed = parse_source(file)
     starts = [t.start_byte for t in parsed.tokens]
     data = file.text.encode("utf-8", "surrogatepass")
-    units = []
+    kept: list[tuple[Unit, int, int]] = []
     for unit in parsed.units:
         if lines is not None and not _overlaps(unit.span.start_line, unit.span.end_line, lines):
             continue
         lo = bisect.bisect_left(starts, unit.span.start_byte)
         hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
-        if hi - lo < MIN_UNIT_TOKENS:
-            continue
-        tokens = parsed.tokens[lo:hi]
-        units.append(AnalyzedUnit(unit, unit_evidence(tokens), canonical_text(tokens, data)))
+        if hi - lo >= MIN_UNIT_TOKENS:
+            kept.append((unit, lo, hi))
+    evidence = units_evidence(parsed.tokens, [(lo, hi) for _, lo, hi in kept])
+    units = [
+        AnalyzedUnit(unit, ev, canonical_text(parsed.tokens[lo:hi], data))
+        for (unit, lo, hi), ev in zip(kept, evidence, strict=True)
+    ]
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
     raw = file_evidence(parsed.tokens, data, file.text, raw_scheme, file.path)
     scan_lines = None if lines is None else tuple(lines)

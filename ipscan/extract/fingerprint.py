@@ -107,15 +107,27 @@ def winnow(hashes: np.ndarray, w: int = W) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if n <= w:
         return np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
+    return distinct(window_minima(hashes, w))
+
+
+def window_minima(hashes: np.ndarray, w: int) -> np.ndarray:
+    """For each window of ``w`` consecutive hashes, the position of its rightmost minimum (as
+    the paper prescribes, so runs of equal minima pick once); none when fewer than ``w``.
+
+    A window's rightmost minimum depends on that window alone, so the windows inside a slice
+    of ``hashes`` are the slice's own (``units_evidence`` winnows a file's units from one call).
+    """
+    n = len(hashes)
+    if n < w:
+        return np.zeros(0, dtype=np.int64)
     # Every window of w as a strided view (what sliding_window_view makes, without its checks,
     # which cost more than the windows themselves for one unit's few hundred k-grams).
     hashes = np.ascontiguousarray(hashes)
     step = hashes.strides[0]
     windows = np.lib.stride_tricks.as_strided(hashes, (n - w + 1, w), (step, step), writeable=False)
-    # Rightmost minimum of each window, as the paper prescribes, so runs of equal minima pick once.
     rightmost = w - 1 - np.argmin(windows[:, ::-1], axis=1)
-    positions = np.arange(n - w + 1) + rightmost
-    return distinct(positions)
+    positions: np.ndarray = np.arange(n - w + 1) + rightmost
+    return positions
 
 
 def all_of(mask: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
@@ -147,41 +159,85 @@ def normalized_digest(texts: Sequence[str]) -> bytes:
 
 def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEvidence:
     """Digest and winnowing fingerprints for one unit's normalized tokens."""
+    return units_evidence(tokens, [(0, len(tokens))], k, w)[0]
+
+
+def units_evidence(
+    tokens: Sequence[Token], ranges: Sequence[tuple[int, int]], k: int = K, w: int = W
+) -> list[UnitEvidence]:
+    """``unit_evidence(tokens[lo:hi])`` of each (lo, hi) in ``ranges``, equal to it.
+
+    A k-gram's hash, whether it is all data, and a window's minimum depend on those tokens
+    alone, so they are computed once over the whole stream and each unit takes its slice: a
+    file's units cost a few array calls each instead of a few dozen.
+    """
     texts = [t.text for t in tokens]
-    hashes = kgram_hashes(_ids_of(texts), k)
-    pos = winnow(hashes, w)
-    if len(pos):
-        data = np.array([text in DATA_TOKENS for text in texts], dtype=bool)
-        pos = pos[~all_of(data, pos, k)]
+    stream = _Stream.of(texts, k, w)
     lines = np.array([t.line for t in tokens], dtype=np.int64)
-    structure, structure_tokens = structure_fingerprints(texts)
-    return UnitEvidence(
-        structure=structure,
-        structure_tokens=structure_tokens,
-        n_tokens=len(tokens),
-        digest=normalized_digest(texts),
-        hashes=hashes[pos],
-        token_pos=pos,
-        start_lines=lines[pos] if len(pos) else pos,
-        end_lines=lines[pos + k - 1] if len(pos) else pos,
-    )
-
-
-def structure_fingerprints(texts: Sequence[str]) -> tuple[np.ndarray, int]:
-    """Distinct winnowed fingerprints of the normalized token texts left when control flow is
-    taken out, and how many tokens are left."""
+    # The structure-insensitive stream: a unit's kept tokens are a slice of the file's.
+    dropped = [text in STRUCTURE_DROPPED for text in texts]
     kept = [
         "CMP" if text in STRUCTURE_COMPARISONS else text
-        for text in texts
-        if text not in STRUCTURE_DROPPED
+        for text, drop in zip(texts, dropped, strict=True)
+        if not drop
     ]
-    hashes = kgram_hashes(_ids_of(kept), STRUCTURE_K)
-    pos = winnow(hashes, STRUCTURE_W)
-    if len(pos):
-        data = np.array([text in DATA_TOKENS for text in kept], dtype=bool)
-        pos = pos[~all_of(data, pos, STRUCTURE_K)]
-    # Salted, so a structure fingerprint never equals a fingerprint of the main channel.
-    return distinct(hashes[pos] ^ np.uint64(0x5EED_57C0_F10E_0001)), len(kept)
+    kept_before = np.concatenate(([0], np.cumsum(np.logical_not(dropped), dtype=np.int64)))
+    structure = _Stream.of(kept, STRUCTURE_K, STRUCTURE_W)
+    out = []
+    for lo, hi in ranges:
+        pos = stream.fingerprints(lo, hi)
+        k_lo, k_hi = int(kept_before[lo]), int(kept_before[hi])
+        s_pos = structure.fingerprints(k_lo, k_hi)
+        out.append(
+            UnitEvidence(
+                # Salted, so a structure fingerprint never equals one of the main channel.
+                structure=distinct(structure.hashes[s_pos] ^ _STRUCTURE_SALT),
+                structure_tokens=k_hi - k_lo,
+                n_tokens=hi - lo,
+                digest=normalized_digest(texts[lo:hi]),
+                hashes=stream.hashes[pos],
+                token_pos=pos - lo,
+                start_lines=lines[pos],
+                end_lines=lines[pos + k - 1],
+            )
+        )
+    return out
+
+
+_STRUCTURE_SALT = np.uint64(0x5EED_57C0_F10E_0001)
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """One token stream's k-gram hashes, window minima and all-data k-grams, for slicing."""
+
+    hashes: np.ndarray  # of every k-gram of the stream
+    minima: np.ndarray  # window_minima of hashes
+    all_data: np.ndarray  # per k-gram: all its tokens are DATA_TOKENS
+    k: int
+    w: int
+
+    @classmethod
+    def of(cls, texts: Sequence[str], k: int, w: int) -> _Stream:
+        hashes = kgram_hashes(_ids_of(texts), k)
+        data = np.array([text in DATA_TOKENS for text in texts], dtype=bool)
+        all_data = (
+            all_of(data, np.arange(len(hashes)), k) if len(hashes) else np.zeros(0, dtype=bool)
+        )
+        return cls(hashes, window_minima(hashes, w), all_data, k, w)
+
+    def fingerprints(self, lo: int, hi: int) -> np.ndarray:
+        """Positions in the stream of the fingerprints of the tokens ``lo:hi``: winnowed over
+        the slice's own k-grams, less the all-data ones."""
+        n = hi - lo - self.k + 1
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64)
+        if n <= self.w:
+            pos = np.array([lo + n - 1 - int(np.argmin(self.hashes[lo : lo + n][::-1]))], np.int64)
+        else:
+            pos = distinct(self.minima[lo : lo + n - self.w + 1])
+        kept: np.ndarray = pos[~self.all_data[pos]]
+        return kept
 
 
 def covered_tokens(positions: np.ndarray, n_tokens: int, k: int = K) -> int:

@@ -1,5 +1,5 @@
 """Matcher 2-structure: indexed units sharing structure-insensitive fingerprints with a scanned
-unit (``ipscan.extract.fingerprint.structure_fingerprints``: control flow taken out).
+unit (``ipscan.extract.fingerprint.units_evidence``: control flow taken out).
 
 A copy whose loops, branches and conditions were rewritten keeps its straight-line code, and so
 most of these fingerprints, where the main channel's longer k-grams across the rewritten
