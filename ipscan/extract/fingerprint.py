@@ -18,6 +18,7 @@ smaller values because a pasted snippet of 15 lines must still carry dozens of f
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -171,18 +172,16 @@ def units_evidence(
     alone, so they are computed once over the whole stream and each unit takes its slice: a
     file's units cost a few array calls each instead of a few dozen.
     """
-    texts = [t.text for t in tokens]
-    stream = _Stream.of(texts, k, w)
-    lines = np.array([t.line for t in tokens], dtype=np.int64)
+    texts = list(map(_TEXT, tokens))
+    codes = _VOCABULARY.codes(texts)
+    table = _VOCABULARY.table()
+    data = table.data[codes]
+    stream = _Stream.of(table.ids[codes], data, k, w)
+    lines = np.fromiter(map(_LINE, tokens), dtype=np.int64, count=len(tokens))
     # The structure-insensitive stream: a unit's kept tokens are a slice of the file's.
-    dropped = [text in STRUCTURE_DROPPED for text in texts]
-    kept = [
-        "CMP" if text in STRUCTURE_COMPARISONS else text
-        for text, drop in zip(texts, dropped, strict=True)
-        if not drop
-    ]
-    kept_before = np.concatenate(([0], np.cumsum(np.logical_not(dropped), dtype=np.int64)))
-    structure = _Stream.of(kept, STRUCTURE_K, STRUCTURE_W)
+    kept = ~table.dropped[codes]
+    kept_before = np.concatenate(([0], np.cumsum(kept, dtype=np.int64)))
+    structure = _Stream.of(table.structure_ids[codes][kept], data[kept], STRUCTURE_K, STRUCTURE_W)
     out = []
     for lo, hi in ranges:
         pos = stream.fingerprints(lo, hi)
@@ -205,6 +204,54 @@ def units_evidence(
 
 
 _STRUCTURE_SALT = np.uint64(0x5EED_57C0_F10E_0001)
+_TEXT = operator.itemgetter(0)  # Token.text
+_LINE = operator.itemgetter(1)  # Token.line
+
+
+@dataclass(frozen=True)
+class _Table:
+    """What fingerprinting reads of each token text, as arrays indexed by its code."""
+
+    ids: np.ndarray  # uint64 token_id
+    data: np.ndarray  # bool: one of DATA_TOKENS
+    dropped: np.ndarray  # bool: one of STRUCTURE_DROPPED
+    structure_ids: np.ndarray  # uint64 token_id in the structure stream (comparisons as CMP)
+
+
+class _Vocabulary:
+    """A code for each normalized token text seen in this process (a few hundred node types),
+    so a file's stream is read with array lookups instead of a Python pass per property."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        self._table: _Table | None = None
+
+    def codes(self, texts: Sequence[str]) -> np.ndarray:
+        """The code of each text (new texts get one)."""
+        known = self._codes
+        new = set(texts).difference(known)
+        if new:
+            for text in sorted(new):
+                known[text] = len(known)
+            self._table = None
+        return np.fromiter(map(known.__getitem__, texts), dtype=np.intp, count=len(texts))
+
+    def table(self) -> _Table:
+        if self._table is None:
+            texts = list(self._codes)  # in code order
+            self._table = _Table(
+                ids=np.array([token_id(t) for t in texts], dtype=np.uint64),
+                data=np.array([t in DATA_TOKENS for t in texts], dtype=bool),
+                dropped=np.array([t in STRUCTURE_DROPPED for t in texts], dtype=bool),
+                structure_ids=np.array(
+                    [token_id("CMP" if t in STRUCTURE_COMPARISONS else t) for t in texts],
+                    dtype=np.uint64,
+                ),
+            )
+        return self._table
+
+
+_VOCABULARY = _Vocabulary()
 
 
 @dataclass(frozen=True)
@@ -218,9 +265,9 @@ class _Stream:
     w: int
 
     @classmethod
-    def of(cls, texts: Sequence[str], k: int, w: int) -> _Stream:
-        hashes = kgram_hashes(_ids_of(texts), k)
-        data = np.array([text in DATA_TOKENS for text in texts], dtype=bool)
+    def of(cls, ids: np.ndarray, data: np.ndarray, k: int, w: int) -> _Stream:
+        """The stream of tokens with these ids, ``data`` saying which are DATA_TOKENS."""
+        hashes = kgram_hashes(ids, k)
         all_data = (
             all_of(data, np.arange(len(hashes)), k) if len(hashes) else np.zeros(0, dtype=bool)
         )
