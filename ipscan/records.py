@@ -5,9 +5,11 @@ All records are frozen. Vectors live in numpy arrays addressed by position, neve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
+from functools import cached_property
 from typing import NamedTuple
 
 
@@ -62,14 +64,48 @@ class Unit:
     text: str
 
 
+@dataclass(frozen=True, eq=False)
+class TokenColumns:
+    """A normalized token stream as columns, one list per ``Token`` field: how a file's stream
+    is made and read (a file has tens of thousands of tokens; a tuple each costs more than
+    everything fingerprinting does with them)."""
+
+    texts: list[str]
+    lines: list[int]
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, tokens: Sequence[Token]) -> TokenColumns:
+        """The columns of ``tokens``."""
+        return cls(
+            [t.text for t in tokens],
+            [t.line for t in tokens],
+            [t.start_byte for t in tokens],
+            [t.end_byte for t in tokens],
+        )
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def tokens(self) -> tuple[Token, ...]:
+        """The stream as Token tuples."""
+        return tuple(map(Token, self.texts, self.lines, self.starts, self.ends))
+
+
 @dataclass(frozen=True)
 class ParsedFile:
     """A parsed file: its units and the normalized token stream of the whole file in byte order."""
 
     file: SourceFile
     units: tuple[Unit, ...]
-    tokens: tuple[Token, ...]
+    columns: TokenColumns
     has_errors: bool = False
+
+    @cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        """The token stream as Token tuples (made on first use)."""
+        return self.columns.tokens()
 
 
 @dataclass(frozen=True)

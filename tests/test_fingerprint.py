@@ -7,14 +7,15 @@ import numpy as np
 from ipscan.extract.fingerprint import DATA_TOKENS
 from ipscan.extract.fingerprint import K
 from ipscan.extract.fingerprint import W
+from ipscan.extract.fingerprint import all_of
 from ipscan.extract.fingerprint import covered_tokens
 from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import token_ids
-from ipscan.extract.fingerprint import all_of
 from ipscan.extract.fingerprint import unit_evidence
 from ipscan.extract.fingerprint import units_evidence
 from ipscan.extract.fingerprint import winnow
 from ipscan.records import Token
+from ipscan.records import TokenColumns
 
 
 def tokens(texts: list[str], first_line: int = 1, per_line: int = 8) -> list[Token]:
@@ -88,7 +89,7 @@ def test_units_of_one_stream_get_what_each_unit_alone_gets() -> None:
     toks = tokens(texts, first_line=3, per_line=5)
     ranges = [(0, 400), (10, 60), (100, 100 + K), (120, 120 + K + W - 2), (200, 200 + K - 1)]
     ranges += [(390, 460), (395, 500), (0, len(toks))]
-    for (lo, hi), got in zip(ranges, units_evidence(toks, ranges), strict=True):
+    for (lo, hi), got in zip(ranges, units_evidence(TokenColumns.of(toks), ranges), strict=True):
         unit = toks[lo:hi]
         hashes = kgram_hashes(token_ids(unit))
         pos = winnow(hashes)

@@ -31,6 +31,7 @@ from ipscan.index.pack import unpack_index
 from ipscan.index.reader import IndexReader
 from ipscan.records import Scope
 from ipscan.records import SourceFile
+from ipscan.records import TokenColumns
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_analyzed
 from ipscan.scan import scan_repo
@@ -77,7 +78,8 @@ def test_scheme_2_is_made_as_it_was_the_collision_included() -> None:
     # What an index of scheme 2 holds, so that its copies are still found.
     assert _evidence(NUMBERS, 2) == _evidence(NAMES, 2)
     af = analyze_file(_js(NUMBERS))
-    texts = raw_token_texts(analyze_module.parse_source(af.file).tokens, NUMBERS.encode(), scheme=2)
+    columns = analyze_module.parse_source(af.file).columns
+    texts = raw_token_texts(columns, NUMBERS.encode(), scheme=2)
     assert "L10" in texts
 
 
@@ -122,7 +124,7 @@ def test_evidence_remade_with_another_scheme_equals_evidence_made_with_it() -> N
 
 def test_an_unknown_scheme_is_refused() -> None:
     with pytest.raises(KeyError):
-        file_evidence((), b"", "", scheme=1)
+        file_evidence(TokenColumns([], [], [], []), b"", "", scheme=1)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 
 from ipscan.extract.canonical import CANONICAL
-from ipscan.extract.canonical import canonical_text
+from ipscan.extract.canonical import canonical_of
 from ipscan.extract.fingerprint import MIN_UNIT_TOKENS
 from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.extract.fingerprint import units_evidence
@@ -73,7 +73,7 @@ def analyze_file(
     makes it as the index it asks was made).
     """
     parsed = parse_source(file)
-    starts = [t.start_byte for t in parsed.tokens]
+    starts = parsed.columns.starts
     data = file.text.encode("utf-8", "surrogatepass")
     kept: list[tuple[Unit, int, int]] = []
     for unit in parsed.units:
@@ -83,13 +83,13 @@ def analyze_file(
         hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
         if hi - lo >= MIN_UNIT_TOKENS:
             kept.append((unit, lo, hi))
-    evidence = units_evidence(parsed.tokens, [(lo, hi) for _, lo, hi in kept])
+    evidence = units_evidence(parsed.columns, [(lo, hi) for _, lo, hi in kept])
     units = [
-        AnalyzedUnit(unit, ev, canonical_text(parsed.tokens[lo:hi], data))
+        AnalyzedUnit(unit, ev, canonical_of(parsed.columns, lo, hi, data))
         for (unit, lo, hi), ev in zip(kept, evidence, strict=True)
     ]
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
-    raw = file_evidence(parsed.tokens, data, file.text, raw_scheme, file.path)
+    raw = file_evidence(parsed.columns, data, file.text, raw_scheme, file.path)
     scan_lines = None if lines is None else tuple(lines)
     return AnalyzedFile(file, tuple(units), parsed.has_errors, spans, raw, scan_lines)
 
@@ -101,7 +101,7 @@ def with_raw_scheme(af: AnalyzedFile, scheme: int) -> AnalyzedFile:
         return af
     parsed = parse_source(af.file)
     data = af.file.text.encode("utf-8", "surrogatepass")
-    return replace(af, raw=file_evidence(parsed.tokens, data, af.file.text, scheme, af.file.path))
+    return replace(af, raw=file_evidence(parsed.columns, data, af.file.text, scheme, af.file.path))
 
 
 def _overlaps(start: int, end: int, ranges: Sequence[tuple[int, int]]) -> bool:

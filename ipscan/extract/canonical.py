@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ipscan.records import Token
+from ipscan.records import TokenColumns
 
 # Input formats an encoder model declares in ipscan-encoder.json ("input").
 TEXT = "text"
@@ -29,14 +30,19 @@ def canonical_text(tokens: Sequence[Token], data: bytes) -> str:
 
     ``data`` is the file's UTF-8 bytes, which token offsets point into.
     """
+    return canonical_of(TokenColumns.of(tokens), 0, len(tokens), data)
+
+
+def canonical_of(tokens: TokenColumns, lo: int, hi: int, data: bytes) -> str:
+    """``canonical_text`` of the tokens ``lo:hi`` of a file's stream."""
     names: dict[bytes, str] = {}
     out: list[str] = []
-    for token in tokens:
-        kind = token.text
-        if token.end_byte < token.start_byte:  # made without a source: the kind is all there is
+    columns = (tokens.texts[lo:hi], tokens.starts[lo:hi], tokens.ends[lo:hi])
+    for kind, start, end in zip(*columns, strict=True):
+        if end < start:  # made without a source: the kind is all there is
             out.append(kind)
             continue
-        raw = data[token.start_byte : token.end_byte]
+        raw = data[start:end]
         if kind == "ID":
             name = names.get(raw)
             if name is None:

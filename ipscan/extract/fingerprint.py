@@ -18,7 +18,6 @@ smaller values because a pasted snippet of 15 lines must still carry dozens of f
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -27,6 +26,7 @@ import numpy as np
 
 from ipscan.arrays import distinct
 from ipscan.records import Token
+from ipscan.records import TokenColumns
 from ipscan.tuning import MIN_UNIT_TOKENS as MIN_UNIT_TOKENS
 from ipscan.tuning import STRUCTURE_K
 from ipscan.tuning import STRUCTURE_W
@@ -160,24 +160,24 @@ def normalized_digest(texts: Sequence[str]) -> bytes:
 
 def unit_evidence(tokens: Sequence[Token], k: int = K, w: int = W) -> UnitEvidence:
     """Digest and winnowing fingerprints for one unit's normalized tokens."""
-    return units_evidence(tokens, [(0, len(tokens))], k, w)[0]
+    return units_evidence(TokenColumns.of(tokens), [(0, len(tokens))], k, w)[0]
 
 
 def units_evidence(
-    tokens: Sequence[Token], ranges: Sequence[tuple[int, int]], k: int = K, w: int = W
+    tokens: TokenColumns, ranges: Sequence[tuple[int, int]], k: int = K, w: int = W
 ) -> list[UnitEvidence]:
-    """``unit_evidence(tokens[lo:hi])`` of each (lo, hi) in ``ranges``, equal to it.
+    """``unit_evidence`` of the tokens ``lo:hi`` for each (lo, hi) in ``ranges``, equal to it.
 
     A k-gram's hash, whether it is all data, and a window's minimum depend on those tokens
     alone, so they are computed once over the whole stream and each unit takes its slice: a
     file's units cost a few array calls each instead of a few dozen.
     """
-    texts = list(map(_TEXT, tokens))
+    texts = tokens.texts
     codes = _VOCABULARY.codes(texts)
     table = _VOCABULARY.table()
     data = table.data[codes]
     stream = _Stream.of(table.ids[codes], data, k, w)
-    lines = np.fromiter(map(_LINE, tokens), dtype=np.int64, count=len(tokens))
+    lines = np.array(tokens.lines, dtype=np.int64)
     # The structure-insensitive stream: a unit's kept tokens are a slice of the file's.
     kept = ~table.dropped[codes]
     kept_before = np.concatenate(([0], np.cumsum(kept, dtype=np.int64)))
@@ -204,8 +204,6 @@ def units_evidence(
 
 
 _STRUCTURE_SALT = np.uint64(0x5EED_57C0_F10E_0001)
-_TEXT = operator.itemgetter(0)  # Token.text
-_LINE = operator.itemgetter(1)  # Token.line
 
 
 @dataclass(frozen=True)

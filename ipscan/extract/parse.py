@@ -27,6 +27,7 @@ from ipscan.extract.tokens import tokenize
 from ipscan.records import ParsedFile
 from ipscan.records import SourceFile
 from ipscan.records import Span
+from ipscan.records import TokenColumns
 from ipscan.records import Unit
 from ipscan.records import UnitKind
 
@@ -55,11 +56,11 @@ def parse_source(file: SourceFile) -> ParsedFile:
     spec = get_language(file.language)
     data = file.text.encode("utf-8", "surrogatepass")
     if not data.strip():
-        return ParsedFile(file, (), (), False)
+        return ParsedFile(file, (), TokenColumns([], [], [], []), False)
     root = get_parser(spec.name).parse(data).root_node
-    tokens, func_starts = tokenize(root, spec, data)
+    columns, func_starts = tokenize(root, spec, data)
     units = _UnitBuilder(file, spec, data, func_starts).build(root)
-    return ParsedFile(file, units, tokens, root.has_error)
+    return ParsedFile(file, units, columns, root.has_error)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from ipscan.extract.fingerprint import kgram_hashes
 from ipscan.extract.fingerprint import winnow
 from ipscan.extract.line_sketch import EMPTY_SKETCH
 from ipscan.extract.line_sketch import line_sketch
-from ipscan.records import Token
+from ipscan.records import TokenColumns
 from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import MIN_SMALL_FILE_CHARS
@@ -97,17 +97,17 @@ def _digest64(data: bytes) -> int:
     return int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
 
 
-def raw_token_texts(tokens: Sequence[Token], data: bytes, scheme: int = RAW_SCHEME) -> list[str]:
+def raw_token_texts(tokens: TokenColumns, data: bytes, scheme: int = RAW_SCHEME) -> list[str]:
     """Each token's raw text: names and literal values as written, other tokens as they are;
     a literal's tagged as ``scheme`` (one of ``RAW_SCHEMES``) says."""
     tag = _LITERAL_TAGS[scheme]
     out = []
-    for t in tokens:
-        if t.text not in _RAW_KINDS or t.end_byte < 0:
-            out.append(t.text)
+    for kind, start, end in zip(tokens.texts, tokens.starts, tokens.ends, strict=True):
+        if kind not in _RAW_KINDS or end < 0:
+            out.append(kind)
             continue
-        raw = data[t.start_byte : t.end_byte].decode("utf-8", "surrogatepass")
-        if t.text == "LIT":
+        raw = data[start:end].decode("utf-8", "surrogatepass")
+        if kind == "LIT":
             raw = tag + raw.strip(_QUOTES)
         out.append(raw)
     return out
@@ -119,7 +119,7 @@ def _ids(texts: Sequence[str]) -> np.ndarray:
     for text in set(texts):
         digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8)
         seen[text] = int.from_bytes(digest.digest(), "little")
-    return np.array([seen[text] for text in texts], dtype=np.uint64)
+    return np.fromiter(map(seen.__getitem__, texts), dtype=np.uint64, count=len(texts))
 
 
 def text_digest(text: str) -> int:
@@ -128,16 +128,17 @@ def text_digest(text: str) -> int:
     return _digest64("\n".join(lines).strip("\n").encode("utf-8", "surrogatepass"))
 
 
-def _not_imports(tokens: Sequence[Token]) -> list[int]:
-    """Positions of the tokens that are not on a line that starts an import."""
-    skipped: set[int] = set()
-    line = None
-    for t in tokens:
-        if t.line != line:
-            line = t.line
-            if t.text in _IMPORT_STARTS:
-                skipped.add(line)
-    return [i for i, t in enumerate(tokens) if t.line not in skipped]
+def _not_imports(tokens: TokenColumns, lines: np.ndarray) -> np.ndarray:
+    """Positions of the tokens that are not on a line that starts an import (``lines``: each
+    token's line)."""
+    first = np.ones(len(lines), dtype=bool)
+    np.not_equal(lines[1:], lines[:-1], out=first[1:])
+    texts = tokens.texts
+    starts = [int(lines[i]) for i in np.flatnonzero(first).tolist() if texts[i] in _IMPORT_STARTS]
+    if not starts:
+        return np.arange(len(lines))
+    kept: np.ndarray = np.flatnonzero(~np.isin(lines, starts))
+    return kept
 
 
 def _number(raw: str) -> int | None:
@@ -153,14 +154,13 @@ def _number(raw: str) -> int | None:
     return None
 
 
-def _without_filler(
-    pos: np.ndarray, tokens: Sequence[Token], kept: Sequence[int], texts: Sequence[str]
-) -> np.ndarray:
+def _without_filler(pos: np.ndarray, kinds: Sequence[str], texts: Sequence[str]) -> np.ndarray:
     """``pos`` less the k-grams made only of filler: brackets, separators, and integers that
     continue the step of the two before them in one run of data (``0x21, 0x22, 0x23``: a range
     of code points, an enum's values, 0..51). Only runs of RAW_K data tokens or more are read
-    token by token: most files have none."""
-    data = np.array([tokens[i].text in DATA_TOKENS for i in kept], dtype=bool)
+    token by token: most files have none. ``kinds`` and ``texts``: the fingerprinted tokens'
+    normalized and raw texts."""
+    data = np.fromiter(map(DATA_TOKENS.__contains__, kinds), dtype=bool, count=len(kinds))
     if not all_of(data, pos, RAW_K).any():
         return pos
     filler = data.copy()
@@ -170,10 +170,9 @@ def _without_filler(
             continue
         run: list[int] = []  # the integers of this run of data since its last other literal
         for j in range(start, end):
-            i = kept[j]
-            if tokens[i].text != "LIT":
+            if kinds[j] != "LIT":
                 continue
-            value = _number(texts[i][1:])  # the tag is one character from scheme 3 on
+            value = _number(texts[j][1:])  # the tag is one character from scheme 3 on
             if value is None:
                 run = []
                 filler[j] = False
@@ -185,20 +184,23 @@ def _without_filler(
 
 
 def file_evidence(
-    tokens: Sequence[Token], data: bytes, text: str, scheme: int = RAW_SCHEME, name: str = ""
+    tokens: TokenColumns, data: bytes, text: str, scheme: int = RAW_SCHEME, name: str = ""
 ) -> FileEvidence:
     """Digests of a whole file, and raw-token winnowing fingerprints of its code but imports,
     made the way raw-token ``scheme`` makes them (from scheme 3 on, none of a k-gram that is
     only filler: ``_without_filler``); with the file's path ``name``, the sketch of its lines
     if it is small."""
     texts = raw_token_texts(tokens, data, scheme)
-    kept = _not_imports(tokens)
-    ids = _ids([texts[i] for i in kept])
-    hashes = kgram_hashes(ids, RAW_K)
+    all_lines = np.array(tokens.lines, dtype=np.int64)
+    kept = _not_imports(tokens, all_lines)
+    whole = len(kept) == len(texts)
+    kept_texts = texts if whole else [texts[i] for i in kept.tolist()]
+    hashes = kgram_hashes(_ids(kept_texts), RAW_K)
     pos = winnow(hashes, RAW_W)
     if scheme >= 3 and len(pos):
-        pos = _without_filler(pos, tokens, kept, texts)
-    lines = np.array([tokens[i].line for i in kept], dtype=np.int64)
+        kinds = tokens.texts if whole else [tokens.texts[i] for i in kept.tolist()]
+        pos = _without_filler(pos, kinds, kept_texts)
+    lines = all_lines[kept]
     return FileEvidence(
         n_tokens=len(tokens),
         n_lines=text.count("\n") + (0 if text.endswith("\n") or not text else 1),
@@ -211,8 +213,8 @@ def file_evidence(
         end_lines=lines[pos + RAW_K - 1] if len(pos) else pos,
         token_lines=lines,
         scheme=scheme,
-        lines=line_sketch(name, text, (t.line for t in tokens)),
+        lines=line_sketch(name, text, tokens.lines),
     )
 
 
-EMPTY = file_evidence((), b"", "")
+EMPTY = file_evidence(TokenColumns([], [], [], []), b"", "")

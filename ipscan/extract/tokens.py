@@ -17,7 +17,7 @@ import numpy as np
 from tree_sitter import Node
 
 from ipscan.extract.languages.base import LanguageSpec
-from ipscan.records import Token
+from ipscan.records import TokenColumns
 
 # An expression function (arrow, lambda, closure) inside a top-level statement splits that
 # statement into parts only when it spans at least this many lines.
@@ -26,7 +26,7 @@ _MIN_EXPRESSION_FUNCTION_LINES = 3
 _DROPPED = frozenset({";", "\n"})
 
 
-def tokenize(root: Node, spec: LanguageSpec, data: bytes) -> tuple[tuple[Token, ...], list[int]]:
+def tokenize(root: Node, spec: LanguageSpec, data: bytes) -> tuple[TokenColumns, list[int]]:
     """The normalized tokens under ``root``, and the start bytes of functions that count.
 
     A function counts when it has a body and, if it is an expression function, spans at least
@@ -39,13 +39,12 @@ def tokenize(root: Node, spec: LanguageSpec, data: bytes) -> tuple[tuple[Token, 
     skipped = spec.comment_types | spec.skip_types
     functions = spec.function_types
     expression_functions = spec.expression_function_types
-    # The tokens as columns, made into Token tuples at the end (cheaper than one at a time).
     kinds: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     func_starts: list[int] = []
     if root.child_count == 0:
-        return (), func_starts
+        return TokenColumns([], [], [], []), func_starts
     add_kind, add_start, add_end = kinds.append, starts.append, ends.append
     cursor = root.walk()
     while True:
@@ -73,7 +72,7 @@ def tokenize(root: Node, spec: LanguageSpec, data: bytes) -> tuple[tuple[Token, 
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
                 lines = [row + 1 for row in _rows(data, starts)]
-                return tuple(map(Token, kinds, lines, starts, ends)), func_starts
+                return TokenColumns(kinds, lines, starts, ends), func_starts
 
 
 def _rows(data: bytes, starts: list[int]) -> list[int]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
-from ipscan.extract.fingerprint import unit_evidence
+from ipscan.extract.fingerprint import units_evidence
 from ipscan.extract.parse import parse_source
 from ipscan.extract.plain_flow import plain_flow
 from ipscan.records import SourceFile
@@ -93,9 +93,10 @@ def _may_change(canonical: str) -> bool:
 def _analyzed(au: AnalyzedUnit, plain: str) -> AnalyzedUnit | None:
     """``au`` with the evidence of ``plain``; its lines point into ``au``'s own span."""
     parsed = parse_source(SourceFile(au.unit.path, plain, "python"))
-    if len(parsed.tokens) < MIN_UNIT_TOKENS or parsed.has_errors:
+    n = len(parsed.columns)
+    if n < MIN_UNIT_TOKENS or parsed.has_errors:
         return None
-    evidence = unit_evidence(parsed.tokens)
+    evidence = units_evidence(parsed.columns, [(0, n)])[0]
     span = au.unit.span
     evidence = replace(
         evidence,

@@ -21,7 +21,7 @@ from dataclasses import field
 
 import numpy as np
 
-from ipscan.extract.canonical import canonical_text
+from ipscan.extract.canonical import canonical_of
 from ipscan.extract.parse import parse_source
 from ipscan.records import SourceFile
 from ipscan.training.code_corpus import CodeFunction
@@ -83,10 +83,10 @@ def rewritten(fn: CodeFunction, level: str, rng: random.Random) -> Sample | None
     parsed = parse_source(SourceFile(fn.file.path, text, fn.language))
     for unit in parsed.units:
         if unit.span.start_byte == start:
-            starts = [t.start_byte for t in parsed.tokens]
+            starts = parsed.columns.starts
             lo = bisect.bisect_left(starts, start)
             hi = bisect.bisect_left(starts, unit.span.end_byte, lo)
-            canonical = canonical_text(parsed.tokens[lo:hi], text.encode("utf-8", "surrogatepass"))
+            canonical = canonical_of(parsed.columns, lo, hi, text.encode("utf-8", "surrogatepass"))
             return Sample(unit.text, canonical)
     return None
 
