@@ -421,3 +421,28 @@ def test_exact_search_finds_rows_repeated_across_blocks(tmp_path: Path, data: np
     np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-5)
     for q in range(50):
         assert set(ids[q, :3]) == {q, q + 5000, q + 10000}
+
+
+def test_a_floored_search_leaves_out_only_what_scores_under_the_floor(
+    tmp_path: Path, data: np.ndarray, ivf_folder: Path
+) -> None:
+    """More queries than one pass scores at once, over two blocks: the floored search returns
+    the plain search's results that reach the floor, the rest as empty slots; an IVF store
+    answers a floored search alike."""
+    rows = data[:9000]
+    store = open_vector_store(tmp_path, write_f16_store(tmp_path, rows), len(rows), DIM)
+    queries = np.concatenate([clustered(1500, seed=4), data[:100]])  # > QUERY_ROWS
+    scores, ids = store.search(queries, K)
+    want_scores, _ = brute_force(rows.astype(np.float16), queries, K)
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-5)
+    floor = float(np.median(scores[:, 0]))
+    low_scores, low_ids = store.search(queries, K, floor=floor)
+    kept = scores >= np.float32(floor)
+    assert 0 < kept.sum() < kept.size
+    assert low_ids.tolist() == np.where(kept, ids, -1).tolist()
+    assert low_scores.tolist() == np.where(kept, scores, MISSING).tolist()
+    ivf = open_vector_store(ivf_folder, description_of(ivf_folder), N, DIM)
+    plain, plain_ids = ivf.search(queries[:50], K)
+    floored, floored_ids = ivf.search(queries[:50], K, floor=floor)
+    assert floored_ids.tolist() == np.where(plain >= floor, plain_ids, -1).tolist()
+    assert (floored[floored_ids < 0] == MISSING).all()

@@ -10,6 +10,7 @@ import numpy as np
 from ipscan.errors import IpscanIndexError
 from ipscan.index.ann_i8 import ScaledRows
 from ipscan.index.ann_rows import PreadRows
+from ipscan.index.ann_search import MISSING
 from ipscan.index.ann_search import exact_search
 from ipscan.index.ann_search import rerank
 from ipscan.index.vectors import stored_vector
@@ -33,8 +34,11 @@ class VectorStore(Protocol):
     @property
     def d(self) -> int: ...
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Inner products (nq, k) float32 and row ids (nq, k) int64, best first; -1 for none."""
+    def search(
+        self, queries: np.ndarray, k: int, floor: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Inner products (nq, k) float32 and row ids (nq, k) int64, best first; -1 for none,
+        and for those under ``floor``."""
         ...
 
     def vector(self, row: int) -> np.ndarray:
@@ -48,6 +52,18 @@ def _queries(queries: np.ndarray, dim: int, k: int) -> np.ndarray:
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     return np.ascontiguousarray(queries, dtype=np.float32)
+
+
+def _at_least(
+    scores: np.ndarray, ids: np.ndarray, floor: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Results under ``floor`` made empty slots (``MISSING``, -1), as ``exact_search`` leaves
+    them: every store answers a floored search alike."""
+    if floor is not None:
+        short = scores < np.float32(floor)
+        scores, ids = scores.copy(), ids.copy()
+        scores[short], ids[short] = MISSING, -1
+    return scores, ids
 
 
 class _RowStore:
@@ -77,8 +93,10 @@ class ExactStore(_RowStore):
     def __init__(self, rows: np.ndarray | ScaledRows) -> None:
         self.rows = rows
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return exact_search(self.rows, _queries(queries, self.d, k), k)
+    def search(
+        self, queries: np.ndarray, k: int, floor: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return exact_search(self.rows, _queries(queries, self.d, k), k, floor)
 
 
 class IvfStore(_RowStore):
@@ -94,7 +112,9 @@ class IvfStore(_RowStore):
         self.index = index
         self.nprobe = nprobe
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, floor: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         import faiss
 
         q = _queries(queries, self.d, k)
@@ -104,7 +124,7 @@ class IvfStore(_RowStore):
         _, ids = self.index.search(q, max(k, wanted), params=params)
         if len(ids) and (ids.max() >= self.ntotal or ids.min() < -1):
             raise IpscanIndexError("the ANN file holds row ids out of range; rebuild the index")
-        return rerank(self.rows, q, ids, k)
+        return _at_least(*rerank(self.rows, q, ids, k), floor)
 
 
 class FaissStore:
@@ -121,8 +141,11 @@ class FaissStore:
     def d(self) -> int:
         return int(self.index.d)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.index.search(_queries(queries, self.d, k), k)
+    def search(
+        self, queries: np.ndarray, k: int, floor: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        scores, ids = self.index.search(_queries(queries, self.d, k), k)
+        return _at_least(scores, ids, floor)
 
     def vector(self, row: int) -> np.ndarray:
         if not 0 <= row < self.ntotal:

@@ -27,7 +27,8 @@ def embed_candidates(
         return []
     k = min(top_k, faiss_index.ntotal)
     wanted = np.ascontiguousarray(query_vectors[positions], dtype=np.float32)
-    scores, ids = faiss_index.search(wanted, k)
+    # Rows under both thresholds are never candidates: the store need not rank them.
+    scores, ids = faiss_index.search(wanted, k, floor=min(NEAREST_MIN_COSINE, MIN_COSINE))
     out = []
     for row, qi in enumerate(positions):
         for rank, (score, uid) in enumerate(zip(scores[row], ids[row], strict=True)):
