@@ -13,6 +13,7 @@ from ipscan.extract.analyze import analyze_bytes
 from ipscan.index.compact import compact_index
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import write_index
+from ipscan.match.bounds import hash_bounds
 from ipscan.match.totals import index_totals
 from ipscan.match.winnow import find_hits
 from ipscan.match.winnow import max_posting_fanout
@@ -153,3 +154,14 @@ def test_each_matcher_takes_the_row_ranges_the_counting_found(
     compact_index(merged)
     with IndexReader(merged) as reader:  # one segment: its own counts are the totals
         assert index_totals(units, [query.raw], reader).bounds is None
+
+
+def test_hash_bounds_of_many_hashes_are_each_hashs_own_range() -> None:
+    """Many hashes are looked up in sorted order; each still gets its own [lo, hi)."""
+    rng = np.random.default_rng(3)
+    column = np.sort(rng.integers(0, 500, 20_000).astype(np.uint64))  # repeated hashes
+    for n in (10, 5_000):
+        hashes = rng.integers(0, 600, n).astype(np.uint64)  # some absent, some repeated
+        lo, hi = hash_bounds(column, hashes)
+        assert lo.tolist() == np.searchsorted(column, hashes, "left").tolist()
+        assert hi.tolist() == np.searchsorted(column, hashes, "right").tolist()
