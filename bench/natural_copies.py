@@ -8,7 +8,9 @@ under /tmp/natural/cache) and unpacked.
 Ground truth, from provenance and the text alone:
 - positive: a code file under a vendored folder whose best upstream file (same basename first,
   else any upstream file of the same language) holds at least half of its non-blank stripped
-  lines; "verbatim" when identical up to trailing whitespace and line endings, else "patched";
+  lines that hold code (a line with one of tree-sitter's tokens: a license header shared by
+  every file of a project does not make a fork's own file a copy of upstream's); "verbatim"
+  when identical up to trailing whitespace and line endings, else "patched";
 - negative: a scanned file outside the vendored folders that shares under 10% of its distinctive
   lines (8+ characters) with every upstream file; other files count for neither side.
 
@@ -62,7 +64,9 @@ from machine import cpu_model  # noqa: E402
 from machine import user_env  # noqa: E402
 
 from ipscan.extract.languages import language_for_path  # noqa: E402
+from ipscan.extract.parse import parse_source  # noqa: E402
 from ipscan.index.reader import IndexReader  # noqa: E402
+from ipscan.records import SourceFile  # noqa: E402
 from ipscan.sources.paths import SKIP_DIRS  # noqa: E402
 from ipscan.sources.paths import shared_tail  # noqa: E402
 from ipscan.sources.records import MAX_FILE_BYTES  # noqa: E402
@@ -387,6 +391,7 @@ class Lines:
         self._lines: dict[Path, list[str]] = {}
         self._sets: dict[Path, frozenset[str]] = {}
         self._layout_free: dict[Path, frozenset[str]] = {}
+        self._code: dict[Path, list[str]] = {}
 
     def of(self, path: Path) -> list[str]:
         if path not in self._lines:
@@ -405,8 +410,27 @@ class Lines:
             self._layout_free[path] = frozenset(layout_free(line) for line in self.of(path))
         return self._layout_free[path]
 
+    def code_of(self, path: Path) -> list[str]:
+        """``of`` less the lines that hold no code (comments: a license header that every file
+        of a project repeats says nothing about where the file's code came from), by the rows
+        of tree-sitter's tokens."""
+        if path not in self._code:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            spec = language_for_path(path.name)
+            rows = None
+            if spec is not None:
+                parsed = parse_source(SourceFile(path.name, text, spec.name))
+                rows = set(parsed.columns.lines)
+            self._code[path] = [
+                s
+                for number, line in enumerate(text.split("\n"), start=1)  # tree-sitter rows
+                if (s := line.strip()) and (rows is None or number in rows)
+            ]
+        return self._code[path]
+
     def overlap(self, path: Path, source: Path) -> float:
-        lines, have = self.of(path), self.set_of(source)
+        """The share of ``path``'s code lines that are lines of ``source``."""
+        lines, have = self.code_of(path), self.set_of(source)
         return sum(line in have for line in lines) / len(lines) if lines else 0.0
 
 
