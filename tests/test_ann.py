@@ -24,6 +24,7 @@ from ipscan.index.ann import open_v1_store
 from ipscan.index.ann import open_vector_store
 from ipscan.index.ann import verify_vector_store
 from ipscan.index.ann import write_vector_store
+from ipscan.index.ann_search import exact_search
 from ipscan.index.vectors import has_faiss
 from ipscan.index.vectors import load_faiss
 from ipscan.index.vectors import stored_vector
@@ -446,3 +447,23 @@ def test_a_floored_search_leaves_out_only_what_scores_under_the_floor(
     floored, floored_ids = ivf.search(queries[:50], K, floor=floor)
     assert floored_ids.tolist() == np.where(plain >= floor, plain_ids, -1).tolist()
     assert (floored[floored_ids < 0] == MISSING).all()
+
+
+@pytest.mark.parametrize("floor", [None, 2.0])
+def test_equal_scores_go_to_the_smaller_ids_in_every_block(floor: float | None) -> None:
+    """Rows with small integer entries score exactly, so many tie: the k best of each query
+    are its highest scores, of equal ones the smaller ids, whichever block they lie in and
+    whether a block is merged from its few high scores or partitioned whole."""
+    rng = np.random.default_rng(5)
+    rows = rng.integers(-2, 3, (12_000, 8)).astype(np.float32)
+    queries = rows[rng.integers(0, len(rows), 1_500)]
+    scores = queries @ rows.T
+    ids = np.broadcast_to(np.arange(len(rows)), scores.shape)
+    want_ids = np.lexsort((ids, -scores), axis=-1)[:, :K]
+    want = np.take_along_axis(scores, want_ids, axis=1)
+    if floor is not None:
+        want_ids = np.where(want < floor, -1, want_ids)
+        want = np.where(want < floor, MISSING, want)
+    got, got_ids = exact_search(rows, queries, K, floor)
+    assert got_ids.tolist() == want_ids.tolist()
+    assert got.tolist() == want.astype(np.float32).tolist()

@@ -77,21 +77,16 @@ def exact_search(
 def _merge(
     best: np.ndarray, best_ids: np.ndarray, scores: np.ndarray, start: int, bar: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The k best of ``best`` and a block's ``scores`` (rows ``start`` on), for each query:
-    from the few scores above its ``bar`` (its k-th best, or the search's floor), or by
-    partitioning every row when many are."""
-    k = best.shape[1]
+    """The k best of ``best`` and a block's ``scores`` (rows ``start`` on), for each query,
+    from its scores above its ``bar`` (its k-th best, or the search's floor); when many are,
+    only those at least its k-th largest score of the block, ties all kept, so that of equal
+    scores the smaller ids win as in ``top_k`` (a partition alone keeps any of them)."""
     above = scores > bar
-    if np.count_nonzero(above) <= SPARSE_SHARE * above.size:
-        return _merge_sparse(best, best_ids, scores, above, start)
-    width = scores.shape[1]
-    keep = min(k, width)
-    part = np.argpartition(scores, width - keep, axis=1)[:, width - keep :]
-    return top_k(
-        np.concatenate([best, np.take_along_axis(scores, part, axis=1)], axis=1),
-        np.concatenate([best_ids, part + start], axis=1),
-        k,
-    )
+    if np.count_nonzero(above) > SPARSE_SHARE * above.size:
+        width = scores.shape[1]
+        at = width - min(best.shape[1], width)
+        above &= scores >= np.partition(scores, at, axis=1)[:, at : at + 1]
+    return _merge_sparse(best, best_ids, scores, above, start)
 
 
 # The first block is small: its k best give every query a floor that most later scores miss.
