@@ -76,6 +76,11 @@ class TokenColumns:
     ends: list[int]
 
     @classmethod
+    def empty(cls) -> TokenColumns:
+        """The stream of no tokens."""
+        return cls([], [], [], [])
+
+    @classmethod
     def of(cls, tokens: Sequence[Token]) -> TokenColumns:
         """The columns of ``tokens``."""
         return cls(

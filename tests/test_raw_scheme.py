@@ -124,7 +124,7 @@ def test_evidence_remade_with_another_scheme_equals_evidence_made_with_it() -> N
 
 def test_an_unknown_scheme_is_refused() -> None:
     with pytest.raises(KeyError):
-        file_evidence(TokenColumns([], [], [], []), b"", "", scheme=1)
+        file_evidence(TokenColumns.empty(), b"", "", scheme=1)
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,7 @@ def parse_source(file: SourceFile) -> ParsedFile:
     spec = get_language(file.language)
     data = file.text.encode("utf-8", "surrogatepass")
     if not data.strip():
-        return ParsedFile(file, (), TokenColumns([], [], [], []), False)
+        return ParsedFile(file, (), TokenColumns.empty(), False)
     root = get_parser(spec.name).parse(data).root_node
     columns, func_starts = tokenize(root, spec, data)
     units = _UnitBuilder(file, spec, data, func_starts).build(root)

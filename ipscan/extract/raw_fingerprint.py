@@ -217,4 +217,4 @@ def file_evidence(
     )
 
 
-EMPTY = file_evidence(TokenColumns([], [], [], []), b"", "")
+EMPTY = file_evidence(TokenColumns.empty(), b"", "")

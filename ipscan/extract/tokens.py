@@ -44,7 +44,7 @@ def tokenize(root: Node, spec: LanguageSpec, data: bytes) -> tuple[TokenColumns,
     ends: list[int] = []
     func_starts: list[int] = []
     if root.child_count == 0:
-        return TokenColumns([], [], [], []), func_starts
+        return TokenColumns.empty(), func_starts
     add_kind, add_start, add_end = kinds.append, starts.append, ends.append
     cursor = root.walk()
     while True:
