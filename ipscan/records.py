@@ -43,8 +43,8 @@ class UnitKind(StrEnum):
 class Token(NamedTuple):
     """One normalized token: identifiers become ID, literals LIT; keywords and operators stay.
 
-    A named tuple, not a frozen dataclass: a file's tokens are made by the hundred thousand,
-    and a tuple is made in under half the time."""
+    A named tuple: cheap to make from a file's ``TokenColumns`` where a caller wants tokens
+    one by one (``ParsedFile.tokens``, tests)."""
 
     text: str
     line: int

@@ -72,16 +72,9 @@ def token_id(text: str) -> int:
 
 def token_ids(tokens: Sequence[Token]) -> np.ndarray:
     """The token ids of a normalized token stream as a uint64 array."""
-    return _ids_of([t.text for t in tokens])
-
-
-def _ids_of(texts: Sequence[str]) -> np.ndarray:
-    """``token_id`` of each text, as a uint64 array."""
-    get = _token_ids.get
-    ids = [get(text) for text in texts]
-    if None in ids:  # texts not seen yet in this process: once each
-        ids = [token_id(text) for text in texts]
-    return np.array(ids, dtype=np.uint64)
+    codes = _VOCABULARY.codes([t.text for t in tokens])
+    ids: np.ndarray = _VOCABULARY.table().ids[codes]
+    return ids
 
 
 def kgram_hashes(ids: np.ndarray, k: int = K) -> np.ndarray:
@@ -106,9 +99,15 @@ def winnow(hashes: np.ndarray, w: int = W) -> np.ndarray:
     n = len(hashes)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    return _winnowed(hashes, window_minima(hashes, w), 0, n, w)
+
+
+def _winnowed(hashes: np.ndarray, minima: np.ndarray, lo: int, n: int, w: int) -> np.ndarray:
+    """``winnow`` of the ``n`` k-gram hashes from ``lo`` on, as positions in ``hashes``
+    (``minima``: ``window_minima`` of all of them)."""
     if n <= w:
-        return np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
-    return distinct(window_minima(hashes, w))
+        return np.array([lo + n - 1 - int(np.argmin(hashes[lo : lo + n][::-1]))], np.int64)
+    return distinct(minima[lo : lo + n - w + 1])
 
 
 def window_minima(hashes: np.ndarray, w: int) -> np.ndarray:
@@ -277,10 +276,7 @@ class _Stream:
         n = hi - lo - self.k + 1
         if n <= 0:
             return np.zeros(0, dtype=np.int64)
-        if n <= self.w:
-            pos = np.array([lo + n - 1 - int(np.argmin(self.hashes[lo : lo + n][::-1]))], np.int64)
-        else:
-            pos = distinct(self.minima[lo : lo + n - self.w + 1])
+        pos = _winnowed(self.hashes, self.minima, lo, n, self.w)
         kept: np.ndarray = pos[~self.all_data[pos]]
         return kept
 

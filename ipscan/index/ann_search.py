@@ -68,10 +68,19 @@ def exact_search(
                     best[at], best_ids[at], scores[hit], start, bar[hit, None]
                 )
         start, size = stop, BLOCK_ROWS
+    return at_least(best, best_ids, floor)
+
+
+def at_least(
+    scores: np.ndarray, ids: np.ndarray, floor: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Results under ``floor`` made empty slots (``MISSING``, -1): what every store answers to
+    a floored search."""
     if floor is not None:
-        short = best < np.float32(floor)
-        best[short], best_ids[short] = MISSING, -1
-    return best, best_ids
+        short = scores < np.float32(floor)
+        scores, ids = scores.copy(), ids.copy()
+        scores[short], ids[short] = MISSING, -1
+    return scores, ids
 
 
 def _merge(

@@ -10,7 +10,7 @@ import numpy as np
 from ipscan.errors import IpscanIndexError
 from ipscan.index.ann_i8 import ScaledRows
 from ipscan.index.ann_rows import PreadRows
-from ipscan.index.ann_search import MISSING
+from ipscan.index.ann_search import at_least
 from ipscan.index.ann_search import exact_search
 from ipscan.index.ann_search import rerank
 from ipscan.index.vectors import stored_vector
@@ -52,18 +52,6 @@ def _queries(queries: np.ndarray, dim: int, k: int) -> np.ndarray:
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     return np.ascontiguousarray(queries, dtype=np.float32)
-
-
-def _at_least(
-    scores: np.ndarray, ids: np.ndarray, floor: float | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Results under ``floor`` made empty slots (``MISSING``, -1), as ``exact_search`` leaves
-    them: every store answers a floored search alike."""
-    if floor is not None:
-        short = scores < np.float32(floor)
-        scores, ids = scores.copy(), ids.copy()
-        scores[short], ids[short] = MISSING, -1
-    return scores, ids
 
 
 class _RowStore:
@@ -124,7 +112,7 @@ class IvfStore(_RowStore):
         _, ids = self.index.search(q, max(k, wanted), params=params)
         if len(ids) and (ids.max() >= self.ntotal or ids.min() < -1):
             raise IpscanIndexError("the ANN file holds row ids out of range; rebuild the index")
-        return _at_least(*rerank(self.rows, q, ids, k), floor)
+        return at_least(*rerank(self.rows, q, ids, k), floor)
 
 
 class FaissStore:
@@ -145,7 +133,7 @@ class FaissStore:
         self, queries: np.ndarray, k: int, floor: float | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         scores, ids = self.index.search(_queries(queries, self.d, k), k)
-        return _at_least(scores, ids, floor)
+        return at_least(scores, ids, floor)
 
     def vector(self, row: int) -> np.ndarray:
         if not 0 <= row < self.ntotal:
