@@ -141,6 +141,7 @@ class Reason(StrEnum):
     IDENTICAL_FILE_CODE = "identical-file-code"
     VERBATIM_REGION = "verbatim-region"
     NEAR_IDENTICAL_FILE = "near-identical-file"
+    IDENTICAL_FILE_BESIDE_COPIES = "identical-file-beside-copies"
 
 
 class Matcher(StrEnum):

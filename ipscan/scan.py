@@ -20,11 +20,14 @@ from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
 from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
+from ipscan.decide.beside_copies import TinyFile
+from ipscan.decide.beside_copies import beside_copies
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings
+from ipscan.decide.verbatim_findings import tiny_files
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
@@ -205,7 +208,7 @@ def scan_analyzed(
         unit_findings(claimed, paths, names, lookup, options.explain, every),
         unit_findings(supporting, paths, names, lookup, every_source=every),
     )
-    identical = _identical(analyzed, reader, same_files)
+    identical, tiny = _identical(analyzed, reader, same_files)
     found += _regions(analyzed, reader, found, identical, totals, every)
     # Where one source explains lines best, the others' weaker matches of them are dropped,
     # unless every source is asked for.
@@ -223,6 +226,8 @@ def scan_analyzed(
     found = _without_self(found, is_self) if is_self else found
     near = _near_files(analyzed, reader, {f.path for f in found})
     found += _without_self(near, is_self) if is_self else near
+    beside = beside_copies(tiny, found)
+    found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
@@ -266,14 +271,17 @@ def _identical(
     analyzed: Sequence[AnalyzedFile],
     reader: IndexReader,
     same_files: Sequence[Sequence[IdenticalFile]],
-) -> list[Finding]:
+) -> tuple[list[Finding], list[TinyFile]]:
     """File-level findings for scanned files that are indexed files (matcher 0-file), found
-    segment by segment (``identical_by_segment``)."""
+    segment by segment (``identical_by_segment``), and the tiny ones, which count only beside
+    copies (``beside_copies``)."""
     out: list[Finding] = []
+    tiny: list[TinyFile] = []
     for seg, same in zip(reader.segments, same_files, strict=True):
         if same:
             out += identical_file_findings(same, analyzed, file_lookup(seg))
-    return out
+            tiny += tiny_files(same, analyzed, file_lookup(seg))
+    return out, tiny
 
 
 def _near_files(

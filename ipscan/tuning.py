@@ -129,6 +129,11 @@ MIN_FILE_CHARS = 150
 # under another name are as likely written again as copied.
 MIN_SMALL_FILE_CHARS = 40
 MIN_SMALL_FILE_LINES = 3
+# A tiny file (a one-line version module, a re-export) is that indexed file only beside copies:
+# its whole text identical, this many non-blank characters, the indexed file's name, and
+# another file of its folder claimed from the indexed file's own folder. ``VERSION = '2.1'``
+# says nothing alone; in a vendored tree whose other files are that package's, it is its file.
+MIN_TINY_FILE_CHARS = 10
 # A file digest or raw fingerprint found in more indexed files than this is boilerplate
 # (generated stubs, a license-check snippet every package carries).
 MAX_FILE_FANOUT = 8

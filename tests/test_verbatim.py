@@ -325,7 +325,7 @@ def test_a_small_file_is_that_file_only_as_is_and_under_its_own_name(
         {
             "vendor/tally/fresh.py": SMALL_MODULE,  # vendored: same text, same name
             "app/helpers.py": SMALL_MODULE,  # the same four lines under another name
-            "vendor/tally/version.py": ONE_LINE_MODULE,  # one line: too little to tell
+            "lib/version.py": ONE_LINE_MODULE,  # one line alone: too little to tell
             "lib/fresh.py": SMALL_MODULE.replace("Tally()", "Tally(0)"),  # edited
         },
         verbatim_index,
@@ -333,7 +333,32 @@ def test_a_small_file_is_that_file_only_as_is_and_under_its_own_name(
     [found] = _on(report, "vendor/tally/fresh.py")
     assert (found.scope, found.reasons) == (Scope.FILE, (Reason.IDENTICAL_FILE,))
     assert (found.source.package, found.source.path) == ("tally", "fresh.py")
-    for path in ("app/helpers.py", "vendor/tally/version.py", "lib/fresh.py"):
+    for path in ("app/helpers.py", "lib/version.py", "lib/fresh.py"):
+        assert _on(report, path) == [], path
+
+
+def test_a_tiny_file_is_that_file_only_beside_copies_from_its_folder(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    report = _scan(
+        tmp_path,
+        {
+            "vendor/tally/fresh.py": SMALL_MODULE,  # vendored beside it
+            "vendor/tally/version.py": ONE_LINE_MODULE,
+            "app/version.py": ONE_LINE_MODULE,  # the same line, no copy beside it
+            "app/helpers.py": SMALL_MODULE,  # beside it, but not under the indexed name
+            "vendor/other/fresh.py": SMALL_MODULE,  # a copy beside it, from tally's folder
+            "vendor/other/_version.py": ONE_LINE_MODULE,  # but under another name
+            "vendor/tally/VERSION.py": ONE_LINE_MODULE.replace("1.0.0", "1.0.1"),  # edited
+        },
+        verbatim_index,
+    )
+    [found] = _on(report, "vendor/tally/version.py")
+    assert (found.scope, found.verdict) == (Scope.FILE, Verdict.COPIED)
+    assert found.reasons == (Reason.IDENTICAL_FILE_BESIDE_COPIES,)
+    assert (found.source.package, found.source.path) == ("tally", "version.py")
+    assert (found.start_line, found.end_line, found.similarity) == (1, 1, 1.0)
+    for path in ("app/version.py", "vendor/other/_version.py", "vendor/tally/VERSION.py"):
         assert _on(report, path) == [], path
 
 

@@ -36,6 +36,7 @@ def test_contract_strings_are_pinned() -> None:
         "identical-file-code",
         "verbatim-region",
         "near-identical-file",
+        "identical-file-beside-copies",
     ]
 
 

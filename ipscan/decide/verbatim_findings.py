@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ipscan.decide.aggregate import MAX_ALSO_IN
+from ipscan.decide.beside_copies import TinyFile
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.line_sketch import base_name
 from ipscan.index.open import FileLookup
@@ -46,11 +47,14 @@ def identical_file_findings(
 ) -> list[Finding]:
     """One file-level finding per scanned file that is an indexed file.
 
-    A small file counts only under the indexed file's name (``ipscan.tuning``).
+    A small file counts only under the indexed file's name (``ipscan.tuning``); a tiny one not
+    here (``tiny_files``).
     """
     out = []
     for m in matches:
         af = files[m.query]
+        if m.tiny:
+            continue
         if af.scan_lines is not None and not af.scan_lines:
             continue  # the change added no line to this file
         source = source_of(m.file_id, 1, max(m.n_lines, 1))
@@ -76,6 +80,25 @@ def identical_file_findings(
                 also_in=also[:MAX_ALSO_IN],
             )
         )
+    return out
+
+
+def tiny_files(
+    matches: Sequence[IdenticalFile], files: Sequence[AnalyzedFile], source_of: FileLookup
+) -> list[TinyFile]:
+    """The tiny scanned files that are indexed files of their name, each with those files,
+    for ``ipscan.decide.beside_copies`` to claim where their folder says so."""
+    out = []
+    for m in matches:
+        af = files[m.query]
+        if not m.tiny or (af.scan_lines is not None and not af.scan_lines):
+            continue
+        name = base_name(af.file.path)
+        twins = ((m.file_id, m.n_lines), *m.others)
+        refs = (source_of(file_id, 1, max(n_lines, 1)) for file_id, n_lines in twins)
+        named = tuple(ref for ref in refs if base_name(ref.path) == name)
+        if named:
+            out.append(TinyFile(af.file.path, _n_lines(af.file.text), named))
     return out
 
 

@@ -34,6 +34,7 @@ from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import MIN_SMALL_FILE_CHARS
 from ipscan.tuning import MIN_SMALL_FILE_LINES
+from ipscan.tuning import MIN_TINY_FILE_CHARS
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 
@@ -91,6 +92,18 @@ class FileEvidence:
         """Whether it is a small file whose identical text, under its own name, is evidence."""
         small = self.n_chars >= MIN_SMALL_FILE_CHARS and self.n_lines >= MIN_SMALL_FILE_LINES
         return small and not self.text_is_evidence
+
+    @property
+    def is_tiny_text(self) -> bool:
+        """Whether it is a tiny file whose identical text, under its own name, is evidence only
+        beside other files copied from the indexed file's folder."""
+        tiny = self.n_chars >= MIN_TINY_FILE_CHARS
+        return tiny and not self.text_is_evidence and not self.is_small_text
+
+    @property
+    def is_file_evidence(self) -> bool:
+        """Whether a file digest of this file can say anything (alone or beside copies)."""
+        return self.text_is_evidence or self.is_small_text or self.is_tiny_text
 
 
 def _digest64(data: bytes) -> int:

@@ -389,7 +389,7 @@ def _read_source(
         # Not code, passed over by the gate, or too small to be evidence: nothing to record.
         if not isinstance(analyzed, AnalyzedFile):
             continue
-        has_raw = analyzed.raw.text_is_evidence or analyzed.raw.is_small_text
+        has_raw = analyzed.raw.is_file_evidence
         if not analyzed.units and not has_raw:
             continue
         text = analyzed.file.text
@@ -433,6 +433,8 @@ def _append_file_evidence(
     line_parts = []
     for i, (file_id, ev) in enumerate(evidence):
         keys[i] = (file_id, ev.n_tokens, ev.n_lines, ev.text_digest, ev.code_digest)
+        if ev.is_tiny_text:
+            continue  # its digest only: a line or two adds nothing to regions or sketches
         lines = np.zeros(len(ev.lines), dtype=layout.FILE_LINE_DTYPE)
         lines["hash"] = ev.lines
         lines["file"] = file_id

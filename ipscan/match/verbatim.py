@@ -2,7 +2,8 @@
 
 - ``identical_files``: a scanned file whose text digest (or raw-token digest: same code,
   comments and layout aside) equals an indexed file's is that file, when it is big enough to
-  mean something and the digest is not in many indexed files.
+  mean something and the digest is not in many indexed files; a tiny file's identical text is
+  kept too, to count only beside copies (``ipscan.decide.beside_copies``).
 - ``verbatim_regions``: shared raw-token fingerprints of a scanned file and one indexed file,
   chained in order on both sides (a new chain where they jump), become regions; a region that
   covers ``MIN_VERBATIM_TOKENS`` raw tokens with ``MIN_VERBATIM_FPS`` distinct fingerprints is
@@ -44,6 +45,7 @@ class IdenticalFile:
     same_text: bool  # the text too, not only the code, is the same
     n_lines: int  # the indexed file's lines
     small: bool = False  # a small file: counts only where the indexed file has its name
+    tiny: bool = False  # a tiny file: counts only beside copies (MIN_TINY_FILE_CHARS)
     # The other indexed files it is (file id, lines), likeliest first.
     others: tuple[tuple[int, int], ...] = ()
 
@@ -82,7 +84,8 @@ def identical_files(
     for qi, ev in enumerate(queries):
         rows, same_text = same_file_rows(ev, keys)
         fanout = len(rows) if totals is None else totals[qi]
-        if not len(rows) or fanout > MAX_FILE_FANOUT:
+        # A tiny file's twins are many (``VERSION = '1.0'``): its folder picks one, not a cap.
+        if not len(rows) or (fanout > MAX_FILE_FANOUT and not ev.is_tiny_text):
             continue
         ranked = sorted(
             rows,
@@ -101,6 +104,7 @@ def identical_files(
                 bool(same_text[best]),
                 int(keys["n_lines"][best]),
                 ev.is_small_text,
+                ev.is_tiny_text,
                 tuple((int(keys["file"][r]), int(keys["n_lines"][r])) for r in ranked[1:]),
             )
         )
@@ -111,7 +115,7 @@ def same_file_rows(ev: FileEvidence, keys: np.ndarray) -> tuple[np.ndarray, np.n
     """The rows of ``keys`` (indexed files) that are the scanned file ``ev``, and for every row
     of ``keys`` whether its text is the same (not only its code); none when ``ev`` is too small
     to be evidence."""
-    if not ev.text_is_evidence and not ev.is_small_text:
+    if not ev.is_file_evidence:
         return np.zeros(0, dtype=np.int64), np.zeros(len(keys), dtype=bool)
     same_text = keys["text_digest"] == np.uint64(ev.text_digest)
     same = same_text | (keys["code_digest"] == np.uint64(ev.code_digest))
