@@ -35,6 +35,12 @@ MIN_UNIT_TOKENS = 30
 # control-flow-rewritten copies p10 0.36 (0.17 with the k=15 channel), random pairs p99 0.09.
 STRUCTURE_K = 10
 STRUCTURE_W = 4
+# A k-gram (of either channel) whose normalized tokens repeat with a period of at most this many
+# is not fingerprinted, as a k-gram of data tokens is not: ``exports.A = exports.B = ...`` that
+# compiled TypeScript opens every module with, ``self.a = a`` lines, long argument lists. Six
+# covers ``case ID : return ID ;`` and ``{ ID , ID } ,`` rows. Winnowing still runs over every
+# k-gram, so the guarantee holds for the rest of the code.
+MAX_FILLER_PERIOD = 6
 
 # --- Candidates: which pairs the matchers propose (ipscan.match.digest, winnow, embed) -------
 # An identical normalized form shared by more indexed units than this is a stock idiom.

@@ -10,6 +10,7 @@ from ipscan.extract.fingerprint import W
 from ipscan.extract.fingerprint import all_of
 from ipscan.extract.fingerprint import covered_tokens
 from ipscan.extract.fingerprint import kgram_hashes
+from ipscan.extract.fingerprint import periodic
 from ipscan.extract.fingerprint import token_ids
 from ipscan.extract.fingerprint import unit_evidence
 from ipscan.extract.fingerprint import units_evidence
@@ -82,19 +83,38 @@ def test_data_table_kgrams_are_not_fingerprints() -> None:
     assert len(unit_evidence(tokens(code)).hashes) > 10
 
 
+def test_kgrams_that_repeat_a_short_pattern_are_not_fingerprints() -> None:
+    # ``exports.a = exports.b = ...`` and ``self.a = a`` lines: two unrelated lists share them.
+    chain = ["ID", ".", "ID", "="] * 12
+    fields = ["ID", ".", "ID", "=", "ID"] * 10
+    args = ["ID", "(", *["ID", ","] * 12, ")"]
+    for listing in (chain, fields):
+        assert len(unit_evidence(tokens(listing)).hashes) == 0
+    # Only the k-grams that hold the call's name or its closing bracket remain.
+    assert set(unit_evidence(tokens(args)).token_pos.tolist()) <= {0, 1, len(args) - K}
+    code = stream(100, 13)
+    # Code before a chain keeps its fingerprints; none lies wholly inside the chain.
+    mixed = unit_evidence(tokens(code + chain))
+    assert mixed.token_pos.max() < len(code) and len(mixed.hashes) > 10
+    ids = token_ids(tokens(["ID", "LIT", "(", ")", "=", "+", "."] * 3))  # a period of 7
+    assert not periodic(ids, np.arange(len(ids) - K + 1), K).any()
+
+
 def test_units_of_one_stream_get_what_each_unit_alone_gets() -> None:
     """A file's units are fingerprinted from one pass over the file's stream; each must equal
     its own stream winnowed alone (short units, units shorter than a window, nested ones)."""
-    texts = stream(400, 13) + ["LIT", ","] * 20 + stream(60, 14)
+    texts = stream(400, 13) + ["LIT", ","] * 20 + ["ID", "="] * 12 + stream(60, 14)
     toks = tokens(texts, first_line=3, per_line=5)
     ranges = [(0, 400), (10, 60), (100, 100 + K), (120, 120 + K + W - 2), (200, 200 + K - 1)]
     ranges += [(390, 460), (395, 500), (0, len(toks))]
     for (lo, hi), got in zip(ranges, units_evidence(TokenColumns.of(toks), ranges), strict=True):
         unit = toks[lo:hi]
-        hashes = kgram_hashes(token_ids(unit))
+        ids = token_ids(unit)
+        hashes = kgram_hashes(ids)
         pos = winnow(hashes)
         if len(pos):
-            pos = pos[~all_of(np.array([t.text in DATA_TOKENS for t in unit]), pos, K)]
+            data = all_of(np.array([t.text in DATA_TOKENS for t in unit]), pos, K)
+            pos = pos[~(data | periodic(ids, pos, K))]
         assert got.token_pos.tolist() == pos.tolist()
         assert got.hashes.tolist() == hashes[pos].tolist()
         assert got.start_lines.tolist() == [unit[p].line for p in pos.tolist()]

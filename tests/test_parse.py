@@ -887,6 +887,15 @@ def test_a_library_wrapped_in_one_closure_is_cut_into_its_functions() -> None:
         ("cpp", "#include <vector>\nusing namespace std;\nusing std::vector;\n"),
         ("go", 'package p\n\nimport (\n\t"fmt"\n\t"os"\n)\n'),
         ("rust", "use std::io;\nuse std::fmt::{self, Display};\nextern crate foo;\n"),
+        # CommonJS, as TypeScript compiles an ES module: one preamble opens every such file.
+        (
+            "javascript",
+            '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
+            "exports.reportError = exports.keywordError = exports.k$Data = void 0;\n"
+            'const codegen_1 = require("./codegen");\nconst x = __importDefault(require("x"));\n'
+            "var a = require('a'), b = require('b');\n",
+        ),
+        ("typescript", "const fs = require('fs');\n"),
     ],
 )
 def test_a_block_of_imports_is_no_unit(language: str, text: str) -> None:
@@ -894,3 +903,14 @@ def test_a_block_of_imports_is_no_unit(language: str, text: str) -> None:
     # unrelated modules' import blocks were reported as a copy.
     parsed = parse(language, text)
     assert not parsed.has_errors and parsed.units == ()
+
+
+def test_commonjs_code_beside_its_imports_stays_a_unit() -> None:
+    text = (
+        '"use strict";\nconst path_1 = require("path");\n'
+        "exports.names = [];\nfor (const name of ['a', 'b', 'c']) {\n"
+        "  exports.names.push(path_1.join(name, 'index.js'));\n}\n"
+    )
+    parsed = parse("javascript", text, "lib.js")
+    [unit] = parsed.units
+    assert (unit.kind, unit.span.start_line, unit.span.end_line) == (UnitKind.TOP_LEVEL, 3, 6)

@@ -27,6 +27,7 @@ import numpy as np
 from ipscan.arrays import distinct
 from ipscan.records import Token
 from ipscan.records import TokenColumns
+from ipscan.tuning import MAX_FILLER_PERIOD
 from ipscan.tuning import MIN_UNIT_TOKENS as MIN_UNIT_TOKENS
 from ipscan.tuning import STRUCTURE_K
 from ipscan.tuning import STRUCTURE_W
@@ -135,6 +136,17 @@ def all_of(mask: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
     tokens (a window sum of k over the mask)."""
     runs = np.convolve(mask.astype(np.int32), np.ones(k, dtype=np.int32), mode="valid")
     return np.asarray(runs[positions] == k, dtype=bool)
+
+
+def periodic(ids: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
+    """For each k-gram starting at ``positions``, whether its tokens repeat with a period of
+    at most ``MAX_FILLER_PERIOD``: ``exports.A = exports.B = ...`` (``ID . ID =`` over and
+    over), ``self.a = a`` lines, an argument list. Such a k-gram says the code lists things,
+    not how it works; two unrelated lists share it all the time."""
+    out = np.zeros(len(positions), dtype=bool)
+    for p in range(1, min(MAX_FILLER_PERIOD, k - 1) + 1):
+        out |= all_of(ids[p:] == ids[:-p], positions, k - p)
+    return out
 
 
 @dataclass(frozen=True)
@@ -257,7 +269,7 @@ class _Stream:
 
     hashes: np.ndarray  # of every k-gram of the stream
     minima: np.ndarray  # window_minima of hashes
-    all_data: np.ndarray  # per k-gram: all its tokens are DATA_TOKENS
+    filler: np.ndarray  # per k-gram: all its tokens are DATA_TOKENS, or it repeats (periodic)
     k: int
     w: int
 
@@ -265,19 +277,20 @@ class _Stream:
     def of(cls, ids: np.ndarray, data: np.ndarray, k: int, w: int) -> _Stream:
         """The stream of tokens with these ids, ``data`` saying which are DATA_TOKENS."""
         hashes = kgram_hashes(ids, k)
-        all_data = (
-            all_of(data, np.arange(len(hashes)), k) if len(hashes) else np.zeros(0, dtype=bool)
-        )
-        return cls(hashes, window_minima(hashes, w), all_data, k, w)
+        filler = np.zeros(len(hashes), dtype=bool)
+        if len(hashes):
+            starts = np.arange(len(hashes))
+            filler = all_of(data, starts, k) | periodic(ids, starts, k)
+        return cls(hashes, window_minima(hashes, w), filler, k, w)
 
     def fingerprints(self, lo: int, hi: int) -> np.ndarray:
         """Positions in the stream of the fingerprints of the tokens ``lo:hi``: winnowed over
-        the slice's own k-grams, less the all-data ones."""
+        the slice's own k-grams, less the filler ones."""
         n = hi - lo - self.k + 1
         if n <= 0:
             return np.zeros(0, dtype=np.int64)
         pos = _winnowed(self.hashes, self.minima, lo, n, self.w)
-        kept: np.ndarray = pos[~self.all_data[pos]]
+        kept: np.ndarray = pos[~self.filler[pos]]
         return kept
 
 

@@ -169,6 +169,16 @@ class _UnitBuilder:
             return self._text(child)
         return None
 
+    def _imports(self, node: Node) -> bool:
+        """Whether a top-level statement only imports or exports (``LanguageSpec``)."""
+        if node.type in self.spec.import_types:
+            return True
+        pattern = self.spec.import_text
+        if pattern is None:
+            return False
+        text = self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        return pattern.fullmatch(text) is not None
+
     def _contains_function(self, node: Node) -> bool:
         starts = self.func_starts
         i = bisect.bisect_left(starts, node.start_byte)
@@ -194,7 +204,7 @@ class _UnitBuilder:
         window_name = f"{TOP_LEVEL[:-1]}:{'.'.join(quals)}>" if quals else TOP_LEVEL
         for member in members:
             role = member.role
-            if role == _STMT and member.node.type in self.spec.import_types:
+            if role == _STMT and self._imports(member.node):
                 if run:  # a top-level unit never spans an import
                     self._window(run, window_name)
                     run = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,6 +52,10 @@ class LanguageSpec:
       package clauses). They are left out of top-level units: every module starts with some,
       and once names are abstracted one import block reads like another (two unrelated files'
       import blocks were reported as a copy at cosine 0.90).
+    - ``import_text``: top-level statements that import or export by their text, where the
+      grammar has no node type for it (JavaScript's CommonJS ``require`` lines and the
+      ``exports.a = exports.b = void 0`` preamble that compiled TypeScript opens every module
+      with); left out of top-level units like ``import_types``.
     """
 
     name: str
@@ -68,3 +73,4 @@ class LanguageSpec:
     leading_types: frozenset[str] = frozenset()
     receiver_field: str | None = None
     import_types: frozenset[str] = frozenset()
+    import_text: re.Pattern[str] | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ipscan.extract.languages.base import LanguageSpec
 from ipscan.extract.languages.base import grammar_from
 
@@ -45,6 +47,21 @@ JS_WRAPPER_TYPES = frozenset(
     }
 )
 
+# CommonJS imports and exports, as written by hand and as TypeScript and Babel compile ES
+# modules: ``"use strict";``, ``const x = require("y");`` (``__importDefault(require(...))``
+# too), ``Object.defineProperty(exports, "__esModule", { value: true });`` and
+# ``exports.a = exports.b = void 0;``.
+_NAME = r"[\w$]+"
+_REQUIRE = r"(?:[\w$.]+\()?require\(\s*(?:'[^'\n]*'|\"[^\"\n]*\")\s*\)\)?"
+JS_IMPORT_TEXT = re.compile(
+    r"\s*(?:"
+    r"(?:'use strict'|\"use strict\")"
+    rf"|(?:const|let|var)\s+{_NAME}\s*=\s*{_REQUIRE}(?:\s*,\s*{_NAME}\s*=\s*{_REQUIRE})*"
+    r"|Object\.defineProperty\(\s*exports\s*,\s*(?:'__esModule'|\"__esModule\")[^;]*\)"
+    rf"|exports\.{_NAME}\s*=\s*(?:exports\.{_NAME}\s*=\s*)*void 0"
+    r")\s*;?\s*"
+)
+
 JAVASCRIPT = LanguageSpec(
     name="javascript",
     extensions=(".js", ".mjs", ".cjs", ".jsx"),
@@ -58,4 +75,5 @@ JAVASCRIPT = LanguageSpec(
     wrapper_types=JS_WRAPPER_TYPES,
     skip_types=frozenset({"hash_bang_line"}),
     import_types=frozenset({"import_statement"}),
+    import_text=JS_IMPORT_TEXT,
 )

@@ -8,6 +8,7 @@ from ipscan.extract.languages.javascript import JS_COMMENT_TYPES
 from ipscan.extract.languages.javascript import JS_EXPRESSION_FUNCTION_TYPES
 from ipscan.extract.languages.javascript import JS_FUNCTION_TYPES
 from ipscan.extract.languages.javascript import JS_IDENTIFIER_TYPES
+from ipscan.extract.languages.javascript import JS_IMPORT_TEXT
 from ipscan.extract.languages.javascript import JS_LITERAL_TYPES
 from ipscan.extract.languages.javascript import JS_WRAPPER_TYPES
 
@@ -33,6 +34,7 @@ TYPESCRIPT = LanguageSpec(
     namespace_types=_NAMESPACE_TYPES,
     skip_types=frozenset({"hash_bang_line"}),
     import_types=frozenset({"import_statement"}),
+    import_text=JS_IMPORT_TEXT,
 )
 
 TSX = LanguageSpec(
@@ -49,4 +51,5 @@ TSX = LanguageSpec(
     namespace_types=_NAMESPACE_TYPES,
     skip_types=frozenset({"hash_bang_line"}),
     import_types=frozenset({"import_statement"}),
+    import_text=JS_IMPORT_TEXT,
 )
