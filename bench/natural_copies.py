@@ -206,6 +206,11 @@ class Claim:
 class Labels:
     positives: dict[tuple[str, str], Truth] = field(default_factory=dict)  # (case, path) ->
     negatives: dict[tuple[str, str], str] = field(default_factory=dict)  # (case, path) -> lang
+    # Cases that vendor nothing: unrelated projects, whose files are all negatives. The other
+    # negatives are the rest of a package that vendors, forks or ports an upstream (gogo's own
+    # generated code, pytest's assertion rewriter beside py), where a derivation the line rule
+    # does not see is likelier than anywhere.
+    unrelated: set[str] = field(default_factory=set)
 
 
 def slugify(text: str) -> str:
@@ -751,6 +756,14 @@ def metrics(s: Score, labels: Labels) -> dict[str, str]:
     out["  negative files flagged by a claim that does not hold by the text"] = ratio(
         sum(k in s.flagged_untrue for k in neg), len(neg)
     )
+    apart = [k for k in neg if k[0] in labels.unrelated]
+    out["  files of unrelated projects flagged"] = ratio(
+        sum(k in s.flagged for k in apart), len(apart)
+    )
+    rest = [k for k in neg if k[0] not in labels.unrelated]
+    out["  other files of the copying packages flagged"] = ratio(
+        sum(k in s.flagged for k in rest), len(rest)
+    )
     tp = len(s.found)
     fp = flagged_neg + sum(k in s.flagged and k not in s.found for k in pos)
     p, r = tp / max(tp + fp, 1), tp / max(len(pos), 1)
@@ -845,6 +858,8 @@ def prepare(
         )
         labels.positives.update(got.positives)
         labels.negatives.update(got.negatives)
+        if not case.vendored:
+            labels.unrelated.add(case.id)
         left_out += out
     return list(ups.values()), trees, labels, left_out
 
