@@ -134,8 +134,9 @@ def window_minima(hashes: np.ndarray, w: int) -> np.ndarray:
 def all_of(mask: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
     """For each k-gram starting at ``positions``, whether ``mask`` holds for all k of its
     tokens (a window sum of k over the mask)."""
-    runs = np.convolve(mask.astype(np.int32), np.ones(k, dtype=np.int32), mode="valid")
-    return np.asarray(runs[positions] == k, dtype=bool)
+    before = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=before[1:])
+    return np.asarray(before[positions + k] - before[positions] == k, dtype=bool)
 
 
 def periodic(ids: np.ndarray, positions: np.ndarray, k: int) -> np.ndarray:
