@@ -20,10 +20,10 @@ from ipscan.decide.aggregate import sort_findings
 from ipscan.decide.aggregate import unit_findings
 from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
-from ipscan.decide.beside_copies import TinyFile
-from ipscan.decide.beside_copies import beside_copies
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
+from ipscan.decide.verbatim_findings import TinyFile
+from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings

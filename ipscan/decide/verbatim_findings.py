@@ -3,18 +3,25 @@ not yet explained.
 
 An identical file is reported as one file-level finding (the answer a user who vendored a
 library expects first), and so is a small file that is an indexed file of its name with a line or
-two changed. A verbatim region becomes a finding unless most of its lines are already
-a finding from the same source file (the unit matchers found it too, with unit names). In a scan
-of changes, only what the change added counts: an identical file that the change touched, and a
-region whose lines are mostly added lines.
+two changed. A tiny file (``VERSION = '2.1'``, ``export {default} from './index.js'``) says
+nothing alone, since many projects write those lines: it is reported only beside copies, when
+its whole text is an indexed file's of its name (``MIN_TINY_FILE_CHARS``) and another file of
+its folder is claimed from that indexed file's folder, same package version (SCANOSS reports
+such a file by its hash; a winnowing tool finds nothing in it).
+
+A verbatim region becomes a finding unless most of its lines are already a finding from the same
+source file (the unit matchers found it too, with unit names). In a scan of changes, only what
+the change added counts: an identical file that the change touched, and a region whose lines
+are mostly added lines.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ipscan.decide.aggregate import MAX_ALSO_IN
-from ipscan.decide.beside_copies import TinyFile
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.line_sketch import base_name
 from ipscan.index.open import FileLookup
@@ -33,6 +40,34 @@ from ipscan.tuning import MAX_OVERLAP
 
 def _n_lines(text: str) -> int:
     return max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+
+
+@dataclass(frozen=True)
+class TinyFile:
+    """A tiny scanned file whose whole text is that of indexed files of its name."""
+
+    path: str
+    n_lines: int
+    twins: tuple[SourceRef, ...]  # the indexed files, likeliest source first
+
+
+def _whole_file(
+    path: str, n_lines: int, source: SourceRef, reason: Reason, also: Sequence[SourceRef] = ()
+) -> Finding:
+    """The file-level finding that a scanned file is the indexed file ``source``."""
+    return Finding(
+        path=path,
+        start_line=1,
+        end_line=n_lines,
+        similarity=1.0,
+        verdict=Verdict.COPIED,
+        source=source,
+        scope=Scope.FILE,
+        matchers=(Matcher.FILE,),
+        evidence={"file_coverage": 1.0},
+        reasons=(reason,),
+        also_in=tuple(also),
+    )
 
 
 def _in_scan(af: AnalyzedFile, lines: frozenset[int]) -> int:
@@ -65,21 +100,8 @@ def identical_file_findings(
             ref for ref in others if not m.small or base_name(af.file.path) == base_name(ref.path)
         )
         reason = Reason.IDENTICAL_FILE if m.same_text else Reason.IDENTICAL_FILE_CODE
-        out.append(
-            Finding(
-                path=af.file.path,
-                start_line=1,
-                end_line=_n_lines(af.file.text),
-                similarity=1.0,
-                verdict=Verdict.COPIED,
-                source=source,
-                scope=Scope.FILE,
-                matchers=(Matcher.FILE,),
-                evidence={"file_coverage": 1.0},
-                reasons=(reason,),
-                also_in=also[:MAX_ALSO_IN],
-            )
-        )
+        n_lines = _n_lines(af.file.text)
+        out.append(_whole_file(af.file.path, n_lines, source, reason, also[:MAX_ALSO_IN]))
     return out
 
 
@@ -87,7 +109,7 @@ def tiny_files(
     matches: Sequence[IdenticalFile], files: Sequence[AnalyzedFile], source_of: FileLookup
 ) -> list[TinyFile]:
     """The tiny scanned files that are indexed files of their name, each with those files,
-    for ``ipscan.decide.beside_copies`` to claim where their folder says so."""
+    for ``beside_copies`` to claim where their folder says so."""
     out = []
     for m in matches:
         af = files[m.query]
@@ -99,6 +121,30 @@ def tiny_files(
         named = tuple(ref for ref in refs if base_name(ref.path) == name)
         if named:
             out.append(TinyFile(af.file.path, _n_lines(af.file.text), named))
+    return out
+
+
+def _folder(ref: SourceRef) -> tuple[str, str, str]:
+    return (ref.package, ref.version, posixpath.dirname(ref.path))
+
+
+def beside_copies(tiny: Sequence[TinyFile], found: Sequence[Finding]) -> list[Finding]:
+    """A file-level finding for each tiny file that no finding claims and whose scanned folder
+    holds a file claimed from the folder of one of its twins (the first such twin names it)."""
+    claimed = {f.path for f in found}
+    copied_from: dict[str, set[tuple[str, str, str]]] = {}
+    for f in found:
+        if f.verdict is not Verdict.SIMILAR:
+            copied_from.setdefault(posixpath.dirname(f.path), set()).add(_folder(f.source))
+    out = []
+    for t in tiny:
+        beside = copied_from.get(posixpath.dirname(t.path))
+        if t.path in claimed or not beside:
+            continue
+        source = next((ref for ref in t.twins if _folder(ref) in beside), None)
+        if source is not None:
+            reason = Reason.IDENTICAL_FILE_BESIDE_COPIES
+            out.append(_whole_file(t.path, t.n_lines, source, reason))
     return out
 
 

@@ -3,7 +3,7 @@
 - ``identical_files``: a scanned file whose text digest (or raw-token digest: same code,
   comments and layout aside) equals an indexed file's is that file, when it is big enough to
   mean something and the digest is not in many indexed files; a tiny file's identical text is
-  kept too, to count only beside copies (``ipscan.decide.beside_copies``).
+  kept too, to count only beside copies (``ipscan.decide.verbatim_findings``).
 - ``verbatim_regions``: shared raw-token fingerprints of a scanned file and one indexed file,
   chained in order on both sides (a new chain where they jump), become regions; a region that
   covers ``MIN_VERBATIM_TOKENS`` raw tokens with ``MIN_VERBATIM_FPS`` distinct fingerprints is
