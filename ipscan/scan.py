@@ -22,7 +22,6 @@ from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
-from ipscan.decide.verbatim_findings import TinyFile
 from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
@@ -56,6 +55,9 @@ from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
 from ipscan.match.embed import embed_candidates
+from ipscan.match.near_file import ALONE
+from ipscan.match.near_file import BESIDE_COPIES
+from ipscan.match.near_file import NearRule
 from ipscan.match.near_file import near_by_segment
 from ipscan.match.pair_shares import PairShares
 from ipscan.match.pair_shares import QueryColumns
@@ -226,7 +228,9 @@ def scan_analyzed(
     found = _without_self(found, is_self) if is_self else found
     near = _near_files(analyzed, reader, {f.path for f in found})
     found += _without_self(near, is_self) if is_self else near
-    beside = beside_copies(tiny, found)
+    # What the folder decides: tiny files identical, small files patched under the lower bar.
+    candidates = tiny + _near_files(analyzed, reader, {f.path for f in found}, BESIDE_COPIES)
+    beside = beside_copies(candidates, found)
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
@@ -271,12 +275,12 @@ def _identical(
     analyzed: Sequence[AnalyzedFile],
     reader: IndexReader,
     same_files: Sequence[Sequence[IdenticalFile]],
-) -> tuple[list[Finding], list[TinyFile]]:
+) -> tuple[list[Finding], list[Finding]]:
     """File-level findings for scanned files that are indexed files (matcher 0-file), found
     segment by segment (``identical_by_segment``), and the tiny ones, which count only beside
     copies (``beside_copies``)."""
     out: list[Finding] = []
-    tiny: list[TinyFile] = []
+    tiny: list[Finding] = []
     for seg, same in zip(reader.segments, same_files, strict=True):
         if same:
             out += identical_file_findings(same, analyzed, file_lookup(seg))
@@ -285,13 +289,17 @@ def _identical(
 
 
 def _near_files(
-    analyzed: Sequence[AnalyzedFile], reader: IndexReader, claimed: set[str]
+    analyzed: Sequence[AnalyzedFile],
+    reader: IndexReader,
+    claimed: set[str],
+    rule: NearRule = ALONE,
 ) -> list[Finding]:
     """File-level findings for small scanned files that no other finding claims and that are
-    an indexed file of their name patched (matcher 0-file, ``near_by_segment``)."""
+    an indexed file of their name patched by ``rule`` (matcher 0-file, ``near_by_segment``)."""
     skip = {i for i, af in enumerate(analyzed) if af.file.path in claimed}
     out: list[Finding] = []
-    for seg, near in zip(reader.segments, near_by_segment(analyzed, reader, skip), strict=True):
+    segments = near_by_segment(analyzed, reader, skip, rule)
+    for seg, near in zip(reader.segments, segments, strict=True):
         if near:
             out += near_file_findings(near, analyzed, file_lookup(seg))
     return out

@@ -166,6 +166,12 @@ NEAR_FILE_SHARE = 0.8
 NEAR_FILE_CODE_SHARE = 0.5
 NEAR_FILE_MIN_LINES = 4
 NEAR_FILE_MIN_CODE = 2
+# Beside copies (another file of its folder claimed from the indexed file's folder, as for tiny
+# files), a small file is that file patched with less: half of the larger one's lines and code
+# lines, and two lines shared. A vendored package's three-line ``__init__.py`` whose import the
+# vendoring rewrote (``from fluidity.machine`` to ``from .machine``) keeps two of its lines.
+NEAR_BESIDE_SHARE = 0.5
+NEAR_BESIDE_MIN_LINES = 2
 
 
 def recorded() -> dict[str, int | float]:

@@ -362,6 +362,28 @@ def test_a_tiny_file_is_that_file_only_beside_copies_from_its_folder(
         assert _on(report, path) == [], path
 
 
+def test_a_small_file_patched_beside_copies_is_that_file_with_less_in_common(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    # Two of its three lines kept (a vendoring tool rewrote its import): too little alone.
+    patched = SMALL_MODULE.replace("from .tally import", "from tally.tally import")
+    report = _scan(
+        tmp_path,
+        {
+            "vendor/tally/tally.py": SHORT_METHODS,  # vendored beside it
+            "vendor/tally/fresh.py": patched,
+            "app/fresh.py": patched,  # the same lines, no copy beside it
+        },
+        verbatim_index,
+    )
+    [found] = _on(report, "vendor/tally/fresh.py")
+    assert (found.scope, found.verdict) == (Scope.FILE, Verdict.MODIFIED_COPY)
+    assert found.reasons == (Reason.NEAR_IDENTICAL_FILE,)
+    assert (found.source.package, found.source.path) == ("tally", "fresh.py")
+    assert 0.5 <= found.similarity < 1.0
+    assert _on(report, "app/fresh.py") == []
+
+
 def test_a_small_file_patched_in_a_line_or_two_is_that_file(
     tmp_path: Path, verbatim_index: Path
 ) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from ipscan.decide.aggregate import MAX_ALSO_IN
 from ipscan.extract.analyze import AnalyzedFile
@@ -40,15 +40,6 @@ from ipscan.tuning import MAX_OVERLAP
 
 def _n_lines(text: str) -> int:
     return max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
-
-
-@dataclass(frozen=True)
-class TinyFile:
-    """A tiny scanned file whose whole text is that of indexed files of its name."""
-
-    path: str
-    n_lines: int
-    twins: tuple[SourceRef, ...]  # the indexed files, likeliest source first
 
 
 def _whole_file(
@@ -107,9 +98,10 @@ def identical_file_findings(
 
 def tiny_files(
     matches: Sequence[IdenticalFile], files: Sequence[AnalyzedFile], source_of: FileLookup
-) -> list[TinyFile]:
-    """The tiny scanned files that are indexed files of their name, each with those files,
-    for ``beside_copies`` to claim where their folder says so."""
+) -> list[Finding]:
+    """The tiny scanned files that are indexed files of their name, as candidate findings
+    naming every such file (source, then ``also_in``), for ``beside_copies`` to claim where
+    their folder says so."""
     out = []
     for m in matches:
         af = files[m.query]
@@ -118,9 +110,11 @@ def tiny_files(
         name = base_name(af.file.path)
         twins = ((m.file_id, m.n_lines), *m.others)
         refs = (source_of(file_id, 1, max(n_lines, 1)) for file_id, n_lines in twins)
-        named = tuple(ref for ref in refs if base_name(ref.path) == name)
+        named = [ref for ref in refs if base_name(ref.path) == name]
         if named:
-            out.append(TinyFile(af.file.path, _n_lines(af.file.text), named))
+            reason = Reason.IDENTICAL_FILE_BESIDE_COPIES
+            n_lines = _n_lines(af.file.text)
+            out.append(_whole_file(af.file.path, n_lines, named[0], reason, named[1:]))
     return out
 
 
@@ -128,23 +122,24 @@ def _folder(ref: SourceRef) -> tuple[str, str, str]:
     return (ref.package, ref.version, posixpath.dirname(ref.path))
 
 
-def beside_copies(tiny: Sequence[TinyFile], found: Sequence[Finding]) -> list[Finding]:
-    """A file-level finding for each tiny file that no finding claims and whose scanned folder
-    holds a file claimed from the folder of one of its twins (the first such twin names it)."""
+def beside_copies(candidates: Sequence[Finding], found: Sequence[Finding]) -> list[Finding]:
+    """The candidates (file-level: tiny files, small files patched by the lower bar) that no
+    finding claims and whose scanned folder holds a file claimed from the folder of one of the
+    indexed files they name; the first such file names each, alone."""
     claimed = {f.path for f in found}
     copied_from: dict[str, set[tuple[str, str, str]]] = {}
     for f in found:
         if f.verdict is not Verdict.SIMILAR:
             copied_from.setdefault(posixpath.dirname(f.path), set()).add(_folder(f.source))
     out = []
-    for t in tiny:
-        beside = copied_from.get(posixpath.dirname(t.path))
-        if t.path in claimed or not beside:
+    for c in candidates:
+        beside = copied_from.get(posixpath.dirname(c.path))
+        if c.path in claimed or not beside:
             continue
-        source = next((ref for ref in t.twins if _folder(ref) in beside), None)
+        source = next((ref for ref in (c.source, *c.also_in) if _folder(ref) in beside), None)
         if source is not None:
-            reason = Reason.IDENTICAL_FILE_BESIDE_COPIES
-            out.append(_whole_file(t.path, t.n_lines, source, reason))
+            out.append(replace(c, source=source, also_in=()))
+            claimed.add(c.path)
     return out
 
 

@@ -6,7 +6,9 @@ indexed files of the scanned file's base name are ever counted. A pair counts wh
 share ``NEAR_FILE_SHARE`` of the larger sketch's lines and ``NEAR_FILE_CODE_SHARE`` of its code
 lines (at least ``NEAR_FILE_MIN_LINES`` and ``NEAR_FILE_MIN_CODE``); a scanned file that many
 indexed files pass (``MAX_FILE_FANOUT``) is boilerplate. Of the indexed files a scanned file
-passes, the closest comes first, then the likeliest source (``source_likelihood``).
+passes, the closest comes first, then the likeliest source (``source_likelihood``). Beside
+copies from the indexed file's folder, the bar is lower (``BESIDE_COPIES``: half the lines, two
+of them), the folder deciding (``ipscan.decide.verbatim_findings.beside_copies``).
 """
 
 from __future__ import annotations
@@ -25,10 +27,28 @@ from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index.reader import IndexReader
 from ipscan.sources.paths import source_likelihood
 from ipscan.tuning import MAX_FILE_FANOUT
+from ipscan.tuning import NEAR_BESIDE_MIN_LINES
+from ipscan.tuning import NEAR_BESIDE_SHARE
 from ipscan.tuning import NEAR_FILE_CODE_SHARE
 from ipscan.tuning import NEAR_FILE_MIN_CODE
 from ipscan.tuning import NEAR_FILE_MIN_LINES
 from ipscan.tuning import NEAR_FILE_SHARE
+
+
+@dataclass(frozen=True)
+class NearRule:
+    """What a scanned file and an indexed file of its name must share to be a patched copy."""
+
+    min_lines: int
+    min_code: int
+    share: float  # of the larger sketch's lines
+    code_share: float  # of the larger sketch's code lines
+
+
+# A small file on its own; and beside copies from the indexed file's folder, where the folder
+# already says where the file came from (``ipscan.decide.verbatim_findings.beside_copies``).
+ALONE = NearRule(NEAR_FILE_MIN_LINES, NEAR_FILE_MIN_CODE, NEAR_FILE_SHARE, NEAR_FILE_CODE_SHARE)
+BESIDE_COPIES = NearRule(NEAR_BESIDE_MIN_LINES, 1, NEAR_BESIDE_SHARE, NEAR_BESIDE_SHARE)
 
 
 @dataclass(frozen=True)
@@ -45,16 +65,20 @@ class NearFile:
 
 
 def near_files(
-    queries: Sequence[FileEvidence], rows: np.ndarray, skip: Container[int] = ()
+    queries: Sequence[FileEvidence],
+    rows: np.ndarray,
+    skip: Container[int] = (),
+    rule: NearRule = ALONE,
 ) -> list[NearFile]:
-    """Every (scanned file, indexed file) pair of one segment that passes, ``rows`` being its
-    line sketches sorted by hash; scanned files at positions in ``skip`` are not looked up."""
+    """Every (scanned file, indexed file) pair of one segment that passes ``rule``, ``rows``
+    being its line sketches sorted by hash; scanned files at positions in ``skip`` are not
+    looked up."""
     out: list[NearFile] = []
     if not len(rows):
         return out
     hashes = rows["hash"]
     for qi, ev in enumerate(queries):
-        if qi in skip or len(ev.lines) < NEAR_FILE_MIN_LINES:
+        if qi in skip or len(ev.lines) < rule.min_lines:
             continue
         lo = np.searchsorted(hashes, ev.lines, side="left")
         hi = np.searchsorted(hashes, ev.lines, side="right")
@@ -68,10 +92,10 @@ def near_files(
         larger = np.maximum(found["n_lines"][first].astype(np.int64), len(ev.lines))
         larger_code = np.maximum(found["n_code"][first].astype(np.int64), code_count(ev.lines))
         passed = (
-            (shared >= NEAR_FILE_MIN_LINES)
-            & (shared_code >= NEAR_FILE_MIN_CODE)
-            & (shared >= NEAR_FILE_SHARE * larger)
-            & (shared_code >= NEAR_FILE_CODE_SHARE * larger_code)
+            (shared >= rule.min_lines)
+            & (shared_code >= rule.min_code)
+            & (shared >= rule.share * larger)
+            & (shared_code >= rule.code_share * larger_code)
         )
         for i in np.nonzero(passed)[0]:
             out.append(NearFile(qi, int(files[i]), int(shared[i]), float(shared[i] / larger[i])))
@@ -79,15 +103,18 @@ def near_files(
 
 
 def near_by_segment(
-    analyzed: Sequence[AnalyzedFile], reader: IndexReader, skip: Container[int]
+    analyzed: Sequence[AnalyzedFile],
+    reader: IndexReader,
+    skip: Container[int],
+    rule: NearRule = ALONE,
 ) -> list[list[NearFile]]:
     """Per segment, the scanned files (but those at positions in ``skip``) that are one of its
-    indexed files patched: each scanned file once, in the segment of its closest match; none
-    for a scanned file that more than ``MAX_FILE_FANOUT`` indexed files pass."""
+    indexed files patched (by ``rule``): each scanned file once, in the segment of its closest
+    match; none for a scanned file that more than ``MAX_FILE_FANOUT`` indexed files pass."""
     raws = [af.raw for af in analyzed]
     found: dict[int, list[tuple[int, NearFile]]] = {}
     for position, seg in enumerate(reader.segments):
-        for near in near_files(raws, seg.file_lines, skip):
+        for near in near_files(raws, seg.file_lines, skip, rule):
             found.setdefault(near.query, []).append((position, near))
     out: list[list[NearFile]] = [[] for _ in reader.segments]
     for query, passed in found.items():
