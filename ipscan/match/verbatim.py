@@ -34,6 +34,9 @@ from ipscan.tuning import VERBATIM_GAP_TOKENS
 _ALIGNED_GAP_FACTOR = 8
 # Chains still open to a new shared fingerprint: the most recent ones (bounds the work).
 _OPEN_CHAINS = 32
+# The indexed twins of a tiny file kept for its folder to choose from, likeliest first (the
+# same path tail ranks first): ``module.exports = require('./lib');`` is in thousands of files.
+_MAX_TINY_TWINS = 64
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,10 @@ def identical_files(
                 int(keys["n_lines"][best]),
                 ev.is_small_text,
                 ev.is_tiny_text,
-                tuple((int(keys["file"][r]), int(keys["n_lines"][r])) for r in ranked[1:]),
+                tuple(
+                    (int(keys["file"][r]), int(keys["n_lines"][r]))
+                    for r in ranked[1 : _MAX_TINY_TWINS if ev.is_tiny_text else None]
+                ),
             )
         )
     return out
