@@ -60,6 +60,8 @@ def test_index_info_cli(tiny_index: Path) -> None:
     assert info["counts"]["units"] == sum(s["units"] for s in info["sources"])
     text = run_cli("index", "info", str(tiny_index)).stdout
     assert "click" in text and "BSD-3-Clause" in text
+    # A build of this ipscan records tiny files (one-line modules) for claims beside copies.
+    assert info["tiny_files"] is True and "tiny files' digests: yes" in text
 
 
 def _mit() -> str:

@@ -202,8 +202,9 @@ def test_paths_and_names_with_unicode_line_breaks_round_trip(
         one, two = a.contents(), b.contents()
     assert one.files == two.files and one.unit_names == two.unit_names
     assert any("\u2028" in json.dumps(f, ensure_ascii=False) for f in two.files)
-    # Small files' line sketches travel too.
+    # Small files' line sketches travel too, and whether tiny files' digests are recorded.
     assert len(one.file_lines) and np.array_equal(one.file_lines, two.file_lines)
+    assert one.tiny_files and two.tiny_files
 
 
 def test_members_expanding_past_the_budget_together_are_refused(

@@ -7,6 +7,7 @@ from typing import Any
 
 from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.index.manifest import has_line_channel
+from ipscan.index.manifest import has_tiny_files
 from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
 
@@ -34,6 +35,7 @@ def _describe(reader: IndexReader) -> dict[str, Any]:
         "fingerprints": first.get("fingerprints"),
         "raw_scheme": reader.raw_scheme,
         "line_sketches": all(has_line_channel(seg.manifest) for seg in reader.segments),
+        "tiny_files": all(has_tiny_files(seg.manifest) for seg in reader.segments),
         "counts": reader.counts,
         "size_bytes": size,
         "sources": [
@@ -58,6 +60,12 @@ def render_info(info: dict[str, Any]) -> str:
         + ("" if info.get("raw_scheme") == RAW_SCHEME else _OLDER_SCHEME),
         "small files' line sketches: "
         + ("yes" if info.get("line_sketches") else "no (older: rebuild it to find them patched)"),
+        "tiny files' digests: "
+        + (
+            "yes"
+            if info.get("tiny_files")
+            else "no (older: rebuild it to claim them beside copies)"
+        ),
         f"sources ({len(info['sources'])}):",
     ]
     for s in info["sources"]:

@@ -27,6 +27,7 @@ from ipscan.tuning import MAX_SKETCH_LINES
 from ipscan.tuning import MIN_FILE_CHARS
 from ipscan.tuning import MIN_FILE_TOKENS
 from ipscan.tuning import MIN_SKETCH_LINE_CHARS
+from ipscan.tuning import MIN_TINY_FILE_CHARS
 from ipscan.tuning import RAW_K
 from ipscan.tuning import RAW_W
 from ipscan.tuning import STRUCTURE_K
@@ -108,6 +109,17 @@ def has_line_channel(manifest: dict[str, Any]) -> bool:
     """Whether the generation holds line sketches made the way this ipscan makes them (an index
     built before them, or with other settings, is scanned without them)."""
     return manifest.get("file_lines") == file_line_params()
+
+
+def tiny_file_params() -> dict[str, int]:
+    """The parameters of the tiny files' digests (claimed only beside copies)."""
+    return {"min_chars": MIN_TINY_FILE_CHARS}
+
+
+def has_tiny_files(manifest: dict[str, Any]) -> bool:
+    """Whether the generation records tiny files' digests as this ipscan does (an index built
+    before them holds none: its tiny files are never claimed)."""
+    return manifest.get("tiny_files") == tiny_file_params()
 
 
 def has_file_channel(manifest: dict[str, Any]) -> bool:

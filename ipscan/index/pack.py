@@ -45,8 +45,10 @@ from ipscan.index.ann_i8 import decode
 from ipscan.index.ann_i8 import quantize
 from ipscan.index.manifest import file_line_params
 from ipscan.index.manifest import fingerprint_params
+from ipscan.index.manifest import has_tiny_files
 from ipscan.index.manifest import readable_file_channel
 from ipscan.index.manifest import structure_fingerprint_params
+from ipscan.index.manifest import tiny_file_params
 from ipscan.index.reader import IndexReader
 from ipscan.index.store import IndexContents
 from ipscan.index.store import write_index
@@ -107,6 +109,8 @@ def pack_index(index_dir: Path, out: Path) -> int:
     }
     if "file_lines" in arrays:
         meta["file_lines"] = file_line_params()
+    if contents.tiny_files:
+        meta["tiny_files"] = tiny_file_params()
     members: dict[str, bytes] = {
         "sources.json": json.dumps(contents.sources, ensure_ascii=False).encode(),
         "files.jsonl": "".join(
@@ -358,6 +362,7 @@ def _contents(pack: Path, meta: dict[str, Any]) -> IndexContents:
             structure_postings=arrays["structure_postings"],
             file_lines=arrays["file_lines"] if _has_sketches(meta) else _NO_SKETCHES,
             line_sketches=_has_sketches(meta),
+            tiny_files=has_tiny_files(meta),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise IpscanIndexError(f"{pack}: the index pack is malformed ({exc}); rebuild it") from exc

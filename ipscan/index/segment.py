@@ -24,6 +24,7 @@ from ipscan.index.ann_store import IvfStore
 from ipscan.index.manifest import has_file_channel
 from ipscan.index.manifest import has_line_channel
 from ipscan.index.manifest import has_structure_channel
+from ipscan.index.manifest import has_tiny_files
 from ipscan.index.manifest import quick_check
 from ipscan.index.manifest import raw_scheme
 from ipscan.index.manifest import read_manifest
@@ -275,6 +276,7 @@ class Segment:
             structure_postings=np.array(self.structure_postings),
             file_lines=np.array(self.file_lines),
             line_sketches=has_line_channel(self.manifest),
+            tiny_files=has_tiny_files(self.manifest),
             vectors=self.all_vectors(),
         )
 

@@ -32,6 +32,7 @@ from ipscan.index.manifest import file_line_params
 from ipscan.index.manifest import fingerprint_params
 from ipscan.index.manifest import head_sha256
 from ipscan.index.manifest import structure_fingerprint_params
+from ipscan.index.manifest import tiny_file_params
 from ipscan.index.rows import write_lines
 
 
@@ -59,6 +60,8 @@ class IndexContents:
     # Whether every small file has its line sketch in ``file_lines`` (not so in what an index
     # built before the sketches holds).
     line_sketches: bool = True
+    # Whether tiny files' digests are in ``file_keys`` (not so before 2026-12-04 night).
+    tiny_files: bool = True
 
 
 @contextlib.contextmanager
@@ -229,6 +232,7 @@ def merge_contents(parts: Sequence[IndexContents]) -> IndexContents:
         encoder=parts[0].encoder,
         raw_scheme=parts[0].raw_scheme,
         line_sketches=all(p.line_sketches for p in parts),
+        tiny_files=all(p.tiny_files for p in parts),
     )
     units: list[np.ndarray] = []
     postings: list[np.ndarray] = []
@@ -330,6 +334,7 @@ def _write_generation(tmp: Path, contents: IndexContents) -> None:
         "file_fingerprints": file_fingerprint_params(contents.raw_scheme),
         "structure_fingerprints": structure_fingerprint_params(),
         **({"file_lines": file_line_params()} if contents.line_sketches else {}),
+        **({"tiny_files": tiny_file_params()} if contents.tiny_files else {}),
         "counts": {
             "sources": len(contents.sources),
             "files": len(contents.files),
