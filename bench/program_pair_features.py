@@ -52,6 +52,8 @@ from machine import machine_line  # noqa: E402
 from program_plagiarism import DATA  # noqa: E402
 from program_plagiarism import load_pairs  # noqa: E402
 
+from ipscan.encoder import shared_encoder  # noqa: E402
+from ipscan.extract.analyze import analyze_file  # noqa: E402
 from ipscan.extract.fingerprint import STRUCTURE_COMPARISONS  # noqa: E402
 from ipscan.extract.fingerprint import STRUCTURE_DROPPED  # noqa: E402
 from ipscan.extract.parse import parse_source  # noqa: E402
@@ -121,16 +123,12 @@ class EncoderMeasures:
     """Whole-file and unit vectors of ipscan's shipped encoder, per file, for ``encoded``."""
 
     def __init__(self) -> None:
-        from ipscan.encoder import shared_encoder
-
         self.encoder = shared_encoder("auto")
         self.cache: dict[Path, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def of(self, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The file's unit vectors, their line counts and the whole file's vector."""
         if path not in self.cache:
-            from ipscan.extract.analyze import analyze_file
-
             text = path.read_text(encoding="utf-8", errors="replace")
             units = analyze_file(SourceFile(path=path.name, language="java", text=text)).units
             texts = [u.encoder_input(self.encoder.input_format) for u in units]

@@ -1,8 +1,8 @@
 """Small programs copied and then modified: rewrite levels applied to whole contest programs.
 
-What it measures: the case the IR-Plag style of dataset builds (one original per task, copies of
-it edited by level, and other students' solutions of the same task as negatives), made here from
-real programs that no one here wrote. For each of ConPlag's 21 problems, ``--originals`` accepted
+What it measures: a classroom plagiarism case (one original per task, copies of it edited by
+level, and other students' solutions of the same task as negatives), made here from real
+programs that no one here wrote. For each of ConPlag's 21 problems, ``--originals`` accepted
 Java submissions are drawn (seeded) as originals; each is rewritten over the whole file with
 ``ipscan.training.ts_rewrites`` (the rewrites the encoder is evaluated with) at these levels:
 

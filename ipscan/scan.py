@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -81,6 +82,7 @@ from ipscan.records import Finding
 from ipscan.records import Report
 from ipscan.records import SkippedFile
 from ipscan.records import SourceRef
+from ipscan.records import Verdict
 from ipscan.tuning import COMMON_FANOUT
 from ipscan.tuning import PEER_COMMON_FANOUT
 
@@ -228,8 +230,12 @@ def scan_analyzed(
     found = _without_self(found, is_self) if is_self else found
     near = _near_files(analyzed, reader, {f.path for f in found})
     found += _without_self(near, is_self) if is_self else near
-    # What the folder decides: tiny files identical, small files patched under the lower bar.
-    candidates = tiny + _near_files(analyzed, reader, {f.path for f in found}, BESIDE_COPIES)
+    # What the folder decides: tiny files identical, small files patched under the lower bar
+    # (looked up only in folders that hold a copy: most scans, the hook's among them, have none).
+    copied = {posixpath.dirname(f.path) for f in found if f.verdict is not Verdict.SIMILAR}
+    elsewhere = {f.file.path for f in analyzed if posixpath.dirname(f.file.path) not in copied}
+    skip = elsewhere | {f.path for f in found}
+    candidates = tiny + (_near_files(analyzed, reader, skip, BESIDE_COPIES) if copied else [])
     beside = beside_copies(candidates, found)
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
