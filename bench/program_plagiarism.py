@@ -8,10 +8,13 @@ in Java", arXiv:2303.10763; Zenodo 10.5281/zenodo.7332790, CC BY 4.0): 911 pairs
 Codeforces Java submissions to 21 problems, labelled by hand, 251 plagiarized and 660 not. Both
 sides of every pair solve the same problem, and the pairs were kept because detectors found them
 similar, so the non-plagiarized ones are hard same-task negatives. Read from a GitHub copy of the
-Zenodo release: FlavioRr/PlagiarismDetector at d8024a72d8e9d7f8bccfdbf99f42343ff4aebe21,
+Zenodo release: FlavioRr/PlagiarismDetector at 2b269c8b6961755ca4024e3b52dbe8a7c52be960,
 data/conplag_version_2/versions (labels.csv; version_1 is the raw submissions, personal template
-code kept; that copy spells the last column "veredict", so columns are read by position). The data
-is only read from /tmp/progplag at run time; none of it enters this repository.
+code kept, version_2 the same with it removed; that copy spells the last column "veredict", so
+columns are read by position). That commit is the copy's last with both versions whole: its later
+commits delete 975 of version_2's 1,822 files (version_1 and the labels are the same in both), so
+a run stops when fewer than the 911 labelled pairs have both files. The data is only read from
+/tmp/progplag at run time; none of it enters this repository.
 
 Protocol, as a user would run each tool: a pair has no direction, so a seeded draw makes one
 side the "original" and the other the "suspect", keeping the roles disjoint over the sample (a
@@ -34,7 +37,7 @@ suspect's tokens, and its own symmetric similarity at its best-F1 threshold on t
 Setup and run:
 
     git clone https://github.com/FlavioRr/PlagiarismDetector /tmp/progplag/src
-    git -C /tmp/progplag/src checkout d8024a72d8e9d7f8bccfdbf99f42343ff4aebe21
+    git -C /tmp/progplag/src checkout 2b269c8b6961755ca4024e3b52dbe8a7c52be960
     python3 -m venv /tmp/progplag/cdvenv && /tmp/progplag/cdvenv/bin/pip install copydetect
     nice -n 10 .venv/bin/python bench/program_plagiarism.py [--n 911] [--seed 0]
 
@@ -79,7 +82,8 @@ WORK = Path("/tmp/progplag")
 DATA = WORK / "src" / "data" / "conplag_version_2" / "versions"
 CD_PYTHON = WORK / "cdvenv" / "bin" / "python"
 DOLOS_DIR = WORK / "dolos"  # optional: bench/dolos_runner.mjs says how to install Dolos there
-SOURCE = "FlavioRr/PlagiarismDetector@d8024a72d8e9d7f8bccfdbf99f42343ff4aebe21"
+SOURCE = "FlavioRr/PlagiarismDetector@2b269c8b6961755ca4024e3b52dbe8a7c52be960"
+LABELLED = 911  # pairs in labels.csv, every one with both files in the pinned copy
 DISPLAY_T = 0.33  # copydetect's default display threshold, on the test (suspect) side
 NOISE_T = 25  # copydetect's noise threshold (characters); its default
 GUARANTEE_T = 30  # the guarantee threshold this benchmark was specified with (0.5.0's default: 25)
@@ -103,7 +107,7 @@ class Pair:
 
 
 def load_pairs(data: Path, version: str) -> list[Pair]:
-    """The labelled pairs whose two files exist (columns: sub1, sub2, problem, verdict)."""
+    """The labelled pairs (columns: sub1, sub2, problem, verdict); stops when a file is missing."""
     pairs = []
     with (data / "labels.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))[1:]
@@ -111,6 +115,11 @@ def load_pairs(data: Path, version: str) -> list[Pair]:
         folder = f"{version}/{a}_{b}"
         if (data / folder / f"{a}.java").is_file() and (data / folder / f"{b}.java").is_file():
             pairs.append(Pair(a, b, problem, verdict.strip() == "1", folder))
+    if len(pairs) < LABELLED:
+        raise SystemExit(
+            f"{data / version}: {len(pairs)} of the {LABELLED} labelled pairs have both files; "
+            f"check out {SOURCE} (bench/program_plagiarism.py)"
+        )
     return pairs
 
 
@@ -412,7 +421,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument(
         "--version",
         default="version_1",
-        help="version_1 (raw); version_2 (template removed) is incomplete in that copy",
+        help="version_1 (raw submissions) or version_2 (personal template code removed)",
     )
     return ap.parse_args()
 
