@@ -32,6 +32,8 @@ from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.analyze import with_raw_scheme
+from ipscan.extract.base_code import load_base_code
+from ipscan.extract.base_code import without_base
 from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
@@ -101,6 +103,8 @@ class ScanOptions:
     jobs: int | None = None  # processes that parse files (None: every core)
     # Report each source file a region matches, not only the likeliest (pairwise plagiarism).
     every_source: bool = False
+    # Files or folders of code every submission was given (``ipscan.extract.base_code``).
+    base_code: tuple[Path, ...] = ()
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -183,6 +187,9 @@ def scan_analyzed(
     reader = reader if reader is not None else open_index(options.index_dir, options.progress)
     # A no-op where the caller analysed with the index's scheme (every caller in ipscan does).
     analyzed = [with_raw_scheme(af, reader.raw_scheme) for af in analyzed]
+    if options.base_code:
+        base = load_base_code(options.base_code, reader.raw_scheme, options.jobs)
+        analyzed = without_base(analyzed, base)
     if whole_files is not None:
         whole_files = [with_raw_scheme(af, reader.raw_scheme) for af in whole_files]
     queries = [au for af in analyzed for au in af.units]

@@ -65,6 +65,14 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             help="Report every indexed file a region was copied from, not only the likeliest "
             "one (pairwise plagiarism checks: a class's or a contest's submissions).",
         ),
+        click.option(
+            "--base-code",
+            "base_code",
+            multiple=True,
+            type=click.Path(exists=True, path_type=Path),
+            help="Code every submission was given (starter files, a template): a file or "
+            "folder whose code is never evidence of copying. Repeatable.",
+        ),
         jobs_option("Processes that parse files (0: every core; small scans use one)."),
         click.option(
             "--project-license",
@@ -99,6 +107,7 @@ def scan_settings(opts: dict[str, Any]) -> ScanOptions:
         config=opts["config"],
         jobs=opts["jobs"] or None,
         every_source=opts["every_source"],
+        base_code=tuple(opts["base_code"]),
     )
 
 

@@ -56,26 +56,38 @@ def line_sketch(name: str, text: str, code_lines: Iterable[int]) -> np.ndarray:
     file has raw-token regions), a generated one and a nameless one."""
     if not name or is_generated(text):
         return EMPTY_SKETCH
+    numbers = sketch_lines(text)
+    if len(numbers) > MAX_SKETCH_LINES:
+        return EMPTY_SKETCH
+    code = set(code_lines)
+    prefix = base_name(name)
+    seen = {bare: any(n in code for n in where) for bare, where in numbers.items()}
+    out = np.fromiter(
+        (sketch_hash(prefix, bare) | (1 << 63 if is_code else 0) for bare, is_code in seen.items()),
+        dtype=np.uint64,
+        count=len(seen),
+    )
+    return np.unique(out)
+
+
+def sketch_lines(text: str, limit: int | None = MAX_SKETCH_LINES) -> dict[str, list[int]]:
+    """``text``'s lines of at least ``MIN_SKETCH_LINE_CHARS`` non-blank characters, blanks
+    removed, each with its line numbers (1-based); it stops one past ``limit`` of them."""
     numbers: dict[str, list[int]] = {}
     for number, line in enumerate(text.split("\n"), start=1):  # tree-sitter rows
         bare = line.translate(_BLANKS)
         if len(bare) >= MIN_SKETCH_LINE_CHARS:
             numbers.setdefault(bare, []).append(number)
-            if len(numbers) > MAX_SKETCH_LINES:
-                return EMPTY_SKETCH
-    code = set(code_lines)
-    prefix = base_name(name).encode("utf-8", "surrogatepass") + b"\x00"
-    seen = {bare: any(n in code for n in where) for bare, where in numbers.items()}
-    out = np.fromiter(
-        (
-            (_hash64(prefix + bare.encode("utf-8", "surrogatepass")) >> 1)
-            | (1 << 63 if is_code else 0)
-            for bare, is_code in seen.items()
-        ),
-        dtype=np.uint64,
-        count=len(seen),
-    )
-    return np.unique(out)
+            if limit is not None and len(numbers) > limit:
+                break
+    return numbers
+
+
+def sketch_hash(name: str, bare: str) -> int:
+    """The hash of line ``bare`` (blanks removed) in a file of base name ``name``, code bit
+    clear."""
+    data = name.encode("utf-8", "surrogatepass") + b"\x00" + bare.encode("utf-8", "surrogatepass")
+    return _hash64(data) >> 1
 
 
 def is_generated(text: str) -> bool:
