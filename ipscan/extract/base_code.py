@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from ipscan.errors import UsageError
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
 from ipscan.extract.collect import collect_sources
+from ipscan.extract.fingerprint import UnitEvidence
 from ipscan.extract.line_sketch import CODE_BIT
 from ipscan.extract.line_sketch import base_name
 from ipscan.extract.line_sketch import sketch_hash
@@ -35,6 +37,8 @@ from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.records import SourceFile
 
 _EMPTY = np.zeros(0, dtype=np.uint64)
+# The parallel arrays of a unit's or a file's fingerprints.
+_FINGERPRINT_COLUMNS = ("hashes", "token_pos", "start_lines", "end_lines")
 
 
 @dataclass(frozen=True)
@@ -110,15 +114,7 @@ def _unit_without(au: AnalyzedUnit, base: BaseCode) -> AnalyzedUnit:
     structure = ev.structure[~np.isin(ev.structure, base.structure)]
     if keep.all() and len(structure) == len(ev.structure):
         return au
-    evidence = replace(
-        ev,
-        hashes=ev.hashes[keep],
-        token_pos=ev.token_pos[keep],
-        start_lines=ev.start_lines[keep],
-        end_lines=ev.end_lines[keep],
-        structure=structure,
-    )
-    return replace(au, evidence=evidence)
+    return replace(au, evidence=replace(ev, structure=structure, **_kept(ev, keep)))
 
 
 def _raw_without(
@@ -127,17 +123,8 @@ def _raw_without(
     if raw.text_digest in base.file_digests or raw.code_digest in base.file_digests:
         # The base file itself (a submission of the untouched starter): nothing of it is
         # evidence, not even its size.
-        none = np.zeros(0, dtype=np.int64)
-        return replace(
-            raw,
-            n_tokens=0,
-            n_chars=0,
-            hashes=_EMPTY,
-            token_pos=none,
-            start_lines=none,
-            end_lines=none,
-            lines=_EMPTY,
-        )
+        nothing = np.zeros(len(raw.hashes), dtype=bool)
+        return replace(raw, n_tokens=0, n_chars=0, lines=_EMPTY, **_kept(raw, nothing))
     keep = ~np.isin(raw.hashes, base.raw)
     lines = raw.lines
     if len(lines) and base.lines:
@@ -145,14 +132,12 @@ def _raw_without(
         if name not in given:
             given[name] = np.array([sketch_hash(name, x) for x in base.lines], dtype=np.uint64)
         lines = lines[~np.isin(lines & ~CODE_BIT, given[name])]
-    return replace(
-        raw,
-        hashes=raw.hashes[keep],
-        token_pos=raw.token_pos[keep],
-        start_lines=raw.start_lines[keep],
-        end_lines=raw.end_lines[keep],
-        lines=lines,
-    )
+    return replace(raw, lines=lines, **_kept(raw, keep))
+
+
+def _kept(evidence: UnitEvidence | FileEvidence, keep: np.ndarray) -> dict[str, Any]:
+    """The fingerprint columns of ``evidence`` (a hash and where its k-gram lies) at ``keep``."""
+    return {name: getattr(evidence, name)[keep] for name in _FINGERPRINT_COLUMNS}
 
 
 def _distinct(arrays: Sequence[np.ndarray]) -> np.ndarray:
