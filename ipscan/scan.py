@@ -57,6 +57,8 @@ from ipscan.licensing.project import FoundPolicy
 from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
+from ipscan.match.bounds import hash_bounds
+from ipscan.match.digest import query_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.near_file import ALONE
 from ipscan.match.near_file import BESIDE_COPIES
@@ -65,6 +67,7 @@ from ipscan.match.near_file import near_by_segment
 from ipscan.match.pair_shares import PairShares
 from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import pair_shares
+from ipscan.match.pairs import DecidedPair
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import best_per_pair
 from ipscan.match.pairs import decide_pairs
@@ -87,6 +90,7 @@ from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.tuning import COMMON_FANOUT
 from ipscan.tuning import PEER_COMMON_FANOUT
+from ipscan.tuning import STOCK_UNIT_TOKENS
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ def scan_analyzed(
         clf,
     )
     pairs = best_per_pair(pairs, same_as)
+    common_fanout = PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT
+    pairs = _stock_supporting(pairs, _stock_units(queries, reader, totals, common_fanout))
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -263,6 +269,38 @@ def scan_analyzed(
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
     )
+
+
+def _stock_units(
+    queries: Sequence[AnalyzedUnit], reader: IndexReader, totals: IndexTotals, common: int
+) -> set[int]:
+    """Positions of the scanned units shorter than ``STOCK_UNIT_TOKENS`` whose normalized form
+    ``common`` or more indexed units share."""
+    short = [i for i, au in enumerate(queries) if au.evidence.n_tokens < STOCK_UNIT_TOKENS]
+    if not short:
+        return set()
+    if totals.digests is not None:
+        counts = totals.digests[short]
+    else:
+        digests = query_digests([queries[i].evidence for i in short])
+        counts = np.zeros(len(short), dtype=np.int64)
+        for seg in reader.segments:
+            lo, hi = hash_bounds(seg.digest_index["digest"], digests)
+            counts += hi - lo
+    return {i for i, n in zip(short, counts.tolist(), strict=True) if n >= common}
+
+
+def _stock_supporting(pairs: Sequence[DecidedPair], stock: set[int]) -> list[DecidedPair]:
+    """``pairs`` with the claims on ``stock`` units made supporting: part of a copy beside them
+    from the same source file, never one alone."""
+    if not stock:
+        return list(pairs)
+    out = []
+    for p in pairs:
+        if p.query in stock and p.decision.verdict is not Verdict.SIMILAR:
+            p = replace(p, decision=replace(p.decision, supporting=True))
+        out.append(p)
+    return out
 
 
 def _judged(

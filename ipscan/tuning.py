@@ -87,6 +87,11 @@ PEER_COMMON_FANOUT = 10
 # shorter agreement is a stock idiom as often as a copy. The classifier is trained on claimable
 # pairs only (ipscan.training.pair_data).
 MIN_CLAIM_TOKENS = 50
+# A scanned unit shorter than this whose normalized form ``COMMON_FANOUT`` or more indexed units
+# share (``PEER_COMMON_FANOUT`` with --every-source) is a stock idiom: a fast input reader that
+# contestants take from one public template, a getter every class has. It is claimed only as
+# part of a neighbouring copy (``supporting``), never alone; a short unit rare in the index is.
+STOCK_UNIT_TOKENS = 100
 # ``copied`` rather than ``modified-copy`` from this coverage on (both sides, or the region).
 FULL_COVERAGE = 0.9
 # Below the classifier's threshold, ``similar`` from this cosine on (reported with --explain).
