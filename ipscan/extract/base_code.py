@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ipscan.arrays import distinct
 from ipscan.errors import UsageError
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.extract.analyze import AnalyzedUnit
@@ -110,8 +111,8 @@ def _without_base(af: AnalyzedFile, base: BaseCode, given: dict[str, np.ndarray]
 
 def _unit_without(au: AnalyzedUnit, base: BaseCode) -> AnalyzedUnit:
     ev = au.evidence
-    keep = ~np.isin(ev.hashes, base.unit_fps)
-    structure = ev.structure[~np.isin(ev.structure, base.structure)]
+    keep = ~_held(base.unit_fps, ev.hashes)
+    structure = ev.structure[~_held(base.structure, ev.structure)]
     if keep.all() and len(structure) == len(ev.structure):
         return au
     return replace(au, evidence=replace(ev, structure=structure, **_kept(ev, keep)))
@@ -125,13 +126,14 @@ def _raw_without(
         # evidence, not even its size.
         nothing = np.zeros(len(raw.hashes), dtype=bool)
         return replace(raw, n_tokens=0, n_chars=0, lines=_EMPTY, **_kept(raw, nothing))
-    keep = ~np.isin(raw.hashes, base.raw)
+    keep = ~_held(base.raw, raw.hashes)
     lines = raw.lines
     if len(lines) and base.lines:
         name = base_name(path)
         if name not in given:
-            given[name] = np.array([sketch_hash(name, x) for x in base.lines], dtype=np.uint64)
-        lines = lines[~np.isin(lines & ~CODE_BIT, given[name])]
+            hashes = np.array([sketch_hash(name, x) for x in base.lines], dtype=np.uint64)
+            given[name] = distinct(hashes)
+        lines = lines[~_held(given[name], lines & ~CODE_BIT)]
     return replace(raw, lines=lines, **_kept(raw, keep))
 
 
@@ -140,7 +142,15 @@ def _kept(evidence: UnitEvidence | FileEvidence, keep: np.ndarray) -> dict[str, 
     return {name: getattr(evidence, name)[keep] for name in _FINGERPRINT_COLUMNS}
 
 
+def _held(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in the sorted array ``ordered``."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return np.asarray(ordered[at] == values, dtype=bool)
+
+
 def _distinct(arrays: Sequence[np.ndarray]) -> np.ndarray:
     if not arrays:
         return _EMPTY
-    return np.unique(np.concatenate([np.asarray(a, dtype=np.uint64) for a in arrays]))
+    return distinct(np.concatenate([np.asarray(a, dtype=np.uint64) for a in arrays]))
