@@ -12,7 +12,12 @@ Java submissions are drawn (seeded) as originals; each is rewritten over the who
 - ``statement-deleted``: renamed, one statement removed;
 - ``control-swapped``: one if/else swapped with its test negated or a counting for loop written
   as a while loop, renamed;
-- ``combined``: two dead statements added and two control structures rewritten, renamed.
+- ``combined``: two dead statements added and two control structures rewritten, renamed;
+- ``declarations-split``: up to three ``T x = e;`` written ``T x; x = e;``, renamed;
+- ``statements-reordered``: up to three pairs of adjacent independent statements swapped, renamed;
+- ``members-reordered``: the methods of one class in another order, renamed;
+- ``restructured``: all three moves, two control structures rewritten and a dead statement
+  added, renamed.
 
 Negatives: up to six submissions of the same problem outside the original's plagiarism cluster
 (ConPlag's own labels: no plagiarized pair links them), i.e. independent solutions of the same
@@ -74,6 +79,17 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "statement-deleted": ("renamed-edited",),
     "control-swapped": ("control-swapped",),
     "combined": ("statement-added", "statement-added", "control-swapped", "control-swapped"),
+    "declarations-split": ("declarations-split",),
+    "statements-reordered": ("statements-reordered",),
+    "members-reordered": ("members-reordered",),
+    "restructured": (
+        "declarations-split",
+        "statements-reordered",
+        "members-reordered",
+        "control-swapped",
+        "control-swapped",
+        "statement-added",
+    ),
 }
 NEGATIVES_PER_ORIGINAL = 6
 

@@ -12,7 +12,10 @@ Done on the tree-sitter tree of the function's file, as byte edits of the functi
 - ``control-swapped``: one control structure rewritten the way it could have been written
   instead (an ``if``/``else`` with its condition negated and its branches swapped, or a
   counting ``for`` loop written as a ``while`` loop in a block of its own), then renamed and
-  reformatted.
+  reformatted;
+- ``declarations-split``, ``statements-reordered``, ``members-reordered`` (``MOVED_LEVELS``):
+  code moved without changing what it does (``ipscan.training.moved_code``), then renamed and
+  reformatted. Not in ``LEVELS``: they measure whole programs, where there is code to move.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from tree_sitter import Node
 
 from ipscan.extract.languages import get_language
 from ipscan.extract.languages import get_parser
+from ipscan.training import moved_code
 
 LEVELS = (
     "verbatim",
@@ -37,6 +41,12 @@ LEVELS = (
 # Levels a function may lack (no if/else or counting for loop to rewrite): it is measured
 # without them rather than left out.
 OPTIONAL_LEVELS = frozenset({"control-swapped"})
+# Rewrites that move code, each followed by renaming; a file may lack what one moves.
+MOVED_LEVELS = {
+    "declarations-split": moved_code.declarations_split,
+    "statements-reordered": moved_code.statements_reordered,
+    "members-reordered": moved_code.members_reordered,
+}
 _RENAMED_TYPES = frozenset({"identifier"})
 _MEMBER_OPERATORS = frozenset({".", "->", "::", "?."})
 _BLOCK_TYPES = frozenset({"block", "statement_block", "compound_statement", "statement_list"})
@@ -135,6 +145,7 @@ class FunctionRewriter:
         while node is not None and node.end_byte - node.start_byte < end - start:
             node = node.parent
         self.node = node
+        self.root = root
         self.comment_types = spec.comment_types
 
     def rewrite(self, level: str, rng: random.Random) -> str | None:
@@ -144,6 +155,9 @@ class FunctionRewriter:
         if level == "control-swapped":
             swapped = self._control_swapped(rng)
             return None if swapped is None else swapped.rewrite("renamed", rng)
+        if level in MOVED_LEVELS:
+            moves = MOVED_LEVELS[level](self.root, self.data, self.start, self.end, rng)
+            return None if moves is None else self._edited(moves).rewrite("renamed", rng)
         edits: list[tuple[int, int, str]] = []
         if level == "verbatim":
             return self._apply(edits)
@@ -185,7 +199,11 @@ class FunctionRewriter:
                 choices.append(edits)
         if not choices:
             return None
-        edits = sorted(rng.choice(choices))
+        return self._edited(rng.choice(choices))
+
+    def _edited(self, edits: Sequence[tuple[int, int, str]]) -> FunctionRewriter:
+        """A rewriter of the file with ``edits`` (non-overlapping) applied."""
+        edits = sorted(edits)
         data = bytearray(self.data)
         for a, b, new in reversed(edits):
             data[a:b] = new.encode()
