@@ -9,10 +9,14 @@ Ground truth, from provenance and the text alone:
 - positive: a code file under a vendored folder whose best upstream file (same basename first,
   else any upstream file of the same language) holds at least half of its non-blank stripped
   lines that hold code (a line with one of tree-sitter's tokens: a license header shared by
-  every file of a project does not make a fork's own file a copy of upstream's); "verbatim"
+  every file of a project does not make a fork's own file a copy of upstream's), one of 8+
+  characters among them (a docstring's opening quotes alone are no code to trace); "verbatim"
   when identical up to trailing whitespace and line endings, else "patched";
 - negative: a scanned file outside the vendored folders that shares under 10% of its distinctive
-  lines (8+ characters) with every upstream file; other files count for neither side.
+  lines (8+ characters) with every upstream file, and in a fork (a case with ``fork = true``,
+  the whole package from its upstream: thefuzz from fuzzywuzzy, hashlink from
+  linked-hash-map, gofrs/uuid from satori/go.uuid) any such file of the package, its own
+  code; other files count for neither side.
 
 Every tool gets every upstream of the run: ipscan as one index (`ipscan index build`, run
 without its embedding cache, then one `ipscan repo` per case, and, timed only, one more over a
@@ -79,6 +83,10 @@ CD_PYTHON = WORK / "cdvenv" / "bin" / "python"  # python3 -m venv; pip install c
 DOLOS_DIR = WORK / "dolos"  # npm install @dodona/dolos-lib
 DISPLAY_T = 0.33  # copydetect's default display threshold, on the test file's side
 POSITIVE_T = 0.5  # share of a vendored file's lines found in its upstream file
+# ... of which at least this many distinct lines of DISTINCT_CHARS or more characters: a module
+# whose only code is a docstring's opening quotes says nothing about where its code came from
+# (a one-line version module's line does).
+POSITIVE_MIN_LINES = 1
 # A claim holds by the text when at least this share of its lines (of 4+ characters), and at
 # least VERIFY_MIN_LINES of them, are lines of the upstream file it names, blanks and quote
 # characters aside (``Verifier``).
@@ -172,6 +180,10 @@ class Case:
     ignore: tuple[str, ...]
     full: bool
     note: str
+    # A fork: the whole package came from the upstreams, so a file of it that shares little with
+    # every upstream file (NEGATIVE_T) is the fork's own code and a negative, like the rest of a
+    # package that vendors.
+    fork: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,6 +264,7 @@ def load_cases(path: Path, full: bool, only: str | None) -> list[Case]:
             ignore=tuple(raw.get("ignore", ())),
             full=bool(raw.get("full", False)),
             note=raw.get("note", ""),
+            fork=bool(raw.get("fork", False)),
         )
         refuse_off_limits(case)
         if (full or not case.full) and (only is None or only in case.langs):
@@ -433,6 +446,13 @@ class Lines:
             ]
         return self._code[path]
 
+    def telling(self, path: Path, source: Path) -> bool:
+        """Whether ``path`` shares at least POSITIVE_MIN_LINES distinct code lines of
+        DISTINCT_CHARS or more characters with ``source``."""
+        have = self.set_of(source)
+        shared = {s for s in self.code_of(path) if len(s) >= DISTINCT_CHARS and s in have}
+        return len(shared) >= POSITIVE_MIN_LINES
+
     def overlap(self, path: Path, source: Path) -> float:
         """The share of ``path``'s code lines that are lines of ``source``."""
         lines, have = self.code_of(path), self.set_of(source)
@@ -501,7 +521,7 @@ def label_case(
             continue
         if under(rel, vendored):
             best = best_source(tree / rel, rel, lang, ups, lines)
-            if best and best[0] >= POSITIVE_T:
+            if best and best[0] >= POSITIVE_T and lines.telling(tree / rel, best[1].root / best[2]):
                 share, up, src = best
                 label = "verbatim" if same_text(tree / rel, up.root / src) else "patched"
                 labels.positives[(case.id, rel)] = Truth(
@@ -515,6 +535,8 @@ def label_case(
                     label=label,
                     lines=len(lines.of(tree / rel)),
                 )
+            elif case.fork and index.max_share(lines.of(tree / rel)) < NEGATIVE_T:
+                labels.negatives[(case.id, rel)] = lang
             else:
                 share = best[0] if best else 0.0
                 left_out.append({"case": case.id, "path": rel, "why": f"vendored, {share:.2f}"})

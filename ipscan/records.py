@@ -142,6 +142,7 @@ class Reason(StrEnum):
     VERBATIM_REGION = "verbatim-region"
     NEAR_IDENTICAL_FILE = "near-identical-file"
     IDENTICAL_FILE_BESIDE_COPIES = "identical-file-beside-copies"
+    SHORT_UNIT_BESIDE_COPIES = "short-unit-beside-copies"
 
 
 class Matcher(StrEnum):

@@ -23,6 +23,7 @@ from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
+from ipscan.decide.short_units import short_units_beside
 from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
@@ -221,9 +222,9 @@ def scan_analyzed(
     claimed = [p for p in pairs if not p.decision.supporting]
     supporting = [p for p in pairs if p.decision.supporting]
     every = options.every_source
+    short = unit_findings(supporting, paths, names, lookup, every_source=every)
     found = (merge_adjacent_per_source if every else merge_adjacent)(
-        unit_findings(claimed, paths, names, lookup, options.explain, every),
-        unit_findings(supporting, paths, names, lookup, every_source=every),
+        unit_findings(claimed, paths, names, lookup, options.explain, every), short
     )
     identical, tiny = _identical(analyzed, reader, same_files)
     found += _regions(analyzed, reader, found, identical, totals, every)
@@ -250,6 +251,7 @@ def scan_analyzed(
     skip = elsewhere | {f.path for f in found}
     candidates = tiny + (_near_files(analyzed, reader, skip, BESIDE_COPIES) if copied else [])
     beside = beside_copies(candidates, found)
+    beside += short_units_beside(short, [*found, *beside], analyzed) if copied else []
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]

@@ -550,3 +550,32 @@ def test_a_shorter_run_elsewhere_of_lines_its_own_source_explains_is_no_finding(
     # Asked for every source, each source file's run is its own finding.
     every = region_findings(regions, [af], [unit], lookup, every_source=True)
     assert [f.source.path for f in every] == [sources[2]]
+
+
+def test_of_runs_as_long_the_file_whose_path_ends_like_the_scanned_one_is_named() -> None:
+    """Upstream ships its sources and a bundle of them (hammer.js beside src/input/touch.js):
+    a fork's src/input/touch.js shares one run with each. The source file is named, the bundle
+    listed; a clearly longer run from the bundle would still be named."""
+    af = analyze_file(SourceFile("src/input/touch.js", OWN_CODE, "python"))
+    sources = {1: "hammer.js", 2: "src/input/touch.js", 3: "src/input/mouse.js"}
+
+    def lookup(file_id: int, start: int, end: int) -> SourceRef:
+        return SourceRef("hammerjs", "2.0.8", sources[file_id], start, end, "MIT")
+
+    regions = [_region(1, range(10, 41), 300), _region(2, range(10, 41), 300)]
+    [found] = region_findings(regions, [af], [], lookup)
+    assert found.source.path == "src/input/touch.js"
+    assert [ref.path for ref in found.also_in] == ["hammer.js"]
+    # Within the margin (a tenth) a run is as long; further off the longer one names its file.
+    near = [_region(1, range(10, 41), 300), _region(2, range(10, 38), 280)]
+    [found] = region_findings(near, [af], [], lookup)
+    assert found.source.path == "src/input/touch.js"
+    far = [_region(1, range(10, 41), 300), _region(2, range(10, 30), 200)]
+    [found] = region_findings(far, [af], [], lookup)
+    assert found.source.path == "hammer.js" and found.also_in == ()
+    # A run of other lines is no tie: each stands as before.
+    apart = [_region(1, range(10, 41), 300), _region(3, range(60, 91), 300)]
+    assert {f.source.path for f in region_findings(apart, [af], [], lookup)} == {
+        "hammer.js",
+        "src/input/mouse.js",
+    }

@@ -37,6 +37,7 @@ def test_contract_strings_are_pinned() -> None:
         "verbatim-region",
         "near-identical-file",
         "identical-file-beside-copies",
+        "short-unit-beside-copies",
     ]
 
 

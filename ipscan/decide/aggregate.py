@@ -188,18 +188,36 @@ def _home_files(
     query_paths: Sequence[str],
     source_of: SourceLookup,
 ) -> dict[str, tuple[str, str, str]]:
-    """Per scanned file, the source file the most of its units match best (at least two, and
-    more than any other source file): where the file as a whole came from."""
+    """Per scanned file, where the file as a whole came from: the source file that matches the
+    most of its units as well as their best match does (the same verdict, similarity within
+    ``HOME_FILE_MARGIN``), more than any other file does, and that is the best match (or tied
+    with it) of at least two of them. A package that ships a source file and a bundle of all
+    of them holds every unit in both: neither is then a home, and the path decides."""
     votes: dict[str, dict[tuple[str, str, str], int]] = defaultdict(lambda: defaultdict(int))
+    best_votes: dict[str, dict[tuple[str, str, str], int]] = defaultdict(lambda: defaultdict(int))
     for qi, ranked in ranked_by_query.items():
         best = ranked[0]
-        if best.decision.verdict is not Verdict.SIMILAR and not best.decision.supporting:
-            votes[query_paths[qi]][source_of(best.unit_id).file_key] += 1
+        if best.decision.verdict is Verdict.SIMILAR or best.decision.supporting:
+            continue
+        path = query_paths[qi]
+        voted: set[tuple[str, str, str]] = set()
+        for p in ranked:
+            if p.decision.verdict is not best.decision.verdict:
+                break
+            gap = best.decision.similarity - p.decision.similarity
+            key = source_of(p.unit_id).file_key
+            if p.decision.supporting or gap > HOME_FILE_MARGIN or key in voted:
+                continue
+            voted.add(key)
+            votes[path][key] += 1
+            if gap == 0:
+                best_votes[path][key] += 1
     homes = {}
     for path, counts in votes.items():
         tally = sorted(counts.values(), reverse=True)
-        if tally[0] >= 2 and (len(tally) == 1 or tally[0] > tally[1]):
-            homes[path] = max(counts, key=lambda k: counts[k])
+        home = max(counts, key=lambda k: counts[k])
+        if (len(tally) == 1 or tally[0] > tally[1]) and best_votes[path][home] >= 2:
+            homes[path] = home
     return homes
 
 

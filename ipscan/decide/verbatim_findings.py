@@ -34,7 +34,9 @@ from ipscan.records import Reason
 from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
+from ipscan.sources.paths import source_likelihood
 from ipscan.tuning import FULL_COVERAGE
+from ipscan.tuning import HOME_FILE_MARGIN
 from ipscan.tuning import MAX_OVERLAP
 
 
@@ -181,23 +183,29 @@ def region_findings(
 ) -> list[Finding]:
     """A finding for each verbatim region that no finding from its source file explains, and
     that no longer region (from any source file) already covers: upstream often holds the
-    same code twice, and the longer run names the file the code came from. ``every_source``:
+    same code twice, and the longer run names the file the code came from. Of runs about as
+    long (within ``HOME_FILE_MARGIN``) over the same lines, the source file whose path ends most
+    like the scanned one's is named and the others are listed as ``also_in``: a package that
+    ships its sources and a bundle of them holds each source file's code twice. ``every_source``:
     each source file's regions stand on their own (``ScanOptions.every_source``)."""
     explained: dict[tuple[str, tuple[str, str, str]], set[int]] = {}
     for f in existing:
         if f.verdict is not Verdict.SIMILAR and f.scope is not Scope.FILE:
             lines = explained.setdefault((f.path, f.source.file_key), set())
             lines.update(range(f.start_line, f.end_line + 1))
+    sources = [source_of(r.file_id, r.source_start, r.source_end) for r in regions]
+    order = _likeliest_of_ties(regions, files, sources)
     # Lines of the longer runs already taken, per scanned file (and per source file when
     # every source is asked for).
     by_regions: dict[tuple[str, tuple[str, str, str] | None], set[int]] = {}
-    out = []
-    for r in sorted(regions, key=lambda r: -r.covered_tokens):
+    out: list[Finding] = []
+    named: dict[str, list[tuple[VerbatimRegion, int]]] = {}  # path -> (region, finding index)
+    for i in order:
+        r = regions[i]
         af = files[r.query]
         if _in_scan(af, r.covered_lines) < (1 - MAX_OVERLAP) * len(r.covered_lines):
             continue
-        source = source_of(r.file_id, r.source_start, r.source_end)
-        finding = _region_finding(af.file.path, r, source)
+        finding = _region_finding(af.file.path, r, sources[i])
         known = explained.setdefault((finding.path, finding.source.file_key), set())
         source_key = finding.source.file_key if every_source else None
         longer = by_regions.setdefault((finding.path, source_key), set())
@@ -208,11 +216,67 @@ def region_findings(
             # lines: a shorter run of them elsewhere (a shared template header) is no copy.
             if explained_here:
                 longer.update(r.covered_lines)
+            else:
+                _add_also_in(out, named.get(finding.path, ()), r, finding.source)
             continue
         known.update(range(r.query_start, r.query_end + 1))
         longer.update(r.covered_lines)
+        named.setdefault(finding.path, []).append((r, len(out)))
         out.append(finding)
     return out
+
+
+def _as_long(r: VerbatimRegion, other: VerbatimRegion) -> bool:
+    """``r`` covers about as many tokens as ``other``, over mostly the same scanned lines."""
+    overlap = len(r.covered_lines & other.covered_lines)
+    return (
+        r.query == other.query
+        and r.covered_tokens >= (1 - HOME_FILE_MARGIN) * other.covered_tokens
+        and overlap > MAX_OVERLAP * max(len(r.covered_lines), len(other.covered_lines))
+    )
+
+
+def _likeliest_of_ties(
+    regions: Sequence[VerbatimRegion], files: Sequence[AnalyzedFile], sources: Sequence[SourceRef]
+) -> list[int]:
+    """Region positions, longest first; of runs about as long as the one ahead of them, the one
+    from the likeliest source file (``source_likelihood``) is moved ahead."""
+    order = sorted(range(len(regions)), key=lambda i: -regions[i].covered_tokens)
+    for at in range(len(order)):
+        head = regions[order[at]]
+        path = files[head.query].file.path
+        best = at
+        for j in range(at + 1, len(order)):
+            r = regions[order[j]]
+            if not _as_long(r, head):
+                continue
+            if source_likelihood(path, sources[order[j]].path) > source_likelihood(
+                path, sources[order[best]].path
+            ):
+                best = j
+        order.insert(at, order.pop(best))
+    return order
+
+
+def _add_also_in(
+    out: list[Finding],
+    kept: Sequence[tuple[VerbatimRegion, int]],
+    r: VerbatimRegion,
+    source: SourceRef,
+) -> None:
+    """List ``source`` in the kept finding whose run ``r`` is about as long as."""
+    for head, at in kept:
+        if _as_long(r, head):
+            f = out[at]
+            out[at] = replace(f, also_in=_also(f, source))
+            return
+
+
+def _also(f: Finding, source: SourceRef) -> tuple[SourceRef, ...]:
+    keys = {f.source.file_key, *(a.file_key for a in f.also_in)}
+    if source.file_key in keys or len(f.also_in) >= MAX_ALSO_IN:
+        return f.also_in
+    return (*f.also_in, source)
 
 
 def _region_finding(path: str, r: VerbatimRegion, source: SourceRef) -> Finding:
