@@ -17,11 +17,9 @@ from ipscan.records import Scope
 from ipscan.records import SourceFile
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
-from ipscan.scan import ScanOptions
-from ipscan.scan import scan_repo
-from tests.conftest import init_repo
 from tests.test_verbatim import OWN_CODE
 from tests.test_verbatim import SHORT_METHODS
+from tests.test_verbatim import _scan
 
 # Upstream keeps its helpers in one module; a fork moves each into a file of its own.
 HELPERS = '''\
@@ -55,11 +53,6 @@ def helpers_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  #
     index_dir = tmp_path_factory.mktemp("helpers-index") / "idx"
     build_index([str(src)], index_dir, encoder, encoder.encode)
     return index_dir
-
-
-def _scan(tmp_path: Path, files: dict[str, str], index_dir: Path) -> Report:
-    repo = init_repo(tmp_path / "repo", files)
-    return scan_repo(repo, ScanOptions(index_dir=index_dir, embeddings=False))
 
 
 def _claimed(report: Report, path: str) -> list[str]:
