@@ -240,22 +240,27 @@ def _likeliest_of_ties(
     regions: Sequence[VerbatimRegion], files: Sequence[AnalyzedFile], sources: Sequence[SourceRef]
 ) -> list[int]:
     """Region positions, longest first; of runs about as long as the one ahead of them, the one
-    from the likeliest source file (``source_likelihood``) is moved ahead."""
-    order = sorted(range(len(regions)), key=lambda i: -regions[i].covered_tokens)
-    for at in range(len(order)):
-        head = regions[order[at]]
-        path = files[head.query].file.path
-        best = at
-        for j in range(at + 1, len(order)):
-            r = regions[order[j]]
-            if not _as_long(r, head):
-                continue
-            if source_likelihood(path, sources[order[j]].path) > source_likelihood(
-                path, sources[order[best]].path
-            ):
-                best = j
-        order.insert(at, order.pop(best))
-    return order
+    from the likeliest source file (``source_likelihood``) is moved ahead. Ties are looked for
+    among one scanned file's runs only."""
+    by_query: dict[int, list[int]] = {}
+    for i in sorted(range(len(regions)), key=lambda i: -regions[i].covered_tokens):
+        by_query.setdefault(regions[i].query, []).append(i)
+    out: list[int] = []
+    for query, order in by_query.items():
+        path = files[query].file.path
+        for at in range(len(order)):
+            head = regions[order[at]]
+            best = at
+            for j in range(at + 1, len(order)):
+                if regions[order[j]].covered_tokens < (1 - HOME_FILE_MARGIN) * head.covered_tokens:
+                    break  # longest first: none after this one is as long
+                if _as_long(regions[order[j]], head) and source_likelihood(
+                    path, sources[order[j]].path
+                ) > source_likelihood(path, sources[order[best]].path):
+                    best = j
+            order.insert(at, order.pop(best))
+        out += order
+    return out
 
 
 def _add_also_in(
