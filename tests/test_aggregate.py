@@ -139,6 +139,19 @@ def test_a_weaker_match_inside_a_copy_from_another_file_is_dropped() -> None:
     ]
 
 
+def test_a_match_inside_a_copy_from_the_same_lines_of_its_source_is_dropped() -> None:
+    # A copied function and the closure inside it, each matched on its own.
+    outer = _finding(6, 24, 197, 222, src="json2.js", verdict=Verdict.MODIFIED_COPY)
+    closure = _finding(20, 23, 219, 221, src="json2.js", verdict=Verdict.MODIFIED_COPY)
+    assert without_shadowed([closure, outer]) == [outer]
+    # The same lines matched twice from that file: the first stays.
+    twice = replace(outer, similarity=0.9)
+    assert without_shadowed([outer, twice]) == [outer]
+    # Other lines of that file inside the scanned span are a finding of their own.
+    moved = _finding(20, 23, 10, 13, src="json2.js")
+    assert without_shadowed([outer, moved]) == [outer, moved]
+
+
 def test_of_equal_matches_the_original_comes_before_a_vendored_copy() -> None:
     paths = {0: "py/_vendored_packages/apipkg/__init__.py", 1: "src/apipkg/__init__.py"}
     sources = {u: SourceRef("pkg", "1.0", p, 1, 8, "MIT") for u, p in paths.items()}

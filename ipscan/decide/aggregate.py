@@ -396,7 +396,9 @@ def without_shadowed(findings: Sequence[Finding]) -> list[Finding]:
 
     Nested units are matched one by one (a C++ template and the operator it declares, a class
     and its methods): where the outer one is a copy of one file, a weaker match of the lines
-    inside it with another file is that file's look-alike, not a second copy.
+    inside it with another file is that file's look-alike, not a second copy; and a match of
+    lines inside it with the lines inside its own source span (a closure of a copied function)
+    says again what the outer finding says.
     """
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
@@ -405,10 +407,33 @@ def without_shadowed(findings: Sequence[Finding]) -> list[Finding]:
     for group in by_path.values():
         claims = [f for f in group if _is_claim(f)]
         for f in group:
-            if _is_claim(f) and _shadowed(f, claims):
+            if _is_claim(f) and (_shadowed(f, claims) or _nested(f, claims)):
                 continue
             out.append(f)
     return out
+
+
+def _nested(f: Finding, claims: Sequence[Finding]) -> bool:
+    """Whether another claim from the same source file holds ``f``'s lines on both sides (of
+    two with the same lines, the first stays)."""
+    mine = next(i for i, k in enumerate(claims) if k is f)
+    for i, k in enumerate(claims):
+        if i == mine or not _holds(k, f):
+            continue
+        if not _holds(f, k) or i < mine:
+            return True
+    return False
+
+
+def _holds(k: Finding, f: Finding) -> bool:
+    """``k`` is from ``f``'s source file and spans ``f``'s lines there and here."""
+    return (
+        k.source.file_key == f.source.file_key
+        and k.start_line <= f.start_line
+        and f.end_line <= k.end_line
+        and k.source.start_line <= f.source.start_line
+        and f.source.end_line <= k.source.end_line
+    )
 
 
 def _is_claim(f: Finding) -> bool:
