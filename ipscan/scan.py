@@ -58,8 +58,6 @@ from ipscan.licensing.project import FoundPolicy
 from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
-from ipscan.match.bounds import hash_bounds
-from ipscan.match.digest import query_digests
 from ipscan.match.embed import embed_candidates
 from ipscan.match.near_file import ALONE
 from ipscan.match.near_file import BESIDE_COPIES
@@ -80,6 +78,7 @@ from ipscan.match.segment_matches import worth_embedding
 from ipscan.match.stored_vectors import identical_by_segment
 from ipscan.match.stored_vectors import stored_vectors
 from ipscan.match.totals import IndexTotals
+from ipscan.match.totals import digest_counts
 from ipscan.match.totals import index_totals
 from ipscan.match.verbatim import IdenticalFile
 from ipscan.match.verbatim import verbatim_regions
@@ -281,14 +280,7 @@ def _stock_units(
     short = [i for i, au in enumerate(queries) if au.evidence.n_tokens < STOCK_UNIT_TOKENS]
     if not short:
         return set()
-    if totals.digests is not None:
-        counts = totals.digests[short]
-    else:
-        digests = query_digests([queries[i].evidence for i in short])
-        counts = np.zeros(len(short), dtype=np.int64)
-        for seg in reader.segments:
-            lo, hi = hash_bounds(seg.digest_index["digest"], digests)
-            counts += hi - lo
+    counts = digest_counts([au.evidence for au in queries], short, totals, reader)
     return {i for i, n in zip(short, counts.tolist(), strict=True) if n >= common}
 
 

@@ -8,7 +8,6 @@ import pytest
 
 from ipscan.decide.short_units import short_units_beside
 from ipscan.extract.analyze import analyze_file
-from ipscan.index.build import build_index
 from ipscan.records import Finding
 from ipscan.records import Matcher
 from ipscan.records import Reason
@@ -20,6 +19,7 @@ from ipscan.records import Verdict
 from tests.test_verbatim import OWN_CODE
 from tests.test_verbatim import SHORT_METHODS
 from tests.test_verbatim import _scan
+from tests.test_verbatim import tally_index
 
 # Upstream keeps its helpers in one module; a fork moves each into a file of its own.
 HELPERS = '''\
@@ -45,14 +45,8 @@ INVOKE_EACH = HELPERS.split("\n\n\n")[1]
 
 @pytest.fixture(scope="module")
 def helpers_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  # type: ignore[no-untyped-def]
-    src = tmp_path_factory.mktemp("tally-src") / "tally"
-    src.mkdir()
-    (src / "tally.py").write_text(SHORT_METHODS, encoding="utf-8")
-    (src / "helpers.py").write_text(HELPERS, encoding="utf-8")
-    (src / "LICENSE").write_text("MIT License\n\nCopyright (c) 2020 Tally Authors\n")
-    index_dir = tmp_path_factory.mktemp("helpers-index") / "idx"
-    build_index([str(src)], index_dir, encoder, encoder.encode)
-    return index_dir
+    files = {"tally.py": SHORT_METHODS, "helpers.py": HELPERS}
+    return tally_index(tmp_path_factory, encoder, files)
 
 
 def _claimed(report: Report, path: str) -> list[str]:

@@ -153,17 +153,26 @@ def share(self, name):
 
 @pytest.fixture(scope="module")
 def verbatim_index(tmp_path_factory: pytest.TempPathFactory, encoder) -> Path:  # type: ignore[no-untyped-def]
-    src = tmp_path_factory.mktemp("tally-src") / "tally"
+    files = {
+        "tally.py": SHORT_METHODS,
+        "letters.py": '"""Letters."""\n\n' + TABLE,
+        "__init__.py": NOTICE_MODULE,
+        "merging.py": TWIN,
+        "fresh.py": SMALL_MODULE,
+        "version.py": ONE_LINE_MODULE,
+        "all.h": UMBRELLA,
+    }
+    return tally_index(tmp_path_factory, encoder, files)
+
+
+def tally_index(factory: pytest.TempPathFactory, encoder, files: dict[str, str]) -> Path:  # type: ignore[no-untyped-def]
+    """An index of a package ``tally`` (MIT) holding ``files``, built in the run."""
+    src = factory.mktemp("tally-src") / "tally"
     src.mkdir()
-    (src / "tally.py").write_text(SHORT_METHODS, encoding="utf-8")
-    (src / "letters.py").write_text('"""Letters."""\n\n' + TABLE, encoding="utf-8")
-    (src / "__init__.py").write_text(NOTICE_MODULE, encoding="utf-8")
-    (src / "merging.py").write_text(TWIN, encoding="utf-8")
-    (src / "fresh.py").write_text(SMALL_MODULE, encoding="utf-8")
-    (src / "version.py").write_text(ONE_LINE_MODULE, encoding="utf-8")
-    (src / "all.h").write_text(UMBRELLA, encoding="utf-8")
+    for name, text in files.items():
+        (src / name).write_text(text, encoding="utf-8")
     (src / "LICENSE").write_text("MIT License\n\nCopyright (c) 2020 Tally Authors\n")
-    index_dir = tmp_path_factory.mktemp("tally-index") / "idx"
+    index_dir = factory.mktemp("tally-index") / "idx"
     build_index([str(src)], index_dir, encoder, encoder.encode)
     return index_dir
 

@@ -406,30 +406,34 @@ def without_shadowed(findings: Sequence[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for group in by_path.values():
         claims = [f for f in group if _is_claim(f)]
+        nested = _nested(claims)
         for f in group:
-            if _is_claim(f) and (_shadowed(f, claims) or _nested(f, claims)):
+            if _is_claim(f) and (id(f) in nested or _shadowed(f, claims)):
                 continue
             out.append(f)
     return out
 
 
-def _nested(f: Finding, claims: Sequence[Finding]) -> bool:
-    """Whether another claim from the same source file holds ``f``'s lines on both sides (of
-    two with the same lines, the first stays)."""
-    mine = next(i for i, k in enumerate(claims) if k is f)
-    for i, k in enumerate(claims):
-        if i == mine or not _holds(k, f):
-            continue
-        if not _holds(f, k) or i < mine:
-            return True
-    return False
+def _nested(claims: Sequence[Finding]) -> set[int]:
+    """The ids of the claims that another claim from the same source file holds on both sides
+    (of two with the same lines, the first stays). Compared within one source file's claims."""
+    by_source: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
+    for f in claims:
+        by_source[f.source.file_key].append(f)
+    out: set[int] = set()
+    for same in by_source.values():
+        for i, f in enumerate(same):
+            if any(
+                _holds(k, f) and (j < i or not _holds(f, k)) for j, k in enumerate(same) if j != i
+            ):
+                out.add(id(f))
+    return out
 
 
 def _holds(k: Finding, f: Finding) -> bool:
-    """``k`` is from ``f``'s source file and spans ``f``'s lines there and here."""
+    """``k`` spans ``f``'s lines here and in their one source file."""
     return (
-        k.source.file_key == f.source.file_key
-        and k.start_line <= f.start_line
+        k.start_line <= f.start_line
         and f.end_line <= k.end_line
         and k.source.start_line <= f.source.start_line
         and f.source.end_line <= k.source.end_line

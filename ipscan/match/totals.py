@@ -101,6 +101,23 @@ def index_totals(
     )
 
 
+def digest_counts(
+    units: Sequence[UnitEvidence],
+    positions: Sequence[int],
+    totals: IndexTotals,
+    reader: IndexReader,
+) -> np.ndarray:
+    """How many indexed units share the normalized form of each query unit at ``positions``:
+    ``totals``' sums where it has them, else counted in the index's one segment."""
+    if totals.digests is not None:
+        return totals.digests[list(positions)]
+    digests = query_digests([units[i] for i in positions])
+    counts = np.zeros(len(digests), dtype=np.int64)
+    for seg in reader.segments:
+        counts += _count(hash_bounds(seg.digest_index["digest"], digests))
+    return counts
+
+
 def _hashes(seg: Segment, name: str, rows: np.ndarray) -> np.ndarray:
     """The sorted hash column of postings file ``name`` of ``seg``."""
     column = seg.hash_column(name)
