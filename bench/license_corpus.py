@@ -110,7 +110,8 @@ def fetch(kind: str, name: str, dest: Path) -> tuple[Path, str] | None:
             cmd += ["--only-binary", ":all:", "--dest", tmp, name]
         elif kind == "sdist":
             cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps"]
-            cmd += ["--no-binary", ":all:", "--dest", tmp, name]
+            # An old sdist (a backport) may say it needs an older Python; it is only read here.
+            cmd += ["--no-binary", ":all:", "--ignore-requires-python", "--dest", tmp, name]
         else:
             cmd = ["npm", "pack", "--silent", "--pack-destination", tmp, name]
         try:
