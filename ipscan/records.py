@@ -143,6 +143,7 @@ class Reason(StrEnum):
     NEAR_IDENTICAL_FILE = "near-identical-file"
     IDENTICAL_FILE_BESIDE_COPIES = "identical-file-beside-copies"
     SHORT_UNIT_BESIDE_COPIES = "short-unit-beside-copies"
+    SHORT_RUN_BESIDE_COPIES = "short-run-beside-copies"
 
 
 class Matcher(StrEnum):

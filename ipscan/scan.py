@@ -28,6 +28,7 @@ from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings
+from ipscan.decide.verbatim_findings import short_run_candidates
 from ipscan.decide.verbatim_findings import tiny_files
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
@@ -80,15 +81,23 @@ from ipscan.match.stored_vectors import stored_vectors
 from ipscan.match.totals import IndexTotals
 from ipscan.match.totals import digest_counts
 from ipscan.match.totals import index_totals
+from ipscan.match.verbatim import BESIDE_BAR
+from ipscan.match.verbatim import STANDING_BAR
 from ipscan.match.verbatim import IdenticalFile
+from ipscan.match.verbatim import RegionBar
+from ipscan.match.verbatim import VerbatimRegion
 from ipscan.match.verbatim import verbatim_regions
 from ipscan.progress import bar
 from ipscan.records import Finding
 from ipscan.records import Report
+from ipscan.records import Scope
 from ipscan.records import SkippedFile
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.tuning import COMMON_FANOUT
+from ipscan.tuning import FILE_COVERAGE
+from ipscan.tuning import FULL_COVERAGE
+from ipscan.tuning import MIN_VERBATIM_TOKENS
 from ipscan.tuning import PEER_COMMON_FANOUT
 from ipscan.tuning import STOCK_UNIT_TOKENS
 
@@ -241,14 +250,21 @@ def scan_analyzed(
     # before a file they alone claimed is looked at as a near copy.
     is_self = _self_match(root, reader) if every else None
     found = _without_self(found, is_self) if is_self else found
-    near = _near_files(analyzed, reader, {f.path for f in found})
-    found += _without_self(near, is_self) if is_self else near
+    if every:
+        near = _near_files(analyzed, reader, {f.path for f in found})
+        found += _without_self(near, is_self) if is_self else near
+    else:
+        near = _near_files(analyzed, reader, {f.path for f in found if f.scope is Scope.FILE})
+        found = without_twins(found + _renaming(near, found))
     # What the folder decides: tiny files identical, small files patched under the lower bar
     # (looked up only in folders that hold a copy: most scans, the hook's among them, have none).
     copied = {posixpath.dirname(f.path) for f in found if f.verdict is not Verdict.SIMILAR}
     elsewhere = {f.file.path for f in analyzed if posixpath.dirname(f.file.path) not in copied}
     skip = elsewhere | {f.path for f in found}
-    candidates = tiny + (_near_files(analyzed, reader, skip, BESIDE_COPIES) if copied else [])
+    candidates = tiny
+    if copied:
+        candidates += _near_files(analyzed, reader, skip, BESIDE_COPIES)
+        candidates += _short_runs(analyzed, reader, skip, totals)
     beside = beside_copies(candidates, found)
     beside += short_units_beside(short, [*found, *beside], analyzed) if copied else []
     found += _without_self(beside, is_self) if is_self else beside
@@ -270,6 +286,24 @@ def scan_analyzed(
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
     )
+
+
+def _renaming(near: Sequence[Finding], found: Sequence[Finding]) -> list[Finding]:
+    """The near-identical-file findings (``_near_files``) to report: those of files nothing
+    claims, and those of claimed files that are nearly all (``FULL_COVERAGE``) an indexed file
+    of their name that none of their findings names. A unit copied from a twin of that file
+    (pycryptodome's ``SelfTest/Util/__init__.py`` holds the ``get_tests`` of pycrypto's
+    ``SelfTest/PublicKey/__init__.py``, names aside) then gives way to the file
+    (``without_twins``)."""
+    named: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for f in found:
+        named[f.path].add(f.source.file_key)
+    return [
+        f
+        for f in near
+        if f.path not in named
+        or (f.similarity >= FULL_COVERAGE and f.source.file_key not in named[f.path])
+    ]
 
 
 def _stock_units(
@@ -362,33 +396,69 @@ def _regions(
 
     A file already reported as an identical file needs no regions from that same source file.
     """
-    paths = [af.file.path for af in analyzed]
-    languages = [af.file.language for af in analyzed]
     whole = {(f.path, *f.source.file_key) for f in identical}
     out: list[Finding] = []
     for position, seg in enumerate(reader.segments):
-        bounds = totals.segment_bounds(position)
-        regions = verbatim_regions(
-            [af.raw for af in analyzed],
-            seg.file_postings,
-            seg.hash_column(layout.FILE_POSTINGS),
-            totals.file_fps,
-            None if bounds is None else bounds.file_fps,
-        )
-        lookup = file_lookup(seg)
-        kept = []
-        for r in regions:
-            ref = lookup(r.file_id, 0, 0)
-            # Raw tokens that agree across languages are a coincidence (a table of numbers
-            # against template parameters named L00, L01, ...), never a copy.
-            if (paths[r.query], *ref.file_key) not in whole and same_family(
-                languages[r.query], ref.path
-            ):
-                kept.append(r)
-        regions = kept
-        out += region_findings(regions, analyzed, [*found, *out], lookup, every_source)
+        regions = _segment_regions(analyzed, seg, position, totals, whole, STANDING_BAR)
+        out += region_findings(regions, analyzed, [*found, *out], file_lookup(seg), every_source)
         reader.done_with(seg)
     return out
+
+
+def _short_runs(
+    analyzed: Sequence[AnalyzedFile], reader: IndexReader, skip: set[str], totals: IndexTotals
+) -> list[Finding]:
+    """Candidate findings (``beside_copies`` decides) for the small scanned files not in
+    ``skip`` whose code is mostly one run of raw tokens shared with an indexed file, at the
+    lower bar (``BESIDE_BAR``): a fork's one-helper module beside the upstream's other code.
+    Only files too small for a region at the standing bar to cover ``FILE_COVERAGE`` of them
+    are looked at: a larger one's run would already have been found."""
+    small = frozenset(
+        i
+        for i, af in enumerate(analyzed)
+        if af.file.path not in skip
+        and 0 < len(af.raw.token_lines) * FILE_COVERAGE < MIN_VERBATIM_TOKENS
+    )
+    if not small:
+        return []
+    bar = replace(BESIDE_BAR, only=small)
+    out: list[Finding] = []
+    for position, seg in enumerate(reader.segments):
+        regions = _segment_regions(analyzed, seg, position, totals, set(), bar)
+        out += short_run_candidates(regions, analyzed, file_lookup(seg))
+        reader.done_with(seg)
+    return out
+
+
+def _segment_regions(
+    analyzed: Sequence[AnalyzedFile],
+    seg: Segment,
+    position: int,
+    totals: IndexTotals,
+    whole: set[tuple[str, str, str, str]],
+    bar: RegionBar,
+) -> list[VerbatimRegion]:
+    """The verbatim regions (matcher 2-verbatim, at ``bar``) of one segment, but those of a
+    file already reported as that indexed file (``whole``: scanned path and file key)."""
+    bounds = totals.segment_bounds(position)
+    regions = verbatim_regions(
+        [af.raw for af in analyzed],
+        seg.file_postings,
+        seg.hash_column(layout.FILE_POSTINGS),
+        totals.file_fps,
+        None if bounds is None else bounds.file_fps,
+        bar,
+    )
+    lookup = file_lookup(seg)
+    kept = []
+    for r in regions:
+        ref = lookup(r.file_id, 0, 0)
+        path, language = analyzed[r.query].file.path, analyzed[r.query].file.language
+        # Raw tokens that agree across languages are a coincidence (a table of numbers against
+        # template parameters named L00, L01, ...), never a copy.
+        if (path, *ref.file_key) not in whole and same_family(language, ref.path):
+            kept.append(r)
+    return kept
 
 
 SelfMatch = Callable[[str, SourceRef], bool]

@@ -177,6 +177,11 @@ NEAR_FILE_MIN_CODE = 2
 # vendoring rewrote (``from fluidity.machine`` to ``from .machine``) keeps two of its lines.
 NEAR_BESIDE_SHARE = 0.5
 NEAR_BESIDE_MIN_LINES = 2
+# Or, there, half of the scanned file's own lines and code lines (a file vendored from an older
+# release lacks what upstream added since: attrs 19.3's ``filters.py`` is half of 23.2's),
+# NEAR_FILE_MIN_LINES and NEAR_FILE_MIN_CODE of them, and NEAR_BESIDE_FLOOR of the larger
+# file's lines (a four-line file is not half of a large file of its name).
+NEAR_BESIDE_FLOOR = 0.25
 
 
 def recorded() -> dict[str, int | float]:

@@ -11,6 +11,7 @@ from ipscan.extract.line_sketch import line_sketch
 from ipscan.extract.raw_fingerprint import EMPTY
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index import layout
+from ipscan.match.near_file import BESIDE_COPIES
 from ipscan.match.near_file import near_files
 
 NOTICE = [f"// Copyright line {i} of the Gauge notice" for i in range(6)]
@@ -64,3 +65,21 @@ def test_another_name_or_a_skipped_query_is_not_looked_at() -> None:
     rows = _rows([_sketch("gauge.h", NOTICE + CODE)])
     assert near_files([_query("meter.h", NOTICE + CODE)], rows) == []
     assert near_files([_query("gauge.h", NOTICE + CODE)], rows, skip={0}) == []
+
+
+def test_beside_copies_an_older_copy_that_is_half_of_a_grown_file_passes() -> None:
+    # Upstream grew by a third since the copy was made: the copy is not half of the larger
+    # file, but half of its own lines are upstream's.
+    grown = NOTICE + CODE + [f"#define GAUGE_{i} {i}" for i in range(8)]
+    rows = _rows([_sketch("gauge.h", grown)])
+    older = NOTICE[:3] + CODE[:4] + ["#include <gauge/legacy.h>", "#define GAUGE_OLD 1"]
+    assert near_files([_query("gauge.h", older)], rows) == []
+    [near] = near_files([_query("gauge.h", older)], rows, rule=BESIDE_COPIES)
+    assert (near.shared, near.share) == (7, 7 / 20)
+
+
+def test_beside_copies_a_few_lines_of_a_large_file_do_not_pass() -> None:
+    large = NOTICE + CODE + [f"#define GAUGE_{i} {i}" for i in range(20)]
+    rows = _rows([_sketch("gauge.h", large)])
+    few = NOTICE[:2] + CODE[:3] + ["#include <gauge/legacy.h>"]
+    assert near_files([_query("gauge.h", few)], rows, rule=BESIDE_COPIES) == []

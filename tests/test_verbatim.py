@@ -393,6 +393,42 @@ def test_a_small_file_patched_beside_copies_is_that_file_with_less_in_common(
     assert _on(report, "app/fresh.py") == []
 
 
+# Tally.merged moved into a module of its own under another name, as a fork that splits its
+# upstream's helpers into one module each does: too short for a region, named otherwise.
+MOVED_HELPER = """from .tally import Tally
+
+
+def merge_tallies(self, other):
+    out = Tally()
+    out.counts = {**self.counts, **other.counts}
+    return out
+"""
+
+
+def test_a_small_module_of_a_run_of_upstream_code_is_claimed_only_beside_copies(
+    tmp_path: Path, verbatim_index: Path
+) -> None:
+    report = _scan(
+        tmp_path,
+        {
+            "vendor/tally/tally.py": SHORT_METHODS,  # vendored beside it
+            "vendor/tally/merging.py": MOVED_HELPER,
+            "app/merging.py": MOVED_HELPER,  # the same module, no copy beside it
+            # Beside the copy, but its own code: the run is too short a part of it.
+            "vendor/tally/report.py": MOVED_HELPER + OWN_CODE,
+        },
+        verbatim_index,
+    )
+    [found] = _on(report, "vendor/tally/merging.py")
+    assert found.reasons == (Reason.VERBATIM_REGION, Reason.SHORT_RUN_BESIDE_COPIES)
+    assert found.matchers == (Matcher.VERBATIM,)
+    # tally.py and merging.py both hold the run: the file of the scanned file's name is named.
+    assert (found.source.package, found.source.path) == ("tally", "merging.py")
+    assert found.start_line == 4 and found.end_line in (6, 7)  # the fingerprinted run's lines
+    assert _on(report, "app/merging.py") == []
+    assert _on(report, "vendor/tally/report.py") == []
+
+
 def test_a_small_file_patched_in_a_line_or_two_is_that_file(
     tmp_path: Path, verbatim_index: Path
 ) -> None:
@@ -511,6 +547,53 @@ def test_of_an_original_and_a_vendored_copy_the_original_is_named(tmp_path: Path
     [whole] = [f for f in found if f.scope.value == "file"]
     also = [ref.path for ref in whole.also_in]
     assert also == ["bundler/counting.py", "bundler/_vendor/tally/tally.py"]
+
+
+def _suite_init(package: str, body: list[str]) -> str:
+    """A test package's ``__init__.py``: a long notice, and ``get_tests`` adding ``body``."""
+    notice = "".join(
+        f"# {package} self-test notice, line {i} of the suite's terms\n" for i in range(16)
+    )
+    adds = "".join(f"    {line}\n" for line in body)
+    return (
+        f'{notice}"""Self-tests of the {package} modules."""\n\nimport os\n\n\n'
+        f"def get_tests(config={{}}):\n    tests = []\n{adds}    return tests\n\n\n"
+        "if __name__ == '__main__':\n    import unittest\n"
+        "    suite = lambda: unittest.TestSuite(get_tests())\n"
+        "    unittest.main(defaultTest='suite')\n"
+    )
+
+
+def _adds(package: str, modules: list[str]) -> list[str]:
+    return [
+        f"from suite.{package} import {m}; tests += {m}.get_tests(config=config)" for m in modules
+    ]
+
+
+def test_a_file_nearly_all_upstreams_file_of_its_name_is_named_over_a_twins_unit(
+    tmp_path: Path, encoder
+) -> None:  # type: ignore[no-untyped-def]
+    # pycryptodome's SelfTest/Util/__init__.py: its get_tests is shaped like (names aside, the
+    # same as) pycrypto's SelfTest/PublicKey/__init__.py's, but the file is, but for two lines,
+    # pycrypto's SelfTest/Util/__init__.py.
+    src = tmp_path / "suite"
+    (src / "keys").mkdir(parents=True)
+    (src / "utils").mkdir()
+    keys = _adds("keys", ["test_dsa", "test_rsa", "test_import", "test_elgamal"])
+    (src / "keys" / "__init__.py").write_text(_suite_init("keys", keys))
+    utils = ["if os.name == 'nt':", *_adds("utils", ["test_number", "test_counter"])]
+    utils.insert(1, "    " + _adds("utils", ["test_winrandom"])[0])
+    (src / "utils" / "__init__.py").write_text(_suite_init("utils", utils))
+    index_dir = tmp_path / "idx"
+    build_index([str(src)], index_dir, encoder, encoder.encode)
+    forked = _adds("utils", ["test_number", "test_counter", "test_padding", "test_strxor"])
+    report = _scan(
+        tmp_path, {"lib/suite/utils/__init__.py": _suite_init("utils", forked)}, index_dir
+    )
+    [found] = _on(report, "lib/suite/utils/__init__.py")
+    assert (found.scope, found.reasons) == (Scope.FILE, (Reason.NEAR_IDENTICAL_FILE,))
+    assert found.source.path == "utils/__init__.py"
+    assert found.similarity >= 0.9
 
 
 def _region(file_id: int, lines: range, tokens: int) -> VerbatimRegion:

@@ -38,6 +38,7 @@ def test_contract_strings_are_pinned() -> None:
         "near-identical-file",
         "identical-file-beside-copies",
         "short-unit-beside-copies",
+        "short-run-beside-copies",
     ]
 
 

@@ -35,6 +35,7 @@ from ipscan.records import Scope
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.sources.paths import source_likelihood
+from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import HOME_FILE_MARGIN
 from ipscan.tuning import MAX_OVERLAP
@@ -298,6 +299,35 @@ def _region_finding(path: str, r: VerbatimRegion, source: SourceRef) -> Finding:
         evidence={"raw_tokens": float(r.covered_tokens), "raw_span": float(r.span_tokens)},
         reasons=(Reason.VERBATIM_REGION,),
     )
+
+
+def short_run_candidates(
+    regions: Sequence[VerbatimRegion], files: Sequence[AnalyzedFile], source_of: FileLookup
+) -> list[Finding]:
+    """For each scanned file, the longest region (likeliest source first among runs as long)
+    that covers ``FILE_COVERAGE`` of its fingerprinted raw tokens, the other such regions'
+    source files as ``also_in``: candidates for ``beside_copies``, reason
+    ``short-run-beside-copies``."""
+    covering = [
+        r
+        for r in regions
+        if r.covered_tokens >= FILE_COVERAGE * len(files[r.query].raw.token_lines)
+    ]
+    sources = [source_of(r.file_id, r.source_start, r.source_end) for r in covering]
+    out: dict[int, Finding] = {}
+    for i in _likeliest_of_ties(covering, files, sources):
+        r = covering[i]
+        af = files[r.query]
+        if af.scan_lines is not None and _in_scan(af, r.covered_lines) < FILE_COVERAGE * len(
+            r.covered_lines
+        ):
+            continue  # the change added little of the run
+        if r.query in out:
+            out[r.query] = replace(out[r.query], also_in=_also(out[r.query], sources[i]))
+            continue
+        finding = _region_finding(af.file.path, r, sources[i])
+        out[r.query] = replace(finding, reasons=(*finding.reasons, Reason.SHORT_RUN_BESIDE_COPIES))
+    return list(out.values())
 
 
 def without_file_level(

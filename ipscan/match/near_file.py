@@ -27,6 +27,7 @@ from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.index.reader import IndexReader
 from ipscan.sources.paths import source_likelihood
 from ipscan.tuning import MAX_FILE_FANOUT
+from ipscan.tuning import NEAR_BESIDE_FLOOR
 from ipscan.tuning import NEAR_BESIDE_MIN_LINES
 from ipscan.tuning import NEAR_BESIDE_SHARE
 from ipscan.tuning import NEAR_FILE_CODE_SHARE
@@ -43,12 +44,24 @@ class NearRule:
     min_code: int
     share: float  # of the larger sketch's lines
     code_share: float  # of the larger sketch's code lines
+    # Or, when above 0, this share of the scanned sketch's own lines and code lines (a copy
+    # that lost what upstream added since), with NEAR_FILE_MIN_LINES and NEAR_FILE_MIN_CODE
+    # shared and ``floor`` of the larger sketch's lines.
+    contained: float = 0.0
+    floor: float = 0.0
 
 
 # A small file on its own; and beside copies from the indexed file's folder, where the folder
 # already says where the file came from (``ipscan.decide.verbatim_findings.beside_copies``).
 ALONE = NearRule(NEAR_FILE_MIN_LINES, NEAR_FILE_MIN_CODE, NEAR_FILE_SHARE, NEAR_FILE_CODE_SHARE)
-BESIDE_COPIES = NearRule(NEAR_BESIDE_MIN_LINES, 1, NEAR_BESIDE_SHARE, NEAR_BESIDE_SHARE)
+BESIDE_COPIES = NearRule(
+    NEAR_BESIDE_MIN_LINES,
+    1,
+    NEAR_BESIDE_SHARE,
+    NEAR_BESIDE_SHARE,
+    contained=NEAR_BESIDE_SHARE,
+    floor=NEAR_BESIDE_FLOOR,
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,14 @@ def near_files(
             & (shared >= rule.share * larger)
             & (shared_code >= rule.code_share * larger_code)
         )
+        if rule.contained > 0:
+            passed |= (
+                (shared >= NEAR_FILE_MIN_LINES)
+                & (shared_code >= NEAR_FILE_MIN_CODE)
+                & (shared >= rule.contained * len(ev.lines))
+                & (shared_code >= rule.contained * code_count(ev.lines))
+                & (shared >= rule.floor * larger)
+            )
         for i in np.nonzero(passed)[0]:
             out.append(NearFile(qi, int(files[i]), int(shared[i]), float(shared[i] / larger[i])))
     return out

@@ -28,6 +28,7 @@ from ipscan.tuning import MAX_FILE_FANOUT
 from ipscan.tuning import MIN_VERBATIM_FPS
 from ipscan.tuning import MIN_VERBATIM_TOKENS
 from ipscan.tuning import RAW_K
+from ipscan.tuning import RAW_W
 from ipscan.tuning import VERBATIM_GAP_TOKENS
 
 # How much further than VERBATIM_GAP_TOKENS a region continues where both sides stay aligned.
@@ -37,6 +38,23 @@ _OPEN_CHAINS = 32
 # The indexed twins of a tiny file kept for its folder to choose from, likeliest first (the
 # same path tail ranks first): ``module.exports = require('./lib');`` is in thousands of files.
 _MAX_TINY_TWINS = 64
+
+
+@dataclass(frozen=True)
+class RegionBar:
+    """What a verbatim region must cover (distinct fingerprints, raw tokens), and the scanned
+    files it is looked for in (positions; None: all)."""
+
+    min_fps: int
+    min_tokens: int
+    only: frozenset[int] | None = None
+
+
+# Every scanned file, alone: a region of MIN_VERBATIM_TOKENS is a copy wherever it is.
+STANDING_BAR = RegionBar(MIN_VERBATIM_FPS, MIN_VERBATIM_TOKENS)
+# Small files beside copies, where their folder already says where they came from: the run that
+# winnowing is sure to see (RAW_K + RAW_W - 1 tokens), with two fingerprints.
+BESIDE_BAR = RegionBar(2, RAW_K + RAW_W - 1)
 
 
 @dataclass(frozen=True)
@@ -134,24 +152,28 @@ def verbatim_regions(
     hash_column: np.ndarray | None = None,
     totals: Sequence[np.ndarray] | None = None,
     bounds: Sequence[Bounds] | None = None,
+    bar: RegionBar | None = None,
 ) -> list[VerbatimRegion]:
     """Regions of identical raw tokens between scanned files and indexed files
     (``hash_column``: the postings' hash column as a contiguous array, when the index has one;
     ``totals``: for each scanned file, postings per fingerprint over the whole index, when
     these postings are one segment's; ``bounds``: for each scanned file, its fingerprints' row
-    ranges in these postings, when already looked up)."""
+    ranges in these postings, when already looked up; ``bar``: what a region must cover, and
+    which scanned files are looked up, when not every file at the standing bar)."""
     out: list[VerbatimRegion] = []
     if not queries or not len(postings):
         return out
+    bar = bar or STANDING_BAR
+    min_fps = bar.min_fps
     column = postings["hash"] if hash_column is None else hash_column
     for qi, ev in enumerate(queries):
-        if not len(ev.hashes):
+        if not len(ev.hashes) or (bar.only is not None and qi not in bar.only):
             continue
         lo, hi = hash_bounds(column, ev.hashes) if bounds is None else bounds[qi]
         counts = hi - lo
         fanout = counts if totals is None else totals[qi]
         keep = (counts > 0) & (fanout <= MAX_FILE_FANOUT)
-        if int(keep.sum()) < MIN_VERBATIM_FPS:
+        if int(keep.sum()) < min_fps:
             continue
         kept = counts[keep]
         fp = np.repeat(np.nonzero(keep)[0], kept)
@@ -160,14 +182,14 @@ def verbatim_regions(
         rows = postings[lo[fp] + offsets]
         for file_id in distinct(rows["file"]):
             mine = rows["file"] == file_id
-            if len(distinct(fp[mine])) < MIN_VERBATIM_FPS:
+            if len(distinct(fp[mine])) < min_fps:
                 continue
-            out.extend(_regions(qi, int(file_id), ev, fp[mine], rows[mine]))
+            out.extend(_regions(qi, int(file_id), ev, fp[mine], rows[mine], bar))
     return out
 
 
 def _regions(
-    qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray
+    qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray, bar: RegionBar
 ) -> list[VerbatimRegion]:
     """Chain one file pair's shared fingerprints in scanned order into regions."""
     q_tok = ev.token_pos[fp]
@@ -195,16 +217,16 @@ def _regions(
     out = []
     for chain in chains:
         idx = np.array(chain)
-        region = _region(qi, file_id, ev, fp[idx], rows[idx])
+        region = _region(qi, file_id, ev, fp[idx], rows[idx], bar)
         if region is not None:
             out.append(region)
     return _merge_overlapping(out)
 
 
 def _region(
-    qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray
+    qi: int, file_id: int, ev: FileEvidence, fp: np.ndarray, rows: np.ndarray, bar: RegionBar
 ) -> VerbatimRegion | None:
-    if len(distinct(ev.hashes[fp])) < MIN_VERBATIM_FPS:
+    if len(distinct(ev.hashes[fp])) < bar.min_fps:
         return None
     starts = ev.token_pos[fp]
     n_tokens = len(ev.token_lines)
@@ -213,7 +235,7 @@ def _region(
         covered[starts + offset] = True
     covered = covered[:n_tokens]
     n_covered = int(covered.sum())
-    if n_covered < MIN_VERBATIM_TOKENS:
+    if n_covered < bar.min_tokens:
         return None
     first, last = int(starts.min()), int(starts.max()) + RAW_K - 1
     return VerbatimRegion(
