@@ -60,6 +60,7 @@ from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
 from ipscan.match.embed import embed_candidates
+from ipscan.match.idiom_census import open_census
 from ipscan.match.near_file import ALONE
 from ipscan.match.near_file import BESIDE_COPIES
 from ipscan.match.near_file import NearRule
@@ -118,6 +119,9 @@ class ScanOptions:
     every_source: bool = False
     # Files or folders of code every submission was given (``ipscan.extract.base_code``).
     base_code: tuple[Path, ...] = ()
+    # Count ecosystem idioms from the shipped default index when scanning another index
+    # (``ipscan.match.idiom_census``).
+    idiom_census: bool = True
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -209,7 +213,10 @@ def scan_analyzed(
     variants = plain_variants(analyzed)
     asked = [*queries, *(v.unit for v in variants)]
     same_as = {len(queries) + i: v.of for i, v in enumerate(variants)}
-    totals = index_totals([au.evidence for au in asked], [af.raw for af in analyzed], reader)
+    census = open_census(reader, options.index_dir) if options.idiom_census else None
+    totals = index_totals(
+        [au.evidence for au in asked], [af.raw for af in analyzed], reader, census
+    )
     same_files = identical_by_segment(analyzed, reader, totals)
     known = stored_vectors(analyzed, reader, same_files) if options.embeddings else {}
     clf = load_classifier()

@@ -81,6 +81,11 @@ COMMON_FANOUT = 3
 # other), from MOSS's default on (-m 10, a passage in more than 10 programs is ignored): a
 # plagiarized solution is in several submissions of a cluster, and that must not make it common.
 PEER_COMMON_FANOUT = 10
+# A hash that this many packages of the shipped default index post (the scanned index's own
+# packages aside) is an ecosystem idiom, and its postings there count as the scanned index's
+# (``ipscan.match.idiom_census``): serde's visitor boilerplate is in 5-9 of its packages, a
+# library one or two of them vendor is not an idiom.
+IDIOM_PACKAGES = 4
 
 # --- Verdicts (ipscan.decide.verdict) --------------------------------------------------------
 # Only a pair with this many normalized tokens on both sides, or aligned, can be claimed a copy;

@@ -73,6 +73,12 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             help="Code every submission was given (starter files, a template): a file or "
             "folder whose code is never evidence of copying. Repeatable.",
         ),
+        click.option(
+            "--no-idiom-census",
+            is_flag=True,
+            help="With --index, do not count code that many packages of the shipped default "
+            "index hold (serde's visitors, derive lines) as boilerplate.",
+        ),
         jobs_option("Processes that parse files (0: every core; small scans use one)."),
         click.option(
             "--project-license",
@@ -108,6 +114,7 @@ def scan_settings(opts: dict[str, Any]) -> ScanOptions:
         jobs=opts["jobs"] or None,
         every_source=opts["every_source"],
         base_code=tuple(opts["base_code"]),
+        idiom_census=not opts["no_idiom_census"],
     )
 
 

@@ -24,6 +24,7 @@ from ipscan.index.segment import Segment
 from ipscan.match.bounds import Bounds
 from ipscan.match.bounds import hash_bounds
 from ipscan.match.digest import query_digests
+from ipscan.match.idiom_census import IdiomCensus
 from ipscan.match.structure import structure_hashes
 from ipscan.match.verbatim import same_file_rows
 from ipscan.match.winnow import query_hashes
@@ -57,11 +58,16 @@ class IndexTotals:
 
 
 def index_totals(
-    units: Sequence[UnitEvidence], files: Sequence[FileEvidence], reader: IndexReader
+    units: Sequence[UnitEvidence],
+    files: Sequence[FileEvidence],
+    reader: IndexReader,
+    census: IdiomCensus | None = None,
 ) -> IndexTotals:
     """The queries' posting counts summed over ``reader``'s segments, and where each segment
-    holds them; every segment's pages are given back once counted (``IndexReader.done_with``)."""
-    if len(reader.segments) <= 1:
+    holds them; every segment's pages are given back once counted (``IndexReader.done_with``).
+    ``census``: the ecosystem idioms' postings in the default index are added to the counts of
+    winnowing fingerprints, unit digests and raw fingerprints (``ipscan.match.idiom_census``)."""
+    if len(reader.segments) <= 1 and census is None:
         return IndexTotals(reader.n_units)
     fps, structure, digests = query_hashes(units), structure_hashes(units), query_digests(units)
     unit_fps = np.zeros(len(fps), dtype=np.int64)
@@ -90,6 +96,11 @@ def index_totals(
             if len(keys):
                 same_files[qi] += len(same_file_rows(ev, keys)[0])
         reader.done_with(seg)
+    if census is not None:
+        unit_fps += census.unit_fps(fps)
+        digest += census.digests(digests)
+        for qi, ev in enumerate(files):
+            file_fps[qi] += census.file_fps(ev.hashes)
     return IndexTotals(
         reader.n_units,
         unit_fps,
