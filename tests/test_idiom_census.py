@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ipscan.errors import IpscanIndexError
 from ipscan.index.build import build_index
 from ipscan.index.open import open_index
+from ipscan.match import idiom_census
 from ipscan.match.idiom_census import idiom_postings
 from ipscan.match.idiom_census import open_census
 from ipscan.scan import ScanOptions
@@ -151,3 +153,19 @@ def test_idiom_postings_count_only_hashes_of_enough_packages() -> None:
     # One of the packages is the scanned index's own: too few left.
     package_of[0] = -1
     assert idiom_postings(hashes, column, package_of, owners).tolist() == [0, 0, 0]
+
+
+def test_a_default_index_that_cannot_be_read_only_turns_the_census_off(
+    tmp_path: Path, encoder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    index_dir = _gauge_index(tmp_path, encoder)
+    reader = open_index(index_dir)
+
+    def unreadable(where: Path | None, announce: bool = False) -> None:
+        raise IpscanIndexError("the default index is missing from this installation")
+
+    monkeypatch.setattr(idiom_census, "open_index", unreadable)
+    assert open_census(reader, index_dir) is None
+    repo = init_repo(tmp_path / "app", {"src/level.rs": LEVEL})
+    found = scan_repo(repo, ScanOptions(index_dir=index_dir, embeddings=False)).findings
+    assert [(f.path, f.source.package) for f in found] == [("src/level.rs", "gauge")]
