@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from ipscan.errors import IpscanIndexError
 from ipscan.index.build import build_index
@@ -100,7 +102,7 @@ impl<'de> Deserialize<'de> for Level {
 """
 
 
-def _gauge_index(tmp_path: Path, encoder, name: str = "gauge") -> Path:  # type: ignore[no-untyped-def]
+def _gauge_index(tmp_path: Path, encoder: Any, name: str = "gauge") -> Path:
     src = tmp_path / name
     (src / "src").mkdir(parents=True)
     (src / "src" / "lib.rs").write_text(GAUGE, encoding="utf-8")
@@ -112,8 +114,8 @@ def _gauge_index(tmp_path: Path, encoder, name: str = "gauge") -> Path:  # type:
 
 
 def test_an_idiom_many_default_packages_hold_is_no_copy_of_a_small_index(
-    tmp_path: Path, encoder
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, encoder: Any
+) -> None:
     index_dir = _gauge_index(tmp_path, encoder)
     repo = init_repo(tmp_path / "app", {"src/level.rs": LEVEL})
     options = ScanOptions(index_dir=index_dir, embeddings=False)
@@ -124,8 +126,8 @@ def test_an_idiom_many_default_packages_hold_is_no_copy_of_a_small_index(
 
 
 def test_the_census_counts_only_for_another_index_made_the_same_way(
-    tmp_path: Path, encoder
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, encoder: Any
+) -> None:
     default = open_index(None)
     assert open_census(default, None) is None  # the default index itself
     # An index of a crate named like one of the default index's: that package is not counted
@@ -156,8 +158,8 @@ def test_idiom_postings_count_only_hashes_of_enough_packages() -> None:
 
 
 def test_a_default_index_that_cannot_be_read_only_turns_the_census_off(
-    tmp_path: Path, encoder, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, encoder: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     index_dir = _gauge_index(tmp_path, encoder)
     reader = open_index(index_dir)
 

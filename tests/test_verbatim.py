@@ -6,6 +6,7 @@ import json
 import textwrap
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -571,8 +572,8 @@ def _adds(package: str, modules: list[str]) -> list[str]:
 
 
 def test_a_file_nearly_all_upstreams_file_of_its_name_is_named_over_a_twins_unit(
-    tmp_path: Path, encoder
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, encoder: Any
+) -> None:
     # pycryptodome's SelfTest/Util/__init__.py: its get_tests is shaped like (names aside, the
     # same as) pycrypto's SelfTest/PublicKey/__init__.py's, but the file is, but for two lines,
     # pycrypto's SelfTest/Util/__init__.py.
