@@ -318,9 +318,7 @@ def short_run_candidates(
     for i in _likeliest_of_ties(covering, files, sources):
         r = covering[i]
         af = files[r.query]
-        if af.scan_lines is not None and _in_scan(af, r.covered_lines) < FILE_COVERAGE * len(
-            r.covered_lines
-        ):
+        if _in_scan(af, r.covered_lines) < FILE_COVERAGE * len(r.covered_lines):
             continue  # the change added little of the run
         if r.query in out:
             out[r.query] = replace(out[r.query], also_in=_also(out[r.query], sources[i]))

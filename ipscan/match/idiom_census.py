@@ -18,7 +18,6 @@ default index itself.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +30,29 @@ from ipscan.index.open import open_index
 from ipscan.index.reader import IndexReader
 from ipscan.index.segment import Segment
 from ipscan.match.bounds import hash_bounds
+from ipscan.sources.ecosystem_names import pypi_name
 from ipscan.tuning import IDIOM_PACKAGES
 
 # The manifest entries that say how an index's hashes are made: the census counts only where
 # the scanned index's and the default index's agree.
 _SCHEMES = ("fingerprints", "file_fingerprints")
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Where a kind of hash is posted in a segment: its rows (a ``Segment`` attribute), the
+    hash column stored apart (a layout file name, if any), the hash field, and the owner field
+    (``unit`` or ``file``)."""
+
+    rows: str
+    stored: str | None
+    key: str
+    owner: str
+
+
+_UNIT_FPS = _Table("postings", layout.POSTINGS, "hash", "unit")
+_DIGESTS = _Table("digest_index", None, "digest", "unit")
+_FILE_FPS = _Table("file_postings", layout.FILE_POSTINGS, "hash", "file")
 
 
 @dataclass(frozen=True)
@@ -56,27 +73,24 @@ class IdiomCensus:
 
     def unit_fps(self, hashes: np.ndarray) -> np.ndarray:
         """Idiom postings per winnowing fingerprint (``ipscan.match.winnow.query_hashes``)."""
-        return self._count(hashes, layout.POSTINGS, "postings", "unit")
+        return self._count(hashes, _UNIT_FPS)
 
     def digests(self, hashes: np.ndarray) -> np.ndarray:
         """Idiom units per normalized unit digest."""
-        return self._count(hashes, None, "digest_index", "unit")
+        return self._count(hashes, _DIGESTS)
 
     def file_fps(self, hashes: np.ndarray) -> np.ndarray:
         """Idiom postings per raw-token fingerprint of a scanned file."""
-        return self._count(hashes, layout.FILE_POSTINGS, "file_postings", "file")
+        return self._count(hashes, _FILE_FPS)
 
-    def _count(self, hashes: np.ndarray, name: str | None, table: str, owner: str) -> np.ndarray:
+    def _count(self, hashes: np.ndarray, table: _Table) -> np.ndarray:
         out = np.zeros(len(hashes), dtype=np.int64)
-        if not len(hashes):
-            return out
         for part in self.segments:
-            rows = getattr(part.seg, table)
-            column = part.seg.hash_column(name) if name else None
-            if column is None:
-                column = rows["digest" if table == "digest_index" else "hash"]
-            packages = part.unit_package if owner == "unit" else part.file_package
-            out += idiom_postings(hashes, column, packages, rows[owner])
+            rows = getattr(part.seg, table.rows)
+            column = part.seg.hash_column(table.stored) if table.stored else None
+            column = rows[table.key] if column is None else column
+            packages = part.unit_package if table.owner == "unit" else part.file_package
+            out += idiom_postings(hashes, column, packages, rows[table.owner])
         return out
 
 
@@ -104,11 +118,6 @@ def idiom_postings(
     return out
 
 
-def norm_package(name: str) -> str:
-    """A package name as the census compares them: lower case, runs of ``-_.`` as one ``-``."""
-    return re.sub(r"[-_.]+", "-", name.strip().lower())
-
-
 def open_census(reader: IndexReader, index_dir: Path | None) -> IdiomCensus | None:
     """The census for a scan of ``reader`` (opened from ``index_dir``, None: the default index
     itself): None when that is the default index, when the default index is missing or cannot
@@ -122,14 +131,14 @@ def open_census(reader: IndexReader, index_dir: Path | None) -> IdiomCensus | No
         mine = reader.segments[0].manifest
         if any(s.manifest.get(k) != mine.get(k) for s in default.segments for k in _SCHEMES):
             return None
-        own = {norm_package(str(s.get("name", ""))) for g in reader.segments for s in g.sources}
+        own = {pypi_name(str(s.get("name", ""))) for g in reader.segments for s in g.sources}
         return IdiomCensus(tuple(_census_segment(seg, own) for seg in default.segments))
     except (IpscanIndexError, OSError, ValueError, KeyError, TypeError, IndexError):
         return None  # a census is a help, never a reason for a scan to fail
 
 
 def _census_segment(seg: Segment, own: set[str]) -> CensusSegment:
-    names = [norm_package(str(s.get("name", ""))) for s in seg.sources]
+    names = [pypi_name(str(s.get("name", ""))) for s in seg.sources]
     package = np.array([-1 if n in own else i for i, n in enumerate(names)], dtype=np.int64)
     file_source = _file_sources(seg)
     file_package = package[file_source] if len(file_source) else file_source

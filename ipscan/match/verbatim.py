@@ -164,7 +164,6 @@ def verbatim_regions(
     if not queries or not len(postings):
         return out
     bar = bar or STANDING_BAR
-    min_fps = bar.min_fps
     column = postings["hash"] if hash_column is None else hash_column
     for qi, ev in enumerate(queries):
         if not len(ev.hashes) or (bar.only is not None and qi not in bar.only):
@@ -173,7 +172,7 @@ def verbatim_regions(
         counts = hi - lo
         fanout = counts if totals is None else totals[qi]
         keep = (counts > 0) & (fanout <= MAX_FILE_FANOUT)
-        if int(keep.sum()) < min_fps:
+        if int(keep.sum()) < bar.min_fps:
             continue
         kept = counts[keep]
         fp = np.repeat(np.nonzero(keep)[0], kept)
@@ -182,7 +181,7 @@ def verbatim_regions(
         rows = postings[lo[fp] + offsets]
         for file_id in distinct(rows["file"]):
             mine = rows["file"] == file_id
-            if len(distinct(fp[mine])) < min_fps:
+            if len(distinct(fp[mine])) < bar.min_fps:
                 continue
             out.extend(_regions(qi, int(file_id), ev, fp[mine], rows[mine], bar))
     return out
