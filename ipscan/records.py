@@ -240,6 +240,10 @@ class Report:
     # Verdicts (detection or license) that make the run fail (the policy's `fail-on`).
     fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
     policy_file: str | None = None  # where the policy came from (None: defaults)
+    # The project's own package (its metadata's name) when findings of it were left out, and
+    # how many (``ipscan.decide.own_package``).
+    own_package: str | None = None
+    own_package_findings: int = 0
     # The scanned text of every file that has a finding (for side-by-side views); not in JSON.
     texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

@@ -23,6 +23,7 @@ from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
+from ipscan.decide.own_package import split_own_package
 from ipscan.decide.short_units import short_units_beside
 from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
@@ -59,6 +60,7 @@ from ipscan.licensing.project import FoundPolicy
 from ipscan.licensing.project import find_policy
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
+from ipscan.licensing.project import project_package
 from ipscan.match.embed import embed_candidates
 from ipscan.match.idiom_census import open_census
 from ipscan.match.near_file import ALONE
@@ -122,6 +124,8 @@ class ScanOptions:
     # Count ecosystem idioms from the shipped default index when scanning another index
     # (``ipscan.match.idiom_census``).
     idiom_census: bool = True
+    # Report the findings whose source is the project's own package (``ipscan.decide.own_package``).
+    include_own_package: bool = False
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -166,6 +170,7 @@ class ProjectContext:
     policy: Policy
     notice_texts: tuple[str, ...] = ()
     prefix: str = ""  # the scanned folder below the policy's folder (FoundPolicy.prefix)
+    package: str | None = None  # the package name its metadata declares (project_package)
 
 
 def project_context(
@@ -181,6 +186,7 @@ def project_context(
         policy=policy,
         notice_texts=project_notice_texts(root, above),
         prefix=found.prefix,
+        package=project_package(root, above),
     )
 
 
@@ -277,6 +283,7 @@ def scan_analyzed(
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
+    found, own = split_own_package(found, None if options.include_own_package else project.package)
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
     found = _judged(found, project, texts)
     flagged = {f.path for f in found}
@@ -292,6 +299,8 @@ def scan_analyzed(
         project_license=project.outbound,
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
+        own_package=project.package if own else None,
+        own_package_findings=len(own),
     )
 
 

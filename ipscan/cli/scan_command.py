@@ -79,6 +79,13 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             help="With --index, do not count code that many packages of the shipped default "
             "index hold (serde's visitors, derive lines) as boilerplate.",
         ),
+        click.option(
+            "--include-own-package",
+            is_flag=True,
+            help="Also report code matched to the project's own package (the name its "
+            "pyproject.toml, package.json, Cargo.toml or go.mod declares), which is left out "
+            "and counted by default: its maintainers' code is not a copy of their release.",
+        ),
         jobs_option("Processes that parse files (0: every core; small scans use one)."),
         click.option(
             "--project-license",
@@ -115,6 +122,7 @@ def scan_settings(opts: dict[str, Any]) -> ScanOptions:
         every_source=opts["every_source"],
         base_code=tuple(opts["base_code"]),
         idiom_census=not opts["no_idiom_census"],
+        include_own_package=opts["include_own_package"],
     )
 
 

@@ -61,6 +61,18 @@ def project_license(
     return _from_headers(file_texts)
 
 
+def project_package(root: Path, above: Sequence[Path] = ()) -> str | None:
+    """The package name the project's metadata declares (``pyproject.toml``'s, ``package.json``'s,
+    ``Cargo.toml``'s, ``go.mod``'s module path), from the nearest folder that declares one."""
+    from ipscan.sources.metadata import declared_name  # package metadata readers: only here
+
+    for folder in (root, *above):
+        name = declared_name(root_files(folder, is_meta_candidate, META_MAX_BYTES))
+        if name:
+            return name
+    return None
+
+
 def _from_headers(texts: Sequence[str]) -> str | None:
     counts = Counter(lic for lic in map(spdx_identifier_in, texts) if lic)
     return counts.most_common(1)[0][0] if counts else None

@@ -130,6 +130,11 @@ def render_step_summary(report: Report) -> str:
     files, units = report.files_scanned, report.units_scanned
     scanned = f"{files} file{'s' if files != 1 else ''}, {units} unit{'s' if units != 1 else ''}"
     scanned += " scanned"
+    if report.own_package_findings:
+        scanned += (
+            f"; {report.own_package_findings} findings of the project's own package "
+            f"{md_cell(report.own_package or '')} left out"
+        )
     if not n:
         none = f"No code from indexed open source was found ({scanned})."
         return f"## ipscan: no findings\n\n{none}\n\n"

@@ -125,6 +125,13 @@ def _header(report: Report) -> str:
         ("Policy", report.policy_file or "defaults"),
         ("Fails on", ", ".join(report.fail_on) or "nothing"),
     ]
+    if report.own_package_findings:
+        facts.append(
+            (
+                "Own package",
+                f"{report.own_package}: {report.own_package_findings} findings left out",
+            )
+        )
     dl = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts)
     if counts:
         dl += f'<dt>License verdicts</dt><dd class="lic-counts">{counts}</dd>'

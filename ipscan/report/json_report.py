@@ -97,6 +97,8 @@ def report_dict(report: Report) -> dict[str, Any]:
             "by_verdict": dict(sorted(by_verdict.items())),
             "elapsed_s": report.elapsed_s,
             "failing": sum(fails(f, report.fail_on) for f in report.findings),
+            "own_package": report.own_package,
+            "own_package_findings": report.own_package_findings,
         },
         "index": report.index_summary,
         "findings": [finding_dict(f, report.fail_on) for f in report.findings],
@@ -159,6 +161,8 @@ def report_from_dict(doc: dict[str, Any]) -> Report:
             project_license=doc.get("project_license"),
             fail_on=_fail_on(doc.get("policy")),
             policy_file=(doc.get("policy") or {}).get("file"),
+            own_package=summary.get("own_package"),
+            own_package_findings=int(summary.get("own_package_findings") or 0),
         )
     except KeyError as exc:
         raise UsageError(f"malformed ipscan JSON report: missing field {exc.args[0]!r}") from exc

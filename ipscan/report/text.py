@@ -100,8 +100,15 @@ def summary_line(report: Report) -> str:
         found += f" ({detail})"
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     failing = sum(fails(f, report.fail_on) for f in report.findings)
+    own = ""
+    if report.own_package_findings:
+        n = report.own_package_findings
+        own = (
+            f"; {n} finding{'s' if n != 1 else ''} of the project's own package "
+            f"{escape(report.own_package or '')} left out"
+        )
     return (
         f"ipscan: {found} in {report.files_scanned} files, {report.units_scanned} units"
         f"{skipped}, {report.elapsed_s:.1f} s; project license: "
-        f"{escape(report.project_license or 'none found')}; {failing} failing the policy"
+        f"{escape(report.project_license or 'none found')}; {failing} failing the policy{own}"
     )

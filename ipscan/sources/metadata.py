@@ -268,6 +268,13 @@ def _describe(
     return meta
 
 
+def declared_name(files: dict[str, bytes]) -> str | None:
+    """The package name that metadata ``files`` declare (PKG-INFO, pyproject.toml, package.json,
+    Cargo.toml, go.mod), as ``source_info`` would name the package; None when none declares one
+    (a folder's name is no claim to be a package)."""
+    return _describe(files, "", "", license_files=False).name or None
+
+
 def _debian_copyright(files: dict[str, bytes], paths: Sequence[str]) -> FileLicenses | None:
     """The source's Debian copyright file (a source package's, else a binary package's, whose
     patterns apply below where it installs its Go modules or crates)."""

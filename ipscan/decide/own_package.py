@@ -1,0 +1,32 @@
+"""The project's own package: findings that name it are its own code, not a copy.
+
+A maintainer of a package that an index holds (the shipped index holds click, lodash, serde and
+a hundred more) who scans their own repository would otherwise see every file of it reported as
+copied from its last release. A project that declares its package name in its metadata
+(``ipscan.licensing.project.project_package``) is that package, so findings whose source is a
+package of that name, any version, are left out of the report and counted instead (the summary
+says how many, so a name that merely coincides with an indexed package's is seen). The name is
+compared as PEP 503 normalizes it (case, ``-``, ``_`` and ``.`` alike), the way the index names
+Python distributions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ipscan.records import Finding
+from ipscan.sources.ecosystem_names import pypi_name
+
+
+def split_own_package(
+    findings: Sequence[Finding], package: str | None
+) -> tuple[list[Finding], list[Finding]]:
+    """``findings`` apart from those whose source is ``package`` (the project's own), and those."""
+    if not package:
+        return list(findings), []
+    own = pypi_name(package)
+    others: list[Finding] = []
+    mine: list[Finding] = []
+    for f in findings:
+        (mine if pypi_name(f.source.package) == own else others).append(f)
+    return others, mine

@@ -1,0 +1,96 @@
+"""The project's own package: a maintainer scanning their repository against an index that holds
+their release is not shown their own code as copied (ipscan.decide.own_package)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ipscan.licensing.project import project_package
+from ipscan.report.json_report import render_json
+from ipscan.report.json_report import report_from_dict
+from ipscan.report.text import summary_line
+from ipscan.scan import ScanOptions
+from ipscan.scan import scan_repo
+from tests.conftest import init_repo
+from tests.conftest import installed_file
+from tests.conftest import run_cli
+
+PYPROJECT = '[project]\nname = "{name}"\nversion = "9.0.0"\nlicense = "BSD-3-Clause"\n'
+
+
+def _repo(base: Path, name: str) -> Path:
+    """A git repository declaring package ``name`` that holds click's utils.py and formatting.py
+    (the tiny index holds click)."""
+    files = {
+        "pyproject.toml": PYPROJECT.format(name=name),
+        "src/pkg/utils.py": installed_file("click", "click/utils.py").read_text(),
+        "src/pkg/formatting.py": installed_file("click", "click/formatting.py").read_text(),
+    }
+    return init_repo(base / name.replace("/", "_"), files)
+
+
+def test_metadata_names_the_project(tmp_path: Path) -> None:
+    cases = {
+        "py": ("pyproject.toml", '[project]\nname = "Foo.Bar_baz"\n', "foo-bar-baz"),
+        "js": ("package.json", '{"name": "@scope/widget", "version": "1.0.0"}', "@scope/widget"),
+        "rs": ("Cargo.toml", '[package]\nname = "fast-thing"\nversion = "0.1.0"\n', "fast-thing"),
+        "go": ("go.mod", "module example.com/tools/cut\n\ngo 1.21\n", "example.com/tools/cut"),
+    }
+    for folder, (file_name, text, want) in cases.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / file_name).write_text(text)
+        assert project_package(tmp_path / folder) == want
+    # A folder's own name is no claim to be a package; the folder above may declare one.
+    bare = tmp_path / "click"
+    (bare / "sub").mkdir(parents=True)
+    assert project_package(bare) is None
+    assert project_package(bare / "sub", [tmp_path / "py"]) == "foo-bar-baz"
+
+
+@pytest.fixture(scope="module")
+def scans(tmp_path_factory: pytest.TempPathFactory, tiny_index: Path) -> dict[str, object]:
+    base = tmp_path_factory.mktemp("own")
+    options = ScanOptions(index_dir=tiny_index, device="cpu")
+    own = _repo(base, "Click")  # PEP 503: Click is click
+    other = _repo(base, "not-click")
+    return {
+        "own": scan_repo(own, options),
+        "own_included": scan_repo(
+            own, ScanOptions(index_dir=tiny_index, device="cpu", include_own_package=True)
+        ),
+        "other": scan_repo(other, options),
+        "own_repo": own,
+    }
+
+
+def test_own_package_findings_are_left_out_and_counted(scans: dict[str, object]) -> None:
+    own, included, other = scans["own"], scans["own_included"], scans["other"]
+    assert other.findings and {f.source.package for f in other.findings} == {"click"}
+    assert other.own_package is None and other.own_package_findings == 0
+    # The same code in a project that declares itself click: its own code, left out, counted.
+    assert own.findings == ()
+    assert own.own_package == "click"
+    assert own.own_package_findings == len(included.findings) == len(other.findings)
+    assert "of the project's own package click left out" in summary_line(own)
+    assert "left out" not in summary_line(other)
+    # The JSON report carries the count and reads back the same.
+    doc = json.loads(render_json(own))
+    assert doc["summary"]["own_package"] == "click"
+    assert doc["summary"]["own_package_findings"] == own.own_package_findings
+    back = report_from_dict(doc)
+    assert (back.own_package, back.own_package_findings) == ("click", own.own_package_findings)
+
+
+def test_cli_include_own_package(scans: dict[str, object], tiny_index: Path) -> None:
+    repo = scans["own_repo"]
+    args = ("repo", str(repo), "--index", str(tiny_index), "--device", "cpu")
+    left_out = run_cli(*args)
+    assert left_out.returncode == 0, left_out.stderr
+    assert "own package click left out" in left_out.stderr + left_out.stdout
+    shown = run_cli(*args, "--include-own-package", "--format", "json")
+    doc = json.loads(shown.stdout)
+    assert doc["summary"]["findings"] == len(scans["own_included"].findings) > 0
+    assert doc["summary"]["own_package_findings"] == 0
