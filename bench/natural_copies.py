@@ -199,6 +199,9 @@ class Truth:
     overlap: float
     label: str  # verbatim | patched
     lines: int  # non-blank lines of the vendored file
+    # Other files of the same upstream sharing exactly as many of its lines (htmlparser's
+    # ``runtests.js`` and ``runtests.min.js`` differ in one ``require``): naming one is right.
+    ties: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -492,9 +495,9 @@ def same_text(a: Path, b: Path) -> bool:
 
 def best_source(
     path: Path, rel: str, lang: str, ups: list[Upstream], lines: Lines
-) -> tuple[float, Upstream, str] | None:
-    """The upstream file holding most of this file's lines: same basename first, else any
-    upstream file of the same language."""
+) -> tuple[float, Upstream, str, tuple[str, ...]] | None:
+    """The upstream file holding most of this file's lines (same basename first, else any
+    upstream file of the same language), and the other files of its upstream that tie."""
     pool = [(u, r) for u in ups for r, lg in u.files.items() if lg == lang]
     same = [(u, r) for u, r in pool if r.rsplit("/", 1)[-1] == rel.rsplit("/", 1)[-1]]
     best = None
@@ -504,7 +507,8 @@ def best_source(
         ]
         top = max(scored, key=lambda t: (t[0], t[1]), default=None)
         if top and (best is None or top[0] > best[0]):
-            best = (top[0], top[2], top[3])
+            ties = tuple(r for o, _, u, r in scored if o == top[0] and u is top[2] and r != top[3])
+            best = (top[0], top[2], top[3], ties)
         if best and best[0] >= POSITIVE_T:
             break
     return best
@@ -522,7 +526,7 @@ def label_case(
         if under(rel, vendored):
             best = best_source(tree / rel, rel, lang, ups, lines)
             if best and best[0] >= POSITIVE_T and lines.telling(tree / rel, best[1].root / best[2]):
-                share, up, src = best
+                share, up, src, ties = best
                 label = "verbatim" if same_text(tree / rel, up.root / src) else "patched"
                 labels.positives[(case.id, rel)] = Truth(
                     case=case.id,
@@ -534,6 +538,7 @@ def label_case(
                     overlap=round(share, 3),
                     label=label,
                     lines=len(lines.of(tree / rel)),
+                    ties=ties,
                 )
             elif case.fork and index.max_share(lines.of(tree / rel)) < NEGATIVE_T:
                 labels.negatives[(case.id, rel)] = lang
@@ -668,7 +673,7 @@ def same_path(a: str, b: str) -> bool:
 
 def names_source(claim: Claim, truth: Truth) -> bool:
     """The claim names the positive's upstream file: same package, same path tail."""
-    same = same_path(claim.source, truth.source)
+    same = any(same_path(claim.source, s) for s in (truth.source, *truth.ties))
     return same and norm_name(claim.package) == norm_name(truth.package)
 
 
@@ -960,6 +965,9 @@ def timed_repo_scan(tree: Path, index: Path, out: Path, what: str) -> float:
     """The wall time of ``ipscan repo`` of ``tree`` writing its JSON report to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(IPSCAN), "repo", str(tree), "--index", str(index), "--format", "json"]
+    # A scanned tree is a release standing in for a vendored copy (click 7.1's sdist scanned
+    # against click 8.1): the package its metadata names is the copied one, not the project's own.
+    cmd.append("--include-own-package")
     t0 = time.perf_counter()
     done = run_logged([*cmd, "-o", str(out)], out.with_suffix(".log"))
     seconds = time.perf_counter() - t0
