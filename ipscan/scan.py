@@ -58,9 +58,9 @@ from ipscan.licensing.path_patterns import path_matches
 from ipscan.licensing.policy import Policy
 from ipscan.licensing.project import FoundPolicy
 from ipscan.licensing.project import find_policy
+from ipscan.licensing.project import own_package_names
 from ipscan.licensing.project import project_license
 from ipscan.licensing.project import project_notice_texts
-from ipscan.licensing.project import project_package
 from ipscan.match.embed import embed_candidates
 from ipscan.match.idiom_census import open_census
 from ipscan.match.near_file import ALONE
@@ -170,7 +170,8 @@ class ProjectContext:
     policy: Policy
     notice_texts: tuple[str, ...] = ()
     prefix: str = ""  # the scanned folder below the policy's folder (FoundPolicy.prefix)
-    package: str | None = None  # the package name its metadata declares (project_package)
+    # Its own packages: the policy's ``own-packages`` and the name its metadata declares.
+    packages: tuple[str, ...] = ()
 
 
 def project_context(
@@ -186,7 +187,7 @@ def project_context(
         policy=policy,
         notice_texts=project_notice_texts(root, above),
         prefix=found.prefix,
-        package=project_package(root, above),
+        packages=tuple(dict.fromkeys([*policy.own_packages, *own_package_names(root, above)])),
     )
 
 
@@ -283,7 +284,7 @@ def scan_analyzed(
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
-    found, own = split_own_package(found, None if options.include_own_package else project.package)
+    found, own = split_own_package(found, () if options.include_own_package else project.packages)
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
     found = _judged(found, project, texts)
     flagged = {f.path for f in found}
@@ -299,7 +300,7 @@ def scan_analyzed(
         project_license=project.outbound,
         fail_on=project.policy.fail_on,
         policy_file=project.policy.origin,
-        own_package=project.package if own else None,
+        own_package=", ".join(dict.fromkeys(f.source.package for f in own)) or None,
         own_package_findings=len(own),
     )
 

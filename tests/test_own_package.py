@@ -94,3 +94,26 @@ def test_cli_include_own_package(scans: dict[str, object], tiny_index: Path) -> 
     doc = json.loads(shown.stdout)
     assert doc["summary"]["findings"] == len(scans["own_included"].findings) > 0
     assert doc["summary"]["own_package_findings"] == 0
+
+
+def test_policy_names_own_packages(tmp_path: Path, tiny_index: Path) -> None:
+    """A setup.py project declares no name a file gives; its policy's own-packages does."""
+    files = {
+        "setup.py": "from setuptools import setup\n\nsetup(name='click')\n",
+        "src/pkg/utils.py": installed_file("click", "click/utils.py").read_text(),
+    }
+    options = ScanOptions(index_dir=tiny_index, device="cpu")
+    plain = scan_repo(init_repo(tmp_path / "plain", files), options)
+    assert plain.findings and plain.own_package_findings == 0
+    files[".ipscan.toml"] = 'own-packages = ["Click"]\n'
+    declared = scan_repo(init_repo(tmp_path / "declared", files), options)
+    assert declared.findings == ()
+    assert declared.own_package == "click"
+    assert declared.own_package_findings == len(plain.findings)
+
+
+def test_policy_own_packages_must_be_names(tmp_path: Path) -> None:
+    (tmp_path / ".ipscan.toml").write_text("own-packages = 'click'\n")
+    res = run_cli("repo", str(tmp_path))
+    assert res.returncode == 2
+    assert "'own-packages' must be a list of non-empty strings" in res.stderr

@@ -3,9 +3,11 @@
 A maintainer of a package that an index holds (the shipped index holds click, lodash, serde and
 a hundred more) who scans their own repository would otherwise see every file of it reported as
 copied from its last release. A project that declares its package name in its metadata
-(``ipscan.licensing.project.project_package``) is that package, so findings whose source is a
-package of that name, any version, are left out of the report and counted instead (the summary
-says how many, so a name that merely coincides with an indexed package's is seen). The name is
+(``ipscan.licensing.project.project_package``), or names its packages in its policy's
+``own-packages`` (a ``setup.py`` project declares no name a file can be read for; a monorepo
+publishes several), is those packages, so findings whose source is a package of such a name, any
+version, are left out of the report and counted instead (the summary says how many and of which
+package, so a name that merely coincides with an indexed package's is seen). The name is
 compared as PEP 503 normalizes it (case, ``-``, ``_`` and ``.`` alike), the way the index names
 Python distributions.
 """
@@ -19,14 +21,15 @@ from ipscan.sources.ecosystem_names import pypi_name
 
 
 def split_own_package(
-    findings: Sequence[Finding], package: str | None
+    findings: Sequence[Finding], packages: Sequence[str]
 ) -> tuple[list[Finding], list[Finding]]:
-    """``findings`` apart from those whose source is ``package`` (the project's own), and those."""
-    if not package:
+    """``findings`` apart from those whose source is one of ``packages`` (the project's own),
+    and those."""
+    if not packages:
         return list(findings), []
-    own = pypi_name(package)
+    own = {pypi_name(p) for p in packages}
     others: list[Finding] = []
     mine: list[Finding] = []
     for f in findings:
-        (mine if pypi_name(f.source.package) == own else others).append(f)
+        (mine if pypi_name(f.source.package) in own else others).append(f)
     return others, mine

@@ -7,6 +7,7 @@ Keys (all optional)::
     flagged-licenses  = ["MPL-2.0"]           # reported as `flagged` (does not fail by default)
     denied-licenses   = ["AGPL-*"]            # reported as `denied` (fails by default)
     ignore            = ["vendor/**", "*.min.js"]   # scanned paths to leave out
+    own-packages      = ["click"]             # this project's own packages (besides its metadata's)
     threshold         = 0.9                   # findings below this similarity are not reported
     fail-on           = ["copyleft-conflict", ...]  # verdicts that make the run exit 1
     [[components]]                            # third-party code the team has approved
@@ -85,6 +86,7 @@ class Policy:
     flagged: tuple[str, ...] = ()
     denied: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    own_packages: tuple[str, ...] = ()
     components: tuple[Component, ...] = ()
     threshold: float = 0.0
     fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
@@ -149,6 +151,7 @@ KEYS = (
     "flagged-licenses",
     "denied-licenses",
     "ignore",
+    "own-packages",
     "components",
     "threshold",
     "fail-on",
@@ -182,6 +185,7 @@ def _parse(table: dict[str, Any], where: str, origin: str) -> Policy:
         flagged=_licenses(table, "flagged-licenses", where),
         denied=_licenses(table, "denied-licenses", where),
         ignore=_strings(table, "ignore", where, ()),
+        own_packages=_strings(table, "own-packages", where, ()),
         components=_components(table.get("components", []), where),
         threshold=float(threshold),
         fail_on=fail_on,

@@ -73,6 +73,12 @@ def project_package(root: Path, above: Sequence[Path] = ()) -> str | None:
     return None
 
 
+def own_package_names(root: Path, above: Sequence[Path] = ()) -> tuple[str, ...]:
+    """``project_package`` as a tuple: none, or the one name."""
+    name = project_package(root, above)
+    return (name,) if name else ()
+
+
 def _from_headers(texts: Sequence[str]) -> str | None:
     counts = Counter(lic for lic in map(spdx_identifier_in, texts) if lic)
     return counts.most_common(1)[0][0] if counts else None
