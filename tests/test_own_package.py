@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from ipscan.licensing.project import project_package
+from ipscan.report.github import render_step_summary
+from ipscan.report.html import render_html
 from ipscan.report.json_report import render_json
 from ipscan.report.json_report import report_from_dict
+from ipscan.report.sarif import render_sarif
 from ipscan.report.text import summary_line
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
@@ -82,6 +85,12 @@ def test_own_package_findings_are_left_out_and_counted(scans: dict[str, object])
     assert doc["summary"]["own_package_findings"] == own.own_package_findings
     back = report_from_dict(doc)
     assert (back.own_package, back.own_package_findings) == ("click", own.own_package_findings)
+    # The other formats say it too.
+    run = json.loads(render_sarif(own))["runs"][0]["properties"]["ipscan"]
+    assert (run["ownPackage"], run["ownPackageFindings"]) == ("click", own.own_package_findings)
+    n = own.own_package_findings
+    assert f"{n} findings of the project's own package click left out" in render_step_summary(own)
+    assert f"click: {n} findings left out" in render_html(own)
 
 
 def test_cli_include_own_package(scans: dict[str, object], tiny_index: Path) -> None:

@@ -201,6 +201,8 @@ def sarif_dict(report: Report, keep: int | None = None) -> dict[str, Any]:
                         "resultsOmitted": omitted,
                         "filesScanned": report.files_scanned,
                         "unitsScanned": report.units_scanned,
+                        "ownPackage": report.own_package,
+                        "ownPackageFindings": report.own_package_findings,
                         "elapsedS": report.elapsed_s,
                         "index": report.index_summary,
                         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
