@@ -170,7 +170,7 @@ class ProjectContext:
     policy: Policy
     notice_texts: tuple[str, ...] = ()
     prefix: str = ""  # the scanned folder below the policy's folder (FoundPolicy.prefix)
-    # Its own packages: the policy's ``own-packages`` and the name its metadata declares.
+    # Its own packages: the policy's ``own-packages`` and the name its root's metadata declares.
     packages: tuple[str, ...] = ()
 
 
@@ -187,7 +187,7 @@ def project_context(
         policy=policy,
         notice_texts=project_notice_texts(root, above),
         prefix=found.prefix,
-        packages=tuple(dict.fromkeys([*policy.own_packages, *own_package_names(root, above)])),
+        packages=tuple(dict.fromkeys([*policy.own_packages, *own_package_names(found.folders)])),
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ipscan.licensing.project import own_package_names
 from ipscan.licensing.project import project_package
 from ipscan.report.github import render_step_summary
 from ipscan.report.html import render_html
@@ -46,11 +47,13 @@ def test_metadata_names_the_project(tmp_path: Path) -> None:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / file_name).write_text(text)
         assert project_package(tmp_path / folder) == want
-    # A folder's own name is no claim to be a package; the folder above may declare one.
+    # A folder's own name is no claim to be a package.
     bare = tmp_path / "click"
-    (bare / "sub").mkdir(parents=True)
+    bare.mkdir()
     assert project_package(bare) is None
-    assert project_package(bare / "sub", [tmp_path / "py"]) == "foo-bar-baz"
+    # The repository root's name is the project's, not a vendored sub-folder's.
+    assert own_package_names([tmp_path / "rs", tmp_path / "py"]) == ("foo-bar-baz",)
+    assert own_package_names([tmp_path / "rs", bare]) == ()
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +129,19 @@ def test_policy_own_packages_must_be_names(tmp_path: Path) -> None:
     res = run_cli("repo", str(tmp_path))
     assert res.returncode == 2
     assert "'own-packages' must be a list of non-empty strings" in res.stderr
+
+
+def test_vendored_subfolder_is_not_the_project(tmp_path: Path, tiny_index: Path) -> None:
+    """click vendored with its pyproject.toml into myapp: scanning that folder directly still
+    reports it, since the repository root names the project."""
+    files = {
+        "pyproject.toml": PYPROJECT.format(name="myapp"),
+        "third_party/click/pyproject.toml": PYPROJECT.format(name="click"),
+        "third_party/click/utils.py": installed_file("click", "click/utils.py").read_text(),
+    }
+    repo = init_repo(tmp_path / "myapp", files)
+    report = scan_repo(
+        repo / "third_party" / "click", ScanOptions(index_dir=tiny_index, device="cpu")
+    )
+    assert report.findings and report.own_package_findings == 0
+    assert {f.source.package for f in report.findings} == {"click"}

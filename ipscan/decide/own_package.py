@@ -2,8 +2,8 @@
 
 A maintainer of a package that an index holds (the shipped index holds click, lodash, serde and
 a hundred more) who scans their own repository would otherwise see every file of it reported as
-copied from its last release. A project that declares its package name in its metadata
-(``ipscan.licensing.project.project_package``), or names its packages in its policy's
+copied from its last release. A project that declares its package name in its repository root's metadata
+(``ipscan.licensing.project.own_package_names``), or names its packages in its policy's
 ``own-packages`` (a ``setup.py`` project declares no name a file can be read for; a monorepo
 publishes several), is those packages, so findings whose source is a package of such a name, any
 version, are left out of the report and counted instead (the summary says how many and of which

@@ -61,21 +61,19 @@ def project_license(
     return _from_headers(file_texts)
 
 
-def project_package(root: Path, above: Sequence[Path] = ()) -> str | None:
-    """The package name the project's metadata declares (``pyproject.toml``'s, ``package.json``'s,
-    ``Cargo.toml``'s, ``go.mod``'s module path), from the nearest folder that declares one."""
+def project_package(folder: Path) -> str | None:
+    """The package name the metadata at ``folder`` declares (``pyproject.toml``'s, ``PKG-INFO``'s,
+    ``package.json``'s, ``Cargo.toml``'s, ``go.mod``'s module path); None when none does."""
     from ipscan.sources.metadata import declared_name  # package metadata readers: only here
 
-    for folder in (root, *above):
-        name = declared_name(root_files(folder, is_meta_candidate, META_MAX_BYTES))
-        if name:
-            return name
-    return None
+    return declared_name(root_files(folder, is_meta_candidate, META_MAX_BYTES))
 
 
-def own_package_names(root: Path, above: Sequence[Path] = ()) -> tuple[str, ...]:
-    """``project_package`` as a tuple: none, or the one name."""
-    name = project_package(root, above)
+def own_package_names(folders: Sequence[Path]) -> tuple[str, ...]:
+    """The project's own package: the name its repository root (the last of ``folders``, the
+    scanned folder and those above it) declares. Not a nearer folder's: ``ipscan repo
+    third_party/six`` scans six vendored into this project, not the six project."""
+    name = project_package(folders[-1]) if folders else None
     return (name,) if name else ()
 
 
