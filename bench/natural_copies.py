@@ -11,7 +11,10 @@ Ground truth, from provenance and the text alone:
   lines that hold code (a line with one of tree-sitter's tokens: a license header shared by
   every file of a project does not make a fork's own file a copy of upstream's), one of 8+
   characters among them (a docstring's opening quotes alone are no code to trace); "verbatim"
-  when identical up to trailing whitespace and line endings, else "patched";
+  when identical up to trailing whitespace and line endings, else "patched", and a patched one
+  must share such a line that fewer than 5 files of its upstream hold (``package uuid`` or
+  ``} // namespace mp11`` alone is boilerplate, not provenance: such a file is left out); any
+  other file of its upstream that shares exactly as many lines is as right a source to name;
 - negative: a scanned file outside the vendored folders that shares under 10% of its distinctive
   lines (8+ characters) with every upstream file, and in a fork (a case with ``fork = true``,
   the whole package from its upstream: thefuzz from fuzzywuzzy, hashlink from
@@ -51,6 +54,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -87,6 +91,11 @@ POSITIVE_T = 0.5  # share of a vendored file's lines found in its upstream file
 # whose only code is a docstring's opening quotes says nothing about where its code came from
 # (a one-line version module's line does).
 POSITIVE_MIN_LINES = 1
+# ... and for a patched file, lines that fewer than this many files of its upstream hold: a file
+# sharing only its upstream's boilerplate (``package uuid``, ``import (``, ``} // namespace mp11``,
+# an ``#include`` every header has) may be new code in that project's style (mp11's
+# ``mp_is_value_list.hpp``, new in Boost 1.83, "shares" 0.72 with 1.81's ``function.hpp``).
+COMMON_LINE_FILES = 5
 # A claim holds by the text when at least this share of its lines (of 4+ characters), and at
 # least VERIFY_MIN_LINES of them, are lines of the upstream file it names, blanks and quote
 # characters aside (``Verifier``).
@@ -413,6 +422,7 @@ class Lines:
         self._sets: dict[Path, frozenset[str]] = {}
         self._layout_free: dict[Path, frozenset[str]] = {}
         self._code: dict[Path, list[str]] = {}
+        self._common: dict[Path, frozenset[str]] = {}
 
     def of(self, path: Path) -> list[str]:
         if path not in self._lines:
@@ -449,12 +459,21 @@ class Lines:
             ]
         return self._code[path]
 
-    def telling(self, path: Path, source: Path) -> bool:
+    def telling(self, path: Path, source: Path, common: frozenset[str] = frozenset()) -> bool:
         """Whether ``path`` shares at least POSITIVE_MIN_LINES distinct code lines of
-        DISTINCT_CHARS or more characters with ``source``."""
-        have = self.set_of(source)
+        DISTINCT_CHARS or more characters with ``source``, not counting ``common`` ones."""
+        have = self.set_of(source) - common
         shared = {s for s in self.code_of(path) if len(s) >= DISTINCT_CHARS and s in have}
         return len(shared) >= POSITIVE_MIN_LINES
+
+    def common_in(self, up: Upstream) -> frozenset[str]:
+        """The lines that COMMON_LINE_FILES or more files of ``up`` hold."""
+        if up.root not in self._common:
+            counts = Counter(line for rel in up.files for line in self.set_of(up.root / rel))
+            self._common[up.root] = frozenset(
+                line for line, n in counts.items() if n >= COMMON_LINE_FILES
+            )
+        return self._common[up.root]
 
     def overlap(self, path: Path, source: Path) -> float:
         """The share of ``path``'s code lines that are lines of ``source``."""
@@ -525,9 +544,17 @@ def label_case(
             continue
         if under(rel, vendored):
             best = best_source(tree / rel, rel, lang, ups, lines)
+            label = ""
             if best and best[0] >= POSITIVE_T and lines.telling(tree / rel, best[1].root / best[2]):
+                label = "verbatim" if same_text(tree / rel, best[1].root / best[2]) else "patched"
+            if best and label == "patched":
+                common = lines.common_in(best[1])
+                if not lines.telling(tree / rel, best[1].root / best[2], common):
+                    why = f"patched, shares only lines {COMMON_LINE_FILES}+ upstream files hold"
+                    left_out.append({"case": case.id, "path": rel, "why": why})
+                    continue
+            if best and label:
                 share, up, src, ties = best
-                label = "verbatim" if same_text(tree / rel, up.root / src) else "patched"
                 labels.positives[(case.id, rel)] = Truth(
                     case=case.id,
                     path=rel,
