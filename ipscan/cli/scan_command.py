@@ -82,9 +82,10 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--include-own-package",
             is_flag=True,
-            help="Also report code matched to the project's own package (the name its "
-            "pyproject.toml, package.json, Cargo.toml or go.mod declares), which is left out "
-            "and counted by default: its maintainers' code is not a copy of their release.",
+            help="Also report code matched to the project's own package (the name its root's "
+            "pyproject.toml, package.json, Cargo.toml or go.mod declares, and the policy's "
+            "own-packages), left out and counted by default: its maintainers' code is not a "
+            "copy of their release.",
         ),
         jobs_option("Processes that parse files (0: every core; small scans use one)."),
         click.option(
