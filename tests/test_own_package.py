@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from ipscan.licensing.project import own_package_names
-from ipscan.licensing.project import project_package
 from ipscan.report.github import render_step_summary
 from ipscan.report.html import render_html
 from ipscan.report.json_report import render_json
@@ -46,14 +45,54 @@ def test_metadata_names_the_project(tmp_path: Path) -> None:
     for folder, (file_name, text, want) in cases.items():
         (tmp_path / folder).mkdir()
         (tmp_path / folder / file_name).write_text(text)
-        assert project_package(tmp_path / folder) == want
+        assert own_package_names([tmp_path / folder]) == (want,)
     # A folder's own name is no claim to be a package.
     bare = tmp_path / "click"
     bare.mkdir()
-    assert project_package(bare) is None
+    assert own_package_names([bare]) == ()
     # The repository root's name is the project's, not a vendored sub-folder's.
     assert own_package_names([tmp_path / "rs", tmp_path / "py"]) == ("foo-bar-baz",)
     assert own_package_names([tmp_path / "rs", bare]) == ()
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_workspace_members_are_own_packages(tmp_path: Path) -> None:
+    """A monorepo's root names its members: each member's package is the project's own."""
+    npm = _write(
+        tmp_path / "npm",
+        {
+            "package.json": '{"name": "gutenberg", "workspaces": ["packages/*"]}',
+            "packages/compose/package.json": '{"name": "@wordpress/compose"}',
+            "packages/data/package.json": '{"name": "@wordpress/data"}',
+            "packages/notes/README.md": "no package here\n",
+        },
+    )
+    assert own_package_names([npm]) == ("gutenberg", "@wordpress/compose", "@wordpress/data")
+    yarn = _write(
+        tmp_path / "yarn",
+        {
+            "package.json": '{"private": true, "workspaces": {"packages": ["lib"]}}',
+            "lib/package.json": '{"name": "query-core"}',
+        },
+    )
+    assert own_package_names([yarn]) == ("query-core",)
+    cargo = _write(
+        tmp_path / "cargo",
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["serde", "serde_derive", "../escape", "/abs"]\n',
+            "serde/Cargo.toml": '[package]\nname = "serde"\n',
+            "serde_derive/Cargo.toml": '[package]\nname = "serde_derive"\n',
+            "../escape/Cargo.toml": '[package]\nname = "outside"\n',
+        },
+    )
+    # Members outside the root are never read.
+    assert own_package_names([cargo]) == ("serde", "serde_derive")
 
 
 @pytest.fixture(scope="module")

@@ -61,20 +61,55 @@ def project_license(
     return _from_headers(file_texts)
 
 
-def project_package(folder: Path) -> str | None:
-    """The package name the metadata at ``folder`` declares (``pyproject.toml``'s, ``PKG-INFO``'s,
-    ``package.json``'s, ``Cargo.toml``'s, ``go.mod``'s module path); None when none does."""
-    from ipscan.sources.metadata import declared_name  # package metadata readers: only here
-
-    return declared_name(root_files(folder, is_meta_candidate, META_MAX_BYTES))
+# Workspace members read for their names, at most: a monorepo's packages, not a tree walk.
+MAX_WORKSPACE_MEMBERS = 500
 
 
 def own_package_names(folders: Sequence[Path]) -> tuple[str, ...]:
-    """The project's own package: the name its repository root (the last of ``folders``, the
-    scanned folder and those above it) declares. Not a nearer folder's: ``ipscan repo
+    """The project's own packages: the name its repository root (the last of ``folders``, the
+    scanned folder and those above it) declares in ``pyproject.toml``, ``PKG-INFO``,
+    ``package.json``, ``Cargo.toml`` or ``go.mod``, and those of the workspace members it lists
+    (``package.json``'s ``workspaces``, ``Cargo.toml``'s ``[workspace] members``: Gutenberg's
+    ``@wordpress/*`` packages, serde's crates). Not a nearer folder's: ``ipscan repo
     third_party/six`` scans six vendored into this project, not the six project."""
-    name = project_package(folders[-1]) if folders else None
-    return (name,) if name else ()
+    from ipscan.sources.metadata import declared_name  # package metadata readers: only here
+    from ipscan.sources.metadata import workspace_members
+
+    if not folders:
+        return ()
+    root = folders[-1]
+    files = root_files(root, is_meta_candidate, META_MAX_BYTES)
+    names = [declared_name(files)]
+    for member in _workspace_folders(root, workspace_members(files)):
+        names.append(declared_name(root_files(member, is_meta_candidate, META_MAX_BYTES)))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def _workspace_folders(root: Path, patterns: Sequence[str]) -> list[Path]:
+    """The folders below ``root`` that workspace ``patterns`` match (globs), none outside it
+    (``..``, absolute paths and links are skipped; a recursive ``**`` is not walked: it would
+    read ``node_modules``), at most MAX_WORKSPACE_MEMBERS."""
+    out: list[Path] = []
+    top = root.resolve()
+    for pattern in patterns:
+        parts = pattern.strip("/").split("/")
+        if pattern.startswith("/") or ".." in parts or "**" in parts or not pattern.strip("/"):
+            continue
+        try:
+            matches = sorted(root.glob(pattern.strip("/")))
+        except (OSError, ValueError):
+            continue
+        for folder in matches:
+            if len(out) >= MAX_WORKSPACE_MEMBERS:
+                return out
+            try:
+                if folder.is_symlink() or not folder.is_dir():
+                    continue
+                if folder.resolve().is_relative_to(top) and folder not in out:
+                    out.append(folder)
+            except OSError:
+                continue
+    return out
 
 
 def _from_headers(texts: Sequence[str]) -> str | None:

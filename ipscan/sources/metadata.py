@@ -275,6 +275,25 @@ def declared_name(files: dict[str, bytes]) -> str | None:
     return _describe(files, "", "", license_files=False).name or None
 
 
+def workspace_members(files: dict[str, bytes]) -> tuple[str, ...]:
+    """The member folders (relative glob patterns) a workspace root's metadata ``files`` list:
+    ``package.json``'s ``workspaces`` (a list, or ``{"packages": [...]}``) and ``Cargo.toml``'s
+    ``[workspace] members``."""
+    found: list[object] = []
+    if "package.json" in files:
+        spaces = _json_object(files["package.json"]).get("workspaces")
+        if isinstance(spaces, dict):
+            spaces = spaces.get("packages")
+        found += spaces if isinstance(spaces, list) else []
+    if "Cargo.toml" in files:
+        try:
+            members = _table(_toml_table(files["Cargo.toml"]), "workspace").get("members")
+        except (*_PARSE_ERRORS, TypeError, AttributeError, LookupError):
+            members = None
+        found += members if isinstance(members, list) else []
+    return tuple(dict.fromkeys(m.strip() for m in found if isinstance(m, str) and m.strip()))
+
+
 def _debian_copyright(files: dict[str, bytes], paths: Sequence[str]) -> FileLicenses | None:
     """The source's Debian copyright file (a source package's, else a binary package's, whose
     patterns apply below where it installs its Go modules or crates)."""
