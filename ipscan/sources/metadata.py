@@ -286,10 +286,7 @@ def workspace_members(files: dict[str, bytes]) -> tuple[str, ...]:
             spaces = spaces.get("packages")
         found += spaces if isinstance(spaces, list) else []
     if "Cargo.toml" in files:
-        try:
-            members = _table(_toml_table(files["Cargo.toml"]), "workspace").get("members")
-        except (*_PARSE_ERRORS, TypeError, AttributeError, LookupError):
-            members = None
+        members = _table(_toml_table(files["Cargo.toml"]), "workspace").get("members")
         found += members if isinstance(members, list) else []
     return tuple(dict.fromkeys(m.strip() for m in found if isinstance(m, str) and m.strip()))
 
