@@ -14,7 +14,8 @@ Ground truth, from provenance and the text alone:
   when identical up to trailing whitespace and line endings, else "patched", and a patched one
   must share such a line that fewer than 5 files of its upstream hold (``package uuid`` or
   ``} // namespace mp11`` alone is boilerplate, not provenance: such a file is left out); any
-  other file of its upstream that shares exactly as many lines is as right a source to name;
+  other file of its upstream that shares as many lines, or at least 0.95 of as many
+  (``NEAR_TIE``), is as right a source to name;
 - negative: a scanned file outside the vendored folders that shares under 10% of its distinctive
   lines (8+ characters) with every upstream file, and in a fork (a case with ``fork = true``,
   the whole package from its upstream: thefuzz from fuzzywuzzy, hashlink from
@@ -87,6 +88,11 @@ CD_PYTHON = WORK / "cdvenv" / "bin" / "python"  # python3 -m venv; pip install c
 DOLOS_DIR = WORK / "dolos"  # npm install @dodona/dolos-lib
 DISPLAY_T = 0.33  # copydetect's default display threshold, on the test file's side
 POSITIVE_T = 0.5  # share of a vendored file's lines found in its upstream file
+# Another file of the same upstream holding at least this share of what the best one holds (and
+# POSITIVE_T itself) is as good an answer: golang-jwt's ``ed25519_utils.go`` shares 0.739 of its
+# code lines with jwt-go's ``rsa_utils.go`` and 0.717 with ``ecdsa_utils.go``, whose private-key
+# parser its own follows line for line; a few lines' difference says nothing about which it is.
+NEAR_TIE = 0.95
 # ... of which at least this many distinct lines of DISTINCT_CHARS or more characters: a module
 # whose only code is a docstring's opening quotes says nothing about where its code came from
 # (a one-line version module's line does).
@@ -208,8 +214,9 @@ class Truth:
     overlap: float
     label: str  # verbatim | patched
     lines: int  # non-blank lines of the vendored file
-    # Other files of the same upstream sharing exactly as many of its lines (htmlparser's
-    # ``runtests.js`` and ``runtests.min.js`` differ in one ``require``): naming one is right.
+    # Other files of the same upstream sharing as many of its lines, or nearly (NEAR_TIE;
+    # htmlparser's ``runtests.js`` and ``runtests.min.js`` differ in one ``require``): naming
+    # one is right.
     ties: tuple[str, ...] = ()
 
 
@@ -526,7 +533,8 @@ def best_source(
         ]
         top = max(scored, key=lambda t: (t[0], t[1]), default=None)
         if top and (best is None or top[0] > best[0]):
-            ties = tuple(r for o, _, u, r in scored if o == top[0] and u is top[2] and r != top[3])
+            near = max(NEAR_TIE * top[0], POSITIVE_T)
+            ties = tuple(r for o, _, u, r in scored if o >= near and u is top[2] and r != top[3])
             best = (top[0], top[2], top[3], ties)
         if best and best[0] >= POSITIVE_T:
             break
