@@ -95,6 +95,52 @@ def test_workspace_members_are_own_packages(tmp_path: Path) -> None:
     assert own_package_names([cargo]) == ("serde", "serde_derive")
 
 
+def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
+    """setup.cfg's ``[metadata]`` and setup.py's literal ``setup(name=...)`` name a project (click
+    8.1's and six 1.16's own files, cut down), read without running setup.py."""
+    cfg = _write(
+        tmp_path / "cfg",
+        {
+            "setup.cfg": "[metadata]\nname = click\nversion = attr: click.__version__\n"
+            "url = https://palletsprojects.com/p/click/\nlicense = BSD-3-Clause\n"
+            "license_files = LICENSE.rst\n\n[options]\npackages = find:\n",
+            "setup.py": "from setuptools import setup\n\n# Metadata goes in setup.cfg.\n"
+            'setup(name="click", install_requires=["colorama; platform_system == \'Windows\'"])\n',
+        },
+    )
+    assert own_package_names([cfg]) == ("click",)
+    ran = tmp_path / "ran"
+    six = _write(
+        tmp_path / "six",
+        {
+            "setup.py": "from __future__ import with_statement\n\n"
+            "try:\n    from setuptools import setup\nexcept ImportError:\n"
+            "    from distutils.core import setup\n\nimport six\n\n"
+            f"open({str(ran)!r}, 'w').close()\n\n"
+            'setup(name="six",\n      version=six.__version__,\n'
+            '      license="MIT",\n      py_modules=["six"])\n',
+        },
+    )
+    assert own_package_names([six]) == ("six",)
+    assert not ran.exists()  # read, never run
+    # A project's metadata gives its license too.
+    from ipscan.licensing.project import project_license
+
+    assert project_license(cfg, [], []) == "BSD-3-Clause"
+    assert project_license(six, [], []) == "MIT"
+    # A name computed at run time, a malformed setup.cfg, a setup.py that does not parse: none.
+    odd = _write(
+        tmp_path / "odd",
+        {
+            "setup.cfg": "name = no section header\n[metadata\n",
+            "setup.py": "import json\nsetup(name=json.load(open('meta.json'))['name']\n",
+        },
+    )
+    assert own_package_names([odd]) == ()
+    deep = _write(tmp_path / "deep", {"setup.py": "setup(name=" + "(" * 5000 + "'x'" + ")" * 5000})
+    assert own_package_names([deep]) == ()
+
+
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory: pytest.TempPathFactory, tiny_index: Path) -> dict[str, object]:
     base = tmp_path_factory.mktemp("own")
@@ -148,9 +194,11 @@ def test_cli_include_own_package(scans: dict[str, object], tiny_index: Path) -> 
 
 
 def test_policy_names_own_packages(tmp_path: Path, tiny_index: Path) -> None:
-    """A setup.py project declares no name a file gives; its policy's own-packages does."""
+    """A setup.py that computes its name declares none a file gives; the policy's own-packages
+    does."""
     files = {
-        "setup.py": "from setuptools import setup\n\nsetup(name='click')\n",
+        "setup.py": "from setuptools import setup\n\n"
+        "settings = {'name': 'click'}\nsetup(**settings)\n",
         "src/pkg/utils.py": installed_file("click", "click/utils.py").read_text(),
     }
     options = ScanOptions(index_dir=tiny_index, device="cpu")

@@ -4,7 +4,7 @@ A maintainer of a package that an index holds (the shipped index holds click, lo
 a hundred more) who scans their own repository would otherwise see every file of it reported as
 copied from its last release. A project is the package its repository root's metadata names
 (``ipscan.licensing.project.own_package_names``) and those its policy's ``own-packages`` lists
-(a ``setup.py`` project declares no name a file can be read for; a monorepo publishes several).
+(a ``setup.py`` that computes its name declares none a file can be read for).
 Findings whose source is a package of such a name, any version, are left out of the report and
 counted instead: the summary says how many and of which package, so a name that merely
 coincides with an indexed package's is seen. Names compare as PEP 503 normalizes them (case,

@@ -40,7 +40,8 @@ def project_license(
 
     ``override`` (command line, then policy) wins; it must be an SPDX expression (a UsageError
     otherwise: the policy's was checked when it was loaded, so this names the command line).
-    Otherwise the first of: package metadata (pyproject.toml, package.json, Cargo.toml) or the
+    Otherwise the first of: package metadata (pyproject.toml, setup.cfg, setup.py's literal
+    ``setup(license=...)``, package.json, Cargo.toml) or the
     LICENSE/COPYING files at ``root``, then the same in each folder of ``above`` (the folders up
     to the repository root, nearest first: a scanned sub-folder is under its repository's
     license unless it declares its own), and the ``SPDX-License-Identifier`` most of
@@ -68,10 +69,11 @@ MAX_WORKSPACE_MEMBERS = 500
 def own_package_names(folders: Sequence[Path]) -> tuple[str, ...]:
     """The project's own packages: the name its repository root (the last of ``folders``, the
     scanned folder and those above it) declares in ``pyproject.toml``, ``PKG-INFO``,
-    ``package.json``, ``Cargo.toml`` or ``go.mod``, and those of the workspace members it lists
-    (``package.json``'s ``workspaces``, ``Cargo.toml``'s ``[workspace] members``: Gutenberg's
-    ``@wordpress/*`` packages, serde's crates). Not a nearer folder's: ``ipscan repo
-    third_party/six`` scans six vendored into this project, not the six project."""
+    ``setup.cfg``, ``setup.py``, ``package.json``, ``Cargo.toml`` or ``go.mod``, and those of
+    the workspace members it lists (``package.json``'s ``workspaces``, ``Cargo.toml``'s
+    ``[workspace] members``: Gutenberg's ``@wordpress/*`` packages, serde's crates). Not a
+    nearer folder's: ``ipscan repo third_party/six`` scans six vendored into this project, not
+    the six project."""
     from ipscan.sources.metadata import declared_name  # package metadata readers: only here
     from ipscan.sources.metadata import workspace_members
 

@@ -15,6 +15,8 @@ source of that field (other metadata, the license files, the file name) decides.
 
 from __future__ import annotations
 
+import ast
+import configparser
 import json
 import re
 import tomllib
@@ -162,6 +164,53 @@ def _pyproject(data: bytes, files: dict[str, bytes], meta: _Meta) -> None:
         meta.fill(_python_name(poetry.get("name")), poetry.get("version"), lic, loose)
 
 
+def _setup_cfg(data: bytes, meta: _Meta) -> None:
+    """setuptools' declarative configuration: ``[metadata]`` name, version and license."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(_text(data))
+    except configparser.Error:
+        return
+    if not parser.has_section("metadata"):
+        return
+    section = parser["metadata"]
+    version = section.get("version", "")
+    if version.startswith(("attr:", "file:")):  # computed when the package is built
+        version = ""
+    lic, loose = _declared(section.get("license"))
+    meta.fill(_python_name(section.get("name")), version, lic, loose)
+
+
+# The arguments of a ``setup()`` call read as literal strings from setup.py.
+_SETUP_FIELDS = ("name", "version", "license")
+
+
+def _setup_py(data: bytes, meta: _Meta) -> None:
+    """The literal ``name``, ``version`` and ``license`` of setup.py's ``setup(...)`` call, read
+    from its syntax tree: the file is never run (a name computed at run time is not read)."""
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if called != "setup":
+            continue
+        found = {
+            kw.arg: kw.value.value
+            for kw in node.keywords
+            if kw.arg in _SETUP_FIELDS
+            and isinstance(kw.value, ast.Constant)
+            and isinstance(kw.value.value, str)
+        }
+        lic, loose = _declared(found.get("license"))
+        meta.fill(_python_name(found.get("name")), found.get("version"), lic, loose)
+        return
+
+
 def _package_json(data: bytes, meta: _Meta) -> None:
     doc = _json_object(data)
     lic, loose = None, False
@@ -236,6 +285,8 @@ def _describe(
     readers += [
         ("go.mod", lambda d: meta.fill(go_name(files), None, None)),
         ("pyproject.toml", lambda d: _pyproject(d, files, meta)),
+        ("setup.cfg", lambda d: _setup_cfg(d, meta)),
+        ("setup.py", lambda d: _setup_py(d, meta)),
         ("package.json", lambda d: _package_json(d, meta)),
         ("Cargo.toml", lambda d: _cargo(d, files, meta)),
     ]
@@ -269,9 +320,10 @@ def _describe(
 
 
 def declared_name(files: dict[str, bytes]) -> str | None:
-    """The package name that metadata ``files`` declare (PKG-INFO, pyproject.toml, package.json,
-    Cargo.toml, go.mod), as ``source_info`` would name the package; None when none declares one
-    (a folder's name is no claim to be a package)."""
+    """The package name that metadata ``files`` declare (PKG-INFO, pyproject.toml, setup.cfg,
+    setup.py's literal ``setup(name=...)``, package.json, Cargo.toml, go.mod), as
+    ``source_info`` would name the package; None when none declares one (a folder's name is
+    no claim to be a package)."""
     return _describe(files, "", "", license_files=False).name or None
 
 

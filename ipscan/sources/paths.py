@@ -9,7 +9,17 @@ TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz
 ARCHIVE_SUFFIXES = (*TAR_SUFFIXES, ".zip", ".whl")
 LICENSE_NAME = re.compile(r"^(?:un)?licen[cs]e|^copying", re.IGNORECASE)
 META_NAMES = frozenset(
-    {"PKG-INFO", "pyproject.toml", "package.json", "Cargo.toml", "METADATA", "go.mod", "copyright"}
+    {
+        "PKG-INFO",
+        "pyproject.toml",
+        "setup.cfg",
+        "setup.py",
+        "package.json",
+        "Cargo.toml",
+        "METADATA",
+        "go.mod",
+        "copyright",
+    }
 )
 # Debian's machine-readable copyright file (source or binary package), and a Go module as a
 # golang-*-dev binary package installs it.
