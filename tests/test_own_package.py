@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ipscan.licensing.project import own_package_names
+from ipscan.licensing.project import project_license
 from ipscan.report.github import render_step_summary
 from ipscan.report.html import render_html
 from ipscan.report.json_report import render_json
@@ -104,8 +105,6 @@ def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
             "setup.cfg": "[metadata]\nname = click\nversion = attr: click.__version__\n"
             "url = https://palletsprojects.com/p/click/\nlicense = BSD-3-Clause\n"
             "license_files = LICENSE.rst\n\n[options]\npackages = find:\n",
-            "setup.py": "from setuptools import setup\n\n# Metadata goes in setup.cfg.\n"
-            'setup(name="click", install_requires=["colorama; platform_system == \'Windows\'"])\n',
         },
     )
     assert own_package_names([cfg]) == ("click",)
@@ -124,16 +123,14 @@ def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
     assert own_package_names([six]) == ("six",)
     assert not ran.exists()  # read, never run
     # A project's metadata gives its license too.
-    from ipscan.licensing.project import project_license
-
-    assert project_license(cfg, [], []) == "BSD-3-Clause"
-    assert project_license(six, [], []) == "MIT"
-    # A name computed at run time, a malformed setup.cfg, a setup.py that does not parse: none.
+    assert project_license(cfg) == "BSD-3-Clause"
+    assert project_license(six) == "MIT"
+    # A name computed at run time, a malformed setup.cfg, a setup.py too deep to parse: none.
     odd = _write(
         tmp_path / "odd",
         {
             "setup.cfg": "name = no section header\n[metadata\n",
-            "setup.py": "import json\nsetup(name=json.load(open('meta.json'))['name']\n",
+            "setup.py": "import json\nsetup(name=json.load(open('meta.json'))['name'])\n",
         },
     )
     assert own_package_names([odd]) == ()
