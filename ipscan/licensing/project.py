@@ -69,19 +69,22 @@ MAX_WORKSPACE_MEMBERS = 500
 def own_package_names(folders: Sequence[Path]) -> tuple[str, ...]:
     """The project's own packages: the name its repository root (the last of ``folders``, the
     scanned folder and those above it) declares in ``pyproject.toml``, ``PKG-INFO``,
-    ``setup.cfg``, ``setup.py``, ``package.json``, ``Cargo.toml`` or ``go.mod``, and those of
+    ``setup.cfg``, ``setup.py``, ``package.json``, ``Cargo.toml`` or ``go.mod``, those its build
+    files name (``ipscan.sources.build_files``: CMake, Meson, Maven, Gradle), and those of
     the workspace members it lists (``package.json``'s ``workspaces``, ``Cargo.toml``'s
     ``[workspace] members``: Gutenberg's ``@wordpress/*`` packages, serde's crates). Not a
     nearer folder's: ``ipscan repo third_party/six`` scans six vendored into this project, not
     the six project."""
-    from ipscan.sources.metadata import declared_name  # package metadata readers: only here
+    from ipscan.sources.build_files import BUILD_FILES  # metadata readers: only here
+    from ipscan.sources.build_files import build_file_names
+    from ipscan.sources.metadata import declared_name
     from ipscan.sources.metadata import workspace_members
 
     if not folders:
         return ()
     root = folders[-1]
-    files = root_files(root, is_meta_candidate, META_MAX_BYTES)
-    names = [declared_name(files)]
+    files = root_files(root, lambda n: is_meta_candidate(n) or n in BUILD_FILES, META_MAX_BYTES)
+    names = [declared_name(files), *build_file_names(files)]
     for member in _workspace_folders(root, workspace_members(files)):
         names.append(declared_name(root_files(member, is_meta_candidate, META_MAX_BYTES)))
     return tuple(dict.fromkeys(n for n in names if n))
