@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ipscan.arrays import distinct
 from ipscan.decide.aggregate import file_findings
 from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import merge_adjacent_per_source
@@ -99,10 +100,12 @@ from ipscan.records import SourceRef
 from ipscan.records import Verdict
 from ipscan.tuning import COMMON_FANOUT
 from ipscan.tuning import FILE_COVERAGE
+from ipscan.tuning import FILLER_FP_DENSITY
 from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import MIN_VERBATIM_TOKENS
 from ipscan.tuning import PEER_COMMON_FANOUT
 from ipscan.tuning import STOCK_UNIT_TOKENS
+from ipscan.tuning import W
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,8 @@ def scan_analyzed(
     )
     pairs = best_per_pair(pairs, same_as)
     common_fanout = PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT
-    pairs = _stock_supporting(pairs, _stock_units(queries, reader, totals, common_fanout))
+    stock = _stock_units(queries, reader, totals, common_fanout) | _filler_units(queries)
+    pairs = _stock_supporting(pairs, stock)
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -333,6 +337,16 @@ def _stock_units(
         return set()
     counts = digest_counts([au.evidence for au in queries], short, totals, reader)
     return {i for i, n in zip(short, counts.tolist(), strict=True) if n >= common}
+
+
+def _filler_units(queries: Sequence[AnalyzedUnit]) -> set[int]:
+    """Positions of the scanned units of filler (``FILLER_FP_DENSITY``): tables and lists."""
+    return {
+        i
+        for i, au in enumerate(queries)
+        if len(distinct(au.evidence.hashes))
+        < FILLER_FP_DENSITY * 2.0 * au.evidence.n_tokens / (W + 1)
+    }
 
 
 def _stock_supporting(pairs: Sequence[DecidedPair], stock: set[int]) -> list[DecidedPair]:

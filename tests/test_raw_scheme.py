@@ -108,6 +108,49 @@ def _rust(name: str, first: int, last: int, scheme: int) -> set[int]:
     return {int(h) for h in af.raw.hashes}
 
 
+def _c_shared(a: str, b: str) -> set[int]:
+    def hashes(text: str, path: str) -> set[int]:
+        return {int(h) for h in analyze_file(SourceFile(path, text, "c")).raw.hashes}
+
+    return hashes(a, "a.c") & hashes(b, "b.c")
+
+
+# Tables made by a formula, as two unrelated C projects write them (libarchive's temporary-name
+# alphabet and absl's; curl's base64 decoding table and hex table): ranges of code points or
+# numbers, with breaks where a range ends.
+ALPHABET = (
+    "static const char num[] = {"
+    + ", ".join(f"'{c}'" for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    + "};\n"
+)
+DECODE = (
+    "static const unsigned char decodetable[] = {62, 255, 255, 255, 63, "
+    + ", ".join(str(n) for n in range(52, 62))
+    + ", 255, 255, 255, 255, 255, 255, 255, "
+    + ", ".join(str(n) for n in range(26))
+    + ", 255, 255, 255, 255, 255, 255, "
+    + ", ".join(str(n) for n in range(26, 52))
+    + "};\n"
+)
+LABELS = (
+    "static int unreserved(int c) {\n  switch(c) {\n"
+    + "".join(f"    case '{c}':\n" for c in "0123456789abcdefghijklmnopqrstuvwxyz")
+    + "      return 1;\n  }\n  return 0;\n}\n"
+)
+
+
+def test_a_table_made_by_a_formula_is_no_evidence_today() -> None:
+    own = "int count(const char *s) { int n = 0; while (*s++) n++; return n; }\n"
+    assert not _c_shared(ALPHABET, "static const char digits[] = {" + ALPHABET.split("{")[1])
+    # Of a switch over a range, or a table of ranges with breaks, only the code at its edges
+    # is shared (too little for a region: tests/test_verbatim.py scans them); a table of real
+    # values beside it still is evidence.
+    assert len(_c_shared(LABELS, own + LABELS.replace("unreserved", "url_ok"))) <= 2
+    assert len(_c_shared(DECODE, own + DECODE.replace("decodetable", "b64"))) <= 4
+    primes = "static int p[] = {" + PRIMES + "};\n"
+    assert len(_c_shared(DECODE + primes, own + primes)) >= 3
+
+
 def test_a_table_of_real_values_is_still_evidence_today() -> None:
     copy = "function check(n) {\n  return n > 1;\n}\n" + TABLE_MODULE
     assert len(_shared(TABLE_MODULE, copy, RAW_SCHEME)) >= 3

@@ -672,3 +672,60 @@ def test_of_runs_as_long_the_file_whose_path_ends_like_the_scanned_one_is_named(
         "hammer.js",
         "src/input/mouse.js",
     }
+
+
+def _defines(prefix: str, values: list[str]) -> str:
+    return "".join(f"#define {prefix}_{i} {v}\n" for i, v in enumerate(values))
+
+
+ASCII_DEFINES = (
+    "#ifndef ASCII_H\n#define ASCII_H\n"
+    + "".join(f"#define ASCII_{chr(c)} 0x{c:02X}\n" for c in range(0x41, 0x5B))
+    + "#endif\n"
+)
+
+
+def test_another_table_of_defines_is_no_copy(
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two runs of ``#define NAME VALUE`` normalize alike whatever their names and values (a
+    TLS client's defaults matched expat's ``ascii.h`` that way, embeddings agreeing): only the
+    table copied as it is counts."""
+    index = tally_index(tmp_path_factory, encoder, {"ascii.h": ASCII_DEFINES})
+    defaults = ['"localhost"', '"4433"', '"/"', "-1", *(str(n) for n in range(12))]
+    defaults += [str(n * 1000) for n in range(1, 11)]
+    own = "#ifndef CONFIG_H\n#define CONFIG_H\n" + _defines("DFL", defaults) + "#endif\n"
+    assert len(defaults) == 26
+    repo = init_repo(tmp_path / "repo", {"config.h": own, "vendor/ascii.h": ASCII_DEFINES})
+    report = scan_repo(repo, ScanOptions(index_dir=index))
+    assert _on(report, "config.h") == []
+    assert {f.scope for f in _on(report, "vendor/ascii.h")} >= {Scope.FILE}
+
+
+def test_tables_made_by_a_formula_are_no_copy(
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    encoder,  # type: ignore[no-untyped-def]
+) -> None:
+    """An alphabet, a base64 decoding table and a switch over the unreserved characters are
+    written alike by projects that never met (curl's and libarchive's were claimed as absl's and
+    expat's): no finding; the same file copied as it is still is one. (Three such tables in
+    the same order and lengths, only their names changed, are still chained into a region.)"""
+    from tests.test_raw_scheme import ALPHABET
+    from tests.test_raw_scheme import DECODE
+    from tests.test_raw_scheme import LABELS
+
+    theirs = ALPHABET + DECODE + LABELS
+    index = tally_index(tmp_path_factory, encoder, {"tables.c": theirs})
+    own = "int count(const char *s) {\n  int n = 0;\n  while (*s++)\n    n++;\n  return n;\n}\n"
+    ours = {
+        "name.c": ALPHABET.replace("num", "letters") + own,
+        "base64.c": own + DECODE.replace("decodetable", "b64"),
+        "escape.c": LABELS.replace("unreserved", "url_ok") + own.replace("count", "length"),
+    }
+    repo = init_repo(tmp_path / "repo", {**ours, "vendor/tables.c": theirs})
+    report = scan_repo(repo, ScanOptions(index_dir=index))
+    assert [f for path in ours for f in _on(report, path)] == []
+    assert {f.scope for f in _on(report, "vendor/tables.c")} >= {Scope.FILE}

@@ -42,6 +42,9 @@ from ipscan.tuning import RAW_W
 # New indexes are built with RAW_SCHEME; a scan computes its queries' raw evidence with the
 # scheme of the index it opens, any of RAW_SCHEMES.
 RAW_SCHEME = 3
+# Scheme 3's filler (``_without_filler``) has grown since (one-character literals, a switch's
+# labels, ranges with breaks) without a new number: that only leaves fingerprints out, so a
+# scan's are a subset of what an index of scheme 3 holds for the same code, and match as before.
 # How a literal's raw token is tagged, by scheme, so that it never equals a keyword or a name.
 # Scheme 2's "L" let the number 10 equal a name L10 (node-forge's table of 0..51 matched
 # boost's template parameters L00, L01, ...); no identifier, keyword or operator holds "\x00".
@@ -156,7 +159,10 @@ def _not_imports(tokens: TokenColumns, lines: np.ndarray) -> np.ndarray:
 
 def _number(raw: str) -> int | None:
     """The value of an integer literal's text (``42``, ``0x2A``, ``1_000``, ``42u8``, ``42L``),
-    else None."""
+    or the code point of a one-character literal's (``'A'``: a table of the alphabet steps as
+    a range of numbers does), else None."""
+    if len(raw) == 1 and not raw.isdigit():
+        return ord(raw)
     if not raw[:1].isdigit():
         return None
     for text in (raw, _INT_SUFFIX.sub("", raw)):
@@ -167,13 +173,19 @@ def _number(raw: str) -> int | None:
     return None
 
 
+# Read as data too inside a run of it: a switch's labels (``case 'a': case 'b': ...``) list
+# values as a table does.
+_LABEL_TOKENS = DATA_TOKENS | {"case"}
+
+
 def _without_filler(pos: np.ndarray, kinds: Sequence[str], texts: Sequence[str]) -> np.ndarray:
-    """``pos`` less the k-grams made only of filler: brackets, separators, and integers that
-    continue the step of the two before them in one run of data (``0x21, 0x22, 0x23``: a range
-    of code points, an enum's values, 0..51). Only runs of RAW_K data tokens or more are read
-    token by token: most files have none. ``kinds`` and ``texts``: the fingerprinted tokens'
-    normalized and raw texts."""
-    data = np.fromiter(map(DATA_TOKENS.__contains__, kinds), dtype=bool, count=len(kinds))
+    """``pos`` less the k-grams made only of filler: brackets, separators, and integers or
+    one-character literals that continue the step of the two before them in one run of data
+    (``0x21, 0x22, 0x23``: a range of code points, an enum's values, 0..51, ``'A', 'B', 'C'``, a
+    switch's ``case 'a': case 'b':``). Only runs of RAW_K data tokens or more are read token by
+    token: most files have none. ``kinds`` and ``texts``: the fingerprinted tokens' normalized
+    and raw texts."""
+    data = np.fromiter(map(_LABEL_TOKENS.__contains__, kinds), dtype=bool, count=len(kinds))
     if not all_of(data, pos, RAW_K).any():
         return pos
     filler = data.copy()
@@ -181,19 +193,35 @@ def _without_filler(pos: np.ndarray, kinds: Sequence[str], texts: Sequence[str])
     for start, end in zip(edges[::2], edges[1::2], strict=True):
         if end - start < RAW_K:
             continue
-        run: list[int] = []  # the integers of this run of data since its last other literal
+        run: list[tuple[int, int]] = []  # (token, value) of the numbers since another literal
         for j in range(start, end):
             if kinds[j] != "LIT":
                 continue
             value = _number(texts[j][1:])  # the tag is one character from scheme 3 on
             if value is None:
+                _mark_steps(run, filler)
                 run = []
                 filler[j] = False
                 continue
-            run.append(value)
-            filler[j] = len(run) >= 3 and run[-1] - run[-2] == run[-2] - run[-3]
+            run.append((j, value))
+        _mark_steps(run, filler)
     kept_pos: np.ndarray = pos[~all_of(filler, pos, RAW_K)]
     return kept_pos
+
+
+def _mark_steps(run: Sequence[tuple[int, int]], filler: np.ndarray) -> None:
+    """Mark filler the numbers of ``run`` (token, value) that are one of three in a row with
+    one step: a table that is ranges and repeats (base64's decoding table, a ``tolower`` map,
+    0..9 then 10..15 of a hex table) is made by a formula, not written, and two such tables
+    share their breaks as well as their ranges."""
+    values = [v for _, v in run]
+    for i, (j, _) in enumerate(run):
+        filler[j] = any(
+            lo >= 0
+            and lo + 2 < len(values)
+            and values[lo + 2] - values[lo + 1] == values[lo + 1] - values[lo]
+            for lo in (i - 2, i - 1, i)
+        )
 
 
 def file_evidence(
