@@ -14,6 +14,10 @@ longer with the example database on, for fuzzing sessions that look for new cras
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck
@@ -62,3 +66,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if str(item.path).startswith(here):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="module")
+def scratch(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A folder for one fuzz module's files (hypothesis re-runs the test body per input, so a
+    function-scoped ``tmp_path`` would be shared by every input anyway)."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    path = Path(tempfile.mkdtemp(prefix=f"ipscan-{name}-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

@@ -19,7 +19,6 @@ import stat
 import tarfile
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -196,14 +195,6 @@ TAR_FORMATS = st.sampled_from(
     ]
 )
 ZIP_NAMES = st.sampled_from(["proj-main.zip", "pkg-1.0-py3-none-any.whl", "sniffed.bin"])
-
-
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[Path]:
-    """A folder for this module's archives (hypothesis re-runs the test body per input)."""
-    path = Path(tempfile.mkdtemp(prefix="fuzz-archives-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _write_tar(path: Path, mode: str, fmt: int, wrap: str, members: list) -> None:

@@ -13,12 +13,10 @@ import hashlib
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,13 +58,6 @@ CELL = st.one_of(
     st.floats(),
     st.text(max_size=10),
 )
-
-
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="fuzz-cache-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _embed(path: Path) -> np.ndarray:

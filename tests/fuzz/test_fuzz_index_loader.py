@@ -63,13 +63,6 @@ def pristine() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="fuzz-index-copies-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
 def _copy(pristine: Path, scratch: Path) -> tuple[Path, Path]:
     """A copy of the index, and its live generation folder."""
     dest = Path(tempfile.mkdtemp(dir=scratch)) / "idx"

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
@@ -157,14 +155,6 @@ TOML_TEXT = st.lists(st.one_of(_FRAGMENTS, NASTY_CHARS, st.text(max_size=6)), ma
 DEEP_TOML = st.tuples(st.integers(1, 3000), st.sampled_from(["[", "{a="])).map(
     lambda t: "threshold = " + t[1] * t[0]
 )
-
-
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[Path]:
-    """A folder for this module's policy files (hypothesis re-runs the test body per input)."""
-    path = Path(tempfile.mkdtemp(prefix="fuzz-policy-"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _load(root: Path, name: str, data: bytes) -> Policy | None:

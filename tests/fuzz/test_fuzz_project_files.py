@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from hypothesis import example
 from hypothesis import given
 from hypothesis import strategies as st
@@ -61,13 +59,6 @@ _CONTENT = st.one_of(
     st.lists(st.one_of(_FRAGMENTS, NASTY_BYTES, st.binary(max_size=20)), max_size=25).map(b"".join),
     st.binary(max_size=200),
 )
-
-
-@pytest.fixture(scope="module")
-def scratch() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="ipscan-fuzz-project-"))
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @given(files=st.dictionaries(st.sampled_from(_FILES), _CONTENT, min_size=1, max_size=4))
