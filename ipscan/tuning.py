@@ -101,7 +101,7 @@ STOCK_UNIT_TOKENS = 100
 # its tokens (2/(W+1)) is filler: a data table, a run of ``#define NAME VALUE`` lines, a list
 # (``ipscan.extract.fingerprint``). Its normalized form is any other table's of that length, so
 # it too is claimed only as part of a neighbouring copy from the same source file: libm's
-# coefficients beside its copied functions are, a TLS client's 60 ``#define DFL_...`` lines
+# coefficients next to its copied functions are, a TLS client's 60 ``#define DFL_...`` lines
 # "identical" to expat's ``ascii.h`` (P(copy) 0.78) are not. 1.4 % of 6,779 units of click,
 # urllib3, LevelDB, fmt and Commons IO are under it, all of them tables or lists.
 FILLER_FP_DENSITY = 0.2

@@ -180,11 +180,11 @@ _LABEL_TOKENS = DATA_TOKENS | {"case"}
 
 def _without_filler(pos: np.ndarray, kinds: Sequence[str], texts: Sequence[str]) -> np.ndarray:
     """``pos`` less the k-grams made only of filler: brackets, separators, and integers or
-    one-character literals that continue the step of the two before them in one run of data
+    one-character literals that are one of three in a row with one step in a run of data
     (``0x21, 0x22, 0x23``: a range of code points, an enum's values, 0..51, ``'A', 'B', 'C'``, a
-    switch's ``case 'a': case 'b':``). Only runs of RAW_K data tokens or more are read token by
-    token: most files have none. ``kinds`` and ``texts``: the fingerprinted tokens' normalized
-    and raw texts."""
+    switch's ``case 'a': case 'b':``; ``_mark_steps``). Only runs of RAW_K data tokens or more are
+    read token by token: most files have none. ``kinds`` and ``texts``: the fingerprinted
+    tokens' normalized and raw texts."""
     data = np.fromiter(map(_LABEL_TOKENS.__contains__, kinds), dtype=bool, count=len(kinds))
     if not all_of(data, pos, RAW_K).any():
         return pos

@@ -30,8 +30,8 @@ _GRADLE = re.compile(r"""^[ \t]*rootProject\.name[ \t]*=[ \t]*["']([^"'$]+)["']"
 
 
 def build_file_names(files: dict[str, bytes]) -> tuple[str, ...]:
-    """The names the build files among ``files`` (root-relative path -> bytes) declare, in
-    the order of ``BUILD_FILES`` read above, without repeats."""
+    """The names the build files among ``files`` (root-relative path -> bytes) declare: CMake's,
+    Meson's, Gradle's, then the POM's, without repeats."""
     names: list[str] = []
     for path, pattern in (
         ("CMakeLists.txt", _CMAKE),
