@@ -41,6 +41,7 @@ from ipscan.extract.base_code import without_base
 from ipscan.extract.changes import Changes
 from ipscan.extract.collect import collect_changed
 from ipscan.extract.collect import collect_sources
+from ipscan.extract.fingerprint import winnowed_share
 from ipscan.extract.languages import same_family
 from ipscan.extract.listing import list_scan_files
 from ipscan.extract.parallel import analyze_files
@@ -105,7 +106,6 @@ from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import MIN_VERBATIM_TOKENS
 from ipscan.tuning import PEER_COMMON_FANOUT
 from ipscan.tuning import STOCK_UNIT_TOKENS
-from ipscan.tuning import W
 
 
 @dataclass(frozen=True)
@@ -345,7 +345,7 @@ def _filler_units(queries: Sequence[AnalyzedUnit]) -> set[int]:
         i
         for i, au in enumerate(queries)
         if len(distinct(au.evidence.hashes))
-        < FILLER_FP_DENSITY * 2.0 * au.evidence.n_tokens / (W + 1)
+        < FILLER_FP_DENSITY * winnowed_share(au.evidence.n_tokens)
     }
 
 

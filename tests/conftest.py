@@ -69,14 +69,21 @@ def git(repo: Path, *args: str) -> str:
     return res.stdout
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """``root`` holding ``files`` (relative path -> text), folders made as needed."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return root
+
+
 def init_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
     """A real git repository holding ``files``."""
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main")
-    for rel, text in files.items():
-        target = path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_files(path, files)
     if files:
         git(path, "add", "-A")
         if commit:

@@ -14,6 +14,7 @@ from ipscan.licensing import file_license
 from ipscan.licensing.debian_names import dep5_license
 from ipscan.sources import open_source
 from ipscan.sources.debian_copyright import read_copyright
+from tests.conftest import write_files
 
 X_NET = """\
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
@@ -334,13 +335,6 @@ SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
 """
 
 
-def _source_package(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
 def test_the_text_a_copyright_file_gives_a_name_wins_over_the_name(tmp_path: Path) -> None:
     dep5 = read_copyright(YAML_CPP.encode())
     assert dep5 is not None
@@ -386,7 +380,7 @@ def test_the_text_a_copyright_file_gives_a_name_wins_over_the_name(tmp_path: Pat
 def test_a_source_packages_license_as_its_copyright_file_gives_it(
     tmp_path: Path, folder: str, files: dict[str, str], package: str, a_file: str
 ) -> None:
-    root = _source_package(tmp_path / folder, files)
+    root = write_files(tmp_path / folder, files)
     with open_source(str(root)) as (info, _):
         pass
     assert info.license == package
@@ -399,9 +393,7 @@ def test_a_copyright_file_naming_other_licenses_does_not_replace_the_license_fil
     # Debian's paragraph for the whole package names MIT; the package's own text is BSD-3:
     # not the same grant read two ways, so the package's own license file stays.
     other = YAML_CPP.replace("yaml-cpp", "other")
-    root = _source_package(
-        tmp_path / "other-1.0", {"LICENSE": ZSTD_LICENSE, "debian/copyright": other}
-    )
+    root = write_files(tmp_path / "other-1.0", {"LICENSE": ZSTD_LICENSE, "debian/copyright": other})
     with open_source(str(root)) as (info, _):
         pass
     assert info.license == "BSD-3-Clause"

@@ -21,6 +21,7 @@ from ipscan.scan import scan_repo
 from tests.conftest import init_repo
 from tests.conftest import installed_file
 from tests.conftest import run_cli
+from tests.conftest import write_files
 
 PYPROJECT = '[project]\nname = "{name}"\nversion = "9.0.0"\nlicense = "BSD-3-Clause"\n'
 
@@ -56,16 +57,9 @@ def test_metadata_names_the_project(tmp_path: Path) -> None:
     assert own_package_names([tmp_path / "rs", bare]) == ()
 
 
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    return root
-
-
 def test_workspace_members_are_own_packages(tmp_path: Path) -> None:
     """A monorepo's root names its members: each member's package is the project's own."""
-    npm = _write(
+    npm = write_files(
         tmp_path / "npm",
         {
             "package.json": '{"name": "gutenberg", "workspaces": ["packages/*"]}',
@@ -75,7 +69,7 @@ def test_workspace_members_are_own_packages(tmp_path: Path) -> None:
         },
     )
     assert own_package_names([npm]) == ("gutenberg", "@wordpress/compose", "@wordpress/data")
-    yarn = _write(
+    yarn = write_files(
         tmp_path / "yarn",
         {
             "package.json": '{"private": true, "workspaces": {"packages": ["lib"]}}',
@@ -83,7 +77,7 @@ def test_workspace_members_are_own_packages(tmp_path: Path) -> None:
         },
     )
     assert own_package_names([yarn]) == ("query-core",)
-    cargo = _write(
+    cargo = write_files(
         tmp_path / "cargo",
         {
             "Cargo.toml": '[workspace]\nmembers = ["serde", "serde_derive", "../escape", "/abs"]\n',
@@ -99,7 +93,7 @@ def test_workspace_members_are_own_packages(tmp_path: Path) -> None:
 def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
     """setup.cfg's ``[metadata]`` and setup.py's literal ``setup(name=...)`` name a project (click
     8.1's and six 1.16's own files, cut down), read without running setup.py."""
-    cfg = _write(
+    cfg = write_files(
         tmp_path / "cfg",
         {
             "setup.cfg": "[metadata]\nname = click\nversion = attr: click.__version__\n"
@@ -109,7 +103,7 @@ def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
     )
     assert own_package_names([cfg]) == ("click",)
     ran = tmp_path / "ran"
-    six = _write(
+    six = write_files(
         tmp_path / "six",
         {
             "setup.py": "from __future__ import with_statement\n\n"
@@ -126,7 +120,7 @@ def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
     assert project_license(cfg) == "BSD-3-Clause"
     assert project_license(six) == "MIT"
     # A name computed at run time, a malformed setup.cfg, a setup.py too deep to parse: none.
-    odd = _write(
+    odd = write_files(
         tmp_path / "odd",
         {
             "setup.cfg": "name = no section header\n[metadata\n",
@@ -134,7 +128,9 @@ def test_setuptools_files_name_the_project(tmp_path: Path) -> None:
         },
     )
     assert own_package_names([odd]) == ()
-    deep = _write(tmp_path / "deep", {"setup.py": "setup(name=" + "(" * 5000 + "'x'" + ")" * 5000})
+    deep = write_files(
+        tmp_path / "deep", {"setup.py": "setup(name=" + "(" * 5000 + "'x'" + ")" * 5000}
+    )
     assert own_package_names([deep]) == ()
 
 

@@ -82,8 +82,9 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--include-own-package",
             is_flag=True,
-            help="Also report code matched to the project's own package (the name its root's "
-            "pyproject.toml, package.json, Cargo.toml or go.mod declares, and the policy's "
+            help="Also report code matched to the project's own package (the names its root's "
+            "package metadata or build files declare: pyproject.toml, setup.cfg, setup.py, "
+            "package.json, Cargo.toml, go.mod, CMakeLists.txt, pom.xml, ...; and the policy's "
             "own-packages), left out and counted by default: its maintainers' code is not a "
             "copy of their release.",
         ),

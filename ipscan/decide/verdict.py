@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ipscan.decide.classifier import Classifier
+from ipscan.extract.fingerprint import winnowed_share
 from ipscan.match.align import PairAlignment
 from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import Shares
@@ -42,7 +43,6 @@ from ipscan.tuning import FULL_COVERAGE
 from ipscan.tuning import MIN_CLAIM_TOKENS
 from ipscan.tuning import REGION_MIN_TOKENS
 from ipscan.tuning import STRUCTURE_W
-from ipscan.tuning import W
 
 RANK = {Verdict.COPIED: 3, Verdict.MODIFIED_COPY: 2, Verdict.SIMILAR: 1}
 
@@ -52,14 +52,12 @@ def _expected_fps(fps: Any, tokens: Any) -> Any:
     2/(W+1) of the k-grams. A data table holds far fewer (literal-only k-grams are not
     fingerprinted), and its few shared ones must not count as containing it. Numbers or
     arrays of them (``feature_bounds``)."""
-    return np.maximum(np.maximum(fps, 2.0 * np.asarray(tokens, dtype=np.float64) / (W + 1)), 1.0)
+    return np.maximum(np.maximum(fps, winnowed_share(tokens)), 1.0)
 
 
 def _expected_structure(fps: Any, tokens: Any) -> Any:
     """``_expected_fps`` for the structure-insensitive stream (its own window)."""
-    return np.maximum(
-        np.maximum(fps, 2.0 * np.asarray(tokens, dtype=np.float64) / (STRUCTURE_W + 1)), 1.0
-    )
+    return np.maximum(np.maximum(fps, winnowed_share(tokens, STRUCTURE_W)), 1.0)
 
 
 @dataclass(frozen=True)

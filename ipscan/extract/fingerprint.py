@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 import numpy as np
 
@@ -93,6 +94,12 @@ def kgram_hashes(ids: np.ndarray, k: int = K) -> np.ndarray:
         h *= np.uint64(0xFF51AFD7ED558CCD)
         h ^= h >> np.uint64(33)
     return h
+
+
+def winnowed_share(tokens: Any, w: int = W) -> Any:
+    """How many fingerprints winnowing with window ``w`` keeps of ``tokens`` tokens' k-grams:
+    about 2/(w+1) of them (a number, or an array of them)."""
+    return 2.0 * np.asarray(tokens, dtype=np.float64) / (w + 1)
 
 
 def winnow(hashes: np.ndarray, w: int = W) -> np.ndarray:
