@@ -103,8 +103,11 @@ from ipscan.tuning import COMMON_FANOUT
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILLER_FP_DENSITY
 from ipscan.tuning import FULL_COVERAGE
+from ipscan.tuning import MIN_CLAIM_TOKENS
 from ipscan.tuning import MIN_VERBATIM_TOKENS
+from ipscan.tuning import PATTERN_CLAIMS
 from ipscan.tuning import PEER_COMMON_FANOUT
+from ipscan.tuning import PEER_PATTERN_CLAIMS
 from ipscan.tuning import STOCK_UNIT_TOKENS
 
 
@@ -242,6 +245,9 @@ def scan_analyzed(
     common_fanout = PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT
     stock = _stock_units(queries, reader, totals, common_fanout) | _filler_units(queries)
     pairs = _stock_supporting(pairs, stock)
+    pairs = _patterns_supporting(
+        pairs, PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS
+    )
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -360,6 +366,33 @@ def _stock_supporting(pairs: Sequence[DecidedPair], stock: set[int]) -> list[Dec
             p = replace(p, decision=replace(p.decision, supporting=True))
         out.append(p)
     return out
+
+
+def _patterns_supporting(pairs: Sequence[DecidedPair], at_least: int) -> list[DecidedPair]:
+    """``pairs`` with the claims that ``at_least`` scanned units make on one indexed unit, each
+    on fewer than ``MIN_CLAIM_TOKENS`` aligned tokens (claimable by the units' size alone), made
+    supporting (``PATTERN_CLAIMS``)."""
+    partly: dict[int, set[int]] = defaultdict(set)
+    for p in pairs:
+        if _partly(p):
+            partly[p.unit_id].add(p.query)
+    patterns = {u for u, qs in partly.items() if len(qs) >= at_least}
+    if not patterns:
+        return list(pairs)
+    return [
+        replace(p, decision=replace(p.decision, supporting=True))
+        if p.unit_id in patterns and _partly(p)
+        else p
+        for p in pairs
+    ]
+
+
+def _partly(p: DecidedPair) -> bool:
+    """A modified copy on fewer aligned tokens than a claim needs alone."""
+    return (
+        p.decision.verdict is Verdict.MODIFIED_COPY
+        and p.evidence.alignment.matched_tokens < MIN_CLAIM_TOKENS
+    )
 
 
 def _judged(

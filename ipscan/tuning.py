@@ -105,6 +105,17 @@ STOCK_UNIT_TOKENS = 100
 # "identical" to expat's ``ascii.h`` (P(copy) 0.78) are not. 1.4 % of 6,779 units of click,
 # urllib3, LevelDB, fmt and Commons IO are under it, all of them tables or lists.
 FILLER_FP_DENSITY = 0.2
+# An indexed unit that this many scanned units are each claimed from on fewer than
+# ``MIN_CLAIM_TOKENS`` aligned tokens (modified copies claimable only by the units' size) is a
+# pattern the scanned project writes again and again, not a copy it made: 12 of libarchive's
+# ``qsort`` comparators open with the two casts of SQLite's ``spellfix1RowCompare``, gogo's
+# generator writes one ``encodeVarintPopulate*`` a file. Those claims stand only as part of a
+# neighbouring copy from the same source file (``supporting``). In the natural copies such
+# claims name 141 indexed units once, 3 twice, 1 three times, and gogo's helper 8 times.
+# ``PEER_PATTERN_CLAIMS`` with --every-source, where a plagiarized solution is in several
+# submissions of a cluster.
+PATTERN_CLAIMS = 5
+PEER_PATTERN_CLAIMS = 10
 # ``copied`` rather than ``modified-copy`` from this coverage on (both sides, or the region).
 FULL_COVERAGE = 0.9
 # Below the classifier's threshold, ``similar`` from this cosine on (reported with --explain).
