@@ -31,6 +31,7 @@ from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
 from ipscan.decide.verbatim_findings import region_findings
 from ipscan.decide.verbatim_findings import short_run_candidates
+from ipscan.decide.verbatim_findings import stamps_beside_copies
 from ipscan.decide.verbatim_findings import tiny_files
 from ipscan.decide.verbatim_findings import without_file_level
 from ipscan.extract.analyze import AnalyzedFile
@@ -46,6 +47,7 @@ from ipscan.extract.languages import same_family
 from ipscan.extract.listing import list_scan_files
 from ipscan.extract.parallel import analyze_files
 from ipscan.extract.variants import plain_variants
+from ipscan.extract.version_stamp import is_version_stamp
 from ipscan.index import layout
 from ipscan.index.ann import EXACT_QUERIES
 from ipscan.index.ann import EXACT_UNITS
@@ -280,6 +282,9 @@ def scan_analyzed(
     else:
         near = _near_files(analyzed, reader, {f.path for f in found if f.scope is Scope.FILE})
         found = without_twins(found + _renaming(near, found))
+    found = stamps_beside_copies(
+        found, {af.file.path for af in analyzed if is_version_stamp(af.file.text)}
+    )
     # What the folder decides: tiny files identical, small files patched under the lower bar
     # (looked up only in folders that hold a copy: most scans, the hook's among them, have none).
     copied = {posixpath.dirname(f.path) for f in found if f.verdict is not Verdict.SIMILAR}

@@ -125,6 +125,26 @@ def _folder(ref: SourceRef) -> tuple[str, str, str]:
     return (ref.package, ref.version, posixpath.dirname(ref.path))
 
 
+def stamps_beside_copies(found: Sequence[Finding], stamps: set[str]) -> list[Finding]:
+    """``found`` less the claims on ``stamps`` (version files a build tool wrote:
+    ``ipscan.extract.version_stamp``) that no other file of their scanned folder backs with a
+    claim from the same indexed folder."""
+    if not stamps:
+        return list(found)
+    claims: dict[tuple[str, tuple[str, str, str]], set[str]] = {}
+    for f in found:
+        if f.verdict is not Verdict.SIMILAR:
+            key = (posixpath.dirname(f.path), _folder(f.source))
+            claims.setdefault(key, set()).add(f.path)
+    return [
+        f
+        for f in found
+        if f.path not in stamps
+        or f.verdict is Verdict.SIMILAR
+        or claims[(posixpath.dirname(f.path), _folder(f.source))] - {f.path}
+    ]
+
+
 def beside_copies(candidates: Sequence[Finding], found: Sequence[Finding]) -> list[Finding]:
     """The candidates (file-level: tiny files, small files patched by the lower bar) that no
     finding claims and whose scanned folder holds a file claimed from the folder of one of the
