@@ -250,6 +250,7 @@ def scan_analyzed(
     pairs = _patterns_supporting(
         pairs, PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS
     )
+    pairs = _signatures_supporting(pairs, queries)
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -390,6 +391,21 @@ def _patterns_supporting(pairs: Sequence[DecidedPair], at_least: int) -> list[De
         else p
         for p in pairs
     ]
+
+
+def _signatures_supporting(
+    pairs: Sequence[DecidedPair], queries: Sequence[AnalyzedUnit]
+) -> list[DecidedPair]:
+    """``pairs`` with the modified copies matched on a scanned unit's signature and no further
+    than its body's first line made supporting: an interface fixes its methods' signatures
+    (``ipscan.extract.signature``)."""
+    out = []
+    for p in pairs:
+        body = queries[p.query].body_line
+        if body and _partly(p) and p.region.query_end <= body:
+            p = replace(p, decision=replace(p.decision, supporting=True))
+        out.append(p)
+    return out
 
 
 def _partly(p: DecidedPair) -> bool:

@@ -24,6 +24,7 @@ from ipscan.extract.raw_fingerprint import EMPTY
 from ipscan.extract.raw_fingerprint import RAW_SCHEME
 from ipscan.extract.raw_fingerprint import FileEvidence
 from ipscan.extract.raw_fingerprint import file_evidence
+from ipscan.extract.signature import body_line
 from ipscan.records import SkippedFile
 from ipscan.records import SourceFile
 from ipscan.records import Unit
@@ -36,6 +37,8 @@ class AnalyzedUnit:
     unit: Unit
     evidence: UnitEvidence
     canonical: str = ""  # what a canonical-input encoder reads (ipscan.extract.canonical)
+    # The line of the body's first token (0: none found); the lines above are the signature.
+    body_line: int = 0
 
     def encoder_input(self, input_format: str) -> str:
         """The text an encoder with ``input_format`` embeds for this unit."""
@@ -85,7 +88,12 @@ def analyze_file(
             kept.append((unit, lo, hi))
     evidence = units_evidence(parsed.columns, [(lo, hi) for _, lo, hi in kept])
     units = [
-        AnalyzedUnit(unit, ev, canonical_of(parsed.columns, lo, hi, data))
+        AnalyzedUnit(
+            unit,
+            ev,
+            canonical_of(parsed.columns, lo, hi, data),
+            body_line(parsed.columns, lo, hi, file.language),
+        )
         for (unit, lo, hi), ev in zip(kept, evidence, strict=True)
     ]
     spans = tuple((u.span.start_line, u.span.end_line) for u in parsed.units)
