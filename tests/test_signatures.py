@@ -59,28 +59,13 @@ impl Serialize for Fragment {
     }
 }
 """
-# The table's body copied under another type's name.
-COPIED = """\
-use serde::ser::{Serialize, SerializeMap, Serializer};
-
-impl<K, V> Serialize for Registry<K, V>
-where
-    K: Serialize + Ord,
-    V: Serialize,
-{
-    fn serialize<T>(&self, serializer: T) -> Result<T::Ok, T::Error>
-    where
-        T: Serializer,
-    {
-        let mut entries = serializer.serialize_map(Some(self.len()))?;
-        for (key, value) in self.iter() {
-            entries.serialize_key(key)?;
-            entries.serialize_value(value)?;
-        }
-        entries.end()
-    }
-}
-"""
+# The table's method copied into another type's impl.
+COPIED = (
+    "use serde::ser::{Serialize, SerializeMap, Serializer};\n\n"
+    "impl<K, V> Serialize for Registry<K, V>\n"
+    "where\n    K: Serialize + Ord,\n    V: Serialize,\n{\n"
+    + TABLE[TABLE.index("    fn serialize") :]
+)
 
 
 def _body_lines(path: str, text: str) -> list[int]:
