@@ -396,9 +396,9 @@ def _patterns_supporting(pairs: Sequence[DecidedPair], at_least: int) -> list[De
 def _signatures_supporting(
     pairs: Sequence[DecidedPair], queries: Sequence[AnalyzedUnit]
 ) -> list[DecidedPair]:
-    """``pairs`` with the modified copies matched on a scanned unit's signature and no further
-    than its body's first line made supporting: an interface fixes its methods' signatures
-    (``ipscan.extract.signature``)."""
+    """``pairs`` with the modified copies on fewer than ``MIN_CLAIM_TOKENS`` aligned tokens
+    whose matched lines end by the scanned unit's body's first line made supporting: an
+    interface fixes its methods' signatures (``ipscan.extract.signature``)."""
     out = []
     for p in pairs:
         body = queries[p.query].body_line
