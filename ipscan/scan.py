@@ -24,6 +24,7 @@ from ipscan.decide.aggregate import without_shadowed
 from ipscan.decide.aggregate import without_twins
 from ipscan.decide.classifier import Classifier
 from ipscan.decide.classifier import load_classifier
+from ipscan.decide.file_share import with_min_share
 from ipscan.decide.own_package import split_own_package
 from ipscan.decide.short_units import short_units_beside
 from ipscan.decide.verbatim_findings import beside_copies
@@ -134,6 +135,9 @@ class ScanOptions:
     idiom_census: bool = True
     # Report the findings whose source is the project's own package (``ipscan.decide.own_package``).
     include_own_package: bool = False
+    # Report a file's findings only where one indexed file covers this share of its code
+    # (``ipscan.decide.file_share``; 0: any copied region, as a license scan reports).
+    min_share: float = 0.0
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -300,6 +304,7 @@ def scan_analyzed(
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
+    found = with_min_share(found, whole_files or analyzed, options.min_share)
     found, own = split_own_package(found, () if options.include_own_package else project.packages)
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
     found = _judged(found, project, texts)

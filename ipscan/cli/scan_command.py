@@ -66,6 +66,16 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
             "one (pairwise plagiarism checks: a class's or a contest's submissions).",
         ),
         click.option(
+            "--min-share",
+            type=click.FloatRange(0.0, 1.0),
+            default=0.0,
+            show_default=True,
+            metavar="FRACTION",
+            help="Report a file's findings only where one indexed file covers at least this "
+            "share of its code (0.33: a plagiarism check that passes over the stock code every "
+            "solution of a task shares; 0: any copied region, as a license scan needs).",
+        ),
+        click.option(
             "--base-code",
             "base_code",
             multiple=True,
@@ -125,6 +135,7 @@ def scan_settings(opts: dict[str, Any]) -> ScanOptions:
         base_code=tuple(opts["base_code"]),
         idiom_census=not opts["no_idiom_census"],
         include_own_package=opts["include_own_package"],
+        min_share=opts["min_share"],
     )
 
 
