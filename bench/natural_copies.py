@@ -15,11 +15,15 @@ Ground truth, from provenance and the text alone:
   must share such a line that fewer than 5 files of its upstream hold (``package uuid`` or
   ``} // namespace mp11`` alone is boilerplate, not provenance: such a file is left out); any
   other file of its upstream that shares as many lines, or at least 0.95 of as many
-  (``NEAR_TIE``), is as right a source to name;
+  (``NEAR_TIE``), is as right a source to name; and a claim naming another file of its
+  upstream that it holds a part of (a run of ``PART_MIN_LINES`` consecutive distinctive code
+  lines that file holds and its source does not: a merge, or code moved between files from
+  one release to the next) is right too, though it does not find the file;
 - negative: a scanned file outside the vendored folders that shares under 10% of its distinctive
-  lines (8+ characters) with every upstream file, and in a fork (a case with ``fork = true``,
-  the whole package from its upstream: thefuzz from fuzzywuzzy, hashlink from
-  linked-hash-map, gofrs/uuid from satori/go.uuid) any such file of the package, its own
+  lines (8+ characters) with every upstream file and holds no run of ``PART_MIN_LINES`` of them
+  consecutive (``holds_block``: a function copied into a larger file), and in a fork (a case
+  with ``fork = true``, the whole package from its upstream: thefuzz from fuzzywuzzy, hashlink
+  from linked-hash-map, gofrs/uuid from satori/go.uuid) any such file of the package, its own
   code; other files count for neither side.
 
 Every tool gets every upstream of the run: ipscan as one index (`ipscan index build`, run
@@ -107,6 +111,10 @@ COMMON_LINE_FILES = 5
 # characters aside (``Verifier``).
 VERIFY_T = 0.6
 VERIFY_MIN_LINES = 3
+# A vendored file holding this many consecutive distinctive code lines (DISTINCT_CHARS or more
+# characters, held by fewer than COMMON_LINE_FILES files of the upstream) of another file of its
+# upstream, none of them in its source file, holds a part of that file (``parts_of``).
+PART_MIN_LINES = 5
 NEGATIVE_T = 0.1  # a negative shares less than this with every upstream file
 BIG_FILE = 20  # recall is also shown for vendored files of at least this many non-blank lines
 DISTINCT_CHARS = 8  # lines shorter than this ("}", "else:") say nothing about provenance
@@ -218,6 +226,11 @@ class Truth:
     # htmlparser's ``runtests.js`` and ``runtests.min.js`` differ in one ``require``): naming
     # one is right.
     ties: tuple[str, ...] = ()
+    # Other files of the same upstream that the vendored file holds a block of (``parts_of``):
+    # pytest's ``_py/path.py`` is py's ``local.py`` with much of ``common.py`` merged in.
+    # Naming one is a right claim, though not the file's source (recall counts ``source`` and
+    # ``ties`` only).
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -492,11 +505,30 @@ class LineIndex:
     """Distinctive line -> the upstream files holding it, to find what a file shares."""
 
     def __init__(self, lines: Lines, files: list[Path]) -> None:
+        self.files = files
         self.index: dict[str, list[int]] = {}
         for i, path in enumerate(files):
             for line in lines.set_of(path):
                 if len(line) >= DISTINCT_CHARS:
                     self.index.setdefault(line, []).append(i)
+
+    def longest_run(self, lines: list[str]) -> tuple[int, Path | None]:
+        """The longest run of consecutive distinctive ``lines`` that one upstream file holds
+        (lines that COMMON_LINE_FILES or more upstream files hold, and shorter ones, skipped
+        without breaking a run), and that file."""
+        runs: dict[int, int] = {}
+        best, where = 0, None
+        for line in lines:
+            files = self.index.get(line, ()) if len(line) >= DISTINCT_CHARS else ()
+            if not files or len(files) >= COMMON_LINE_FILES:
+                if len(line) >= DISTINCT_CHARS and not files:
+                    runs = {}  # a line of its own ends every run
+                continue
+            runs = {i: runs.get(i, 0) + 1 for i in files}
+            i, n = max(runs.items(), key=lambda kv: kv[1])
+            if n > best:
+                best, where = n, self.files[i]
+        return best, where
 
     def max_share(self, lines: list[str]) -> float:
         distinct = {line for line in lines if len(line) >= DISTINCT_CHARS}
@@ -541,6 +573,47 @@ def best_source(
     return best
 
 
+def parts_of(
+    path: Path, up: Upstream, source: str, ties: tuple[str, ...], index: LineIndex, lines: Lines
+) -> tuple[str, ...]:
+    """The other files of ``up`` of which ``path`` holds a part: a run of PART_MIN_LINES
+    consecutive distinctive code lines (shorter lines skipped, not breaking the run) that the
+    other file holds and ``source`` and its ties do not. A file made of several upstream files
+    (a merge, or code moved between files from one release to the next) has them all as
+    sources; the single best one stays the file's source."""
+    own = frozenset().union(*(lines.set_of(up.root / r) for r in (source, *ties)))
+    common = lines.common_in(up)
+    telling = [s for s in lines.code_of(path) if len(s) >= DISTINCT_CHARS and s not in common]
+    elsewhere = {s for s in telling if s not in own}
+    candidates = {index.files[i] for s in elsewhere for i in index.index.get(s, ())}
+    out = []
+    for other in sorted(candidates):
+        if not other.is_relative_to(up.root):
+            continue
+        rel = other.relative_to(up.root).as_posix()
+        if rel not in up.files or rel in (source, *ties):
+            continue
+        have = lines.set_of(other)
+        run = longest = 0
+        for s in telling:
+            run = run + 1 if s in elsewhere and s in have else 0
+            longest = max(longest, run)
+        if longest >= PART_MIN_LINES:
+            out.append(rel)
+    return tuple(out)
+
+
+def holds_block(path: Path, index: LineIndex, lines: Lines) -> str:
+    """Why ``path`` is no negative though it shares little with every upstream file as a whole:
+    it holds a run of PART_MIN_LINES consecutive distinctive code lines of one (a function
+    copied into a larger file, or both from a common ancestor: pflag's and urfave/cli's
+    ``UnquoteUsage`` are Go's ``flag`` package's); empty when it holds none."""
+    n, where = index.longest_run(lines.code_of(path))
+    if n < PART_MIN_LINES or where is None:
+        return ""
+    return f"holds {n} consecutive lines of {where.name}"
+
+
 def label_case(
     case: Case, tree: Path, ups: list[Upstream], index: LineIndex, lines: Lines, only: str | None
 ) -> tuple[Labels, list[dict[str, Any]]]:
@@ -574,14 +647,21 @@ def label_case(
                     label=label,
                     lines=len(lines.of(tree / rel)),
                     ties=ties,
+                    parts=parts_of(tree / rel, up, src, ties, index, lines),
                 )
             elif case.fork and index.max_share(lines.of(tree / rel)) < NEGATIVE_T:
-                labels.negatives[(case.id, rel)] = lang
+                if why := holds_block(tree / rel, index, lines):
+                    left_out.append({"case": case.id, "path": rel, "why": why})
+                else:
+                    labels.negatives[(case.id, rel)] = lang
             else:
                 share = best[0] if best else 0.0
                 left_out.append({"case": case.id, "path": rel, "why": f"vendored, {share:.2f}"})
         elif (share := index.max_share(lines.of(tree / rel))) < NEGATIVE_T:
-            labels.negatives[(case.id, rel)] = lang
+            if why := holds_block(tree / rel, index, lines):
+                left_out.append({"case": case.id, "path": rel, "why": why})
+            else:
+                labels.negatives[(case.id, rel)] = lang
         else:
             left_out.append({"case": case.id, "path": rel, "why": f"shares {share:.2f}"})
     return labels, left_out
@@ -706,9 +786,11 @@ def same_path(a: str, b: str) -> bool:
     return a == b or a.endswith("/" + b) or b.endswith("/" + a)
 
 
-def names_source(claim: Claim, truth: Truth) -> bool:
-    """The claim names the positive's upstream file: same package, same path tail."""
-    same = any(same_path(claim.source, s) for s in (truth.source, *truth.ties))
+def names_source(claim: Claim, truth: Truth, parts: bool = False) -> bool:
+    """The claim names the positive's upstream file (with ``parts``: one of the files the
+    positive holds a part of, instead): same package, same path tail."""
+    files = truth.parts if parts else (truth.source, *truth.ties)
+    same = any(same_path(claim.source, s) for s in files)
     return same and norm_name(claim.package) == norm_name(truth.package)
 
 
@@ -717,6 +799,7 @@ class Score:
     found: set[tuple[str, str]] = field(default_factory=set)
     flagged: set[tuple[str, str]] = field(default_factory=set)  # any claim on a labelled file
     right: list[Claim] = field(default_factory=list)
+    right_part: list[Claim] = field(default_factory=list)  # right, naming one of a file's parts
     wrong: list[Claim] = field(default_factory=list)
     unlabelled: int = 0  # claims on files that are neither positive nor negative
     # Wrong claims whose lines the named upstream file does hold (``Verifier``), and the
@@ -730,11 +813,12 @@ class Verifier:
     file for a file-pair tool) are lines of the upstream file it names, blanks and quote
     characters aside (``layout_free``: pytest's copy of py's ``common.py`` went through black).
 
-    The ground truth names one upstream file per vendored file (the one sharing most lines) and
-    calls a file negative when it shares little with every upstream file as a whole. A vendored
-    file made from several upstream files (pytest's ``_py/path.py`` holds py's ``local.py`` and
-    much of ``common.py``), or an unrelated file with one copied function, then makes true
-    claims count as wrong. Those are counted apart, with the same rule for every tool.
+    The ground truth names one upstream file per vendored file (the one sharing most lines, and
+    the files it holds a block of as its parts) and calls a file negative when it shares little
+    with every upstream file as a whole and holds no block of one. A claim on fewer lines than
+    a block, or on lines a formatter re-spaced (black reformatted pytest's copy of py), can still
+    hold by the text where those rules see nothing: such claims are counted apart, with the
+    same rule for every tool.
     """
 
     def __init__(self, trees: dict[str, Path], ups: list[Upstream], lines: Lines) -> None:
@@ -775,6 +859,9 @@ def score(claims: list[Claim], labels: Labels, verifier: Verifier | None = None)
             out.right.append(c)
             out.found.add(key)
             continue
+        if truth is not None and names_source(c, truth, parts=True):
+            out.right_part.append(c)
+            continue
         out.wrong.append(c)
         out.wrong_holds.append(verifier is not None and verifier.holds(c))
         if not out.wrong_holds[-1]:
@@ -802,16 +889,23 @@ def metrics(s: Score, labels: Labels) -> dict[str, str]:
             some = [k for k in keys if pos[k].label == label]
             parts.append(f"{label[0]} {sum(k in s.found for k in some)}/{len(some)}")
         out[f"recall {lang}"] = ", ".join(parts)
-    out["precision per finding"] = ratio(len(s.right), len(s.right) + len(s.wrong))
+    claims = len(s.right) + len(s.right_part) + len(s.wrong)
+    out["precision per finding"] = ratio(len(s.right) + len(s.right_part), claims)
+    out["  naming a file that a positive holds a part of, counted right above"] = str(
+        len(s.right_part)
+    )
+    out["  precision per finding, only a positive's best upstream file right"] = ratio(
+        len(s.right), claims
+    )
     sibling = sum(
         (t := pos.get((c.case, c.path))) is not None
         and norm_name(c.package) == norm_name(t.package)
         for c in s.wrong
     )
     out["  wrong findings naming another file of the right upstream"] = str(sibling)
-    right = len(s.right) + sum(s.wrong_holds)
+    right = len(s.right) + len(s.right_part) + sum(s.wrong_holds)
     out["  precision per finding, wrong ones that hold by the text counted right"] = ratio(
-        right, len(s.right) + len(s.wrong)
+        right, claims
     )
     flagged_neg = sum(k in s.flagged for k in neg)
     out["negative files flagged"] = ratio(flagged_neg, len(neg))
@@ -840,7 +934,8 @@ def license_check(
     upstream file (else for its package), and the mismatches."""
     by_name = {norm_name(u.package): u for u in ups}
     bad = []
-    for c in s.right:
+    right = [*s.right, *s.right_part]
+    for c in right:
         truth = labels.positives[(c.case, c.path)]
         up = by_name[norm_name(truth.package)]
         want = up.licenses.get(c.source) or up.license
@@ -854,7 +949,7 @@ def license_check(
                     "package_license": up.license,
                 }
             )
-    return ratio(len(s.right) - len(bad), len(s.right)), bad
+    return ratio(len(right) - len(bad), len(right)), bad
 
 
 def problems(
