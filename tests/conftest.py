@@ -79,6 +79,17 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def mit_index(folder: Path, files: dict[str, str], encoder) -> Path:  # type: ignore[no-untyped-def]
+    """A real index (``folder``/idx) of ``files`` written to ``folder``/src under an MIT
+    LICENSE: one small licensed upstream."""
+    from ipscan.index.build import build_index
+
+    license_text = "MIT License\n\nCopyright (c) 2020 Upstream Authors\n"
+    src = write_files(folder / "src", {**files, "LICENSE": license_text})
+    build_index([str(src)], folder / "idx", encoder, encoder.encode)
+    return folder / "idx"
+
+
 def init_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
     """A real git repository holding ``files``."""
     path.mkdir(parents=True, exist_ok=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ipscan.index.build import build_index
 from ipscan.records import Verdict
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
 from ipscan.tuning import PATTERN_CLAIMS
+from tests.conftest import mit_index
 from tests.conftest import write_files
 
 ROWS = """\
@@ -59,12 +59,7 @@ def _claims(root: Path, index: Path, n: int) -> list[tuple[str, Verdict]]:
 
 
 def test_a_pattern_the_project_repeats_is_no_copy(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
-    write_files(
-        tmp_path / "rows",
-        {"rows.c": ROWS, "LICENSE": "MIT License\n\nCopyright (c) 2020 Rows Authors\n"},
-    )
-    index = tmp_path / "idx"
-    build_index([str(tmp_path / "rows")], index, encoder, encoder.encode)
+    index = mit_index(tmp_path / "rows", {"rows.c": ROWS}, encoder)
     # One comparator that opens like the library's is claimed as a modified copy of it ...
     assert _claims(tmp_path, index, 1) == [("file_entry.c", Verdict.MODIFIED_COPY)]
     # ... but when the project writes that opening again and again, none of them is.

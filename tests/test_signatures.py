@@ -14,11 +14,11 @@ import pytest
 from ipscan.extract.analyze import gate_bytes
 from ipscan.extract.parse import parse_source
 from ipscan.extract.signature import body_line
-from ipscan.index.build import build_index
 from ipscan.records import SourceFile
 from ipscan.records import Verdict
 from ipscan.scan import ScanOptions
 from ipscan.scan import scan_repo
+from tests.conftest import mit_index
 from tests.conftest import write_files
 
 TABLE = """\
@@ -101,12 +101,7 @@ def test_where_a_body_begins(path: str, text: str, lines: list[int]) -> None:
 
 
 def test_a_shared_signature_is_no_copy(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
-    write_files(
-        tmp_path / "table",
-        {"src/ser.rs": TABLE, "LICENSE": "MIT License\n\nCopyright (c) 2020 Table Authors\n"},
-    )
-    index = tmp_path / "idx"
-    build_index([str(tmp_path / "table")], index, encoder, encoder.encode)
+    index = mit_index(tmp_path / "table", {"src/ser.rs": TABLE}, encoder)
 
     def claims(name: str, text: str) -> list[tuple[str, Verdict]]:
         report = scan_repo(
