@@ -136,8 +136,9 @@ class ScanOptions:
     # Report the findings whose source is the project's own package (``ipscan.decide.own_package``).
     include_own_package: bool = False
     # Report a file's findings only where one indexed file covers this share of its code
-    # (``ipscan.decide.file_share``; 0: any copied region, as a license scan reports).
-    min_share: float = 0.0
+    # (``ipscan.decide.file_share``; 0: any copied region, as a license scan reports; None:
+    # the policy's ``min-share``, 0 by default).
+    min_share: float | None = None
 
 
 def scan_repo(root: Path, options: ScanOptions) -> Report:
@@ -304,7 +305,8 @@ def scan_analyzed(
     found += _without_self(beside, is_self) if is_self else beside
     project = project or ProjectContext(options.project_license, Policy())
     found = [f for f in found if f.similarity >= project.policy.threshold]
-    found = with_min_share(found, whole_files or analyzed, options.min_share)
+    min_share = project.policy.min_share if options.min_share is None else options.min_share
+    found = with_min_share(found, whole_files or analyzed, min_share)
     found, own = split_own_package(found, () if options.include_own_package else project.packages)
     texts = {af.file.path: af.file.text for af in (whole_files or analyzed)}
     found = _judged(found, project, texts)

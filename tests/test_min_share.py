@@ -227,3 +227,18 @@ def test_the_cli_flag_reaches_the_scan_and_checks_its_value(tmp_path: Path, cont
     bad = run_cli("repo", str(repo), "--index", str(contest), "--min-share", "1.5")
     assert bad.returncode == 2
     assert "--min-share" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_policy_sets_the_share_and_the_flag_overrides_it(tmp_path: Path, contest: Path) -> None:
+    repo = init_repo(
+        tmp_path / "class",
+        {"own/Prefix.java": independent(), ".ipscan.toml": "min-share = 0.33\n"},
+    )
+    assert _flagged(scan_repo(repo, ScanOptions(index_dir=contest))) == set()
+    again = scan_repo(repo, ScanOptions(index_dir=contest, min_share=0.0))
+    assert _flagged(again) == {"own/Prefix.java"}
+    (repo / ".ipscan.toml").write_text("min-share = 3\n", encoding="utf-8")
+    bad = run_cli("repo", str(repo), "--index", str(contest))
+    assert bad.returncode == 2
+    assert "'min-share' must be between 0 and 1, not 3" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -68,12 +68,12 @@ def scan_options(f: Callable[..., int]) -> Callable[..., int]:
         click.option(
             "--min-share",
             type=click.FloatRange(0.0, 1.0),
-            default=0.0,
-            show_default=True,
+            default=None,
             metavar="FRACTION",
             help="Report a file's findings only where one indexed file covers at least this "
             "share of its code (0.33: a plagiarism check that passes over the stock code every "
-            "solution of a task shares; 0: any copied region, as a license scan needs).",
+            "solution of a task shares; 0: any copied region, as a license scan needs). "
+            "Default: the policy's min-share, else 0.",
         ),
         click.option(
             "--base-code",

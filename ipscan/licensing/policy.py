@@ -9,6 +9,8 @@ Keys (all optional)::
     ignore            = ["vendor/**", "*.min.js"]   # scanned paths to leave out
     own-packages      = ["click"]             # this project's own packages (besides its metadata's)
     threshold         = 0.9                   # findings below this similarity are not reported
+    min-share         = 0.33                  # a file's findings only where one indexed file
+                                              # covers this share of its code (--min-share)
     fail-on           = ["copyleft-conflict", ...]  # verdicts that make the run exit 1
     [[components]]                            # third-party code the team has approved
     name = "lodash"; license = "MIT"; paths = ["vendor/lodash/**"]; version = "4.17.21"
@@ -89,6 +91,7 @@ class Policy:
     own_packages: tuple[str, ...] = ()
     components: tuple[Component, ...] = ()
     threshold: float = 0.0
+    min_share: float = 0.0
     fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
     origin: str | None = None  # the file it came from; None for the defaults
 
@@ -154,6 +157,7 @@ KEYS = (
     "own-packages",
     "components",
     "threshold",
+    "min-share",
     "fail-on",
 )
 
@@ -167,11 +171,6 @@ def _parse(table: dict[str, Any], where: str, origin: str) -> Policy:
     project = table.get("project-license")
     if project is not None:
         project = _expression(project, f"{where}: 'project-license'")
-    threshold = table.get("threshold", 0.0)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise UsageError(f"{where}: 'threshold' must be a number between 0 and 1")
-    if not 0.0 <= float(threshold) <= 1.0:
-        raise UsageError(f"{where}: 'threshold' must be between 0 and 1, not {threshold}")
     fail_on = _strings(table, "fail-on", where, DEFAULT_FAIL_ON)
     for verdict in fail_on:
         if verdict not in ALL_VERDICTS:
@@ -187,10 +186,21 @@ def _parse(table: dict[str, Any], where: str, origin: str) -> Policy:
         ignore=_strings(table, "ignore", where, ()),
         own_packages=_strings(table, "own-packages", where, ()),
         components=_components(table.get("components", []), where),
-        threshold=float(threshold),
+        threshold=_fraction(table, "threshold", where),
+        min_share=_fraction(table, "min-share", where),
         fail_on=fail_on,
         origin=origin,
     )
+
+
+def _fraction(table: dict[str, Any], key: str, where: str) -> float:
+    """``table[key]``, a number from 0 to 1 (0 when absent)."""
+    value = table.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"{where}: '{key}' must be a number between 0 and 1")
+    if not 0.0 <= float(value) <= 1.0:
+        raise UsageError(f"{where}: '{key}' must be between 0 and 1, not {value}")
+    return float(value)
 
 
 def _strings(
