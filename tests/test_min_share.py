@@ -5,6 +5,7 @@ task carries; on a real index built in the run."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -174,7 +175,12 @@ def test_a_shared_reader_alone_is_a_finding_of_a_license_scan_not_of_a_plagiaris
     checked = scan_repo(repo, ScanOptions(index_dir=contest, min_share=0.33))
     assert _flagged(checked) == {"copy/Copy.java"}
     copy = [f for f in default.findings if f.path == "copy/Copy.java"]
-    assert [f for f in checked.findings if f.path == "copy/Copy.java"] == copy
+    kept = [f for f in checked.findings if f.path == "copy/Copy.java"]
+    # The same findings, each with the share of the file its source covers.
+    assert [replace(f, evidence={}) for f in kept] == [replace(f, evidence={}) for f in copy]
+    whole = [f.similarity for f in copy if f.scope is Scope.FILE]
+    assert {f.evidence["file_share"] for f in kept} == set(whole)
+    assert "file_share" not in copy[0].evidence
     # The same with every source named (pairwise mode).
     every = scan_repo(repo, ScanOptions(index_dir=contest, min_share=0.33, every_source=True))
     assert _flagged(every) == {"copy/Copy.java"}

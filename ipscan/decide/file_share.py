@@ -8,13 +8,15 @@ MOSS, JPlag, Dolos and copydetect report per pair (copydetect shows a pair from 
 file covered). With a minimum share, a finding is kept only when one of the files it names (its
 source, or one as good in ``also_in``) covers at least that share of the scanned file's code
 lines with the findings that name it (a file-level finding by its share, the similarity it
-reports); ``similar`` findings (``--explain``) cover nothing.
+reports); ``similar`` findings (``--explain``) cover nothing. Each finding kept carries that
+share (``file_share`` in its evidence): the number a teacher sorts pairs by.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ipscan.extract.analyze import AnalyzedFile
 from ipscan.records import Finding
@@ -61,14 +63,14 @@ def with_min_share(
     findings: Sequence[Finding], files: Sequence[AnalyzedFile], min_share: float
 ) -> list[Finding]:
     """The ``findings`` that name an indexed file covering at least ``min_share`` of their
-    scanned file's code (all of them when ``min_share`` is 0)."""
+    scanned file's code, each with that file's share as ``evidence["file_share"]`` (the largest
+    among the files it names); all of them, as they are, when ``min_share`` is 0."""
     if min_share <= 0:
         return list(findings)
     share = shares(findings, files)
-    return [
-        f
-        for f in findings
-        if any(
-            share.get((f.path, ref.file_key), 0.0) >= min_share for ref in (f.source, *f.also_in)
-        )
-    ]
+    out = []
+    for f in findings:
+        best = max(share.get((f.path, ref.file_key), 0.0) for ref in (f.source, *f.also_in))
+        if best >= min_share:
+            out.append(replace(f, evidence={**f.evidence, "file_share": round(best, 4)}))
+    return out
