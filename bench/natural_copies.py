@@ -60,6 +60,7 @@ import tempfile
 import time
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -512,24 +513,6 @@ class LineIndex:
                 if len(line) >= DISTINCT_CHARS:
                     self.index.setdefault(line, []).append(i)
 
-    def longest_run(self, lines: list[str]) -> tuple[int, Path | None]:
-        """The longest run of consecutive distinctive ``lines`` that one upstream file holds
-        (lines that COMMON_LINE_FILES or more upstream files hold, and shorter ones, skipped
-        without breaking a run), and that file."""
-        runs: dict[int, int] = {}
-        best, where = 0, None
-        for line in lines:
-            files = self.index.get(line, ()) if len(line) >= DISTINCT_CHARS else ()
-            if not files or len(files) >= COMMON_LINE_FILES:
-                if len(line) >= DISTINCT_CHARS and not files:
-                    runs = {}  # a line of its own ends every run
-                continue
-            runs = {i: runs.get(i, 0) + 1 for i in files}
-            i, n = max(runs.items(), key=lambda kv: kv[1])
-            if n > best:
-                best, where = n, self.files[i]
-        return best, where
-
     def max_share(self, lines: list[str]) -> float:
         distinct = {line for line in lines if len(line) >= DISTINCT_CHARS}
         counts: dict[int, int] = {}
@@ -593,12 +576,8 @@ def parts_of(
         rel = other.relative_to(up.root).as_posix()
         if rel not in up.files or rel in (source, *ties):
             continue
-        have = lines.set_of(other)
-        run = longest = 0
-        for s in telling:
-            run = run + 1 if s in elsewhere and s in have else 0
-            longest = max(longest, run)
-        if longest >= PART_MIN_LINES:
+        held = elsewhere & lines.set_of(other)
+        if longest_run(telling, held.__contains__)[0] >= PART_MIN_LINES:
             out.append(rel)
     return tuple(out)
 
@@ -608,10 +587,33 @@ def holds_block(path: Path, index: LineIndex, lines: Lines) -> str:
     it holds a run of PART_MIN_LINES consecutive distinctive code lines of one (a function
     copied into a larger file, or both from a common ancestor: pflag's and urfave/cli's
     ``UnquoteUsage`` are Go's ``flag`` package's); empty when it holds none."""
-    n, where = index.longest_run(lines.code_of(path))
-    if n < PART_MIN_LINES or where is None:
+    # Lines that COMMON_LINE_FILES or more upstream files hold, and shorter ones, are skipped
+    # without breaking a run; a line no upstream file holds ends every run.
+    telling = [
+        s
+        for s in lines.code_of(path)
+        if len(s) >= DISTINCT_CHARS and len(index.index.get(s, ())) < COMMON_LINE_FILES
+    ]
+    runs = {
+        i: longest_run(telling, {s for s in telling if i in index.index.get(s, ())}.__contains__)
+        for i in sorted({i for s in telling for i in index.index.get(s, ())})
+    }
+    # The longest run, the first to end of equal ones, of the first file holding it.
+    best = min(runs, key=lambda i: (-runs[i][0], runs[i][1], i), default=None)
+    if best is None or runs[best][0] < PART_MIN_LINES:
         return ""
-    return f"holds {n} consecutive lines of {where.name}"
+    return f"holds {runs[best][0]} consecutive lines of {index.files[best].name}"
+
+
+def longest_run(lines: list[str], held: Callable[[str], bool]) -> tuple[int, int]:
+    """The longest run of consecutive ``lines`` that ``held`` says yes to, and the position in
+    ``lines`` where the first such run ends."""
+    run = longest = end = 0
+    for at, line in enumerate(lines):
+        run = run + 1 if held(line) else 0
+        if run > longest:
+            longest, end = run, at
+    return longest, end
 
 
 def label_case(

@@ -371,14 +371,10 @@ def _filler_units(queries: Sequence[AnalyzedUnit]) -> set[int]:
 def _stock_supporting(pairs: Sequence[DecidedPair], stock: set[int]) -> list[DecidedPair]:
     """``pairs`` with the claims on ``stock`` units made supporting: part of a copy beside them
     from the same source file, never one alone."""
-    if not stock:
-        return list(pairs)
-    out = []
-    for p in pairs:
-        if p.query in stock and p.decision.verdict is not Verdict.SIMILAR:
-            p = replace(p, decision=replace(p.decision, supporting=True))
-        out.append(p)
-    return out
+    return [
+        _supporting(p) if p.query in stock and p.decision.verdict is not Verdict.SIMILAR else p
+        for p in pairs
+    ]
 
 
 def _patterns_supporting(pairs: Sequence[DecidedPair], at_least: int) -> list[DecidedPair]:
@@ -390,14 +386,7 @@ def _patterns_supporting(pairs: Sequence[DecidedPair], at_least: int) -> list[De
         if _partly(p):
             partly[p.unit_id].add(p.query)
     patterns = {u for u, qs in partly.items() if len(qs) >= at_least}
-    if not patterns:
-        return list(pairs)
-    return [
-        replace(p, decision=replace(p.decision, supporting=True))
-        if p.unit_id in patterns and _partly(p)
-        else p
-        for p in pairs
-    ]
+    return [_supporting(p) if p.unit_id in patterns and _partly(p) else p for p in pairs]
 
 
 def _signatures_supporting(
@@ -406,13 +395,18 @@ def _signatures_supporting(
     """``pairs`` with the modified copies on fewer than ``MIN_CLAIM_TOKENS`` aligned tokens
     whose matched lines end by the scanned unit's body's first line made supporting: an
     interface fixes its methods' signatures (``ipscan.extract.signature``)."""
-    out = []
-    for p in pairs:
-        body = queries[p.query].body_line
-        if body and _partly(p) and p.region.query_end <= body:
-            p = replace(p, decision=replace(p.decision, supporting=True))
-        out.append(p)
-    return out
+    return [_supporting(p) if _partly(p) and _in_signature(p, queries) else p for p in pairs]
+
+
+def _in_signature(p: DecidedPair, queries: Sequence[AnalyzedUnit]) -> bool:
+    """Whether ``p``'s matched lines end by its scanned unit's body's first line."""
+    body = queries[p.query].body_line
+    return bool(body) and p.region.query_end <= body
+
+
+def _supporting(p: DecidedPair) -> DecidedPair:
+    """``p`` as part of a copy beside it from the same source file, never a claim alone."""
+    return replace(p, decision=replace(p.decision, supporting=True))
 
 
 def _partly(p: DecidedPair) -> bool:
