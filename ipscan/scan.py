@@ -27,6 +27,7 @@ from ipscan.decide.classifier import load_classifier
 from ipscan.decide.file_share import with_min_share
 from ipscan.decide.own_package import split_own_package
 from ipscan.decide.short_units import short_units_beside
+from ipscan.decide.supporting import supporting_only
 from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
 from ipscan.decide.verbatim_findings import near_file_findings
@@ -75,7 +76,6 @@ from ipscan.match.near_file import near_by_segment
 from ipscan.match.pair_shares import PairShares
 from ipscan.match.pair_shares import QueryColumns
 from ipscan.match.pair_shares import pair_shares
-from ipscan.match.pairs import DecidedPair
 from ipscan.match.pairs import PairCandidate
 from ipscan.match.pairs import best_per_pair
 from ipscan.match.pairs import decide_pairs
@@ -106,7 +106,6 @@ from ipscan.tuning import COMMON_FANOUT
 from ipscan.tuning import FILE_COVERAGE
 from ipscan.tuning import FILLER_FP_DENSITY
 from ipscan.tuning import FULL_COVERAGE
-from ipscan.tuning import MIN_CLAIM_TOKENS
 from ipscan.tuning import MIN_VERBATIM_TOKENS
 from ipscan.tuning import PATTERN_CLAIMS
 from ipscan.tuning import PEER_COMMON_FANOUT
@@ -251,11 +250,12 @@ def scan_analyzed(
     pairs = best_per_pair(pairs, same_as)
     common_fanout = PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT
     stock = _stock_units(queries, reader, totals, common_fanout) | _filler_units(queries)
-    pairs = _stock_supporting(pairs, stock)
-    pairs = _patterns_supporting(
-        pairs, PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS
+    pairs = supporting_only(
+        pairs,
+        [au.body_line for au in queries],
+        stock,
+        PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS,
     )
-    pairs = _signatures_supporting(pairs, queries)
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -366,55 +366,6 @@ def _filler_units(queries: Sequence[AnalyzedUnit]) -> set[int]:
         if len(distinct(au.evidence.hashes))
         < FILLER_FP_DENSITY * winnowed_share(au.evidence.n_tokens)
     }
-
-
-def _stock_supporting(pairs: Sequence[DecidedPair], stock: set[int]) -> list[DecidedPair]:
-    """``pairs`` with the claims on ``stock`` units made supporting: part of a copy beside them
-    from the same source file, never one alone."""
-    return [
-        _supporting(p) if p.query in stock and p.decision.verdict is not Verdict.SIMILAR else p
-        for p in pairs
-    ]
-
-
-def _patterns_supporting(pairs: Sequence[DecidedPair], at_least: int) -> list[DecidedPair]:
-    """``pairs`` with the claims that ``at_least`` scanned units make on one indexed unit, each
-    on fewer than ``MIN_CLAIM_TOKENS`` aligned tokens (claimable by the units' size alone), made
-    supporting (``PATTERN_CLAIMS``)."""
-    partly: dict[int, set[int]] = defaultdict(set)
-    for p in pairs:
-        if _partly(p):
-            partly[p.unit_id].add(p.query)
-    patterns = {u for u, qs in partly.items() if len(qs) >= at_least}
-    return [_supporting(p) if p.unit_id in patterns and _partly(p) else p for p in pairs]
-
-
-def _signatures_supporting(
-    pairs: Sequence[DecidedPair], queries: Sequence[AnalyzedUnit]
-) -> list[DecidedPair]:
-    """``pairs`` with the modified copies on fewer than ``MIN_CLAIM_TOKENS`` aligned tokens
-    whose matched lines end by the scanned unit's body's first line made supporting: an
-    interface fixes its methods' signatures (``ipscan.extract.signature``)."""
-    return [_supporting(p) if _partly(p) and _in_signature(p, queries) else p for p in pairs]
-
-
-def _in_signature(p: DecidedPair, queries: Sequence[AnalyzedUnit]) -> bool:
-    """Whether ``p``'s matched lines end by its scanned unit's body's first line."""
-    body = queries[p.query].body_line
-    return bool(body) and p.region.query_end <= body
-
-
-def _supporting(p: DecidedPair) -> DecidedPair:
-    """``p`` as part of a copy beside it from the same source file, never a claim alone."""
-    return replace(p, decision=replace(p.decision, supporting=True))
-
-
-def _partly(p: DecidedPair) -> bool:
-    """A modified copy on fewer aligned tokens than a claim needs alone."""
-    return (
-        p.decision.verdict is Verdict.MODIFIED_COPY
-        and p.evidence.alignment.matched_tokens < MIN_CLAIM_TOKENS
-    )
 
 
 def _judged(

@@ -90,6 +90,31 @@ def mit_index(folder: Path, files: dict[str, str], encoder) -> Path:  # type: ig
     return folder / "idx"
 
 
+def decided_pair(
+    query: int,
+    unit: int,
+    evidence: object,
+    lines: tuple[int, int],
+    verdict: object,
+    similarity: float,
+) -> object:
+    """A pair of scanned unit ``query`` and indexed unit ``unit`` with the given evidence
+    (``PairEvidence``) and verdict, matched on ``lines`` on both sides."""
+    from ipscan.decide.verdict import Decision
+    from ipscan.match.align import Region
+    from ipscan.match.pairs import DecidedPair
+    from ipscan.records import Matcher
+
+    return DecidedPair(
+        query,
+        unit,
+        (Matcher.WINNOW,),
+        evidence,  # type: ignore[arg-type]
+        Region(*lines, *lines),
+        Decision(verdict, similarity, 0.9),  # type: ignore[arg-type]
+    )
+
+
 def init_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
     """A real git repository holding ``files``."""
     path.mkdir(parents=True, exist_ok=True)

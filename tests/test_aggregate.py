@@ -9,16 +9,14 @@ from dataclasses import replace
 from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import unit_findings
 from ipscan.decide.aggregate import without_shadowed
-from ipscan.decide.verdict import Decision
 from ipscan.decide.verdict import PairEvidence
 from ipscan.match.align import PairAlignment
-from ipscan.match.align import Region
 from ipscan.match.pairs import DecidedPair
 from ipscan.records import Finding
-from ipscan.records import Matcher
 from ipscan.records import Reason
 from ipscan.records import SourceRef
 from ipscan.records import Verdict
+from tests.conftest import decided_pair
 
 
 def _finding(start: int, end: int, s_start: int, s_end: int, **kw: object) -> Finding:
@@ -65,16 +63,10 @@ def test_short_supporting_copies_join_a_claimed_neighbour_only() -> None:
 
 def _pair(query: int, unit: int, verdict: Verdict, similarity: float) -> DecidedPair:
     lines = (10 * query + 1, 10 * query + 8)
-    alignment = PairAlignment(6, 60, 0.9, 0.9, 0.9, None)
-    evidence = PairEvidence(False, 0.9, 64, 64, alignment)
-    return DecidedPair(
-        query,
-        unit,
-        (Matcher.WINNOW,),
-        evidence,
-        Region(*lines, *lines),
-        Decision(verdict, similarity, 0.9),
-    )
+    evidence = PairEvidence(False, 0.9, 64, 64, PairAlignment(6, 60, 0.9, 0.9, 0.9, None))
+    pair = decided_pair(query, unit, evidence, lines, verdict, similarity)
+    assert isinstance(pair, DecidedPair)
+    return pair
 
 
 def test_a_unit_two_sibling_files_share_is_reported_from_its_files_home() -> None:

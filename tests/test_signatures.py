@@ -111,3 +111,86 @@ def test_a_shared_signature_is_no_copy(tmp_path: Path, encoder) -> None:  # type
 
     assert claims("fragment", FRAGMENT) == []
     assert claims("registry", COPIED)
+
+
+# An API family: each method's signature is the standard library's, each body the package's own.
+PRINTER = """\
+package locale
+
+import "io"
+
+// Printer formats values the way one locale writes them.
+type Printer struct {
+	tag string
+	buf []byte
+}
+
+func (p *Printer) Fprint(w io.Writer, a ...interface{}) (n int, err error) {
+	p.buf = p.appendValues(p.buf[:0], a, false)
+	return w.Write(p.buf)
+}
+
+func (p *Printer) Fprintf(w io.Writer, format string, a ...interface{}) (n int, err error) {
+	p.buf = p.appendFormat(p.buf[:0], p.translate(format), a)
+	return w.Write(p.buf)
+}
+
+func (p *Printer) Fprintln(w io.Writer, a ...interface{}) (n int, err error) {
+	p.buf = append(p.appendValues(p.buf[:0], a, true), '\\n')
+	return w.Write(p.buf)
+}
+
+func (p *Printer) Sprintf(format string, a ...interface{}) string {
+	return string(p.appendFormat(nil, p.translate(format), a))
+}
+"""
+# Another package's wrappers of the same family: the signatures, and nothing else.
+STYLE = """\
+package paint
+
+import (
+	"fmt"
+	"io"
+)
+
+// Style writes text between a terminal's escape sequences.
+type Style struct {
+	codes []int
+}
+
+func (s *Style) Fprint(w io.Writer, a ...interface{}) (n int, err error) {
+	s.begin(w)
+	defer s.end(w)
+	return fmt.Fprint(w, a...)
+}
+
+func (s *Style) Fprintf(w io.Writer, format string, a ...interface{}) (n int, err error) {
+	s.begin(w)
+	defer s.end(w)
+	return fmt.Fprintf(w, format, a...)
+}
+
+func (s *Style) Fprintln(w io.Writer, a ...interface{}) (n int, err error) {
+	s.begin(w)
+	defer s.end(w)
+	return fmt.Fprintln(w, a...)
+}
+
+func (s *Style) Sprintf(format string, a ...interface{}) string {
+	return s.wrap(fmt.Sprintf(format, a...))
+}
+"""
+
+
+def test_an_api_familys_signatures_are_no_copy(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    index = mit_index(tmp_path / "locale", {"locale/printer.go": PRINTER}, encoder)
+
+    def claims(name: str, text: str) -> list[str]:
+        report = scan_repo(
+            write_files(tmp_path / name, {"paint/style.go": text}), ScanOptions(index_dir=index)
+        )
+        return [f.path for f in report.findings if f.verdict is not Verdict.SIMILAR]
+
+    assert claims("style", STYLE) == []
+    # The same methods with the upstream's bodies are a copy.
+    assert claims("copied", STYLE[: STYLE.index("func")] + PRINTER[PRINTER.index("func") :])

@@ -10,7 +10,8 @@ its folder is claimed from that indexed file's folder, same package version (SCA
 such a file by its hash; a winnowing tool finds nothing in it).
 
 A verbatim region becomes a finding unless most of its lines are already a finding from the same
-source file (the unit matchers found it too, with unit names). In a scan of changes, only what
+source file (the unit matchers found it too, with unit names), or all of them are its units'
+signatures. In a scan of changes, only what
 the change added counts: an identical file that the change touched, and a region whose lines
 are mostly added lines.
 """
@@ -69,6 +70,21 @@ def _in_scan(af: AnalyzedFile, lines: frozenset[int]) -> int:
     if af.scan_lines is None:
         return len(lines)
     return sum(1 for n in lines if any(a <= n <= b for a, b in af.scan_lines))
+
+
+def _only_signatures(af: AnalyzedFile, lines: frozenset[int]) -> bool:
+    """Whether ``lines`` lie on the signatures of two or more of ``af``'s units and nowhere
+    else: a family of methods that one interface or API fixes (``Fprintf(w io.Writer, ...)
+    (n int, err error)`` and its siblings) shares those lines whatever their bodies do
+    (``ipscan.extract.signature``). One long signature alone (a typed overload's) is code."""
+    held: set[int] = set()
+    units = 0
+    for au in af.units:
+        head = range(au.unit.span.start_line, au.body_line) if au.body_line else range(0)
+        mine = lines.intersection(head)
+        units += bool(mine)
+        held |= mine
+    return units >= 2 and held == lines
 
 
 def identical_file_findings(
@@ -225,6 +241,8 @@ def region_findings(
         r = regions[i]
         af = files[r.query]
         if _in_scan(af, r.covered_lines) < (1 - MAX_OVERLAP) * len(r.covered_lines):
+            continue
+        if _only_signatures(af, r.covered_lines):
             continue
         finding = _region_finding(af.file.path, r, sources[i])
         known = explained.setdefault((finding.path, finding.source.file_key), set())

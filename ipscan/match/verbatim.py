@@ -5,7 +5,8 @@
   mean something and the digest is not in many indexed files; a tiny file's identical text is
   kept too, to count only beside copies (``ipscan.decide.verbatim_findings``).
 - ``verbatim_regions``: shared raw-token fingerprints of a scanned file and one indexed file,
-  chained in order on both sides (a new chain where they jump), become regions; a region that
+  chained in scanned order where the indexed side stays near (a new chain where it jumps), each
+  indexed position at most once in a chain, become regions; a region that
   covers ``MIN_VERBATIM_TOKENS`` raw tokens with ``MIN_VERBATIM_FPS`` distinct fingerprints is
   a verbatim copy, whatever the unit boundaries: a data table, a short method, a run of them.
 
@@ -196,23 +197,29 @@ def _regions(
     # Plain ints: this loop reads every hit's two positions once per open chain.
     q_at, s_at = q_tok.tolist(), rows["tok"].tolist()
     chains: list[list[int]] = []
+    # The indexed positions each chain holds: scanned code that repeats one indexed stretch (a
+    # family of wrappers with one signature) matches it again and again, never a longer copy.
+    held: list[set[int]] = []
     for i in order.tolist():
         q, s = q_at[i], s_at[i]
         best, best_drift = None, 0
-        for chain in chains[-_OPEN_CHAINS:]:
-            last = chain[-1]
+        for c in range(max(len(chains) - _OPEN_CHAINS, 0), len(chains)):
+            last = chains[c][-1]
             q_gap = q - q_at[last]
             drift = abs((s - s_at[last]) - q_gap)
             # A stretch that is the same length on both sides (no drift) continues the region
             # further: repeated data (``None,`` forty times) has no usable fingerprints.
             near = q_gap <= VERBATIM_GAP_TOKENS and drift <= VERBATIM_GAP_TOKENS
             aligned = q_gap <= _ALIGNED_GAP_FACTOR * VERBATIM_GAP_TOKENS and drift == 0
-            if q_gap > 0 and (near or aligned) and (best is None or drift < best_drift):
-                best, best_drift = chain, drift
+            fresh = s not in held[c]
+            if q_gap > 0 and fresh and (near or aligned) and (best is None or drift < best_drift):
+                best, best_drift = c, drift
         if best is None:
             chains.append([i])
+            held.append({s})
         else:
-            best.append(i)
+            chains[best].append(i)
+            held[best].add(s)
     out = []
     for chain in chains:
         idx = np.array(chain)
