@@ -16,6 +16,7 @@ import numpy as np
 
 from ipscan.arrays import distinct
 from ipscan.decide.aggregate import file_findings
+from ipscan.decide.aggregate import filler_beside_copies
 from ipscan.decide.aggregate import merge_adjacent
 from ipscan.decide.aggregate import merge_adjacent_per_source
 from ipscan.decide.aggregate import sort_findings
@@ -249,13 +250,16 @@ def scan_analyzed(
     )
     pairs = best_per_pair(pairs, same_as)
     common_fanout = PEER_COMMON_FANOUT if options.every_source else COMMON_FANOUT
-    stock = _stock_units(queries, reader, totals, common_fanout) | _filler_units(queries)
-    pairs = supporting_only(
-        pairs,
-        [au.body_line for au in queries],
-        stock,
-        PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS,
-    )
+    stock = _stock_units(queries, reader, totals, common_fanout)
+    filler = _filler_units(queries)
+    bodies = [au.body_line for au in queries]
+    patterns = PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS
+    # The claims that only the filler rule holds back: a unit of filler copied with the code
+    # around it (``filler_beside_copies``).
+    unheld = supporting_only(pairs, bodies, stock, patterns)
+    pairs = supporting_only(pairs, bodies, stock | filler, patterns)
+    held = [u for p, u in zip(pairs, unheld, strict=True) if p.decision.supporting]
+    held = [u for u in held if not u.decision.supporting]
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -266,6 +270,7 @@ def scan_analyzed(
     found = (merge_adjacent_per_source if every else merge_adjacent)(
         unit_findings(claimed, paths, names, lookup, options.explain, every), short
     )
+    found += filler_beside_copies(unit_findings(held, paths, names, lookup, False, every), found)
     identical, tiny = _identical(analyzed, reader, same_files)
     found += _regions(analyzed, reader, found, identical, totals, every)
     # Where one source explains lines best, the others' weaker matches of them are dropped,

@@ -303,6 +303,26 @@ def merge_adjacent(
     return [f for f, keep in zip(out, claimed, strict=True) if keep]
 
 
+def filler_beside_copies(filler: Sequence[Finding], found: Sequence[Finding]) -> list[Finding]:
+    """The ``filler`` findings (units of few distinct fingerprints, claimed only beside a copy:
+    ``FILLER_FP_DENSITY``) to report: those in a scanned file with a claimed finding from the
+    same source file whose lines it does not already hold. ``merge_adjacent`` joins filler to
+    a claim next to it; here the code between them may have changed, or the methods moved (a
+    contest program's one long ``main`` of near-identical lines, copied with its helpers, one
+    helper rewritten)."""
+    claims: dict[tuple[str, tuple[str, str, str]], list[Finding]] = defaultdict(list)
+    for f in found:
+        if f.verdict is not Verdict.SIMILAR and f.scope is Scope.UNIT:
+            claims[(f.path, f.source.file_key)].append(f)
+    out = []
+    for f in filler:
+        beside = claims.get((f.path, f.source.file_key), [])
+        held = any(c.start_line <= f.start_line and f.end_line <= c.end_line for c in beside)
+        if beside and not held:
+            out.append(f)
+    return out
+
+
 def merge_adjacent_per_source(
     findings: Sequence[Finding], supporting: Sequence[Finding] = ()
 ) -> list[Finding]:
