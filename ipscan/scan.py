@@ -256,10 +256,13 @@ def scan_analyzed(
     patterns = PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS
     # The claims that only the filler rule holds back: a unit of filler copied with the code
     # around it (``filler_beside_copies``).
-    unheld = supporting_only(pairs, bodies, stock, patterns)
+    but_filler = supporting_only(pairs, bodies, stock, patterns)
     pairs = supporting_only(pairs, bodies, stock | filler, patterns)
-    held = [u for p, u in zip(pairs, unheld, strict=True) if p.decision.supporting]
-    held = [u for u in held if not u.decision.supporting]
+    filler_claims = [
+        u
+        for p, u in zip(pairs, but_filler, strict=True)
+        if p.decision.supporting and not u.decision.supporting
+    ]
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)
@@ -270,7 +273,8 @@ def scan_analyzed(
     found = (merge_adjacent_per_source if every else merge_adjacent)(
         unit_findings(claimed, paths, names, lookup, options.explain, every), short
     )
-    found += filler_beside_copies(unit_findings(held, paths, names, lookup, False, every), found)
+    filler_found = unit_findings(filler_claims, paths, names, lookup, every_source=every)
+    found += filler_beside_copies(filler_found, found)
     identical, tiny = _identical(analyzed, reader, same_files)
     found += _regions(analyzed, reader, found, identical, totals, every)
     # Where one source explains lines best, the others' weaker matches of them are dropped,

@@ -5,7 +5,8 @@ tells them apart is around the pair, not in it: a short unit whose normalized fo
 units share (``STOCK_UNIT_TOKENS``), a pattern the scanned project repeats on one indexed unit
 (``PATTERN_CLAIMS``), a match on a signature that an interface fixes, or a few lines of idiom
 that nothing rarer backs. Such a pair is made *supporting* (``Decision.supporting``): it joins a
-neighbouring claimed copy from its source file and is dropped otherwise.
+neighbouring claimed copy from its source file and is dropped otherwise (a unit of filler joins
+any claim on its file from that source file: ``ipscan.decide.aggregate.filler_beside_copies``).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def supporting_only(
     pattern_claims: int,
 ) -> list[DecidedPair]:
     """``pairs`` with every rule below applied: ``body_lines``, each scanned unit's body's first
-    line (0: none); ``stock``, the scanned units of stock code; ``pattern_claims``, how many
-    scanned units' partial claims on one indexed unit make a pattern."""
+    line (0: none); ``stock``, the scanned units of stock code or filler; ``pattern_claims``,
+    how many scanned units' partial claims on one indexed unit make a pattern."""
     out = [
         _supporting(p) if p.query in stock and p.decision.verdict is not Verdict.SIMILAR else p
         for p in pairs

@@ -10,10 +10,9 @@ its folder is claimed from that indexed file's folder, same package version (SCA
 such a file by its hash; a winnowing tool finds nothing in it).
 
 A verbatim region becomes a finding unless most of its lines are already a finding from the same
-source file (the unit matchers found it too, with unit names), or all of them are its units'
-signatures. In a scan of changes, only what
-the change added counts: an identical file that the change touched, and a region whose lines
-are mostly added lines.
+source file (the unit matchers found it too, with unit names), or all of them are the signatures
+of an API family. In a scan of changes, only what the change added counts: an identical file
+that the change touched, and a region whose lines are mostly added lines.
 """
 
 from __future__ import annotations
