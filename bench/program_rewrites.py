@@ -180,6 +180,15 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+# The ipscan rows: name, --every-source, --min-share.
+IPSCAN_MODES = (
+    ("ipscan (default scan)", False, 0.0),
+    ("ipscan --every-source", True, 0.0),
+    (f"ipscan --min-share {DISPLAY_T}", False, DISPLAY_T),
+    (f"ipscan --every-source --min-share {DISPLAY_T}", True, DISPLAY_T),
+)
+
+
 def run_ipscan(every_source: bool, min_share: float = 0.0) -> tuple[set[Key], float]:
     """The (suspect, original) pairs ipscan flags, and the scan's wall time."""
     options = ScanOptions(
@@ -230,22 +239,11 @@ def main() -> None:
     t0 = time.perf_counter()
     build_index([str(RUN / "originals")], RUN / "index", encoder, encoder.encode)
     build_s = time.perf_counter() - t0
-    default_hits, scan_s = run_ipscan(every_source=False)
-    every_hits, every_s = run_ipscan(every_source=True)
-    shared_hits, shared_s = run_ipscan(every_source=False, min_share=DISPLAY_T)
-    every_shared_hits, every_shared_s = run_ipscan(every_source=True, min_share=DISPLAY_T)
-    rows = {
-        "ipscan (default scan)": {**metrics(pairs, default_hits), "seconds": build_s + scan_s},
-        "ipscan --every-source": {**metrics(pairs, every_hits), "seconds": build_s + every_s},
-        f"ipscan --min-share {DISPLAY_T}": {
-            **metrics(pairs, shared_hits),
-            "seconds": build_s + shared_s,
-        },
-        f"ipscan --every-source --min-share {DISPLAY_T}": {
-            **metrics(pairs, every_shared_hits),
-            "seconds": build_s + every_shared_s,
-        },
-    }
+    hits: dict[str, set[Key]] = {}
+    rows = {}
+    for name, every_source, min_share in IPSCAN_MODES:
+        hits[name], scan_s = run_ipscan(every_source, min_share)
+        rows[name] = {**metrics(pairs, hits[name]), "seconds": build_s + scan_s}
     cd_rows, cd_scores = copydetect_rows(pairs, files)
     rows.update(cd_rows)
     n_pos = sum(p.plagiarized for p in pairs)
@@ -257,13 +255,9 @@ def main() -> None:
     print(table(rows, header))
     print()
     cd_flagged = {k for k, s in cd_scores.items() if s >= 0.33}
-    for name, hits in (
-        ("ipscan (default scan)", default_hits),
-        ("ipscan --every-source", every_hits),
-        (f"ipscan --min-share {DISPLAY_T}", shared_hits),
-        ("copydetect, display >= 0.33", cd_flagged),
-    ):
-        print(f"recall by level, {name}: {level_recall(pairs, level_of, hits)}")
+    by_level = [(name, hits[name]) for name, _, _ in IPSCAN_MODES[:3]]
+    for name, flagged in [*by_level, ("copydetect, display >= 0.33", cd_flagged)]:
+        print(f"recall by level, {name}: {level_recall(pairs, level_of, flagged)}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from ipscan.decide.classifier import load_classifier
 from ipscan.decide.file_share import with_min_share
 from ipscan.decide.own_package import split_own_package
 from ipscan.decide.short_units import short_units_beside
+from ipscan.decide.supporting import filler_held_back
 from ipscan.decide.supporting import supporting_only
 from ipscan.decide.verbatim_findings import beside_copies
 from ipscan.decide.verbatim_findings import identical_file_findings
@@ -254,15 +255,7 @@ def scan_analyzed(
     filler = _filler_units(queries)
     bodies = [au.body_line for au in queries]
     patterns = PEER_PATTERN_CLAIMS if options.every_source else PATTERN_CLAIMS
-    # The claims that only the filler rule holds back: a unit of filler copied with the code
-    # around it (``filler_beside_copies``).
-    but_filler = supporting_only(pairs, bodies, stock, patterns)
-    pairs = supporting_only(pairs, bodies, stock | filler, patterns)
-    filler_claims = [
-        u
-        for p, u in zip(pairs, but_filler, strict=True)
-        if p.decision.supporting and not u.decision.supporting
-    ]
+    pairs, filler_claims = filler_held_back(supporting_only(pairs, bodies, stock, patterns), filler)
     paths = [au.unit.path for au in queries]
     names = [au.unit.name for au in queries]
     lookup = source_lookup(reader)

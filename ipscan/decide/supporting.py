@@ -27,8 +27,8 @@ def supporting_only(
     pattern_claims: int,
 ) -> list[DecidedPair]:
     """``pairs`` with every rule below applied: ``body_lines``, each scanned unit's body's first
-    line (0: none); ``stock``, the scanned units of stock code or filler; ``pattern_claims``,
-    how many scanned units' partial claims on one indexed unit make a pattern."""
+    line (0: none); ``stock``, the scanned units of stock code; ``pattern_claims``, how many
+    scanned units' partial claims on one indexed unit make a pattern."""
     out = [
         _supporting(p) if p.query in stock and p.decision.verdict is not Verdict.SIMILAR else p
         for p in pairs
@@ -40,6 +40,22 @@ def supporting_only(
         else p
         for p in out
     ]
+
+
+def filler_held_back(
+    pairs: Sequence[DecidedPair], filler: set[int]
+) -> tuple[list[DecidedPair], list[DecidedPair]]:
+    """``pairs`` with the claims on ``filler`` units (tables, near-identical lines:
+    ``FILLER_FP_DENSITY``) made supporting, and those claims as they stood: a unit of filler
+    counts only with other code claimed on its file (``ipscan.decide.aggregate.
+    filler_beside_copies``), since any other table of its shape shares its normalized form."""
+    held = [p for p in pairs if p.query in filler and _standing(p)]
+    return [_supporting(p) if p.query in filler and _standing(p) else p for p in pairs], held
+
+
+def _standing(p: DecidedPair) -> bool:
+    """A claim that stands alone."""
+    return p.decision.verdict is not Verdict.SIMILAR and not p.decision.supporting
 
 
 def _patterns(pairs: Sequence[DecidedPair], at_least: int) -> set[int]:
