@@ -918,6 +918,9 @@ def metrics(s: Score, labels: Labels) -> dict[str, str]:
     out["  files of unrelated projects flagged"] = ratio(
         sum(k in s.flagged for k in apart), len(apart)
     )
+    out["    by a claim that does not hold by the text"] = ratio(
+        sum(k in s.flagged_untrue for k in apart), len(apart)
+    )
     rest = [k for k in neg if k[0] not in labels.unrelated]
     out["  other files of the copying packages flagged"] = ratio(
         sum(k in s.flagged for k in rest), len(rest)
