@@ -12,6 +12,11 @@ get there: for every labelled pair it computes
 - ``gst`` / ``sgst``: greedy-string-tiling coverage (JPlag's measure) of the normalized stream
   (minimum tile 12 tokens) and of the structure-insensitive one (10), the larger side's share;
 - ``lenratio``: the shorter program's tokens over the longer's;
+- ``w8`` / ``sw10``: ``c8`` and ``sc10`` with each k-gram weighted by its rarity among all the
+  submissions to the same problem (inverse document frequency, log((n + 1) / (df + 0.5))): code
+  that every solution of the task holds counts for little, as MOSS's ``-m`` and ipscan's
+  ``PEER_COMMON_FANOUT`` have it. A contest's checker sees every submission, and no label is
+  read for it;
 - with ``--encoder``, what ipscan's own encoder says: ``whole`` (cosine of the two whole files'
   vectors), ``bm_min`` / ``bm_max`` (each side's units matched to their nearest unit of the
   other side, the cosines averaged weighted by unit lines: the smaller and the larger of the
@@ -31,14 +36,18 @@ Measured 2026-12-04 (AMD EPYC, AVX-512, nproc 2, version_1): the best single lex
 (``sgst``) F1 0.759 with 0.087 of independent pairs flagged, all lexical measures combined 0.762;
 the encoder's measures are weaker (``bm_max`` 0.544, ``bm_min`` 0.539, ``whole`` 0.485) and add
 nothing combined (0.754): its vectors place independent solutions of one task as close as
-copies of each other. Issue #16 asks 0.90 with at most 0.05 flagged.
+copies of each other. Issue #16 asks 0.90 with at most 0.05 flagged. With the rarity-weighted
+measures (2026-12-05, Intel Xeon, nproc 2): see docs/measurements.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import math
 import sys
+from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -151,10 +160,46 @@ class EncoderMeasures:
         return out
 
 
-def features(a: tuple[Stream, Stream], b: tuple[Stream, Stream]) -> dict[str, float]:
-    """Every measure of one pair of programs (streams as ``streams`` gives them)."""
+def grams(stream: Stream, k: int) -> set[Stream]:
+    """The distinct k-grams of a stream."""
+    return {stream[i : i + k] for i in range(len(stream) - k + 1)}
+
+
+# The rarity-weighted measures: (name, stream: 0 normalized / 1 structure-insensitive, k).
+WEIGHTED = (("w8", 0, 8), ("sw10", 1, 10))
+
+
+class ProblemFrequency:
+    """How many of one problem's submissions hold each k-gram of the ``WEIGHTED`` measures."""
+
+    def __init__(self, programs: Sequence[tuple[Stream, Stream]]) -> None:
+        self.n = len(programs)
+        self.df: dict[str, Counter[Stream]] = {name: Counter() for name, _, _ in WEIGHTED}
+        for program in programs:
+            for name, side, k in WEIGHTED:
+                self.df[name].update(grams(program[side], k))
+
+    def weighted_containment(self, name: str, a: Stream, b: Stream, k: int) -> float:
+        """``containment`` with each k-gram weighted by its inverse document frequency."""
+        df = self.df[name]
+
+        def weight(gs: set[Stream]) -> float:
+            return sum(math.log((self.n + 1) / (df[g] + 0.5)) for g in gs)
+
+        ga, gb = grams(a, k), grams(b, k)
+        small = ga if len(ga) <= len(gb) else gb
+        return weight(ga & gb) / max(1e-9, weight(small))
+
+
+def features(
+    a: tuple[Stream, Stream], b: tuple[Stream, Stream], problem: ProblemFrequency
+) -> dict[str, float]:
+    """Every measure of one pair of programs (streams as ``streams`` gives them) of a problem."""
     out = {f"c{k}": containment(a[0], b[0], k) for k in (4, 8, 12, 20)}
     out |= {f"sc{k}": containment(a[1], b[1], k) for k in (6, 10)}
+    out |= {
+        name: problem.weighted_containment(name, a[side], b[side], k) for name, side, k in WEIGHTED
+    }
     out["gst"] = tiling(a[0], b[0], 12)
     out["sgst"] = tiling(a[1], b[1], 10)
     out["lenratio"] = min(len(a[0]), len(b[0])) / max(1, len(a[0]), len(b[0]))
@@ -203,18 +248,24 @@ def main() -> None:
     args = ap.parse_args()
     encoder = EncoderMeasures() if args.encoder else None
     split = split_of(args.data)
+    pairs = load_pairs(args.data, args.version)
     cache: dict[Path, tuple[Stream, Stream]] = {}
+    of_problem: dict[str, dict[str, tuple[Stream, Stream]]] = defaultdict(dict)
+    for pair in pairs:
+        for sub in (pair.original, pair.suspect):
+            path = args.data / pair.folder / f"{sub}.java"
+            if path not in cache:
+                cache[path] = streams(path)
+            of_problem[pair.problem][sub] = cache[path]
+    frequency = {p: ProblemFrequency(list(subs.values())) for p, subs in of_problem.items()}
     by_split: dict[str, list[dict[str, float]]] = {"train": [], "test": []}
     labels: dict[str, list[bool]] = {"train": [], "test": []}
-    for pair in load_pairs(args.data, args.version):
+    for pair in pairs:
         part = split.get(Path(pair.folder).name)
         if part is None:
             continue
         a, b = (args.data / pair.folder / f"{x}.java" for x in (pair.original, pair.suspect))
-        for path in (a, b):
-            if path not in cache:
-                cache[path] = streams(path)
-        measures = features(cache[a], cache[b])
+        measures = features(cache[a], cache[b], frequency[pair.problem])
         if encoder is not None:
             measures |= encoder.encoded(a, b)
         by_split[part].append(measures)
