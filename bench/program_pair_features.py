@@ -83,10 +83,14 @@ def streams(path: Path) -> tuple[Stream, Stream]:
     return tokens, plain
 
 
+def grams(stream: Stream, k: int) -> set[Stream]:
+    """The distinct k-grams of a stream."""
+    return {stream[i : i + k] for i in range(len(stream) - k + 1)}
+
+
 def containment(a: Stream, b: Stream, k: int) -> float:
     """Share of the smaller side's distinct k-grams that the other side has."""
-    ga = {a[i : i + k] for i in range(len(a) - k + 1)}
-    gb = {b[i : i + k] for i in range(len(b) - k + 1)}
+    ga, gb = grams(a, k), grams(b, k)
     return len(ga & gb) / max(1, min(len(ga), len(gb)))
 
 
@@ -158,11 +162,6 @@ class EncoderMeasures:
             )
             out["bm_min"], out["bm_max"] = min(sides), max(sides)
         return out
-
-
-def grams(stream: Stream, k: int) -> set[Stream]:
-    """The distinct k-grams of a stream."""
-    return {stream[i : i + k] for i in range(len(stream) - k + 1)}
 
 
 # The rarity-weighted measures: (name, stream: 0 normalized / 1 structure-insensitive, k).
