@@ -54,7 +54,7 @@ sys.path.insert(0, str(HERE))
 
 from program_plagiarism import CD_PYTHON  # noqa: E402
 from program_plagiarism import DATA  # noqa: E402
-from program_plagiarism import DISPLAY_T  # noqa: E402
+from program_plagiarism import IPSCAN_MODES  # noqa: E402
 from program_plagiarism import WORK  # noqa: E402
 from program_plagiarism import Key  # noqa: E402
 from program_plagiarism import Pair  # noqa: E402
@@ -178,15 +178,6 @@ def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
-
-
-# The ipscan rows: name, --every-source, --min-share.
-IPSCAN_MODES = (
-    ("ipscan (default scan)", False, 0.0),
-    ("ipscan --every-source", True, 0.0),
-    (f"ipscan --min-share {DISPLAY_T}", False, DISPLAY_T),
-    (f"ipscan --every-source --min-share {DISPLAY_T}", True, DISPLAY_T),
-)
 
 
 def run_ipscan(every_source: bool, min_share: float = 0.0) -> tuple[set[Key], float]:

@@ -49,8 +49,13 @@ def filler_held_back(
     ``FILLER_FP_DENSITY``) made supporting, and those claims as they stood: a unit of filler
     counts only with other code claimed on its file (``ipscan.decide.aggregate.
     filler_beside_copies``), since any other table of its shape shares its normalized form."""
-    held = [p for p in pairs if p.query in filler and _standing(p)]
-    return [_supporting(p) if p.query in filler and _standing(p) else p for p in pairs], held
+    out, held = [], []
+    for p in pairs:
+        if p.query in filler and _standing(p):
+            held.append(p)
+            p = _supporting(p)
+        out.append(p)
+    return out, held
 
 
 def _standing(p: DecidedPair) -> bool:
